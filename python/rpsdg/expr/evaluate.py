@@ -1,0 +1,151 @@
+"""Real-valued numeric evaluation of :class:`Expr` at a point.
+
+Used by every numeric check and by the rule audit. A tree is compiled once into nested Python closures (no
+``eval``), then called at many points. Outside the real domain (log of a non-positive number, division by zero,
+overflow, a complex result) evaluation raises :class:`OutsideDomain`, which callers treat as "pick another point".
+To add an operator: add its real function to ``_UNARY`` (or a case in ``compile_expr``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping
+
+from .tree import Expr
+
+Point = Mapping[str, float]
+Compiled = Callable[[Point], float]
+
+
+class OutsideDomain(ArithmeticError):
+    """The expression has no finite real value at this point."""
+
+
+def _checked(fn: Callable[[float], float]) -> Callable[[float], float]:
+    def run(value: float) -> float:
+        try:
+            result = fn(value)
+        except (ValueError, OverflowError, ZeroDivisionError) as error:
+            raise OutsideDomain(str(error)) from None
+        if isinstance(result, complex) or not math.isfinite(result):
+            raise OutsideDomain("non-finite value")
+        return result
+
+    return run
+
+
+def _log(v: float) -> float:
+    if v <= 0:
+        raise ValueError("log of a non-positive number")
+    return math.log(v)
+
+
+def _sqrt(v: float) -> float:
+    if v < 0:
+        raise ValueError("sqrt of a negative number")
+    return math.sqrt(v)
+
+
+def _tan(v: float) -> float:
+    if abs(math.cos(v)) < 1e-12:
+        raise ValueError("tan at a pole")
+    return math.tan(v)
+
+
+def _acosh(v: float) -> float:
+    if v < 1:
+        raise ValueError("acosh below 1")
+    return math.acosh(v)
+
+
+def _atanh(v: float) -> float:
+    if not -1 < v < 1:
+        raise ValueError("atanh outside (-1, 1)")
+    return math.atanh(v)
+
+
+_UNARY: dict[str, Callable[[float], float]] = {
+    name: _checked(fn)
+    for name, fn in {
+        "sqrt": _sqrt, "exp": math.exp, "log": _log, "sin": math.sin, "cos": math.cos, "tan": _tan,
+        "asin": math.asin, "acos": math.acos, "atan": math.atan, "sinh": math.sinh, "cosh": math.cosh,
+        "tanh": math.tanh, "asinh": math.asinh, "acosh": _acosh, "atanh": _atanh,
+    }.items()
+}
+
+
+def _power(base: float, exponent: float) -> float:
+    if base == 0 and exponent < 0:
+        raise OutsideDomain("zero to a negative power")
+    if base < 0 and exponent != int(exponent):
+        raise OutsideDomain("negative base to a fractional power")
+    try:
+        result = base ** exponent
+    except (OverflowError, ZeroDivisionError) as error:
+        raise OutsideDomain(str(error)) from None
+    if isinstance(result, complex) or not math.isfinite(result):
+        raise OutsideDomain("non-finite power")
+    return result
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        raise OutsideDomain("division by zero")
+    result = a / b
+    if not math.isfinite(result):
+        raise OutsideDomain("non-finite quotient")
+    return result
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise OutsideDomain("non-finite value")
+    return value
+
+
+def compile_expr(e: Expr) -> Compiled:
+    """A function from a point (variable name → float) to the value of ``e``; raises :class:`OutsideDomain`."""
+    op = e.op
+    if op == "num":
+        constant = float(e.value)  # type: ignore[arg-type]
+        return lambda point: constant
+    if op == "sym":
+        name = e.value
+
+        def variable(point: Point) -> float:
+            return point[name]  # type: ignore[index]
+
+        return variable
+    children = [compile_expr(child) for child in e.args]
+    if op in _UNARY:
+        fn, (arg,) = _UNARY[op], children
+        return lambda point: fn(arg(point))
+    if op == "neg":
+        (arg,) = children
+        return lambda point: -arg(point)
+    left, right = children if len(children) == 2 else (None, None)
+    if op == "add":
+        return lambda point: _finite(left(point) + right(point))
+    if op == "sub":
+        return lambda point: _finite(left(point) - right(point))
+    if op == "mul":
+        return lambda point: _finite(left(point) * right(point))
+    if op == "div":
+        return lambda point: _divide(left(point), right(point))
+    if op == "pow":
+        return lambda point: _power(left(point), right(point))
+    raise ValueError(f"cannot evaluate node kind {op!r} numerically")
+
+
+def evaluate(e: Expr, point: Point) -> float:
+    """The value of ``e`` at ``point``; raises :class:`OutsideDomain` where it has no finite real value."""
+    return compile_expr(e)(point)
+
+
+def holds(condition: Expr, point: Point) -> bool:
+    """Whether relation ``condition`` (``gt ge lt le ne eq``) holds at ``point``; outside the domain it fails."""
+    try:
+        a, b = (compile_expr(side)(point) for side in condition.args)
+    except OutsideDomain:
+        return False
+    return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b, "ne": a != b, "eq": a == b}[condition.op]

@@ -1,0 +1,188 @@
+"""Our own grammar for the infix text we store: corpora and rule files may come from strangers.
+
+Why not ``sympify``: SymPy's parser evaluates Python, so reading a stranger's record with it can run code.
+This is a small Pratt parser over a fixed token set; it never evaluates anything, caps input size and
+nesting, and names the offending text and column in every error.
+
+Accepted: integers, variables, ``+ - * / ** ^``, parentheses, calls of the functions in
+:data:`rpsdg.expr.tree.FUNCTIONS` (``ln`` is read as ``log``), relations ``= == != < <= > >=``, and the
+SymPy-style heads ``Eq Ne Lt Le Gt Ge FiniteSet Tuple Rational``. The printers in ``printers.py`` emit only
+this language, so ``parse(to_infix(e)) == e`` for every tree rpsdg builds.
+To extend: add the token or head here and its printing in ``printers.py``; the round-trip test covers both.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from ..errors import ParseError
+from .tree import FUNCTIONS, Expr, neg, num, sym
+
+MAX_TEXT = 200_000
+MAX_NESTING = 200
+
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|==|!=|<=|>=|[-+*/^(),<>=]))")
+_FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
+_RELATION_HEADS = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
+_RELATION_TOKENS = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+# Names SymPy's parser gives a meaning of its own (constants, assumptions, builtins): refused as variables.
+_RESERVED = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "zoo", "true", "false", "True",
+                       "False", "None"}) | frozenset(keyword.kwlist)
+_BINARY = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div"), "**": (40, "pow"),
+           "^": (40, "pow")}
+_UNARY_BP = 30
+
+
+def _tokenize(text: str, what: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    position = 0
+    stripped_end = len(text.rstrip())
+    while position < stripped_end:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            column = position + len(text[position:]) - len(text[position:].lstrip())
+            raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {text[column]!r} at "
+                             f"column {column + 1}; use integers, variables, + - * / ** and known functions")
+        number, name, operator = match.groups()
+        kind = "num" if number else "name" if name else "op"
+        tokens.append((kind, number or name or operator, match.start(match.lastindex or 0)))
+        position = match.end()
+    tokens.append(("end", "", len(text)))
+    return tokens
+
+
+def _clip(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+class _Parser:
+    def __init__(self, text: str, what: str):
+        self.text, self.what = text, what
+        self.tokens = _tokenize(text, what)
+        self.index = 0
+        self.nesting = 0
+
+    def fail(self, problem: str, fix: str) -> ParseError:
+        column = self.tokens[self.index][2] + 1
+        return ParseError(f"cannot parse {self.what} {_clip(self.text)}: {problem} at column {column}; {fix}")
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.index]
+
+    def take(self) -> tuple[str, str, int]:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        kind, text, _ = self.peek()
+        if text != value or kind == "end":
+            raise self.fail(f"expected {value!r} but found {text or 'the end'!r}", "check the brackets")
+        self.index += 1
+
+    def parse_top(self) -> Expr:
+        result = self.parse_relation()
+        if self.peek()[0] != "end":
+            raise self.fail(f"unexpected {self.peek()[1]!r}", "remove the extra text or add an operator")
+        return result
+
+    def parse_relation(self) -> Expr:
+        left = self.parse_arith(0)
+        kind, text, _ = self.peek()
+        if kind == "op" and text in _RELATION_TOKENS:
+            self.take()
+            return Expr(_RELATION_TOKENS[text], (left, self.parse_arith(0)))
+        return left
+
+    def parse_arith(self, min_bp: int) -> Expr:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.fail("nesting too deep", f"keep expressions under {MAX_NESTING} levels")
+        left = self.parse_prefix()
+        while True:
+            kind, text, _ = self.peek()
+            if kind != "op" or text not in _BINARY:
+                break
+            bp, op = _BINARY[text]
+            if bp < min_bp or (bp == min_bp and op != "pow"):
+                break
+            self.take()
+            right = self.parse_arith(bp if op == "pow" else bp + 1)
+            left = Expr(op, (left, right))
+        self.nesting -= 1
+        return left
+
+    def parse_prefix(self) -> Expr:
+        kind, text, _ = self.take()
+        if kind == "num":
+            return num(int(text))
+        if kind == "op" and text in "-+":
+            operand = self.parse_arith(_UNARY_BP)
+            return neg(operand) if text == "-" else operand
+        if kind == "op" and text == "(":
+            return self.parse_parenthesised()
+        if kind == "name":
+            return self.parse_name(text)
+        self.index -= 1
+        raise self.fail(f"unexpected {text or 'end of text'!r}", "write an operand here")
+
+    def parse_parenthesised(self) -> Expr:
+        items = self.parse_items(")")
+        return items[0] if len(items) == 1 else Expr("tuple", tuple(items))
+
+    def parse_items(self, closing: str) -> list[Expr]:
+        items: list[Expr] = []
+        if self.peek()[1] == closing:
+            self.take()
+            return items
+        while True:
+            items.append(self.parse_relation())
+            if self.peek()[1] == ",":
+                self.take()
+                continue
+            self.expect(closing)
+            return items
+
+    def parse_name(self, name: str) -> Expr:
+        if self.peek()[1] != "(":
+            if name in _RESERVED or name in _FUNCTION_ALIASES or name in _RELATION_HEADS:
+                self.index -= 1
+                raise self.fail(f"{name!r} is reserved", "rename the variable (e.g. to a lower-case letter)")
+            return sym(name)
+        self.take()
+        args = self.parse_items(")")
+        return self.apply_head(name, args)
+
+    def apply_head(self, name: str, args: list[Expr]) -> Expr:
+        def arity(n: int) -> None:
+            if len(args) != n:
+                raise self.fail(f"{name} takes {n} argument(s), got {len(args)}", "fix the call")
+
+        if name in _FUNCTION_ALIASES:
+            arity(1)
+            return Expr(_FUNCTION_ALIASES[name], (args[0],))
+        if name in _RELATION_HEADS:
+            arity(2)
+            return Expr(_RELATION_HEADS[name], (args[0], args[1]))
+        if name == "FiniteSet":
+            return Expr("set", tuple(args))
+        if name == "Tuple":
+            return Expr("tuple", tuple(args))
+        if name == "Rational":
+            arity(2)
+            if not all(a.op == "num" for a in args) or args[1].value == 0:
+                raise self.fail("Rational needs two integer literals, the second non-zero", "write p/q")
+            return Expr("div", (args[0], args[1]))
+        raise self.fail(f"unknown function {name!r}", f"use one of {', '.join(sorted(_FUNCTION_ALIASES))}")
+
+
+def parse(text: str, what: str = "expression") -> Expr:
+    """Parse infix ``text`` into an :class:`Expr`; ``what`` names the input in error messages."""
+    if not isinstance(text, str):
+        raise ParseError(f"cannot parse {what}: expected text, got {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise ParseError(f"cannot parse {what}: {len(text)} characters is over the {MAX_TEXT} limit")
+    if not text.strip():
+        raise ParseError(f"cannot parse {what}: it is empty; write an expression")
+    return _Parser(text, what).parse_top()

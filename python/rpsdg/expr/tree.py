@@ -1,0 +1,171 @@
+"""Our own immutable expression tree.
+
+Why not SymPy objects: SymPy reorders and auto-simplifies terms, so a step like ``a + b → b + a`` cannot even
+be represented, and building SymPy objects in a hot loop is slow. ``Expr`` keeps exactly the shape we built,
+hashes and compares in C (it is a ``NamedTuple``), and positions inside it are paths of child indices.
+
+Node kinds (``op``):
+  * ``num``  -- an integer literal, ``value`` is a Python ``int`` (rationals are ``div(num, num)``);
+  * ``sym``  -- a variable, ``value`` is its name;
+  * binary arithmetic ``add sub mul div pow`` and unary ``neg``;
+  * functions in :data:`FUNCTIONS` (one argument each);
+  * relations ``eq ne lt le gt ge`` and containers ``set`` (FiniteSet) and ``tuple`` (n-ary).
+
+To add an operator: add it to the right table below, then to the printers (``printers.py``), the parser's
+function table (``parse.py``), the evaluator (``evaluate.py``) and, if it has a derivative, ``calculus.py``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterator, NamedTuple, Union
+
+Path = tuple[int, ...]
+
+FUNCTIONS: tuple[str, ...] = (
+    "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+)
+BINARY_ARITH: tuple[str, ...] = ("add", "sub", "mul", "div", "pow")
+RELATIONS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
+CONTAINERS: tuple[str, ...] = ("set", "tuple")
+
+
+class Expr(NamedTuple):
+    """One node of an expression tree; immutable, hashable, compared structurally.
+
+    ``op`` names the node kind (see the module docstring); ``args`` holds the children in order;
+    ``value`` is the integer of a ``num`` node or the name of a ``sym`` node, else ``None``.
+    """
+
+    op: str
+    args: tuple["Expr", ...] = ()
+    value: Union[int, str, None] = None
+
+    def __repr__(self) -> str:  # infix is the readable form; the printers module owns it
+        from .printers import to_infix
+
+        return f"Expr({to_infix(self)!r})"
+
+    # -- positions -------------------------------------------------------------------------------------
+    def at(self, path: Path) -> "Expr":
+        """The subterm at ``path`` (a tuple of child indices from the root)."""
+        node = self
+        for index in path:
+            node = node.args[index]
+        return node
+
+    def replace_at(self, path: Path, new: "Expr") -> "Expr":
+        """A copy of this tree with the subterm at ``path`` replaced by ``new``."""
+        if not path:
+            return new
+        head, rest = path[0], path[1:]
+        children = list(self.args)
+        children[head] = children[head].replace_at(rest, new)
+        return Expr(self.op, tuple(children), self.value)
+
+    def positions(self) -> Iterator[tuple[Path, "Expr"]]:
+        """Every (path, subterm) pair, in pre-order (root first)."""
+        stack: list[tuple[Path, Expr]] = [((), self)]
+        while stack:
+            path, node = stack.pop()
+            yield path, node
+            for index in range(len(node.args) - 1, -1, -1):
+                stack.append((path + (index,), node.args[index]))
+
+    def size(self) -> int:
+        """Number of nodes."""
+        return 1 + sum(child.size() for child in self.args)
+
+    def depth(self) -> int:
+        """Length of the longest root-to-leaf path, counting nodes."""
+        return 1 + max((child.depth() for child in self.args), default=0)
+
+    def free_symbols(self) -> frozenset[str]:
+        """Names of the variables that occur."""
+        if self.op == "sym":
+            return frozenset((self.value,))  # type: ignore[arg-type]
+        names: set[str] = set()
+        for child in self.args:
+            names |= child.free_symbols()
+        return frozenset(names)
+
+    def has(self, name: str) -> bool:
+        """Whether variable ``name`` occurs."""
+        if self.op == "sym":
+            return self.value == name
+        return any(child.has(name) for child in self.args)
+
+
+# -- smart constructors: the only folding they do is what the printer/parser round trip needs -------------
+
+def num(value: int | Fraction) -> Expr:
+    """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return Expr("num", (), int(value.numerator))
+        return Expr("div", (Expr("num", (), value.numerator), Expr("num", (), value.denominator)))
+    return Expr("num", (), int(value))
+
+
+def sym(name: str) -> Expr:
+    """A variable."""
+    return Expr("sym", (), name)
+
+
+def add(a: Expr, b: Expr) -> Expr:
+    return Expr("add", (a, b))
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return Expr("sub", (a, b))
+
+
+def mul(a: Expr, b: Expr) -> Expr:
+    return Expr("mul", (a, b))
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    return Expr("div", (a, b))
+
+
+def pow_(a: Expr, b: Expr) -> Expr:
+    return Expr("pow", (a, b))
+
+
+def neg(a: Expr) -> Expr:
+    """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same."""
+    if a.op == "num":
+        return Expr("num", (), -a.value)  # type: ignore[operator]
+    return Expr("neg", (a,))
+
+
+def func(name: str, arg: Expr) -> Expr:
+    """A one-argument function from :data:`FUNCTIONS`."""
+    return Expr(name, (arg,))
+
+
+def eq(a: Expr, b: Expr) -> Expr:
+    return Expr("eq", (a, b))
+
+
+def is_num(e: Expr, value: int | None = None) -> bool:
+    """Whether ``e`` is an integer literal (equal to ``value`` when given)."""
+    return e.op == "num" and (value is None or e.value == value)
+
+
+def rational_value(e: Expr) -> Fraction | None:
+    """The rational number ``e`` denotes when it is a literal or a literal fraction, else ``None``."""
+    if e.op == "num":
+        return Fraction(e.value)  # type: ignore[arg-type]
+    if e.op == "div" and e.args[0].op == "num" and e.args[1].op == "num" and e.args[1].value != 0:
+        return Fraction(e.args[0].value, e.args[1].value)  # type: ignore[arg-type]
+    if e.op == "neg":
+        inner = rational_value(e.args[0])
+        return None if inner is None else -inner
+    return None
+
+
+X = sym("x")
+ZERO = num(0)
+ONE = num(1)
