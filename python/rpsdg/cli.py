@@ -1,0 +1,185 @@
+"""The ``rpsdg`` command line: one thin command per verb over an importable function.
+
+This is the only place an :class:`rpsdg.errors.RpsdgError` becomes an exit code (2: bad input, 1: a check found
+failing records, 3: no Lean toolchain). Progress bars show on a terminal only. Sub-apps for other areas
+(``rules``, ``lean``, ``export``) live in their own ``cli_*.py`` modules and are added with ``app.add_typer``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .errors import ConfigError, RpsdgError
+
+app = typer.Typer(name="rpsdg", no_args_is_help=True, add_completion=False,
+                  help="Reverse-process synthetic data: hard problems with checked step-by-step solutions.")
+err = Console(stderr=True)
+out = Console()
+
+
+class ShardFormat(str, Enum):
+    parquet = "parquet"
+    jsonl = "jsonl"
+
+
+def run_guarded(action: Callable[[], Any]) -> Any:
+    """Run ``action``; turn an RpsdgError into its message on stderr and its exit code."""
+    try:
+        return action()
+    except RpsdgError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(error.exit_code) from None
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress callback: a bar on a terminal, nothing otherwise (CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
+    from .generators import config_from_mapping, get_kind
+
+    spec = get_kind(kind)
+    if config_file is None:
+        return spec.config_type()
+    try:
+        document = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"--config {config_file}: cannot read it ({error.strerror}); check the path") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"--config {config_file}: not valid TOML ({error}); fix the syntax") from None
+    table = document.get(kind, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"--config {config_file}: [{kind}] must be a table")
+    return config_from_mapping(spec, table, f"--config {config_file} [{kind}]")
+
+
+@app.command()
+def build(
+    kind: Annotated[str, typer.Option(help="Kind of item: integral, theorem, equation.")] = "integral",
+    count: Annotated[int, typer.Option(help="Number of verified, distinct records to write.")] = 1000,
+    levels: Annotated[str, typer.Option(help="Difficulty levels: a range (1-5), a list (1,3) or one level.")] = "1-5",
+    seed: Annotated[int, typer.Option(help="Seed; the same command gives byte-identical shards.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output corpus directory.")] = Path("corpus"),
+    fmt: Annotated[ShardFormat, typer.Option("--format", help="Shard format.")] = ShardFormat.parquet,
+    force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
+    shard_size: Annotated[int, typer.Option(help="Records per shard.")] = 10_000,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with a [KIND] table of generator settings.")] = None,
+) -> None:
+    """Generate, check and write a corpus."""
+    from .run.pipeline import BuildConfig, build as run_build, parse_levels
+
+    def action() -> dict[str, Any]:
+        build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
+                                   format=fmt.value, force=force, shard_size=shard_size, workers=workers,
+                                   kind_config=_load_kind_config(kind, config))
+        with progress_bar(f"building {kind}", count) as advance:
+            return run_build(build_config, advance)
+
+    manifest = run_guarded(action)
+    _print_build_summary(manifest, out_dir)
+
+
+def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
+    seconds = manifest.get("seconds", 0) or 1e-9
+    confirmed = manifest["confirmed"]
+    out.print(f"wrote {manifest['records']} {manifest['kind']} records to {out_dir} "
+              f"({len(manifest['shards'])} shard(s), {manifest['records'] / seconds:.1f} records/s)")
+    out.print(f"  per level: {manifest['records_per_level']}")
+    out.print(f"  candidates: {manifest['candidates']}, dropped: {manifest['dropped'] or 'none'}")
+    out.print(f"  confirmed symbolically: {confirmed['symbolically']}, numerically only: "
+              f"{confirmed['numerically_only']}")
+    if manifest["shortfall"]:
+        err.print(f"[yellow]warning:[/] {manifest['shortfall']} fewer records than asked: the candidate budget ran "
+                  f"out (too many duplicates or drops at these levels); widen --levels or lower --count")
+
+
+@app.command()
+def show(
+    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    uid: Annotated[Optional[str], typer.Argument(help="A record's uid (or its first characters).")] = None,
+    list_uids: Annotated[bool, typer.Option("--list", help="List uids, levels and problems instead.")] = False,
+) -> None:
+    """Print one record as a person reads it."""
+    from .corpus.store import Corpus
+
+    def action() -> str:
+        opened = Corpus(corpus)
+        if list_uids or uid is None:
+            return "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
+        return opened.spec.describe(opened.find(uid))
+
+    out.print(run_guarded(action), highlight=False, markup=False)
+
+
+@app.command()
+def check(
+    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    show_failures: Annotated[int, typer.Option(help="How many failing records to list.")] = 20,
+) -> None:
+    """Re-verify every record from its stored text; exit 1 if any record fails."""
+    from .check.corpus_check import check_corpus
+
+    def action():
+        from .corpus.store import read_manifest
+
+        total = read_manifest(corpus).get("records")
+        with progress_bar("checking", total if isinstance(total, int) else None) as advance:
+            return check_corpus(corpus, advance)
+
+    report = run_guarded(action)
+    for problem in report.integrity:
+        err.print(f"[red]integrity:[/] {problem}", highlight=False)
+    out.print(f"checked {report.records} records")
+    for checker, counts in sorted(report.per_checker.items()):
+        out.print(f"  {checker}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for uid, reason in report.failures[:show_failures]:
+        out.print(f"  FAIL {uid[:16]}  {reason}", highlight=False, markup=False)
+    if len(report.failures) > show_failures:
+        out.print(f"  ... and {len(report.failures) - show_failures} more")
+    if report.failures or report.integrity:
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the rpsdg version."""
+    out.print(__version__)
+
+
+SUBAPPS: tuple[str, ...] = ()
+"""Modules that each define ``app`` (a typer app), ``NAME`` and ``HELP``; added as ``rpsdg NAME ...``."""
+
+
+def _register_subapps() -> None:
+    import importlib
+
+    for module_name in SUBAPPS:
+        module = importlib.import_module(module_name)
+        app.add_typer(module.app, name=module.NAME, help=module.HELP)
+
+
+_register_subapps()
+
+
+def main() -> None:
+    app()
+

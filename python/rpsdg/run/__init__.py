@@ -1,0 +1,1 @@
+"""Running builds: the one pipeline every kind goes through (``pipeline``)."""

@@ -1,0 +1,222 @@
+"""The build pipeline, the same for every kind: generate → render → check from text → dedup → write.
+
+Item i is a pure function of (kind config, seed, i): its level is ``levels[i % len(levels)]`` and its rng is
+seeded from ``(kind, seed, i)``, so 1 worker or 8 give the same corpus. Workers generate and check candidates;
+the parent consumes them strictly in index order, so dedup (first occurrence wins), drop counts and shard bytes
+do not depend on scheduling. Candidates are processed in bounded batches, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import platform
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import pyarrow
+import sympy
+
+from .. import __version__
+from ..core import Dropped
+from ..corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
+from ..corpus.store import MANIFEST_FORMAT, CorpusWriter
+from ..errors import ConfigError
+from ..generators import LEVELS, KindSpec, get_kind
+
+BATCH_PER_WORKER = 64
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What ``rpsdg build`` was asked for."""
+
+    kind: str
+    count: int
+    levels: tuple[int, ...] = LEVELS
+    seed: int = 0
+    out: Path = Path("corpus")
+    format: str = "parquet"
+    force: bool = False
+    shard_size: int = 10_000
+    workers: int = 1
+    kind_config: Any = None
+    """The kind's config dataclass; ``None`` means its defaults."""
+    max_candidates: int | None = None
+    """Stop after this many candidates even if ``count`` is not reached (default: 50 × count + 1000)."""
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ConfigError(f"--count {self.count}: must be at least 1")
+        if self.seed < 0:
+            raise ConfigError(f"--seed {self.seed}: must be a non-negative integer")
+        if not self.levels or any(level not in LEVELS for level in self.levels):
+            raise ConfigError(f"--levels {self.levels}: levels must be in {LEVELS[0]}..{LEVELS[-1]}")
+        if self.workers < 1:
+            raise ConfigError(f"--workers {self.workers}: must be at least 1")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of candidate ``index``: a checked row, or the reason it was dropped."""
+
+    index: int
+    level: int
+    row: dict[str, Any] | None = None
+    dedup_key: str = ""
+    reason: str = ""
+
+
+def parse_levels(text: str) -> tuple[int, ...]:
+    """``"1-5"``, ``"2"`` or ``"1,3,5"`` as a tuple of levels; a clear error otherwise."""
+    levels: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                low, high = (int(p) for p in part.split("-", 1))
+                if low > high:
+                    raise ValueError
+                levels.extend(range(low, high + 1))
+            else:
+                levels.append(int(part))
+    except ValueError:
+        raise ConfigError(f"--levels {text!r}: write a range like 1-5, a list like 1,3,5 or one level") from None
+    bad = [level for level in levels if level not in LEVELS]
+    if bad or not levels:
+        raise ConfigError(f"--levels {text!r}: levels must be between {LEVELS[0]} and {LEVELS[-1]}")
+    return tuple(sorted(set(levels)))
+
+
+def item_rng(kind: str, seed: int, index: int) -> random.Random:
+    """The rng of item ``index``: string seeds hash with SHA-512, stable across processes and platforms."""
+    return random.Random(f"rpsdg:{kind}:{seed}:{index}")
+
+
+def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, index: int) -> Outcome:
+    """Generate, render and check candidate ``index``: a pure function of its arguments."""
+    level = levels[index % len(levels)]
+    try:
+        derivation = spec.generate(kind_config, level, item_rng(spec.name, seed, index))
+    except Dropped as dropped:
+        return Outcome(index, level, reason=dropped.reason)
+    dedup_key = spec.dedup_text(derivation)
+    row = make_row(derivation, spec, uid_of(dedup_key), seed, index)
+    verdicts = list(spec.check(row))
+    rejected = [v for v in verdicts if v.status == "rejected"]
+    if rejected:
+        return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")
+    return Outcome(index, level, with_checks(row, verdicts), dedup_key)
+
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _init_worker(kind: str, kind_config: Any, levels: Sequence[int], seed: int) -> None:
+    _WORKER_STATE.update(spec=get_kind(kind), kind_config=kind_config, levels=tuple(levels), seed=seed)
+
+
+def _produce_in_worker(index: int) -> Outcome:
+    state = _WORKER_STATE
+    return produce(state["spec"], state["kind_config"], state["levels"], state["seed"], index)
+
+
+def _outcomes(config: BuildConfig, spec: KindSpec, kind_config: Any, limit: int) -> Iterator[Outcome]:
+    """Outcomes for indices 0, 1, 2, ... in order (the consumer stops early)."""
+    if config.workers == 1:
+        for index in range(limit):
+            yield produce(spec, kind_config, config.levels, config.seed, index)
+        return
+    batch = BATCH_PER_WORKER * config.workers
+    context = multiprocessing.get_context("fork" if platform.system() == "Linux" else "spawn")
+    with context.Pool(config.workers, _init_worker, (config.kind, kind_config, config.levels, config.seed)) as pool:
+        for start in range(0, limit, batch):
+            yield from pool.imap(_produce_in_worker, range(start, min(start + batch, limit)), chunksize=8)
+
+
+@dataclass
+class _Tally:
+    accepted_per_level: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    checks: dict[str, Counter] = field(default_factory=dict)
+    candidates: int = 0
+    symbolic: int = 0
+    numeric_only: int = 0
+
+    def accept(self, row: dict[str, Any]) -> None:
+        self.accepted_per_level[row["level"]] += 1
+        statuses = {}
+        for check in row["checks"]:
+            self.checks.setdefault(check["checker"], Counter())[check["status"]] += 1
+            statuses[check["checker"]] = check["status"]
+        if statuses.get("symbolic") == "passed":
+            self.symbolic += 1
+        else:
+            self.numeric_only += 1
+
+
+def _config_json(value: Any) -> Any:
+    if is_dataclass(value):
+        return _config_json(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _config_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_config_json(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def build(config: BuildConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Build a corpus as ``config`` says; returns the manifest written to ``config.out``."""
+    spec = get_kind(config.kind)
+    kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
+    limit = config.max_candidates or 50 * config.count + 1000
+    writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force)
+    tally, seen = _Tally(), set()
+    started = time.perf_counter()
+    try:
+        for outcome in _outcomes(config, spec, kind_config, limit):
+            tally.candidates += 1
+            if outcome.row is None:
+                tally.dropped[outcome.reason] += 1
+            elif outcome.dedup_key in seen:
+                tally.dropped["duplicate"] += 1
+            else:
+                seen.add(outcome.dedup_key)
+                tally.accept(outcome.row)
+                writer.add(outcome.row)
+                if progress:
+                    progress(1)
+                if len(seen) == config.count:
+                    break
+        manifest = _manifest(config, spec, kind_config, tally, len(seen))
+        written = writer.commit(manifest)
+    except BaseException:
+        writer.abort()
+        raise
+    written["seconds"] = round(time.perf_counter() - started, 3)
+    return written
+
+
+def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tally, records: int) -> dict[str, Any]:
+    return {
+        "manifest_format": MANIFEST_FORMAT, "record_format": RECORD_FORMAT,
+        "rpsdg_version": __version__, "kind": spec.name, "generator_version": spec.version,
+        "seed": config.seed, "levels": list(config.levels), "count_requested": config.count,
+        "records": records, "shortfall": config.count - records,
+        "candidates": tally.candidates,
+        "records_per_level": {str(k): tally.accepted_per_level[k] for k in config.levels},
+        "dropped": dict(sorted(tally.dropped.items())),
+        "duplicates": tally.dropped.get("duplicate", 0),
+        "checks": {name: dict(sorted(counts.items())) for name, counts in sorted(tally.checks.items())},
+        "confirmed": {"symbolically": tally.symbolic, "numerically_only": tally.numeric_only},
+        "checkers": list(spec.checker_names),
+        "config": _config_json(kind_config),
+        "build": {"format": config.format, "shard_size": config.shard_size},
+        "dependencies": {"python": platform.python_version(), "sympy": sympy.__version__,
+                         "pyarrow": pyarrow.__version__},
+    }
