@@ -23,8 +23,8 @@ from .errors import ConfigError, RpsdgError
 
 app = typer.Typer(name="rpsdg", no_args_is_help=True, add_completion=False,
                   help="Reverse-process synthetic data: hard problems with checked step-by-step solutions.")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 class ShardFormat(str, Enum):

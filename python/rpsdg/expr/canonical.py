@@ -242,9 +242,9 @@ def _atom_sum(key: str, exponent: Number, atom: Expr) -> Sum:
 
 
 def _mul_monomials(a: Monomial, b: Monomial) -> tuple[Number, Monomial]:
-    if not a:
+    if not a and not any(key[0] == "#" for key, _, _ in b):
         return 1, b
-    if not b:
+    if not b and not any(key[0] == "#" for key, _, _ in a):
         return 1, a
     merged: dict[str, list] = {}
     for key, exp, atom in a + b:

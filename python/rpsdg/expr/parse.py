@@ -1,8 +1,8 @@
 """Our own grammar for the infix text we store: corpora and rule files may come from strangers.
 
 Why not ``sympify``: SymPy's parser evaluates Python, so reading a stranger's record with it can run code.
-This is a small Pratt parser over a fixed token set; it never evaluates anything, caps input size and
-nesting, and names the offending text and column in every error.
+This is a small Pratt parser over a fixed token set; it never evaluates anything, caps input size,
+nesting and tree depth, and names the offending text and column in every error.
 
 Accepted: integers, variables, ``+ - * / ** ^``, parentheses, calls of the functions in
 :data:`rpsdg.expr.tree.FUNCTIONS` (``ln`` is read as ``log``), relations ``= == != < <= > >=``, and the
@@ -20,7 +20,8 @@ from ..errors import ParseError
 from .tree import FUNCTIONS, Expr, neg, num, sym
 
 MAX_TEXT = 200_000
-MAX_NESTING = 200
+MAX_NESTING = 100
+MAX_DEPTH = 300
 
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|==|!=|<=|>=|[-+*/^(),<>=]))")
 _FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
@@ -185,4 +186,19 @@ def parse(text: str, what: str = "expression") -> Expr:
         raise ParseError(f"cannot parse {what}: {len(text)} characters is over the {MAX_TEXT} limit")
     if not text.strip():
         raise ParseError(f"cannot parse {what}: it is empty; write an expression")
-    return _Parser(text, what).parse_top()
+    tree = _Parser(text, what).parse_top()
+    if _depth(tree) > MAX_DEPTH:
+        raise ParseError(f"cannot parse {what} {_clip(text)}: the tree is deeper than {MAX_DEPTH} levels; "
+                         f"split it or use a shorter expression")
+    return tree
+
+
+def _depth(tree: Expr) -> int:
+    """Tree depth without recursion (the tree may come from a stranger)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.args)
+    return deepest
