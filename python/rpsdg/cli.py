@@ -183,3 +183,7 @@ _register_subapps()
 def main() -> None:
     app()
 
+
+
+if __name__ == "__main__":
+    main()

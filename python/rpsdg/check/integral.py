@@ -13,7 +13,7 @@ To add an integration rule: add its relation to ``_REPLAY`` and its name to the 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .. import __version__
@@ -24,6 +24,7 @@ from ..expr.evaluate import compile_expr
 from ..expr.parse import parse
 from ..expr.tree import FUNCTIONS, Expr, add, div, mul, neg, num, pow_, sub, sym
 from .numeric import PointSpec, derivative_agreement, sample_points, value_agreement
+from ..expr.canonical import Canonicalizer
 from .symbolic import SYMPY_VERSION, canonical_equal, equal
 
 VERSION = f"rpsdg-{__version__}"
@@ -78,13 +79,22 @@ def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
 
 # -- replay ------------------------------------------------------------------------------------------------------
 
-def _same(a: Expr, b: Expr, points: Sequence[dict[str, float]]) -> bool:
+@dataclass
+class _Context:
+    """What one record's check shares across its steps: its sample points and a canonical-form memo."""
+
+    points: list[dict[str, float]]
+    canon: Canonicalizer = field(default_factory=Canonicalizer)
+
+
+def _same(a: Expr, b: Expr, ctx: _Context) -> bool:
     """Equal by canonical form; where that form is incomplete (past polynomials) or too big, by values."""
-    verdict = canonical_equal(a, b)
+    verdict = canonical_equal(a, b, ctx.canon)
     if verdict:
         return True
     if verdict is False and not _beyond_polynomials(a, b):
         return False
+    points = ctx.points
     return len(points) >= POINTS.quorum and value_agreement(a, b, points) >= POINTS.quorum
 
 
@@ -116,7 +126,7 @@ def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] |
     return operands
 
 
-def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     expected_op = "add" if step.rule == "linearity_sum" else "sub"
     if A.op != expected_op:
@@ -125,19 +135,19 @@ def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str
     if isinstance(operands, str):
         return operands
     (_, da), (_, db) = operands
-    if not _same(step.integrand, Expr(expected_op, (da, db)), points):
+    if not _same(step.integrand, Expr(expected_op, (da, db)), ctx):
         return "integrand is not the sum (or difference) of the parts' integrands"
     return None
 
 
-def _replay_negation(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_negation(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     if A.op != "neg" or len(parts) != 1 or parts[0].antiderivative != A.args[0]:
         return "antiderivative is not the negated part"
-    return None if _same(step.integrand, neg(parts[0].integrand), points) else "integrand is not -(part)"
+    return None if _same(step.integrand, neg(parts[0].integrand), ctx) else "integrand is not -(part)"
 
 
-def _replay_constant(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_constant(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A, c = step.antiderivative, step.factor
     if c is None or not _is_constant(c) or len(parts) != 1:
         return "needs a constant factor and one part"
@@ -147,7 +157,7 @@ def _replay_constant(step: ParsedStep, parts: Sequence[ParsedStep], points) -> s
               ("div", 1): A.op == "div" and A.args[0] == inner and c == div(num(1), A.args[1])}
     if not any(shapes.values()):
         return "antiderivative is not the factor times the part's antiderivative"
-    return None if _same(step.integrand, mul(c, parts[0].integrand), points) else "integrand is not c·(part)"
+    return None if _same(step.integrand, mul(c, parts[0].integrand), ctx) else "integrand is not c·(part)"
 
 
 def _outer(A: Expr, u: Expr) -> Expr | str:
@@ -162,36 +172,36 @@ def _outer(A: Expr, u: Expr) -> Expr | str:
     return "antiderivative is not f(u) for the stated u"
 
 
-def _replay_substitution(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_substitution(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     u = step.substitution
     if u is None or len(parts) != 1 or parts[0].antiderivative != u:
         return "needs u and one part solving ∫ u' dx = u"
     outer = _outer(step.antiderivative, u)
     if isinstance(outer, str):
         return outer
-    return None if _same(step.integrand, mul(outer, parts[0].integrand), points) else "integrand is not f'(u)·u'"
+    return None if _same(step.integrand, mul(outer, parts[0].integrand), ctx) else "integrand is not f'(u)·u'"
 
 
-def _replay_product(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_product(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     operands = _operands(A, parts) if A.op == "mul" else "antiderivative is not a product"
     if isinstance(operands, str):
         return operands
     (g, dg), (h, dh) = operands
-    return None if _same(step.integrand, add(mul(dg, h), mul(g, dh)), points) else "integrand is not g'h + gh'"
+    return None if _same(step.integrand, add(mul(dg, h), mul(g, dh)), ctx) else "integrand is not g'h + gh'"
 
 
-def _replay_quotient(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_quotient(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     operands = _operands(A, parts) if A.op == "div" else "antiderivative is not a quotient"
     if isinstance(operands, str):
         return operands
     (g, dg), (h, dh) = operands
     expected = div(sub(mul(dg, h), mul(g, dh)), pow_(h, num(2)))
-    return None if _same(step.integrand, expected, points) else "integrand is not (g'h - gh')/h²"
+    return None if _same(step.integrand, expected, ctx) else "integrand is not (g'h - gh')/h²"
 
 
-def _replay_power(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_power(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A, x = step.antiderivative, sym(VAR)
     if parts:
         return "the power rule has no parts"
@@ -202,23 +212,23 @@ def _replay_power(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str 
         expected = mul(n, pow_(x, sub(n, num(1))))
     else:
         return "antiderivative is not x^n"
-    return None if _same(step.integrand, expected, points) else "integrand is not n·x^(n-1)"
+    return None if _same(step.integrand, expected, ctx) else "integrand is not n·x^(n-1)"
 
 
-def _replay_table(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_table(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     if parts or A.op not in FUNCTIONS or A.args[0] != sym(VAR):
         return "antiderivative is not a table function of x"
-    return None if _same(step.integrand, outer_derivative(A.op, A.args[0]), points) else "not the table entry"
+    return None if _same(step.integrand, outer_derivative(A.op, A.args[0]), ctx) else "not the table entry"
 
 
-def _replay_rewrite(step: ParsedStep, parts: Sequence[ParsedStep], points) -> str | None:
+def _replay_rewrite(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     if len(parts) != 1 or parts[0].antiderivative != step.antiderivative:
         return "a rewrite keeps the antiderivative of its one part"
-    return None if _same(step.integrand, parts[0].integrand, points) else "integrand is not a rewrite of the part's"
+    return None if _same(step.integrand, parts[0].integrand, ctx) else "integrand is not a rewrite of the part's"
 
 
-_REPLAY: dict[str, Callable[[ParsedStep, Sequence[ParsedStep], Any], str | None]] = {
+_REPLAY: dict[str, Callable[[ParsedStep, Sequence[ParsedStep], _Context], str | None]] = {
     "rewrite": _replay_rewrite, "linearity_sum": _replay_linear, "linearity_difference": _replay_linear,
     "linearity_negation": _replay_negation, "linearity_constant": _replay_constant,
     "substitution": _replay_substitution, "reverse_product": _replay_product,
@@ -242,7 +252,7 @@ def _tree_problem(record: ParsedIntegral) -> str | None:
     return None
 
 
-def check_replay(record: ParsedIntegral, points) -> Verdict:
+def check_replay(record: ParsedIntegral, ctx: _Context) -> Verdict:
     tree_problem = _tree_problem(record)
     if tree_problem:
         return Rejected("replay", VERSION, -1, tree_problem)
@@ -253,13 +263,13 @@ def check_replay(record: ParsedIntegral, points) -> Verdict:
         rule = _REPLAY.get(step.rule)
         if rule is None:
             return Rejected("replay", VERSION, index, f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
-        problem = rule(step, [record.steps[p] for p in step.parts], points)
+        problem = rule(step, [record.steps[p] for p in step.parts], ctx)
         if problem:
             return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
 
 
-def check_numeric(record: ParsedIntegral, points) -> Verdict:
+def check_numeric(record: ParsedIntegral, points: list[dict[str, float]]) -> Verdict:
     if len(points) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
     pairs = [(-1, record.answer, record.problem)] + [
@@ -273,7 +283,7 @@ def check_numeric(record: ParsedIntegral, points) -> Verdict:
     return Passed("numeric", VERSION, f"{len(points)} points, quorum {POINTS.quorum}")
 
 
-def check_symbolic(record: ParsedIntegral, sympy_budget: float = SYMPY_BUDGET_SECONDS) -> Verdict:
+def check_symbolic(record: ParsedIntegral, ctx: _Context, sympy_budget: float = SYMPY_BUDGET_SECONDS) -> Verdict:
     pairs = [(-1, record.answer, record.problem)] + [
         (i, s.antiderivative, s.integrand) for i, s in enumerate(record.steps)]
     used_sympy = 0
@@ -282,7 +292,7 @@ def check_symbolic(record: ParsedIntegral, sympy_budget: float = SYMPY_BUDGET_SE
             claimed = derivative(antiderivative, VAR)
         except NotDifferentiable as error:
             return NotRun("symbolic", VERSION, f"step {index}: {error}")
-        how = equal(claimed, integrand, sympy_seconds=sympy_budget if used_sympy == 0 else 0.0)
+        how = equal(claimed, integrand, sympy_budget if used_sympy == 0 else 0.0, ctx.canon)
         if how == "different":
             return Rejected("symbolic", VERSION, index, "SymPy reduces d/dx antiderivative - integrand to a "
                                                         "non-zero number")
@@ -307,6 +317,6 @@ def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
         return [Rejected(name, VERSION, -1, reason) for name in NAMES]
-    points = domain_points(record)
-    return [check_replay(record, points), check_numeric(record, points), check_symbolic(record)]
+    ctx = _Context(domain_points(record))
+    return [check_replay(record, ctx), check_numeric(record, ctx.points), check_symbolic(record, ctx)]
 

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import sympy
 
-from ..expr.canonical import CanonTooBig, canon_key
+from ..expr.canonical import CanonTooBig, Canonicalizer
 from ..expr.sympy_bridge import to_sympy
 from ..expr.tree import Expr
 
@@ -45,9 +45,11 @@ def time_limit(seconds: float) -> Iterator[bool]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def canonical_equal(a: Expr, b: Expr) -> bool | None:
+def canonical_equal(a: Expr, b: Expr, canonicalizer: Canonicalizer | None = None) -> bool | None:
+    """Whether the canonical forms agree; ``None`` when one is too big or divides by zero."""
+    canonicalizer = canonicalizer or Canonicalizer()
     try:
-        return canon_key(a) == canon_key(b)
+        return canonicalizer.key(a) == canonicalizer.key(b)
     except (CanonTooBig, ZeroDivisionError):
         return None
 
@@ -68,9 +70,9 @@ def sympy_equal(a: Expr, b: Expr, seconds: float) -> str | None:
     return None
 
 
-def equal(a: Expr, b: Expr, sympy_seconds: float = 2.0) -> str | None:
+def equal(a: Expr, b: Expr, sympy_seconds: float = 2.0, canonicalizer: Canonicalizer | None = None) -> str | None:
     """How equality of ``a`` and ``b`` was confirmed, ``"different"``, or ``None`` if undecided."""
-    if canonical_equal(a, b):
+    if canonical_equal(a, b, canonicalizer):
         return "canonical"
     if sympy_seconds <= 0:
         return None

@@ -50,7 +50,7 @@ def _normal(value: Number) -> Number:
 def canon(e: Expr, limit: int = TERM_LIMIT) -> Sum:
     """The canonical sum of ``e``; raises :class:`CanonTooBig` past ``limit`` terms, ``ValueError`` on
     relations and containers (canonicalise their sides instead)."""
-    return _Canon(limit).run(e)
+    return Canonicalizer(limit).run(e)
 
 
 def canon_key(e: Expr, limit: int = TERM_LIMIT) -> str:
@@ -91,11 +91,29 @@ def constant_value(s: Sum) -> Number | None:
     return None
 
 
-class _Canon:
-    def __init__(self, limit: int):
+class Canonicalizer:
+    """Computes canonical forms, remembering those of subtrees it has seen.
+
+    Make one per task (a record's check, a generator call) and drop it afterwards: its memory is the memo.
+    Results are shared, never mutated.
+    """
+
+    def __init__(self, limit: int = TERM_LIMIT):
         self.limit = limit
+        self.memo: dict[Expr, Sum] = {}
+
+    def key(self, e: Expr) -> str:
+        return sum_key(self.run(e))
 
     def run(self, e: Expr) -> Sum:
+        if e.op == "num" or e.op == "sym":
+            return self._run(e)
+        found = self.memo.get(e)
+        if found is None:
+            found = self.memo[e] = self._run(e)
+        return found
+
+    def _run(self, e: Expr) -> Sum:
         op = e.op
         if op == "num":
             return {(): e.value} if e.value else {}  # type: ignore[dict-item]
