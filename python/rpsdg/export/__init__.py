@@ -1,0 +1,186 @@
+"""Exports for training: the corpus rewritten in the layouts that training code already reads.
+
+``rpsdg export FORMAT CORPUS --out DIR`` reads a corpus (rows validated by ``corpus.store.Corpus``), writes the
+format's files into a hidden temporary directory beside ``DIR``, adds ``rpsdg_export.json`` (what was written,
+what was skipped and why, split sizes, format-specific tallies) and a dataset card ``README.md`` (Hugging Face
+YAML header), then renames the directory into place: a failed export leaves nothing behind.
+
+Formats are registered by name in :data:`FORMAT_MODULES`; each module defines ``SPEC``, an :class:`ExportSpec`.
+To add a format: write ``export/<name>.py`` with a ``write(source, context, directory) -> stats`` function that
+streams ``source.rows()`` and a ``SPEC`` naming its features (for the card) and files; add it to
+:data:`FORMAT_MODULES`; the CLI (``cli_export.py``) gets a command for it automatically, and
+``tests/test_export.py`` should read its files back with a reader that is not ours.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from .. import __version__
+from ..errors import RpsdgError
+
+EXPORT_FORMAT_VERSION = 1
+EXPORT_MANIFEST = "rpsdg_export.json"
+
+FORMAT_MODULES: dict[str, str] = {
+    "sft": "rpsdg.export.sft",
+    "prm": "rpsdg.export.prm",
+    "leandojo": "rpsdg.export.leandojo",
+    "whole-proof": "rpsdg.export.whole_proof",
+    "seq2seq": "rpsdg.export.seq2seq",
+}
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """What an exporter reads: the corpus manifest and a fresh stream of validated rows per call."""
+
+    kind: str
+    manifest: Mapping[str, Any]
+    rows: Callable[[], Iterator[dict[str, Any]]]
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """Settings shared by every exporter in one export."""
+
+    seed: int = 0
+    """Picks the wording variants (and, for ``prm``, which corruptions are tried)."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Format-specific options (e.g. ``negatives_per_item`` for ``prm``)."""
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One export format."""
+
+    name: str
+    """Registered name (the CLI command)."""
+    summary: str
+    """One line for ``--help`` and the dataset card."""
+    write: Callable[[ExportSource, ExportContext, Path], dict[str, Any]]
+    """Write the files into a directory; return the statistics (see :func:`export_source`)."""
+    features: Sequence[tuple[str, Any]]
+    """Field names and types of one written record, for the card (see ``card.py`` for the type notation)."""
+    data_files: Callable[[Mapping[str, Any]], Mapping[str, Mapping[str, str]]]
+    """From the stats: ``{config: {split: relative path}}`` of the files the card lists for ``datasets``."""
+    task: str = "text-generation"
+    """The Hugging Face task category."""
+    tags: Sequence[str] = ()
+    """Extra Hugging Face tags."""
+    layout: str = ""
+    """The published layout the files follow, with a pointer to it (for the card)."""
+
+
+def format_names() -> list[str]:
+    return list(FORMAT_MODULES)
+
+
+def get_format(name: str) -> ExportSpec:
+    """The export spec registered under ``name``; a clear error naming the choices otherwise."""
+    if name not in FORMAT_MODULES:
+        raise RpsdgError(f"unknown export format {name!r}; choose one of: {', '.join(format_names())}")
+    return importlib.import_module(FORMAT_MODULES[name]).SPEC
+
+
+def export_corpus(fmt: str, corpus: Path, out: Path, force: bool = False, seed: int = 0,
+                  options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Export the corpus directory ``corpus`` as ``fmt`` into ``out``; returns the export manifest."""
+    from ..corpus.store import Corpus
+
+    spec = get_format(fmt)
+    opened = Corpus(corpus)
+    if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents:
+        raise RpsdgError(f"--out {out}: is (inside) the corpus {corpus}; write the export somewhere else")
+    source = ExportSource(str(opened.manifest["kind"]), opened.manifest, opened.rows, str(corpus))
+    return export_source(spec, source, out, force, seed, options)
+
+
+def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool = False, seed: int = 0,
+                  options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``source`` as ``spec`` into ``out`` atomically (temporary directory, then rename)."""
+    from ..corpus.store import check_output_dir, write_json_atomic
+    from .card import write_card
+
+    if seed < 0:
+        raise RpsdgError(f"--seed {seed}: must be a non-negative integer")
+    check_output_dir(out, force)
+    temporary = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-"))
+    try:
+        os.chmod(temporary, 0o777 & ~_umask())
+        observed = _Observed(source)
+        stats = spec.write(ExportSource(source.kind, source.manifest, observed.rows, source.path),
+                           ExportContext(seed, dict(options or {})), temporary)
+        manifest = _export_manifest(spec, source, seed, stats, observed)
+        write_json_atomic(temporary / EXPORT_MANIFEST, manifest)
+        write_card(temporary / "README.md", spec, manifest)
+        _move_into_place(temporary, out)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return manifest
+
+
+class _Observed:
+    """Wraps the row stream to note the checker versions the exported records carry (for the card)."""
+
+    def __init__(self, source: ExportSource):
+        self.source = source
+        self.checkers: dict[str, set[str]] = {}
+        self.generator_versions: set[str] = set()
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for row in self.source.rows():
+            for check in row.get("checks", []):
+                self.checkers.setdefault(str(check.get("checker")), set()).add(
+                    f"{check.get('version')} ({check.get('status')})")
+            self.generator_versions.add(str(row.get("generator_version", "")))
+            yield row
+
+
+def _export_manifest(spec: ExportSpec, source: ExportSource, seed: int, stats: dict[str, Any],
+                     observed: _Observed) -> dict[str, Any]:
+    import jinja2
+    import pyarrow
+
+    corpus = source.manifest
+    return {
+        "export_format": spec.name, "export_format_version": EXPORT_FORMAT_VERSION, "rpsdg_version": __version__,
+        "seed": seed, "kind": source.kind, "corpus": source.path,
+        "corpus_rpsdg_version": corpus.get("rpsdg_version"), "corpus_seed": corpus.get("seed"),
+        "corpus_records": corpus.get("records"),
+        "generator_versions": sorted(v for v in observed.generator_versions if v),
+        "checkers": {name: sorted(versions) for name, versions in sorted(observed.checkers.items())},
+        "corpus_dependencies": corpus.get("dependencies", {}),
+        "export_dependencies": {"jinja2": jinja2.__version__, "pyarrow": pyarrow.__version__},
+        **stats,
+    }
+
+
+def _move_into_place(temporary: Path, out: Path) -> None:
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+        os.replace(temporary, out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(temporary, out)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def rows_of(rows: Iterable[dict[str, Any]]) -> Callable[[], Iterator[dict[str, Any]]]:
+    """A row-stream factory over an in-memory list (for hand-made rows and tests)."""
+    materialised = list(rows)
+    return lambda: iter(materialised)

@@ -1,0 +1,295 @@
+"""``prm``: process-supervision data in PRM800K's manner: step sequences with a +1/−1 label per step.
+
+For each item we write the correct solution (every step +1, ``finish_reason: "solution"``) and, beside it, up to
+``negatives_per_item`` sequences that end in one plausible wrong step (−1, ``finish_reason: "found_error"``;
+like PRM800K, labelling stops at the first error, whose index is ``first_error_step``).
+
+A wrong step is made by corrupting one step's result (an integral step's antiderivative) with one of
+:data:`CORRUPTIONS`. It is kept only if THE CHECKER rejects it at that step: for integrals the numeric checker
+(``check.integral.check_numeric``: finite-difference derivative of the step's antiderivative against its integrand
+via ``check.numeric.derivative_agreement``) on the record re-read from text with the corrupted step; for other
+kinds, the kind's own checkers (``KindSpec.check``) on the corrupted row. Positives are re-checked the same way.
+Every corruption kind's made/kept counts go into ``rpsdg_export.json`` and the card.
+
+To add a corruption: a function ``(step, target, rng) -> Expr | None`` (``None``: not applicable) in
+:data:`CORRUPTIONS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..calculus import NotDifferentiable, derivative
+from ..core import Passed, Rejected, Verdict, verdict_row
+from ..errors import ConfigError, ParseError, RpsdgError
+from ..expr.parse import parse
+from ..expr.printers import to_infix
+from ..expr.tree import Expr, add, div, mul, neg, num, pow_, rational_value
+from . import ExportContext, ExportSource, ExportSpec
+from .common import SplitFiles, policy_for, readable, reading_order, split_data_files
+from .wording import Wording
+
+DEFAULT_NEGATIVES_PER_ITEM = 3
+RESULT_FIELDS = ("antiderivative", "after", "result", "rhs")
+"""The step field a corruption changes: the first one a step has (integral steps: ``antiderivative``)."""
+
+_FUNCTION_SWAPS = {"sin": "cos", "cos": "sin", "sinh": "cosh", "cosh": "sinh", "tan": "atan", "atan": "tan",
+                   "exp": "log", "log": "exp", "asin": "acos", "acos": "asin", "tanh": "atanh", "atanh": "tanh",
+                   "asinh": "acosh", "acosh": "asinh", "sqrt": "log"}
+
+
+def _sign_error(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    return target.args[0] if target.op == "neg" else neg(target)
+
+
+def _wrong_constant(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    """A numeric coefficient off by one (or doubled); a bare expression gets a stray factor 2."""
+    literals = [path for path, node in target.positions() if node.op == "num" and node.value not in (0,)]
+    if not literals:
+        return mul(num(2), target)
+    path = rng.choice(literals)
+    value = int(target.at(path).value)  # type: ignore[arg-type]
+    changed = value + 1 if value not in (-1,) else 2
+    return target.replace_at(path, num(changed))
+
+
+def _dropped_factor(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    products = [path for path, node in target.positions() if node.op == "mul"]
+    if not products:
+        return None
+    path = rng.choice(products)
+    node = target.at(path)
+    return target.replace_at(path, node.args[rng.randrange(2)])
+
+
+def _missing_chain_factor(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    """∫ g(u)·u' dx answered as if u' were an ordinary factor: the antiderivative times u'."""
+    text = step.get("substitution") or ""
+    if not text:
+        return None
+    try:
+        inner = derivative(parse(text, "substitution"), "x")
+    except (ParseError, NotDifferentiable):
+        return None
+    if rational_value(inner) == 1:
+        return None
+    return mul(target, inner)
+
+
+def _misapplied_rule(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    """The wrong table entry (sin for cos, ...), a product integrated factor by factor, a quotient upside down,
+    or the power rule applied twice."""
+    for path, node in target.positions():
+        if node.op in _FUNCTION_SWAPS:
+            return target.replace_at(path, Expr(_FUNCTION_SWAPS[node.op], node.args))
+    if target.op == "mul":
+        return add(*target.args)
+    if target.op == "div":
+        return div(target.args[1], target.args[0])
+    for path, node in target.positions():
+        if node.op == "pow" and rational_value(node.args[1]) is not None:
+            exponent = rational_value(node.args[1])
+            return target.replace_at(path, pow_(node.args[0], num(exponent + 1)))  # type: ignore[operator]
+    return None
+
+
+def _swapped_sides(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    """The two sides mixed up: the step's integrand (or ``before``) written as its result."""
+    text = step.get("integrand") or step.get("before") or ""
+    return parse(text, "step input") if text else None
+
+
+CORRUPTIONS: dict[str, Callable[[Mapping[str, Any], Expr, random.Random], Expr | None]] = {
+    "sign_error": _sign_error, "wrong_constant": _wrong_constant, "dropped_factor": _dropped_factor,
+    "missing_chain_factor": _missing_chain_factor, "misapplied_rule": _misapplied_rule,
+    "swapped_sides": _swapped_sides,
+}
+
+FEATURES = (
+    ("uid", "string"), ("kind", "string"), ("level", "int64"), ("split", "string"),
+    ("question", {"problem": "string", "ground_truth_answer": "string"}),
+    ("steps", ["string"]), ("labels", ["int64"]), ("is_correct", "bool"), ("first_error_step", "int64"),
+    ("corruption", {"kind": "string", "stored_step": "int64", "shown_step": "int64", "field": "string",
+                    "original": "string", "corrupted": "string", "checker": "string", "verdict": "string"}),
+    ("label", {"steps": [{"completions": [{"text": "string", "rating": "int64", "flagged": "bool"}],
+                          "chosen_completion": "int64"}], "finish_reason": "string"}),
+)
+
+
+class Confirmer:
+    """Runs the checker that decides whether a (corrupted) row is right, for one kind."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.spec = None
+        if kind != "integral":
+            from ..generators import get_kind
+
+            try:
+                self.spec = get_kind(kind)
+            except RpsdgError:
+                self.spec = None
+        self.name = "numeric" if kind == "integral" else ("+".join(self.spec.checker_names) if self.spec else "")
+
+    @property
+    def available(self) -> bool:
+        return self.kind == "integral" or self.spec is not None
+
+    def verdict(self, row: Mapping[str, Any]) -> Verdict | None:
+        """The deciding verdict: the first rejection, else a pass; ``None`` where no checker can decide."""
+        if self.kind == "integral":
+            from ..check import integral
+
+            parsed = integral.parse_row(row)
+            return integral.check_numeric(parsed, integral.domain_points(parsed))
+        if self.spec is None:
+            return None
+        verdicts = list(self.spec.check(row))
+        rejected = [v for v in verdicts if isinstance(v, Rejected)]
+        if rejected:
+            return rejected[0]
+        return Passed(self.name, "", "all passed") if all(isinstance(v, Passed) for v in verdicts) else None
+
+
+def _rng(seed: int, uid: str) -> random.Random:
+    digest = hashlib.sha256(f"prm|{seed}|{uid}".encode("utf-8")).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _result_field(step: Mapping[str, Any]) -> str | None:
+    return next((name for name in RESULT_FIELDS if isinstance(step.get(name), str) and step.get(name)), None)
+
+
+def _label(texts: list[str], ratings: list[int], finish: str) -> dict[str, Any]:
+    return {"steps": [{"completions": [{"text": t, "rating": r, "flagged": False}], "chosen_completion": 0}
+                      for t, r in zip(texts, ratings)], "finish_reason": finish}
+
+
+class PrmWriter:
+    """Makes the positive and negative sequences of one row."""
+
+    def __init__(self, kind: str, seed: int, negatives: int):
+        self.kind, self.seed, self.negatives = kind, seed, negatives
+        self.wording = Wording(seed)
+        self.confirmer = Confirmer(kind)
+        self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "checker_passed_it": 0}
+                      for name in CORRUPTIONS}
+
+    def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
+        shown_row = {**row, "steps": steps}
+        return [self.wording.render("step", self.kind, row["uid"], shown.number, number=shown.number,
+                                    rule=str(shown.step["rule"]), step=dict(shown.step), parts=list(shown.parts))
+                for shown in reading_order(shown_row)]
+
+    def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        question = self.wording.render("problem", self.kind, row["uid"], problem=row["problem"],
+                                       problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]])
+        return {"uid": row["uid"], "kind": self.kind, "level": int(row["level"]),
+                "question": {"problem": question, "ground_truth_answer": row["answer"]}}
+
+    def positive(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        texts = self._texts(row, list(row["steps"]))
+        texts.append(self.wording.render("answer", self.kind, row["uid"], problem=row["problem"],
+                                         answer=row["answer"], answer_latex=""))
+        labels = [1] * len(texts)
+        return {**self._base(row), "steps": texts, "labels": labels, "is_correct": True, "first_error_step": None,
+                "corruption": None, "label": _label(texts, labels, "solution")}
+
+    def negatives_of(self, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+        rng = _rng(self.seed, row["uid"])
+        kinds = list(CORRUPTIONS)
+        rng.shuffle(kinds)
+        made: list[dict[str, Any]] = []
+        for name in kinds:
+            if len(made) >= self.negatives:
+                break
+            negative = self._try(row, name, rng)
+            if negative is not None:
+                made.append(negative)
+        return made
+
+    def _try(self, row: Mapping[str, Any], name: str, rng: random.Random) -> dict[str, Any] | None:
+        steps = list(row["steps"])
+        order = list(range(len(steps)))
+        rng.shuffle(order)
+        for index in order:
+            field = _result_field(steps[index])
+            if field is None:
+                continue
+            try:
+                original = parse(steps[index][field], f"step {index} {field}")
+                corrupted = CORRUPTIONS[name](steps[index], original, rng)
+            except (ParseError, ValueError):
+                continue
+            if corrupted is None or corrupted == original:
+                continue
+            text = to_infix(corrupted)
+            self.tally[name]["made"] += 1
+            bad_steps = steps[:index] + [{**steps[index], field: text}] + steps[index + 1:]
+            verdict = self.confirmer.verdict({**row, "steps": bad_steps})
+            if not (isinstance(verdict, Rejected) and verdict.step == index):
+                self.tally[name]["checker_passed_it"] += 1
+                return None
+            self.tally[name]["kept"] += 1
+            return self._negative(row, bad_steps, index, name, field, steps[index][field], text, verdict)
+        self.tally[name]["not_applicable"] += 1
+        return None
+
+    def _negative(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int, name: str,
+                  field: str, original: str, corrupted: str, verdict: Rejected) -> dict[str, Any]:
+        texts = self._texts(row, bad_steps)
+        shown = {s.stored_index: s.number for s in reading_order({**row, "steps": bad_steps})}[index]
+        texts = texts[:shown]
+        labels = [1] * (shown - 1) + [-1]
+        return {**self._base(row), "steps": texts, "labels": labels, "is_correct": False,
+                "first_error_step": shown - 1,
+                "corruption": {"kind": name, "stored_step": index, "shown_step": shown, "field": field,
+                               "original": original, "corrupted": corrupted, "checker": verdict.checker,
+                               "verdict": verdict_row(verdict)["detail"]},
+                "label": _label(texts, labels, "found_error")}
+
+
+def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
+    negatives = context.options.get("negatives_per_item", DEFAULT_NEGATIVES_PER_ITEM)
+    if not isinstance(negatives, int) or negatives < 0:
+        raise ConfigError(f"prm negatives_per_item {negatives!r}: must be a non-negative integer")
+    writer = PrmWriter(source.kind, context.seed, negatives)
+    records_in, positives, skipped = 0, 0, {}
+    written_negatives = 0
+    with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
+        for row in source.rows():
+            records_in += 1
+            check = writer.confirmer.verdict(row) if writer.confirmer.available else None
+            if writer.confirmer.available and not isinstance(check, Passed):
+                skipped["positive_not_confirmed"] = skipped.get("positive_not_confirmed", 0) + 1
+                continue
+            files.add(row, writer.positive(row))
+            positives += 1
+            if not writer.confirmer.available:
+                continue
+            for negative in writer.negatives_of(row):
+                files.add(row, negative)
+                written_negatives += 1
+    notes = [f"wrong steps are kept only when the `{writer.confirmer.name or 'kind'}` checker rejects them at the "
+             f"corrupted step; per corruption kind: " +
+             "; ".join(f"{k} made {v['made']}, kept {v['kept']}" for k, v in writer.tally.items())]
+    if not writer.confirmer.available:
+        notes.append(f"no checker is registered for kind {source.kind!r}: only the (corpus-checked) correct "
+                     f"solutions were written, no wrong steps")
+    return {"records_in": records_in, "records_out": positives + written_negatives, "positives": positives,
+            "negatives": written_negatives, "negatives_per_item": negatives, "confirming_checker":
+            writer.confirmer.name, "corruptions": writer.tally, "skipped": skipped, "notes": notes,
+            **files.stats()}
+
+
+SPEC = ExportSpec(
+    name="prm", summary="process-supervision step sequences with +1/-1 step labels and the first error's index "
+    "(PRM800K's manner); wrong steps are confirmed wrong by the checker",
+    write=write, features=FEATURES, data_files=split_data_files, tags=("process-reward-model",),
+    layout="JSON lines; `steps`/`labels`/`first_error_step` flat, and `label.steps[].completions[{text, rating, "
+    "flagged}]` + `finish_reason` as in OpenAI's PRM800K (rating +1/-1; sequences stop at the first error)",
+)

@@ -1,0 +1,67 @@
+"""``sft``: instruction-tuning records, one JSON line per item, in chat (``messages``) and flat form.
+
+Each record carries the problem in words (``instruction``) and in LaTeX, the solution as numbered steps that
+each name their rule in words, the full solution text, and the final answer. Wording comes from
+``templates/export/`` and varies with the export seed (``wording.py``); the mathematics is the corpus's stored
+text, unchanged. Steps are in reading order (``common.reading_order``): an integral's sub-integrals come first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import ExportContext, ExportSource, ExportSpec
+from .common import SplitFiles, latex_of, policy_for, readable, reading_order, split_data_files
+from .wording import Wording
+
+FEATURES = (
+    ("uid", "string"), ("kind", "string"), ("level", "int64"), ("split", "string"),
+    ("instruction", "string"), ("problem", "string"), ("problem_latex", "string"), ("hypotheses", ["string"]),
+    ("steps", [{"number": "int64", "rule": "string", "parts": ["int64"], "text": "string"}]),
+    ("solution", "string"), ("answer", "string"), ("answer_latex", "string"),
+    ("messages", [{"role": "string", "content": "string"}]), ("checked_by", ["string"]),
+)
+
+
+def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
+    """The SFT record of one corpus row."""
+    kind, uid = str(row["kind"]), str(row["uid"])
+    problem_latex = latex_of(row["problem"], "problem")
+    instruction = wording.render("problem", kind, uid, problem=row["problem"], problem_latex=problem_latex,
+                                 hypotheses=[readable(h) for h in row["hypotheses"]])
+    steps = []
+    for shown in reading_order(row):
+        text = wording.render("step", kind, uid, shown.number, number=shown.number, rule=str(shown.step["rule"]),
+                              step=dict(shown.step), parts=list(shown.parts))
+        steps.append({"number": shown.number, "rule": str(shown.step["rule"]), "parts": list(shown.parts),
+                      "text": text})
+    answer_latex = latex_of(row["answer"], "answer")
+    intro = wording.render("intro", kind, uid)
+    closing = wording.render("answer", kind, uid, problem=row["problem"], answer=row["answer"],
+                             answer_latex=answer_latex)
+    solution = "\n".join([intro] + [step["text"] for step in steps] + [closing])
+    return {
+        "uid": uid, "kind": kind, "level": int(row["level"]), "instruction": instruction,
+        "problem": row["problem"], "problem_latex": problem_latex, "hypotheses": list(row["hypotheses"]),
+        "steps": steps, "solution": solution, "answer": row["answer"], "answer_latex": answer_latex,
+        "messages": [{"role": "user", "content": instruction}, {"role": "assistant", "content": solution}],
+        "checked_by": [f"{c['checker']} {c['version']}" for c in row["checks"] if c.get("status") == "passed"],
+    }
+
+
+def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
+    wording = Wording(context.seed)
+    records = 0
+    with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
+        for row in source.rows():
+            files.add(row, sft_record(row, wording))
+            records += 1
+    return {"records_in": records, "records_out": records, "skipped": {}, **files.stats()}
+
+
+SPEC = ExportSpec(
+    name="sft", summary="instruction records: problem in words and LaTeX, numbered steps naming their rules, answer",
+    write=write, features=FEATURES, data_files=split_data_files, tags=("instruction-tuning",),
+    layout="JSON lines with a chat `messages` list (user: problem, assistant: solution), as TRL's SFTTrainer reads",
+)

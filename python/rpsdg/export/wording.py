@@ -1,0 +1,58 @@
+"""Words around the mathematics: Jinja templates under ``templates/export/``, varied deterministically.
+
+A model trained on one phrasing learns the phrasing. Each slot (``problem``, ``intro``, ``step``, ``answer``) has
+a template per kind, ``<slot>_<kind>.j2``, falling back to ``<slot>_generic.j2``. A template declares how many
+phrasings it has (``{% set variants = N %}``) and picks one with ``choice % variants``; ``choice`` is a
+sha256 of (export seed, uid, slot, position), so the same seed gives the same text and another seed another mix.
+
+To add wording for a new kind: copy the ``*_generic.j2`` templates to ``*_<kind>.j2`` and edit them.
+Templates only place strings we already printed (infix, LaTeX); they never compute mathematics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import RpsdgError
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "export"
+SLOTS: tuple[str, ...] = ("problem", "intro", "step", "answer")
+
+
+def choice_of(seed: int, uid: str, slot: str, position: int = 0) -> int:
+    """A stable integer that picks a phrasing (sha256, never the per-process salted ``hash()``)."""
+    digest = hashlib.sha256(f"{seed}|{uid}|{slot}|{position}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class Wording:
+    """Renders the wording slots of one export (one Jinja environment per export, no global state)."""
+
+    def __init__(self, seed: int, template_dir: Path = TEMPLATE_DIR):
+        if not template_dir.is_dir():
+            raise RpsdgError(f"wording templates: {template_dir} does not exist; rpsdg exports need the "
+                             f"repository's templates/export directory (install rpsdg from a checkout with "
+                             f"`pip install -e .`)")
+        self.seed = seed
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
+                                      undefined=jinja2.StrictUndefined, autoescape=False,
+                                      trim_blocks=True, lstrip_blocks=True)
+
+    def _template(self, slot: str, kind: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(f"{slot}_{kind}.j2")
+        except jinja2.TemplateNotFound:
+            return self.env.get_template(f"{slot}_generic.j2")
+
+    def render(self, slot: str, kind: str, uid: str, position: int = 0, **values: Any) -> str:
+        """The text of ``slot`` for a record of ``kind``; ``values`` are the strings the template places."""
+        template = self._template(slot, kind)
+        choice = choice_of(self.seed, uid, slot, position)
+        try:
+            return template.render(choice=choice, kind=kind, **values).strip()
+        except jinja2.TemplateError as error:
+            raise RpsdgError(f"wording template {template.name}: {error}; fix the template") from None
