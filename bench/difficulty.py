@@ -70,8 +70,8 @@ def sample_problems(level: int, count: int, seed: int) -> list[str]:
     while len(problems) < count:
         outcome = produce(spec, config, (level,), seed, index)
         index += 1
-        if outcome.row is not None and outcome.dedup_key not in seen:
-            seen.add(outcome.dedup_key)
+        if outcome.row is not None and outcome.uid not in seen:
+            seen.add(outcome.uid)
             problems.append(outcome.row["problem"])
     return problems
 

@@ -41,10 +41,10 @@ def run_once(config: IntegralConfig, level: int, items: int, seed: int) -> tuple
         index += 1
         if outcome.row is None:
             drops[outcome.reason] = drops.get(outcome.reason, 0) + 1
-        elif outcome.dedup_key in seen:
+        elif outcome.uid in seen:
             drops["duplicate"] = drops.get("duplicate", 0) + 1
         else:
-            seen.add(outcome.dedup_key)
+            seen.add(outcome.uid)
             tokens.append(len(outcome.row["prefix"].split()))
     return items / (time.perf_counter() - started), tokens, drops
 

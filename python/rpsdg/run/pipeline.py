@@ -66,8 +66,12 @@ class Outcome:
     index: int
     level: int
     row: dict[str, Any] | None = None
-    dedup_key: str = ""
     reason: str = ""
+
+    @property
+    def uid(self) -> str:
+        """sha256 of the canonical problem: equal uids are duplicates."""
+        return self.row["uid"] if self.row is not None else ""
 
 
 def parse_levels(text: str) -> tuple[int, ...]:
@@ -103,13 +107,12 @@ def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, 
         derivation = spec.generate(kind_config, level, item_rng(spec.name, seed, index))
     except Dropped as dropped:
         return Outcome(index, level, reason=dropped.reason)
-    dedup_key = spec.dedup_text(derivation)
-    row = make_row(derivation, spec, uid_of(dedup_key), seed, index)
+    row = make_row(derivation, spec, uid_of(spec.dedup_text(derivation)), seed, index)
     verdicts = list(spec.check(row))
     rejected = [v for v in verdicts if v.status == "rejected"]
     if rejected:
         return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")
-    return Outcome(index, level, with_checks(row, verdicts), dedup_key)
+    return Outcome(index, level, with_checks(row, verdicts))
 
 
 _WORKER_STATE: dict[str, Any] = {}
@@ -176,17 +179,17 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
     limit = config.max_candidates or 50 * config.count + 1000
     writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force)
-    tally, seen = _Tally(), set()
+    tally, seen = _Tally(), set()  # 32-byte digests: memory stays small as the corpus grows
     started = time.perf_counter()
     try:
         for outcome in _outcomes(config, spec, kind_config, limit):
             tally.candidates += 1
             if outcome.row is None:
                 tally.dropped[outcome.reason] += 1
-            elif outcome.dedup_key in seen:
+            elif bytes.fromhex(outcome.uid) in seen:
                 tally.dropped["duplicate"] += 1
             else:
-                seen.add(outcome.dedup_key)
+                seen.add(bytes.fromhex(outcome.uid))
                 tally.accept(outcome.row)
                 writer.add(outcome.row)
                 if progress:
