@@ -83,6 +83,7 @@ def build(
     workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
     shard_size: Annotated[int, typer.Option(help="Records per shard.")] = 10_000,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [KIND] table of generator settings.")] = None,
+    lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
 ) -> None:
     """Generate, check and write a corpus."""
     from .run.pipeline import BuildConfig, build as run_build, parse_levels
@@ -96,6 +97,10 @@ def build(
 
     manifest = run_guarded(action)
     _print_build_summary(manifest, out_dir)
+    if lean:
+        from .cli_lean import render_and_report
+
+        render_and_report(out_dir, 50)
 
 
 def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
@@ -165,7 +170,7 @@ def version() -> None:
     out.print(__version__)
 
 
-SUBAPPS: tuple[str, ...] = ()
+SUBAPPS: tuple[str, ...] = ("rpsdg.cli_lean",)
 """Modules that each define ``app`` (a typer app), ``NAME`` and ``HELP``; added as ``rpsdg NAME ...``."""
 
 

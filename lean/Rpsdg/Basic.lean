@@ -1,0 +1,1 @@
+../../python/rpsdg/templates/RpsdgBasic.lean

@@ -1,0 +1,13 @@
+/-
+rpsdg support library: shared helpers imported by every generated Mathlib module.
+
+Kept tiny on purpose: each generated step is its own explicit obligation, proved by one named lemma; the
+only shared piece is the tactic that closes a step's algebraic side goal `f' = g'` in `congr_deriv`.
+-/
+import Mathlib
+
+/-- Closes `f' = g'` left by `HasDerivAt.congr_deriv`: `ring1` first; then `norm_num` (numeral casts `↑n` and
+truncated exponents `n - 1` from `hasDerivAt_pow`/`fun_pow`), alone or followed by `ring1`. Fails, never
+leaves a goal open. -/
+macro "rpsdg_deriv_eq" : tactic =>
+  `(tactic| first | ring1 | (norm_num; done) | (norm_num; ring1) | (push_cast; ring1))
