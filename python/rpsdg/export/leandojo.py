@@ -1,0 +1,151 @@
+"""``leandojo``: the LeanDojo Benchmark 4 layout, with PREDICTED proof states (no Lean ran).
+
+Files, as LeanDojo publishes them: ``corpus.jsonl`` (one line per Lean file: ``path, imports, premises[{full_name,
+code, start, end, kind}]``), ``metadata.json`` (``dataset_name, creation_time, from_repo{url, commit},
+leandojo_version``), and ``random/`` and ``novel_premises/``, each with ``train.json``, ``val.json``, ``test.json``
+(JSON arrays of traced theorems: ``url, commit, file_path, full_name, start, end, traced_tactics[{tactic,
+annotated_tactic, state_before, state_after}]``). Positions are LeanDojo's 1-based ``[line, column]``.
+
+The Lean sources the positions refer to are written under ``src/`` (``RpsdgGen/<Kind>/L<level>.lean``). Tactics
+and states come from ``lean_text.py``: they are our rendering, marked ``state_source: "predicted"`` on every
+theorem and tactic; when Lean traces them, the same fields take Lean's text and ``state_source: "lean"``.
+``url`` is ``https://rpsdg.invalid/RpsdgGen`` (a reserved domain: the sources live in this export, not online)
+and ``commit`` is a content hash of the source corpus. ``novel_premises`` holds our ``novel`` split (held-out rule
+combinations, or levels; see ``splits.py``). Mathlib premises are cited by full name and file, positions unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping, TextIO
+
+from . import ExportContext, ExportSource, ExportSpec
+from .common import SplitFiles, policy_for
+from .lean_text import HEADER, full_name, predicted_proof, predicted_states, premise_entry, split_statement
+
+URL = "https://rpsdg.invalid/RpsdgGen"
+NAMES = {"random": "random", "novel": "novel_premises"}
+
+FEATURES = (
+    ("url", "string"), ("commit", "string"), ("file_path", "string"), ("full_name", "string"),
+    ("start", ["int64"]), ("end", ["int64"]),
+    ("traced_tactics", [{"tactic": "string", "annotated_tactic": "string (LeanDojo's [text, premises] pair)",
+                         "state_before": "string", "state_after": "string", "state_source": "string"}]),
+    ("state_source", "string"), ("uid", "string"), ("level", "int64"),
+)
+
+
+def corpus_commit(manifest: Mapping[str, Any]) -> str:
+    """A 40-hex content id of the source corpus (its shard hashes), standing in for a git commit."""
+    shards = "".join(str(s.get("sha256", "")) for s in manifest.get("shards", []))
+    return hashlib.sha256(f"rpsdg-leandojo|{manifest.get('kind')}|{shards}".encode("utf-8")).hexdigest()[:40]
+
+
+class LeanFiles:
+    """The generated Lean sources: appends theorems, tracks 1-based line numbers, collects corpus.jsonl lines."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory / "src"
+        self.handles: dict[str, TextIO] = {}
+        self.lines: dict[str, int] = {}
+        self.premises: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, file_path: str, code: str) -> tuple[list[int], list[int]]:
+        """Append a declaration; its (start, end) positions, 1-based, end just past the last character."""
+        if file_path not in self.handles:
+            path = self.directory / file_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.handles[file_path] = path.open("w", encoding="utf-8")
+            self.handles[file_path].write(HEADER)
+            self.lines[file_path] = HEADER.count("\n")
+            self.premises[file_path] = []
+        lines = code.rstrip("\n").split("\n")
+        start_line = self.lines[file_path] + 1
+        self.handles[file_path].write("\n".join(lines) + "\n\n")
+        self.lines[file_path] += len(lines) + 1
+        return [start_line, 1], [start_line + len(lines) - 1, len(lines[-1]) + 1]
+
+    def close(self) -> None:
+        for handle in self.handles.values():
+            handle.close()
+
+    def corpus_lines(self) -> list[dict[str, Any]]:
+        return [{"path": path, "imports": [".lake/packages/mathlib/Mathlib.lean"], "premises": premises}
+                for path, premises in sorted(self.premises.items())]
+
+
+def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str) -> dict[str, Any] | str:
+    statement = split_statement(str(row["lean"]))
+    if statement is None:
+        return "no Lean statement in the record"
+    proof = predicted_proof(row)
+    if isinstance(proof, str):
+        return proof
+    tactics, states = proof
+    states = states or predicted_states(statement, tactics)
+    name = full_name(row)
+    kind = str(row["kind"])
+    file_path = f"RpsdgGen/{kind.capitalize()}/L{int(row['level'])}.lean"
+    head = statement.text(name)
+    code = head + " := by\n" + "".join("  " + t.tactic.replace("\n", "\n  ") + "\n" for t in tactics)
+    start, end = files.add(file_path, code)
+    head_lines = head.split("\n")
+    files.premises[file_path].append({"full_name": name, "code": head, "start": start,
+                                      "end": [start[0] + len(head_lines) - 1, len(head_lines[-1]) + 1],
+                                      "kind": "commanddeclaration"})
+    traced = [{"tactic": t.tactic, "annotated_tactic": [t.annotated, [premise_entry(p) for p in dict.fromkeys(
+        t.premises)]], "state_before": before, "state_after": after, "state_source": "predicted"}
+              for t, (before, after) in zip(tactics, states)
+              if before != "no goals" and "·" not in t.tactic]
+    return {"url": URL, "commit": commit, "file_path": file_path, "full_name": name, "start": start, "end": end,
+            "traced_tactics": traced, "state_source": "predicted", "uid": row["uid"], "level": int(row["level"])}
+
+
+def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
+    commit = corpus_commit(source.manifest)
+    lean = LeanFiles(directory)
+    records_in, records_out, tactics, skipped = 0, 0, 0, {}
+    policy = policy_for(source.kind, source.manifest)
+    try:
+        with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES) as splits:
+            for row in source.rows():
+                records_in += 1
+                theorem = traced_theorem(row, lean, commit)
+                if isinstance(theorem, str):
+                    skipped[theorem] = skipped.get(theorem, 0) + 1
+                    continue
+                splits.add(row, theorem, split_field=None)
+                records_out += 1
+                tactics += len(theorem["traced_tactics"])
+    finally:
+        lean.close()
+    with (directory / "corpus.jsonl").open("w", encoding="utf-8") as handle:
+        for line in lean.corpus_lines():
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    metadata = {"dataset_name": f"rpsdg-{source.kind}-leandojo", "creation_time": None,
+                "from_repo": {"url": URL, "commit": commit}, "leandojo_version": None,
+                "state_source": "predicted", "note": "no Lean ran: tactics and states are rpsdg's rendering"}
+    (directory / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    notes = ["tactics and proof states are PREDICTED by rpsdg (`state_source: \"predicted\"`); no Lean ran, so "
+             "they may not elaborate; `src/` holds the Lean files whose 1-based positions the records give",
+             "`novel_premises/` holds rpsdg's `novel` split: " + policy.description,
+             "load the split files with `json.load` (LeanDojo's `annotated_tactic` is a [text, premises] pair that "
+             "columnar readers cannot type)"]
+    stats = splits.stats()
+    return {"records_in": records_in, "records_out": records_out, "tactics": tactics, "skipped": skipped,
+            "notes": notes, "lean_files": len(lean.handles), **stats}
+
+
+def _no_data_files(stats: Mapping[str, Any]) -> Mapping[str, Mapping[str, str]]:
+    return {}
+
+
+SPEC = ExportSpec(
+    name="leandojo", summary="LeanDojo Benchmark 4 layout: traced theorems with tactics and (predicted) states",
+    write=write, features=FEATURES, data_files=_no_data_files, tags=("lean4", "theorem-proving", "leandojo"),
+    layout="LeanDojo Benchmark 4: corpus.jsonl, metadata.json, random/ and novel_premises/ with "
+    "train/val/test.json",
+)
