@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Callable
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,10 +23,11 @@ HELP = "Write a corpus in a training layout: " + ", ".join(FORMAT_MODULES) + "."
 class _FormatGroup(TyperGroup):
     """Refuses an unknown FORMAT with the list of formats (click exits 2 on a usage error)."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+    def resolve_command(self, ctx: Any, args: list[str]):  # type: ignore[override]
         if args and not args[0].startswith("-") and args[0] not in FORMAT_MODULES:
-            raise click.UsageError(f"unknown export format {args[0]!r}; choose one of: "
-                                   f"{', '.join(FORMAT_MODULES)}", ctx)
+            typer.echo(f"error: unknown export format {args[0]!r}; choose one of: {', '.join(FORMAT_MODULES)} "
+                       f"(usage: rpsdg export FORMAT CORPUS --out DIR)", err=True)
+            raise typer.Exit(2)
         return super().resolve_command(ctx, args)
 
 
