@@ -7,8 +7,9 @@ leandojo_version``), and ``random/`` and ``novel_premises/``, each with ``train.
 annotated_tactic, state_before, state_after}]``). Positions are LeanDojo's 1-based ``[line, column]``.
 
 The Lean sources the positions refer to are written under ``src/`` (``RpsdgGen/<Kind>/L<level>.lean``). Tactics
-and states come from ``lean_text.py``: they are our rendering, marked ``state_source: "predicted"`` on every
-theorem and tactic; when Lean traces them, the same fields take Lean's text and ``state_source: "lean"``.
+come from the project's Lean renderer and states from our rendering of the goal (``lean_text.py``), marked
+``state_source: "predicted"`` on every theorem and tactic; when Lean traces them, the same fields take Lean's
+text and ``state_source: "lean"``.
 ``url`` is ``https://rpsdg.invalid/RpsdgGen`` (a reserved domain: the sources live in this export, not online)
 and ``commit`` is a content hash of the source corpus. ``novel_premises`` holds our ``novel`` split (held-out rule
 combinations, or levels; see ``splits.py``). Mathlib premises are cited by full name and file, positions unknown.
@@ -23,7 +24,7 @@ from typing import Any, Mapping, TextIO
 
 from . import ExportContext, ExportSource, ExportSpec
 from .common import SplitFiles, policy_for
-from .lean_text import HEADER, full_name, predicted_proof, predicted_states, premise_entry, split_statement
+from .lean_text import full_name, header, premise_entry, proof_body, proof_of
 
 URL = "https://rpsdg.invalid/RpsdgGen"
 NAMES = {"random": "random", "novel": "novel_premises"}
@@ -48,6 +49,7 @@ class LeanFiles:
 
     def __init__(self, directory: Path):
         self.directory = directory / "src"
+        self.header = header()
         self.handles: dict[str, TextIO] = {}
         self.lines: dict[str, int] = {}
         self.premises: dict[str, list[dict[str, Any]]] = {}
@@ -58,8 +60,8 @@ class LeanFiles:
             path = self.directory / file_path
             path.parent.mkdir(parents=True, exist_ok=True)
             self.handles[file_path] = path.open("w", encoding="utf-8")
-            self.handles[file_path].write(HEADER)
-            self.lines[file_path] = HEADER.count("\n")
+            self.handles[file_path].write(self.header)
+            self.lines[file_path] = self.header.count("\n")
             self.premises[file_path] = []
         lines = code.rstrip("\n").split("\n")
         start_line = self.lines[file_path] + 1
@@ -76,28 +78,22 @@ class LeanFiles:
                 for path, premises in sorted(self.premises.items())]
 
 
-def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str) -> dict[str, Any] | str:
-    statement = split_statement(str(row["lean"]))
-    if statement is None:
-        return "no Lean statement in the record"
-    proof = predicted_proof(row)
+def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
+                   rule_terms: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any] | str:
+    proof = proof_of(row, rule_terms)
     if isinstance(proof, str):
         return proof
-    tactics, states = proof
-    states = states or predicted_states(statement, tactics)
     name = full_name(row)
-    kind = str(row["kind"])
-    file_path = f"RpsdgGen/{kind.capitalize()}/L{int(row['level'])}.lean"
-    head = statement.text(name)
-    code = head + " := by\n" + "".join("  " + t.tactic.replace("\n", "\n  ") + "\n" for t in tactics)
-    start, end = files.add(file_path, code)
+    file_path = f"RpsdgGen/{str(row['kind']).capitalize()}/L{int(row['level'])}.lean"
+    head = proof.statement.text()
+    start, end = files.add(file_path, head + " := by\n" + proof_body(proof))
     head_lines = head.split("\n")
     files.premises[file_path].append({"full_name": name, "code": head, "start": start,
                                       "end": [start[0] + len(head_lines) - 1, len(head_lines[-1]) + 1],
                                       "kind": "commanddeclaration"})
-    traced = [{"tactic": t.tactic, "annotated_tactic": [t.annotated, [premise_entry(p) for p in dict.fromkeys(
-        t.premises)]], "state_before": before, "state_after": after, "state_source": "predicted"}
-              for t, (before, after) in zip(tactics, states)
+    traced = [{"tactic": t.tactic, "annotated_tactic": [t.annotated(), [premise_entry(p) for p in t.premises]],
+               "state_before": before, "state_after": after, "state_source": "predicted"}
+              for t, (before, after) in zip(proof.tactics, proof.states)
               if before != "no goals" and "·" not in t.tactic]
     return {"url": URL, "commit": commit, "file_path": file_path, "full_name": name, "start": start, "end": end,
             "traced_tactics": traced, "state_source": "predicted", "uid": row["uid"], "level": int(row["level"])}
@@ -108,11 +104,16 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
     lean = LeanFiles(directory)
     records_in, records_out, tactics, skipped = 0, 0, 0, {}
     policy = policy_for(source.kind, source.manifest)
+    rule_terms = None
+    if source.kind == "theorem":
+        from ..render.theorem import load_rule_terms
+
+        rule_terms = load_rule_terms()
     try:
         with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES) as splits:
             for row in source.rows():
                 records_in += 1
-                theorem = traced_theorem(row, lean, commit)
+                theorem = traced_theorem(row, lean, commit, rule_terms)
                 if isinstance(theorem, str):
                     skipped[theorem] = skipped.get(theorem, 0) + 1
                     continue
@@ -129,8 +130,9 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
                 "state_source": "predicted", "note": "no Lean ran: tactics and states are rpsdg's rendering"}
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-    notes = ["tactics and proof states are PREDICTED by rpsdg (`state_source: \"predicted\"`); no Lean ran, so "
-             "they may not elaborate; `src/` holds the Lean files whose 1-based positions the records give",
+    notes = ["tactics come from rpsdg's Lean renderer (`rpsdg.render`), cut one step per tactic; proof states are "
+             "rpsdg's rendering of the goal (`state_source: \"predicted\"`): no Lean ran; `src/` holds the Lean "
+             "files whose 1-based positions the records give",
              "`novel_premises/` holds rpsdg's `novel` split: " + policy.description,
              "load the split files with `json.load` (LeanDojo's `annotated_tactic` is a [text, premises] pair that "
              "columnar readers cannot type)"]

@@ -3,7 +3,8 @@
 Fields as those projects publish them: ``name, split, header, informal_prefix, formal_statement`` (ends with
 ``:= by\\n``), ``formal_proof`` (the tactic block; the file is ``header + formal_statement + formal_proof``), plus
 ``goal`` (the initial proof state, as in their minif2f.jsonl) and our provenance ``uid, level, proof_source,
-lean_checked``. Proofs are PREDICTED (``lean_text.py``): no Lean ran, ``lean_checked`` is false.
+lean_checked``. Proofs come from the project's Lean renderer via ``lean_text.py``; no Lean ran here, so
+``lean_checked`` is false and ``proof_source`` is ``"predicted"``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Mapping
 
 from . import ExportContext, ExportSource, ExportSpec
 from .common import SplitFiles, policy_for, readable, split_data_files
-from .lean_text import HEADER, full_name, predicted_proof, predicted_states, split_statement
+from .lean_text import full_name, header, proof_body, proof_of
 from .wording import Wording
 
 FEATURES = (
@@ -23,41 +24,46 @@ FEATURES = (
 )
 
 
-def whole_proof_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any] | str:
+def whole_proof_record(row: Mapping[str, Any], wording: Wording, lean_header: str,
+                       rule_terms: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any] | str:
     """The record of one row, or the reason it is skipped."""
-    statement = split_statement(str(row["lean"]))
-    if statement is None:
-        return "no Lean statement in the record"
-    proof = predicted_proof(row)
+    proof = proof_of(row, rule_terms)
     if isinstance(proof, str):
         return proof
-    tactics, states = proof
-    states = states or predicted_states(statement, tactics)
     name = full_name(row)
     words = wording.render("problem", str(row["kind"]), str(row["uid"]), problem=row["problem"], problem_latex="",
                            hypotheses=[readable(h) for h in row["hypotheses"]])
-    body = "".join("  " + tactic.tactic.replace("\n", "\n  ") + "\n" for tactic in tactics)
-    return {"name": name, "header": HEADER, "informal_prefix": f"/-- {words} -/\n",
-            "formal_statement": statement.text(name) + " := by\n", "formal_proof": body, "goal": states[0][0],
-            "uid": row["uid"], "level": int(row["level"]), "proof_source": "predicted", "lean_checked": False}
+    return {"name": name, "header": lean_header, "informal_prefix": f"/-- {words} -/\n",
+            "formal_statement": proof.statement.text() + " := by\n", "formal_proof": proof_body(proof),
+            "goal": proof.states[0][0], "uid": row["uid"], "level": int(row["level"]), "proof_source": "predicted",
+            "lean_checked": False}
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
     wording = Wording(context.seed)
+    lean_header = header()
+    rule_terms = _rule_terms(source.kind)
     records_in, records_out, skipped = 0, 0, {}
     with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
         for row in source.rows():
             records_in += 1
-            record = whole_proof_record(row, wording)
+            record = whole_proof_record(row, wording, lean_header, rule_terms)
             if isinstance(record, str):
                 skipped[record] = skipped.get(record, 0) + 1
                 continue
             files.add(row, record)
             records_out += 1
-    notes = ["proofs are predicted by rpsdg's tactic rendering and were NOT checked by Lean (`lean_checked: "
-             "false`); check them with a Lean REPL before training a prover on them"]
+    notes = ["proofs come from rpsdg's Lean renderer (`rpsdg.render`) and were NOT checked by Lean here "
+             "(`lean_checked: false`); check them (e.g. `rpsdg lean check`, or a Lean REPL) before training a "
+             "prover on them", "the header inlines rpsdg's `rpsdg_deriv_eq` macro so each file needs only Mathlib"]
     return {"records_in": records_in, "records_out": records_out, "skipped": skipped, "notes": notes,
             **files.stats()}
+
+
+def _rule_terms(kind: str) -> Mapping[str, Mapping[str, str]] | None:
+    from ..render.theorem import load_rule_terms
+
+    return load_rule_terms() if kind == "theorem" else None
 
 
 SPEC = ExportSpec(
