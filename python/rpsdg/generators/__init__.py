@@ -22,6 +22,8 @@ from ..errors import ConfigError
 
 KIND_MODULES: dict[str, str] = {
     "integral": "rpsdg.generators.integral",
+    "equation": "rpsdg.generators.equation",
+    "theorem": "rpsdg.generators.theorem",
 }
 
 LEVELS = (1, 2, 3, 4, 5)
