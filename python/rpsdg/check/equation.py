@@ -1,0 +1,870 @@
+"""Checkers for equation records, run on the stored text alone (the generator's objects are never trusted).
+
+* ``replay``: the steps chain from the problem; every equation is defined on the recorded domain (each divisor
+  with a variable is non-zero, each log argument positive by a recorded hypothesis); each step's stated operation
+  applied to ``before`` gives ``after`` (our canonical form decides polynomial identities; rational identities by
+  cross-multiplication) and is invertible on that domain (multiply/divide only by what cannot vanish there, logs of
+  positive sides only, equal bases for exponents, a system step changes one equation by a multiple of another);
+  the last equation is a solved form and the answer is exactly its solution set (nothing excluded offered);
+  factoring keeps degree = sum of multiplicities.
+* ``symbolic``: the answer satisfies the original and every intermediate equation and the hypotheses, exactly in
+  our canonical form; ``NotRun`` where the form cannot decide (e.g. ``exp(log(5))``).
+* ``numeric``: every step's identities at random points of the domain, the answer in every equation and
+  hypothesis in floating point, and (one variable) a sign-change scan that finds no root the answer misses.
+
+To add a solving rule: add its semantics to ``_SINGLE_RULES`` (one equation) and, if it acts on systems
+differently, to ``_system_step``; the generator must then use the rule name.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Mapping, Sequence
+
+from .. import __version__
+from ..core import NotRun, Passed, Rejected, Verdict
+from ..errors import ParseError
+from ..expr.canonical import CanonTooBig, Sum, canon, constant_value
+from ..expr.evaluate import OutsideDomain, compile_expr, holds
+from ..expr.parse import parse
+from ..expr.tree import FUNCTIONS, Expr, add, div, func, mul, neg, num, pow_, sub
+from .numeric import PointSpec, close
+
+VERSION = f"rpsdg-{__version__}"
+NAMES = ("replay", "symbolic", "numeric")
+VARIABLES = ("x", "y", "z")
+POINTS = PointSpec(count=4, quorum=4, tries=200)
+SCAN_POINTS = 81
+
+Pairs = list[tuple[Expr, Expr]]
+
+
+@dataclass(frozen=True)
+class ParsedStep:
+    rule: str
+    before: Expr
+    after: Expr
+    operand: Expr | None
+
+
+@dataclass(frozen=True)
+class ParsedEquation:
+    """An equation record re-read from its stored strings."""
+
+    uid: str
+    problem: Expr
+    answer: Expr
+    hypotheses: tuple[Expr, ...]
+    steps: tuple[ParsedStep, ...]
+    variables: tuple[str, ...]
+
+
+def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
+    """Re-read a stored row with our grammar; raises :class:`ParseError` naming the field."""
+    uid = str(row.get("uid", "?"))
+    seen: dict[str, Expr] = {}  # one step's after is the next step's before: parse each text once
+
+    def read(text: Any, what: str) -> Expr:
+        if isinstance(text, str) and text in seen:
+            return seen[text]
+        parsed = parse(text, f"{what} of record {uid[:12]}")
+        seen[text] = parsed
+        return parsed
+
+    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], f"step {i} before"),
+                             read(step["after"], f"step {i} after"),
+                             read(step["operand"], f"step {i} operand") if step["operand"] else None)
+                  for i, step in enumerate(row["steps"]))
+    problem = read(row["problem"], "problem")
+    size = len(problem.args) if problem.op == "tuple" else 1
+    return ParsedEquation(uid, problem, read(row["answer"], "answer"),
+                          tuple(read(h, "hypothesis") for h in row["hypotheses"]), steps, VARIABLES[:size])
+
+
+# -- exact helpers -------------------------------------------------------------------------------------------------
+
+def _key(e: Expr) -> Sum:
+    return canon(e)
+
+
+def _fraction(e: Expr) -> tuple[Expr, Expr]:
+    """(numerator, denominator) with e = n/d wherever e is defined; atoms we do not split stay whole."""
+    op = e.op
+    if op in ("add", "sub"):
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return Expr(op, (_times(n1, d2), _times(n2, d1))), _times(d1, d2)
+    if op == "mul":
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return _times(n1, n2), _times(d1, d2)
+    if op == "div":
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return _times(n1, d2), _times(d1, n2)
+    if op == "neg":
+        n, d = _fraction(e.args[0])
+        return neg(n), d
+    if op == "pow" and e.args[1].op == "num":
+        n, d = _fraction(e.args[0])
+        power = e.args[1].value
+        if power >= 0:  # type: ignore[operator]
+            return pow_(n, num(power)), pow_(d, num(power))  # type: ignore[arg-type]
+        return pow_(d, num(-power)), pow_(n, num(-power))  # type: ignore[operator]
+    return e, num(1)
+
+
+def _times(a: Expr, b: Expr) -> Expr:
+    if b.op == "num" and b.value == 1:
+        return a
+    if a.op == "num" and a.value == 1:
+        return b
+    return mul(a, b)
+
+
+def identical(a: Expr, b: Expr) -> bool | None:
+    """Whether ``a`` and ``b`` agree wherever both are defined: canonical form, then cross-multiplication.
+    ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
+    try:
+        if canon(a) == canon(b):
+            return True
+        n1, d1 = _fraction(a)
+        n2, d2 = _fraction(b)
+        if d1.op == "num" and d2.op == "num":
+            return False
+        return canon(sub(_times(n1, d2), _times(n2, d1))) == {}
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+
+
+def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
+    if e.op == "sym":
+        return values.get(e.value, e)  # type: ignore[arg-type]
+    if not e.args:
+        return e
+    return Expr(e.op, tuple(_substitute(child, values) for child in e.args), e.value)
+
+
+def _constant(e: Expr) -> float | None:
+    """The value of a variable-free ``e`` (``None`` if it has variables or no real value)."""
+    if e.free_symbols():
+        return None
+    try:
+        return compile_expr(e)({})
+    except OutsideDomain:
+        return None
+
+
+# -- signs on the recorded domain ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fact:
+    """A hypothesis as ``difference rel 0``: ``difference`` is the canonical lhs - rhs."""
+
+    difference: Sum
+    relation: str
+
+
+def facts_of(hypotheses: Sequence[Expr]) -> list[Fact]:
+    facts = []
+    for h in hypotheses:
+        if h.op in ("gt", "lt", "ge", "le", "ne"):
+            try:
+                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
+            except (CanonTooBig, ZeroDivisionError):
+                continue
+    return facts
+
+
+_FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg"}
+_OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
+
+
+def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
+    ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
+    value = _constant(e)
+    if value is not None:
+        return "pos" if value > 0 else "neg" if value < 0 else "zero"
+    op = e.op
+    if op == "exp":
+        return "pos"
+    if op == "neg":
+        inner = sign(e.args[0], facts)
+        return _FLIP.get(inner) if inner else None  # type: ignore[arg-type]
+    if op in ("mul", "div"):
+        return _product_sign(sign(e.args[0], facts), sign(e.args[1], facts))
+    if op == "pow":
+        return _power_sign(e, facts)
+    return _fact_sign(e, facts)
+
+
+def _product_sign(a: str | None, b: str | None) -> str | None:
+    if a in ("pos", "neg") and b in ("pos", "neg"):
+        return "pos" if a == b else "neg"
+    if a in ("pos", "neg", "nz") and b in ("pos", "neg", "nz"):
+        return "nz"
+    return None
+
+
+def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    base, exponent = e.args
+    base_value = _constant(base)
+    if base_value is not None and base_value > 0:
+        return "pos"
+    if exponent.op != "num" or exponent.value == 0:
+        return None
+    inner = sign(base, facts)
+    if inner not in ("pos", "neg", "nz"):
+        return None
+    if exponent.value % 2 == 0:  # type: ignore[operator]
+        return "pos"
+    return inner
+
+
+def _fact_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
+    try:
+        s = canon(e)
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+    for fact in facts:
+        d = fact.difference
+        lead = next((m for m in d if m), None)
+        if lead is None or lead not in s:
+            continue
+        c = Fraction(s[lead]) / Fraction(d[lead])
+        rest = {m: v for m, v in s.items()}
+        for m, v in d.items():
+            total = rest.get(m, 0) - c * v
+            if total:
+                rest[m] = total
+            else:
+                rest.pop(m, None)
+        r = constant_value(rest)
+        if r is None:
+            continue
+        known = _OF_RELATION[fact.relation] if c > 0 else _FLIP[_OF_RELATION[fact.relation]]
+        if r == 0:
+            return known
+        if known == "pos" and r > 0 or known == "nonneg" and r > 0:
+            return "pos"
+        if known == "neg" and r < 0 or known == "nonpos" and r < 0:
+            return "neg"
+    return None
+
+
+def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
+    return sign(e, facts) in ("pos", "neg", "nz")
+
+
+def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
+    for _, node in e.positions():
+        op = node.op
+        if op == "div" and node.args[1].free_symbols() and not nonvanishing(node.args[1], facts):
+            return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
+        if op == "div" and not node.args[1].free_symbols() and _constant(node.args[1]) in (0.0, None):
+            return f"division by {_text(node.args[1])}"
+        if op == "log" and sign(node.args[0], facts) != "pos":
+            return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
+        if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
+            return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
+        if op == "pow" and node.args[0].free_symbols():
+            exponent = node.args[1]
+            if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
+                return f"power {_text(node)} needs a natural exponent"
+        if op == "pow" and node.args[1].free_symbols() and sign(node.args[0], facts) != "pos":
+            return f"base of {_text(node)} is not a positive constant"
+        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and node.args[0].free_symbols():
+            return f"{op} is not used by equation items"
+    return None
+
+
+def _text(e: Expr) -> str:
+    from ..expr.printers import to_infix
+
+    return to_infix(e)
+
+
+# -- step semantics ------------------------------------------------------------------------------------------------
+
+class StepProblem(Exception):
+    """A step that does not do what its rule says (the message says why)."""
+
+
+def _need(condition: bool, problem: str) -> None:
+    if not condition:
+        raise StepProblem(problem)
+
+
+def _operand(step: ParsedStep, facts: Sequence[Fact]) -> Expr:
+    _need(step.operand is not None, f"{step.rule} needs an operand")
+    operand = step.operand
+    problem = domain_problem(operand, facts)  # type: ignore[arg-type]
+    _need(problem is None, f"operand: {problem}")
+    return operand  # type: ignore[return-value]
+
+
+def _rewrite(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, L), (R2, R)]
+
+
+def _add(step, facts, L, R, L2, R2) -> Pairs:
+    t = _operand(step, facts)
+    return [(L2, add(L, t)), (R2, add(R, t))]
+
+
+def _subtract(step, facts, L, R, L2, R2) -> Pairs:
+    t = _operand(step, facts)
+    return [(L2, sub(L, t)), (R2, sub(R, t))]
+
+
+def _multiply(step, facts, L, R, L2, R2) -> Pairs:
+    c = _operand(step, facts)
+    _need(nonvanishing(c, facts), f"multiplier {_text(c)} may vanish on the recorded domain")
+    return [(L2, mul(L, c)), (R2, mul(R, c))]
+
+
+def _divide(step, facts, L, R, L2, R2) -> Pairs:
+    c = _operand(step, facts)
+    _need(nonvanishing(c, facts), f"divisor {_text(c)} may vanish on the recorded domain")
+    return [(L2, div(L, c)), (R2, div(R, c))]
+
+
+def _swap(step, facts, L, R, L2, R2) -> Pairs:
+    _need(L2 == R and R2 == L, "sides are not swapped")
+    return []
+
+
+def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
+    """log(side) for a side that is positive on the domain: exp(u) → u, b**u → u·log(b), c → log(c)."""
+    if side.op == "exp":
+        return side.args[0]
+    if side.op == "pow" and side.args[1].free_symbols():
+        base = _constant(side.args[0])
+        _need(base is not None and base > 0, f"base of {_text(side)} is not a positive constant")
+        return mul(side.args[1], func("log", side.args[0]))
+    _need(sign(side, facts) == "pos", f"log of {_text(side)}, which is not positive on the recorded domain")
+    return func("log", side)
+
+
+def _apply_log(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, _log_of(L, facts)), (R2, _log_of(R, facts))]
+
+
+def _exp_of(side: Expr) -> Expr:
+    """exp(side): log(u) → u (u > 0 is a domain condition of the equation), anything else exp(side)."""
+    if side.op == "log":
+        return side.args[0]
+    return func("exp", side)
+
+
+def _apply_exp(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, _exp_of(L)), (R2, _exp_of(R))]
+
+
+def _equate_exponents(step, facts, L, R, L2, R2) -> Pairs:
+    _need(L.op == "pow" and R.op == "pow" and L.args[0] == R.args[0], "sides are not powers of one base")
+    base = _constant(L.args[0])
+    _need(base is not None and base > 0 and base != 1, "the base is not a positive constant other than 1")
+    return [(L2, L.args[1]), (R2, R.args[1])]
+
+
+def _combine_logs(step, facts, L, R, L2, R2) -> Pairs:
+    pairs: Pairs = []
+    for side, side2 in ((L, L2), (R, R2)):
+        if side == side2:
+            continue
+        _need(side.op == "add" and side.args[0].op == "log" and side.args[1].op == "log" and side2.op == "log",
+              "combine_logs turns log(u) + log(v) into log(w)")
+        u, v = side.args[0].args[0], side.args[1].args[0]
+        _need(sign(u, facts) == "pos" and sign(v, facts) == "pos", "log(u) + log(v) = log(uv) needs u, v > 0")
+        pairs.append((side2.args[0], mul(u, v)))
+    return pairs
+
+
+def _quadratic_formula(step, facts, L, R, L2, R2) -> Pairs:
+    _need(R == num(0) and R2 == num(0), "the quadratic formula solves p = 0")
+    coefficients = _polynomial(L)
+    _need(coefficients is not None and len(coefficients) == 3, "the left side is not a quadratic in x")
+    c, b, a = coefficients  # type: ignore[misc]
+    discriminant = b * b - 4 * a * c
+    _need(step.operand is not None and constant_value(canon(step.operand)) == discriminant,
+          f"operand is not the discriminant {discriminant}")
+    return [(L2, L)]
+
+
+_SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
+    "expand": _rewrite, "collect": _rewrite, "factor": _rewrite, "simplify": _rewrite,
+    "write_as_power": _rewrite, "add_both_sides": _add, "subtract_both_sides": _subtract,
+    "multiply_both_sides": _multiply, "clear_denominators": _multiply, "divide_both_sides": _divide,
+    "swap_sides": _swap, "apply_log": _apply_log, "apply_exp": _apply_exp, "equate_exponents": _equate_exponents,
+    "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula,
+}
+RULES = tuple(_SINGLE_RULES) + ("eliminate",)
+
+
+def _polynomial(e: Expr) -> list[Fraction] | None:
+    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``."""
+    try:
+        s = canon(e)
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+    coefficients: dict[int, Fraction] = {}
+    for mono, value in s.items():
+        if not mono:
+            power = 0
+        elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
+            power = mono[0][1]
+        else:
+            return None
+        coefficients[power] = Fraction(value)
+    if not coefficients:
+        return [Fraction(0)]
+    return [coefficients.get(p, Fraction(0)) for p in range(max(coefficients) + 1)]
+
+
+def _is_equation(e: Expr) -> bool:
+    return e.op == "eq"
+
+
+def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    before, after = step.before, step.after
+    _need(after.op == "tuple" and len(after.args) == len(before.args), "a system step keeps the number of equations")
+    changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
+    _need(len(changed) == 1, f"a system step changes exactly one equation, this one changes {len(changed)}")
+    (i,) = changed
+    if step.rule != "eliminate":
+        return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
+    operand = _operand(step, facts)
+    _need(operand.op == "eq", "eliminate's operand is a multiple of another equation")
+    _need(any(j != i and _is_multiple(operand, before.args[j]) for j in range(len(before.args))),
+          "the operand is not a non-zero multiple of another equation of the system")
+    (L, R), (L2, R2) = before.args[i].args, after.args[i].args
+    return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
+
+
+def _is_multiple(operand: Expr, equation: Expr) -> bool:
+    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0``."""
+    try:
+        P, Q = canon(operand.args[0]), canon(operand.args[1])
+        A, B = canon(equation.args[0]), canon(equation.args[1])
+    except (CanonTooBig, ZeroDivisionError):
+        return False
+    lead = next((m for m in A if m), None)
+    if lead is None or lead not in P:
+        return False
+    k = Fraction(P[lead]) / Fraction(A[lead])
+    if k == 0:
+        return False
+    return _scaled(A, k) == P and _scaled(B, k) == Q
+
+
+def _scaled(s: Sum, k: Fraction) -> Sum:
+    out = {}
+    for m, v in s.items():
+        value = Fraction(v) * k
+        out[m] = int(value) if value.denominator == 1 else value
+    return out
+
+
+def _single_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    _need(_is_equation(step.before) and _is_equation(step.after), "before and after must be equations Eq(a, b)")
+    semantics = _SINGLE_RULES.get(step.rule)
+    _need(semantics is not None, f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
+    (L, R), (L2, R2) = step.before.args, step.after.args
+    return semantics(step, facts, L, R, L2, R2)  # type: ignore[misc]
+
+
+def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    """(stated, expected) expressions that must agree on the domain for the step to be what its rule says;
+    raises :class:`StepProblem` for a step that breaks its rule's conditions."""
+    if step.before.op == "tuple":
+        return _system_step(step, facts)
+    return _single_step(step, facts)
+
+
+# -- solved forms --------------------------------------------------------------------------------------------------
+
+def _factors(e: Expr) -> list[tuple[Expr, int]] | None:
+    """``e`` as constant × Π factor^multiplicity with factors that contain x, or ``None``."""
+    if not e.free_symbols():
+        return [] if (_constant(e) or 0) != 0 else None
+    if e.op == "neg":
+        return _factors(e.args[0])
+    if e.op == "mul":
+        left, right = _factors(e.args[0]), _factors(e.args[1])
+        return None if left is None or right is None else left + right
+    if e.op == "pow" and e.args[1].op == "num" and e.args[1].value > 0:  # type: ignore[operator]
+        inner = _factors(e.args[0])
+        return None if inner is None else [(f, m * e.args[1].value) for f, m in inner]  # type: ignore[operator]
+    return [(e, 1)]
+
+
+def _linear_in_x(factor: Expr) -> bool:
+    try:
+        s = canon(factor)
+    except (CanonTooBig, ZeroDivisionError):
+        return False
+    has_x = False
+    for mono in s:
+        for key, exponent, _ in mono:
+            if key == "x" and exponent == 1 and len(mono) == 1:
+                has_x = True
+            elif key in VARIABLES:
+                return False
+    return has_x
+
+
+def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list[tuple[Expr, int]]] | str:
+    """For ``x = c``: ([c], []); for ``Π factors = 0``: ([], factors); for a solved system: ([Tuple], [])."""
+    if final.op == "tuple":
+        values = []
+        for name, equation in zip(variables, final.args):
+            if not (equation.op == "eq" and equation.args[0] == Expr("sym", (), name)
+                    and not equation.args[1].free_symbols()):
+                return f"the last system is not solved (expected {name} = constant in order)"
+        values = [equation.args[1] for equation in final.args]
+        return [Expr("tuple", tuple(values))], []
+    if final.op != "eq":
+        return "the last step does not give an equation"
+    L, R = final.args
+    if L == Expr("sym", (), "x") and not R.free_symbols():
+        return [R], []
+    if R == num(0):
+        factors = _factors(L)
+        if factors and all(_linear_in_x(f) for f, _ in factors):
+            return [], factors
+    return "the last equation is neither x = c nor a product of linear factors = 0"
+
+
+def _zero(e: Expr) -> bool | None:
+    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell)."""
+    try:
+        s = canon(e)
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+    if not s:
+        return True
+    return False if constant_value(s) is not None else None
+
+
+# -- the checkers -------------------------------------------------------------------------------------------------
+
+def _equations(record: ParsedEquation) -> list[Expr]:
+    return [record.problem] + [step.after for step in record.steps]
+
+
+def _chain_problem(record: ParsedEquation) -> tuple[int, str] | None:
+    if not record.steps:
+        return -1, "no steps"
+    if record.steps[0].before != record.problem:
+        return 0, "the first step does not start from the problem"
+    for index in range(1, len(record.steps)):
+        if record.steps[index].before != record.steps[index - 1].after:
+            return index, "does not start where the previous step ended"
+    names = set(record.variables)
+    for index, equation in enumerate(_equations(record)):
+        parts = equation.args if equation.op == "tuple" else (equation,)
+        if not all(p.op == "eq" for p in parts) or not equation.free_symbols() <= names:
+            return index - 1, f"not an equation (or system) in {', '.join(record.variables)}"
+    return None
+
+
+def _points_of(record: ParsedEquation) -> list[dict[str, Expr]] | str:
+    answer = record.answer
+    if answer.op != "set" or not answer.args:
+        return "the answer is not a non-empty FiniteSet"
+    points = []
+    for element in answer.args:
+        values = element.args if element.op == "tuple" else (element,)
+        if len(values) != len(record.variables) or any(v.free_symbols() for v in values):
+            return f"answer element {_text(element)} is not a constant of the right size"
+        points.append(dict(zip(record.variables, values)))
+    return points
+
+
+def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None:
+    form = solved_form(record.steps[-1].after, record.variables)
+    if isinstance(form, str):
+        return form
+    values, factors = form
+    elements = list(record.answer.args)
+    for i in range(len(elements)):
+        for j in range(i):
+            if _zero(sub(elements[i], elements[j])) if elements[i].op != "tuple" else elements[i] == elements[j]:
+                return f"answer lists {_text(elements[i])} twice"
+    if values:
+        if len(elements) != 1:
+            return "the answer must be the single solution of the last equation"
+        (element,), (value,) = elements, values
+        if element.op == "tuple":
+            same = element == value or all(_zero(sub(a, b)) for a, b in zip(element.args, value.args))
+        else:
+            same = _zero(sub(element, value))
+        return None if same else f"the answer is not the solution {_text(value)} of the last equation"
+    for factor, _ in factors:
+        if not any(_zero(_substitute(factor, {"x": e})) for e in elements):
+            return f"the root of factor {_text(factor)} is missing from the answer"
+    for e in elements:
+        if not any(_zero(_substitute(factor, {"x": e})) for factor, _ in factors):
+            return f"answer {_text(e)} is not a root of the last equation"
+    return None
+
+
+def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
+    for index, step in enumerate(record.steps):
+        if step.rule not in ("factor", "quadratic_formula") or step.before.op != "eq":
+            continue
+        if step.before.args[1] != num(0) or step.after.args[1] != num(0):
+            continue
+        coefficients = _polynomial(step.before.args[0])
+        factors = _factors(step.after.args[0])
+        if coefficients is None or factors is None:
+            continue
+        if not all(_linear_in_x(f) for f, _ in factors):
+            return index, "a factor is not linear in x: the root set cannot be read off"
+        if sum(m for _, m in factors) != len(coefficients) - 1:
+            return index, (f"multiplicities add up to {sum(m for _, m in factors)}, the degree is "
+                           f"{len(coefficients) - 1}: the root set is not complete")
+    return None
+
+
+def check_replay(record: ParsedEquation) -> Verdict:
+    chain = _chain_problem(record)
+    if chain:
+        return Rejected("replay", VERSION, *chain)
+    facts = facts_of(record.hypotheses)
+    for index, equation in enumerate(_equations(record)):
+        problem = domain_problem(equation, facts)
+        if problem:
+            return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
+    for index, step in enumerate(record.steps):
+        try:
+            pairs = step_pairs(step, facts)
+        except StepProblem as problem:
+            return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
+        for stated, expected in pairs:
+            same = identical(stated, expected)
+            if same is None:
+                return NotRun("replay", VERSION, f"step {index}: too big to expand")
+            if not same:
+                return Rejected("replay", VERSION, index,
+                                f"{step.rule}: {_text(stated)} is not {_text(expected)} in canonical form")
+    degree = _degree_problem(record)
+    if degree:
+        return Rejected("replay", VERSION, *degree)
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("replay", VERSION, -1, points)
+    mismatch = _answer_matches(record, facts)
+    if mismatch:
+        return Rejected("replay", VERSION, len(record.steps) - 1, mismatch)
+    return Passed("replay", VERSION, f"{len(record.steps)} steps")
+
+
+def check_symbolic(record: ParsedEquation) -> Verdict:
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("symbolic", VERSION, -1, points)
+    undecided = 0
+    for point in points:
+        for index, equation in enumerate(_equations(record)):
+            for part in (equation.args if equation.op == "tuple" else (equation,)):
+                zero = _zero(_substitute(sub(part.args[0], part.args[1]), point))
+                if zero is False:
+                    where = "the problem" if index == 0 else f"the result of step {index - 1}"
+                    return Rejected("symbolic", VERSION, max(index - 1, -1),
+                                    f"the answer {_point_text(point)} does not satisfy {where}")
+                undecided += zero is None
+        for hypothesis in record.hypotheses:
+            verdict = _hypothesis_holds(hypothesis, point)
+            if verdict is False:
+                return Rejected("symbolic", VERSION, -1,
+                                f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}")
+            undecided += verdict is None
+    if undecided:
+        return NotRun("symbolic", VERSION, f"{undecided} substitution(s) not decided by the canonical form")
+    return Passed("symbolic", VERSION, "canonical")
+
+
+def _point_text(point: Mapping[str, Expr]) -> str:
+    return ", ".join(f"{name} = {_text(value)}" for name, value in point.items())
+
+
+def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | None:
+    try:
+        value = constant_value(canon(_substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)))
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+    if value is None:
+        return None
+    return {"gt": value > 0, "ge": value >= 0, "lt": value < 0, "le": value <= 0, "ne": value != 0,
+            "eq": value == 0}.get(hypothesis.op, False)
+
+
+def _float_point(point: Mapping[str, Expr]) -> dict[str, float] | None:
+    values = {}
+    for name, value in point.items():
+        number = _constant(value)
+        if number is None:
+            return None
+        values[name] = number
+    return values
+
+
+def check_numeric(record: ParsedEquation) -> Verdict:
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("numeric", VERSION, -1, points)
+    answers = []
+    for point in points:
+        values = _float_point(point)
+        if values is None:
+            return Rejected("numeric", VERSION, -1, f"answer {_point_text(point)} has no real value")
+        answers.append(values)
+        problem = _numeric_answer_problem(record, values)
+        if problem:
+            return Rejected("numeric", VERSION, *problem)
+    facts = facts_of(record.hypotheses)
+    rng = random.Random(record.uid)
+    compiled = [compile_expr(side) for equation in _equations(record)
+                for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
+    sample = _sample(rng, record, compiled, answers)
+    if len(sample) < POINTS.quorum:
+        return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
+    for index, step in enumerate(record.steps):
+        try:
+            pairs = step_pairs(step, facts)
+        except StepProblem as problem:
+            return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
+        for stated, expected in pairs:
+            if _agreeing(stated, expected, sample) < POINTS.quorum:
+                return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
+                                                           f"{_text(expected)} at sampled points")
+    if record.problem.op == "eq":
+        missed = _missed_root(record, [a["x"] for a in answers])
+        if missed is not None:
+            return Rejected("numeric", VERSION, -1, f"the problem has a root near {missed:.6g} that the answer "
+                                                    f"does not list")
+    return Passed("numeric", VERSION, f"{len(sample)} points, answer in {len(record.steps) + 1} equations")
+
+
+def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers) -> list[dict]:
+    """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
+    (a domain like x > 9 is missed by small draws alone)."""
+    centres = [0.0] + [a[name] for a in answers for name in record.variables]
+    points: list[dict[str, float]] = []
+    for _ in range(POINTS.tries):
+        scale = rng.choice((1.0, 4.0, 16.0))
+        point = {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
+        if not all(holds(h, point) for h in record.hypotheses):
+            continue
+        try:
+            for fn in compiled:
+                fn(point)
+        except OutsideDomain:
+            continue
+        points.append(point)
+        if len(points) == POINTS.count:
+            break
+    return points
+
+
+def _agreeing(a: Expr, b: Expr, points: Sequence[dict[str, float]]) -> int:
+    fa, fb = compile_expr(a), compile_expr(b)
+    count = 0
+    for point in points:
+        try:
+            if close(fa(point), fb(point), rtol=1e-9):
+                count += 1
+        except OutsideDomain:
+            continue
+    return count
+
+
+def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float]) -> tuple[int, str] | None:
+    for hypothesis in record.hypotheses:
+        if not holds(hypothesis, values):
+            return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
+    for index, equation in enumerate(_equations(record)):
+        for part in (equation.args if equation.op == "tuple" else (equation,)):
+            try:
+                left, right = compile_expr(part.args[0])(values), compile_expr(part.args[1])(values)
+            except OutsideDomain:
+                return max(index - 1, -1), "the answer is outside the domain of an equation"
+            if not close(left, right, rtol=1e-9):
+                where = "the problem" if index == 0 else f"the result of step {index - 1}"
+                return max(index - 1, -1), f"the answer does not satisfy {where} ({left:.10g} vs {right:.10g})"
+    return None
+
+
+def _missed_root(record: ParsedEquation, answers: Sequence[float]) -> float | None:
+    """A sign change of lhs - rhs on a grid (inside the domain) whose bisection converges to a zero that is not
+    an answer; poles (where |f| grows instead) are skipped. Evidence, not proof: roots closer than the grid step
+    or of even multiplicity are not seen."""
+    difference = compile_expr(sub(*record.problem.args))
+    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses]
+    reach = max([12.0] + [2 * abs(a) + 3 for a in answers])
+
+    def f(x: float) -> float | None:
+        point = {"x": x}
+        try:
+            for condition, relation in conditions:
+                if not _TESTS[relation](condition(point)):
+                    return None
+            return difference(point)
+        except OutsideDomain:
+            return None
+
+    previous_x, previous = 0.0, None
+    for k in range(SCAN_POINTS):
+        x = -reach + 2 * reach * k / (SCAN_POINTS - 1) + 1e-7
+        value = f(x)
+        if value is not None and previous is not None and (value > 0) != (previous > 0) and value != 0:
+            root = _bisect(f, previous_x, x, previous)
+            if root is not None and not any(abs(root - a) <= 1e-6 * max(1.0, abs(a)) for a in answers):
+                return root
+        previous_x, previous = x, value
+    return None
+
+
+_TESTS: dict[str, Callable[[float], bool]] = {
+    "gt": lambda v: v > 0, "ge": lambda v: v >= 0, "lt": lambda v: v < 0, "le": lambda v: v <= 0,
+    "ne": lambda v: v != 0, "eq": lambda v: v == 0,
+}
+
+
+def _bisect(f: Callable[[float], float | None], a: float, b: float, fa: float) -> float | None:
+    for _ in range(48):
+        middle = (a + b) / 2
+        value = f(middle)
+        if value is None:
+            return None
+        if value == 0:
+            return middle
+        if (value > 0) == (fa > 0):
+            a, fa = middle, value
+        else:
+            b = middle
+    value = f((a + b) / 2)
+    if value is None or not math.isfinite(value) or abs(value) > 1e-6 * max(1.0, abs(a)):
+        return None
+    return (a + b) / 2
+
+
+def check_row(row: Mapping[str, Any]) -> list[Verdict]:
+    """All verdicts for one stored row, cheapest first; a row that does not parse fails every checker."""
+    try:
+        record = parse_row(row)
+    except (ParseError, KeyError, TypeError, ValueError) as error:
+        reason = f"malformed record: {error}"
+        return [Rejected(name, VERSION, -1, reason) for name in NAMES]
+    return [check_replay(record), check_symbolic(record), check_numeric(record)]
