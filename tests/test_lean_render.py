@@ -1,0 +1,316 @@
+"""Lean rendering: golden files per template, the pinned lemma table, calc/step counts, line maps, the Lake
+project writer and the no-toolchain path of `rpsdg lean check`. No Lean runs here (see test_lean_run.py).
+
+Regenerate the golden files after an intended template change with RPSDG_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from typer.testing import CliRunner
+
+from rpsdg.check.lean import keep_lean_passed, static_scan
+from rpsdg.cli import app
+from rpsdg.errors import RpsdgError
+from rpsdg.expr.printers import to_infix
+from rpsdg.expr.tree import Expr, add, mul, sym
+from rpsdg.render.integral import IntegralLean, NotRenderable, lean_integral
+from rpsdg.render.lemma_table import DO_NOT_EMIT, FUNCTION_NAMES, LEMMAS, lemma
+from rpsdg.render.project import ITEMS, environment, line_map, module_text, render_row, write_project
+from rpsdg.render.theorem import TheoremLean, check_rule_term, lean_theorem
+from rpsdg.run.pipeline import BuildConfig, build
+
+GOLDEN = Path(__file__).parent / "golden"
+
+RULES = {  # hand-made rule terms in the format the rules/*.toml files will carry (lean_int / lean_real)
+    "add_comm": {"int": "Int.add_comm {a} {b}", "real": "add_comm {a} {b}"},
+    "mul_comm": {"int": "Int.mul_comm {a} {b}", "real": "mul_comm {a} {b}"},
+    "mul_add": {"int": "Int.mul_add {a} {b} {c}", "real": "mul_add {a} {b} {c}"},
+    "add_zero": {"int": "Int.add_zero {a}", "real": "add_zero {a}"},
+    "log_mul": {"real": "Real.log_mul {h0} {h1}"},
+}
+
+
+def integral_row(uid: str, problem: str, answer: str, hypotheses: list[str], steps: list[tuple]) -> dict:
+    return {"uid": uid, "kind": "integral", "problem": problem, "answer": answer, "hypotheses": hypotheses,
+            "steps": [{"rule": r, "integrand": f, "antiderivative": F, "parts": list(p), "substitution": u,
+                       "factor": c} for r, f, F, p, u, c in steps]}
+
+
+INTEGRAL_ROWS = [
+    integral_row("a1" * 32, "2", "2*x", [], [("linearity_constant", "2", "2*x", [1], "", "2"),
+                                            ("power_rule", "1", "x", [], "", "")]),
+    integral_row("b2" * 32, "-3/x**2", "3/x", ["Ne(x, 0)"], [("reverse_quotient", "-3/x**2", "3/x", [1], "", ""),
+                                                            ("power_rule", "1", "x", [], "", "")]),
+    integral_row("c3" * 32, "cos(x)/sin(x)", "log(sin(x))", ["sin(x) > 0"],
+                 [("substitution", "cos(x)/sin(x)", "log(sin(x))", [1], "sin(x)", ""),
+                  ("table", "cos(x)", "sin(x)", [], "", "")]),
+    integral_row("d4" * 32, "3*x**2*exp(x**3)", "exp(x**3)", [],
+                 [("rewrite", "3*x**2*exp(x**3)", "exp(x**3)", [1], "", ""),
+                  ("substitution", "exp(x**3)*(3*x**2)", "exp(x**3)", [2], "x**3", ""),
+                  ("power_rule", "3*x**2", "x**3", [], "", "")]),
+]
+
+THEOREM_INT = {"uid": "e5" * 32, "kind": "theorem", "problem": "Eq((a + b)*c, c*b + a*c)", "hypotheses": [],
+               "domain": "int", "answer": "",
+               "steps": [{"rule": "mul_comm", "direction": "forward", "path": [], "substitution": "a := a + b; b := c",
+                          "before": "(a + b)*c", "after": "c*(a + b)"},
+                         {"rule": "mul_add", "direction": "forward", "path": [], "substitution": "a := c; b := a; c := b",
+                          "before": "c*(a + b)", "after": "c*a + c*b"},
+                         {"rule": "add_comm", "direction": "forward", "path": [], "substitution": "a := c*a; b := c*b",
+                          "before": "c*a + c*b", "after": "c*b + c*a"},
+                         {"rule": "mul_comm", "direction": "backward", "path": [1],
+                          "substitution": "a := a; b := c", "before": "c*b + c*a", "after": "c*b + a*c"}]}
+
+THEOREM_REAL = {"uid": "f6" * 32, "kind": "theorem", "problem": "Eq(log(x*y) + 0, log(x) + log(y))",
+                "hypotheses": ["Ne(x, 0)", "Ne(y, 0)"], "domain": "real", "answer": "",
+                "steps": [{"rule": "add_zero", "direction": "forward", "path": [], "substitution": "a := log(x*y)",
+                           "before": "log(x*y) + 0", "after": "log(x*y)"},
+                          {"rule": "log_mul", "direction": "forward", "path": [], "substitution": "",
+                           "before": "log(x*y)", "after": "log(x) + log(y)"}]}
+
+
+def _module(rows, dialect: str) -> str:
+    env = environment()
+    blocks = [render_row(row, env, RULES).text for row in rows]
+    return module_text(env, f"{ITEMS}.Golden", dialect, blocks, "golden")
+
+
+@pytest.mark.parametrize("name, rows, dialect", [
+    ("integral_real", INTEGRAL_ROWS, "real"),
+    ("theorem_int", [THEOREM_INT], "int"),
+    ("theorem_real", [THEOREM_REAL], "real"),
+])
+def test_golden_files(name, rows, dialect):
+    text = _module(rows, dialect)
+    path = GOLDEN / f"{name}.lean"
+    if os.environ.get("RPSDG_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{path} differs; RPSDG_UPDATE_GOLDEN=1 after review"
+
+
+def test_int_module_is_core_only_and_real_imports_support():
+    assert "import" not in _module([THEOREM_INT], "int")
+    real = _module(INTEGRAL_ROWS, "real")
+    assert "import Mathlib\nimport Rpsdg.Basic" in real
+
+
+# -- lemma names -----------------------------------------------------------------------------------------------
+
+_LOCAL = re.compile(r"^(?:s\d+|h\d+|x|a|b|c|y|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
+_WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
+                    "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
+                    "Basic", "ne'", "assumption", "symm", "_"})
+
+
+def proof_names(text: str) -> set[str]:
+    """Every global name in the Lean code (comments dropped), with dot notation resolved: ``sK.m`` and ``(…).m``
+    on a derivative proof name ``HasDerivAt.m``, ``(hK).ne'`` names ``LT.lt.ne'``, ``(…).symm`` ``Eq.symm``."""
+    code = re.sub(r"--[^\n]*", "", text)
+    code = re.sub(r"\bitem_[0-9a-f]{16}(?:_integral)?\b", "", code)
+    code = re.sub(rf"{ITEMS}\.\w+", "", code)
+    names = set()
+    for match in re.finditer(r"(\)\.)?([A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*)", code):
+        dotted, token = match.group(1), match.group(2)
+        head, _, rest = token.partition(".")
+        if dotted or (rest and re.fullmatch(r"s\d+|h\d+", head)):
+            method = token if dotted else rest
+            owner = "LT.lt" if method == "ne'" else "Eq" if method == "symm" else "HasDerivAt"
+            names.add(f"{owner}.{method}")
+            continue
+        if token in _WORDS or _LOCAL.match(token):
+            continue
+        names.add(token)
+    return names
+
+
+@pytest.fixture(scope="module")
+def sample_corpus(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("lean") / "corpus"
+    build(BuildConfig(kind="integral", count=150, seed=11, out=out, format="jsonl"))
+    return out
+
+
+def test_every_emitted_name_is_pinned(sample_corpus):
+    from rpsdg.corpus.store import Corpus
+
+    env = environment()
+    rendered = 0
+    for row in Corpus(sample_corpus).rows():
+        result = render_row(row, env)
+        if isinstance(result, NotRenderable):
+            continue
+        rendered += 1
+        for name in proof_names(result.text):
+            assert name in LEMMAS or name in FUNCTION_NAMES, f"unpinned name {name!r} in\n{result.text}"
+            assert name not in DO_NOT_EMIT
+    assert rendered >= 100
+
+
+def test_lemma_refuses_unknown_and_deprecated():
+    for bad in ("Int.add_neg_cancel", "add_right_neg", "HasDerivAt.tan_nonexistent"):
+        with pytest.raises(RpsdgError):
+            lemma(bad)
+    with pytest.raises(RpsdgError):
+        check_rule_term("Int.neg_add_cancel {a}")
+    check_rule_term("congrArg (fun t : Int => t * {c}) (Int.add_comm {a} {b})")
+
+
+def test_theorem_with_unpinned_rule_is_refused():
+    rules = {**RULES, "add_comm": {"int": "Int.add_neg_cancel {a}"}}
+    with pytest.raises(RpsdgError):
+        lean_theorem(THEOREM_INT, rules)
+
+
+# -- structure: one Lean obligation per recorded step ---------------------------------------------------------
+
+def test_integral_has_one_have_per_step(sample_corpus):
+    from rpsdg.corpus.store import Corpus
+
+    for row in Corpus(sample_corpus).rows():
+        data = lean_integral(row)
+        if isinstance(data, IntegralLean):
+            text = render_row(row, environment()).text
+            assert len(re.findall(r"^  have s\d+ :", text, re.M)) == len(row["steps"]) == data.step_count
+            assert sorted(h.step for h in data.haves) == list(range(len(row["steps"])))
+
+
+def test_not_renderable_is_a_value_with_reason():
+    row = integral_row("0f" * 32, "1/sqrt(x**2 - 1)", "acosh(x)", ["x > 1"], [("table", "1/sqrt(x**2 - 1)",
+                                                                               "acosh(x)", [], "", "")])
+    result = lean_integral(row)
+    assert isinstance(result, NotRenderable) and "acosh" in result.reason
+
+
+def _commuted_chain(draw) -> dict:
+    leaves = st.sampled_from([sym("a"), sym("b"), sym("c")])
+    expr = draw(st.recursive(leaves, lambda kids: st.builds(lambda o, l, r: Expr(o, (l, r)),
+                                                             st.sampled_from(["add", "mul"]), kids, kids),
+                             max_leaves=8))
+    steps, current = [], expr
+    for _ in range(draw(st.integers(1, 6))):
+        spots = [(p, n) for p, n in current.positions() if n.op in ("add", "mul")]
+        if not spots:
+            break
+        path, node = draw(st.sampled_from(spots))
+        left, right = node.args
+        swapped = Expr(node.op, (right, left))
+        backward = draw(st.booleans())
+        first, second = (right, left) if backward else (left, right)
+        after = current.replace_at(path, swapped)
+        steps.append({"rule": f"{node.op}_comm", "direction": "backward" if backward else "forward",
+                      "path": list(path), "substitution": f"a := {to_infix(first)}; b := {to_infix(second)}",
+                      "before": to_infix(current), "after": to_infix(after)})
+        current = after
+    return {"uid": hashlib.sha256(to_infix(expr).encode()).hexdigest(), "kind": "theorem", "answer": "",
+            "problem": f"Eq({to_infix(expr)}, {to_infix(current)})", "hypotheses": [], "domain": "int",
+            "steps": steps}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_calc_has_exactly_one_line_per_step(data):
+    row = _commuted_chain(data.draw)
+    if not row["steps"]:
+        return
+    result = lean_theorem(row, RULES)
+    assert isinstance(result, TheoremLean), getattr(result, "reason", "")
+    text = render_row(row, environment(), RULES).text
+    calc_lines = re.findall(r"^      _ = (.*) := (.*)$", text, re.M)
+    assert len(calc_lines) == len(row["steps"]) == result.step_count
+    for (after, proof), step in zip(calc_lines, row["steps"]):
+        assert proof.startswith("congrArg (fun t : Int =>") == bool(step["path"])
+        assert proof.count(".symm") == (step["direction"] == "backward")
+        assert "rfl" not in proof
+
+
+def test_line_map_points_every_step_line_at_its_step():
+    text = _module(INTEGRAL_ROWS + [], "real")
+    ranges = line_map(text)
+    lines = text.split("\n")
+    for first, last, uid, step in ranges:
+        for number in range(first, last + 1):
+            line = lines[number - 1]
+            match = re.match(r"\s*have s(\d+) :", line)
+            if match:
+                assert step == int(match.group(1)) and uid in {r["uid"] for r in INTEGRAL_ROWS}
+    covered = {n for first, last, _, _ in ranges for n in range(first, last + 1)}
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("theorem ") or line.strip().startswith("have s"):
+            assert number in covered
+
+
+# -- project writer, scan, CLI ----------------------------------------------------------------------------------
+
+def test_project_layout_and_modules(tmp_path):
+    rows = INTEGRAL_ROWS + [THEOREM_INT, THEOREM_REAL]
+    report = write_project(rows, tmp_path / "lean", per_module=2, rules=RULES)
+    root = tmp_path / "lean"
+    assert report.rendered == 6 and not report.not_renderable
+    assert (root / "lean-toolchain").read_text().strip() == "leanprover/lean4:v4.34.0"
+    assert '@ "v4.34.0"' in (root / "lakefile.lean").read_text()
+    assert (root / "Rpsdg" / "Basic.lean").read_text() == (Path(__file__).parents[1] / "lean" / "Rpsdg" /
+                                                            "Basic.lean").read_text()
+    modules = sorted(p.name for p in (root / ITEMS).iterdir())
+    assert modules == ["Int00000.lean", "Real00000.lean", "Real00001.lean", "Real00002.lean"]
+    maps = json.loads((root / "linemap.json").read_text())
+    assert {u for m in maps.values() for _, _, u, _ in m["ranges"]} == {r["uid"] for r in rows}
+    for module in (root / ITEMS).iterdir():
+        assert static_scan(module.read_text()) == []
+    write_project(rows[:1], root, per_module=2, rules=RULES)  # replaced whole, no leftovers
+    assert sorted(p.name for p in (root / ITEMS).iterdir()) == ["Real00000.lean"]
+
+
+def test_static_scan_ignores_comments_and_strings():
+    text = "-- sorry in a comment\n/- admit -/\ntheorem t : True := by\n  native_decide\n#eval \"sorry\"\n"
+    assert static_scan(text) == ["line 4: native_decide"]
+    assert static_scan("theorem u : 1 = 1 := by sorry") == ["line 1: sorry"]
+    assert static_scan("axiom cheat : False") == ["line 1: axiom"]
+
+
+def _hashes(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_lean_check_without_toolchain_exits_3_and_touches_nothing(sample_corpus, tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("lean") or shutil.which("lake"):
+        pytest.skip("a Lean toolchain is on PATH; the no-toolchain path cannot be exercised here")
+    before = _hashes(sample_corpus)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = CliRunner().invoke(app, ["lean", "check", str(sample_corpus)])
+    assert result.exit_code == 3
+    assert "elan" in result.output and "embedded" in result.output
+    assert _hashes(sample_corpus) == before
+
+
+def test_render_cli_and_require_filter(sample_corpus, tmp_path):
+    """`lean render` writes the project; keep_lean_passed's filtering is exercised with hand-set statuses
+    (a test of the corpus rewrite only: these are not Lean verdicts)."""
+    import shutil
+
+    corpus = tmp_path / "c"
+    shutil.copytree(sample_corpus, corpus)
+    result = CliRunner().invoke(app, ["lean", "render", str(corpus), "--per-module", "40"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((corpus / "lean" / "render.json").read_text())
+    assert summary["rendered"] + summary["not_renderable"] == 150
+    from rpsdg.corpus.store import Corpus
+
+    uids = [row["uid"] for row in Corpus(corpus).rows()]
+    statuses = {u: {"status": "passed" if i % 3 else "failed"} for i, u in enumerate(uids)}
+    removed = keep_lean_passed(corpus, statuses)
+    kept = [row["uid"] for row in Corpus(corpus).rows()]
+    assert removed == len([u for u in uids if statuses[u]["status"] != "passed"])
+    assert kept == [u for u in uids if statuses[u]["status"] == "passed"]
+    assert (corpus / "lean" / "render.json").is_file()
+    assert Corpus(corpus).integrity_problems() == []
