@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..errors import RpsdgError
 from ..render.integral import IntegralLean, NotRenderable, lean_integral
 from ..render.lemma_table import LEMMAS
 from ..render.theorem import TheoremLean, lean_theorem, lemma_names_in, load_rule_terms
@@ -140,6 +141,13 @@ def _theorem_proof(item: TheoremLean, name: str) -> Proof:
 
 def proof_of(row: Mapping[str, Any], rule_terms: Mapping[str, Mapping[str, str]] | None = None) -> Proof | str:
     """The Lean proof of one record, or the reason there is none (the renderer's refusal, or no rendering)."""
+    try:
+        return _proof_of(row, rule_terms)
+    except RpsdgError as error:
+        return f"not renderable: {_reason_class(str(error))}"
+
+
+def _proof_of(row: Mapping[str, Any], rule_terms: Mapping[str, Mapping[str, str]] | None) -> Proof | str:
     name = full_name(row)
     kind = str(row["kind"])
     if kind == "integral":

@@ -8,8 +8,11 @@ A wrong step is made by corrupting one step's result (an integral step's antider
 :data:`CORRUPTIONS`. It is kept only if THE CHECKER rejects it at that step: for integrals the numeric checker
 (``check.integral.check_numeric``: finite-difference derivative of the step's antiderivative against its integrand
 via ``check.numeric.derivative_agreement``) on the record re-read from text with the corrupted step; for other
-kinds, the kind's own checkers (``KindSpec.check``) on the corrupted row. Positives are re-checked the same way.
-Every corruption kind's made/kept counts go into ``rpsdg_export.json`` and the card.
+kinds, the kind's own checkers (``KindSpec.check``) on the corrupted row, one of which must reject it at that step
+(a later step's "does not start where the previous ended" does not count). Positives are re-checked the same way.
+Every corruption kind's counts go into ``rpsdg_export.json`` and the card: ``made`` (a changed step was
+produced), ``kept`` (the checker rejected it at that step; written), ``not_confirmed`` (the checker passed it, could
+not decide, or raised: dropped) and ``not_applicable`` (no step of the item admits this corruption).
 
 To add a corruption: a function ``(step, target, rng) -> Expr | None`` (``None``: not applicable) in
 :data:`CORRUPTIONS`.
@@ -24,11 +27,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..calculus import NotDifferentiable, derivative
-from ..core import Passed, Rejected, Verdict, verdict_row
+from ..core import NotRun, Passed, Rejected, Verdict, verdict_row
 from ..errors import ConfigError, ParseError, RpsdgError
 from ..expr.parse import parse
 from ..expr.printers import to_infix
-from ..expr.tree import Expr, add, div, mul, neg, num, pow_, rational_value
+from ..expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
 from . import ExportContext, ExportSource, ExportSpec
 from .common import SplitFiles, policy_for, readable, reading_order, split_data_files
 from .wording import Wording
@@ -120,6 +123,16 @@ FEATURES = (
 )
 
 
+def _corrupt(name: str, step: Mapping[str, Any], original: Expr, rng: random.Random) -> Expr | None:
+    """Apply corruption ``name``; inside a relation (an equation step ``Eq(a, b)``) one side is corrupted, except
+    ``swapped_sides``, which replaces the whole relation by the step's input."""
+    if original.op not in RELATIONS or name == "swapped_sides":
+        return CORRUPTIONS[name](step, original, rng)
+    side = rng.randrange(2)
+    changed = CORRUPTIONS[name](step, original.args[side], rng)
+    return None if changed is None else original.replace_at((side,), changed)
+
+
 class Confirmer:
     """Runs the checker that decides whether a (corrupted) row is right, for one kind."""
 
@@ -139,8 +152,10 @@ class Confirmer:
     def available(self) -> bool:
         return self.kind == "integral" or self.spec is not None
 
-    def verdict(self, row: Mapping[str, Any]) -> Verdict | None:
-        """The deciding verdict: the first rejection, else a pass; ``None`` where no checker can decide."""
+    def verdict(self, row: Mapping[str, Any], step: int | None = None) -> Verdict | None:
+        """The deciding verdict: a rejection at ``step`` if some checker gives one, else the first rejection, else
+        a pass (no rejection and at least one pass; ``NotRun`` verdicts neither pass nor fail a record); ``None``
+        where no checker can decide."""
         if self.kind == "integral":
             from ..check import integral
 
@@ -148,11 +163,14 @@ class Confirmer:
             return integral.check_numeric(parsed, integral.domain_points(parsed))
         if self.spec is None:
             return None
-        verdicts = list(self.spec.check(row))
+        try:
+            verdicts = list(self.spec.check(row))
+        except (RpsdgError, ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
+            return NotRun(self.name, "", f"checker raised {type(error).__name__}")
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:
-            return rejected[0]
-        return Passed(self.name, "", "all passed") if all(isinstance(v, Passed) for v in verdicts) else None
+            return next((v for v in rejected if v.step == step), rejected[0])
+        return Passed(self.name, "", "no rejection") if any(isinstance(v, Passed) for v in verdicts) else None
 
 
 def _rng(seed: int, uid: str) -> random.Random:
@@ -176,7 +194,7 @@ class PrmWriter:
         self.kind, self.seed, self.negatives = kind, seed, negatives
         self.wording = Wording(seed)
         self.confirmer = Confirmer(kind)
-        self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "checker_passed_it": 0}
+        self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "not_confirmed": 0}
                       for name in CORRUPTIONS}
 
     def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
@@ -222,7 +240,7 @@ class PrmWriter:
                 continue
             try:
                 original = parse(steps[index][field], f"step {index} {field}")
-                corrupted = CORRUPTIONS[name](steps[index], original, rng)
+                corrupted = _corrupt(name, steps[index], original, rng)
             except (ParseError, ValueError):
                 continue
             if corrupted is None or corrupted == original:
@@ -230,9 +248,9 @@ class PrmWriter:
             text = to_infix(corrupted)
             self.tally[name]["made"] += 1
             bad_steps = steps[:index] + [{**steps[index], field: text}] + steps[index + 1:]
-            verdict = self.confirmer.verdict({**row, "steps": bad_steps})
+            verdict = self.confirmer.verdict({**row, "steps": bad_steps}, index)
             if not (isinstance(verdict, Rejected) and verdict.step == index):
-                self.tally[name]["checker_passed_it"] += 1
+                self.tally[name]["not_confirmed"] += 1
                 return None
             self.tally[name]["kept"] += 1
             return self._negative(row, bad_steps, index, name, field, steps[index][field], text, verdict)
