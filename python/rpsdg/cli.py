@@ -170,7 +170,7 @@ def version() -> None:
     out.print(__version__)
 
 
-SUBAPPS: tuple[str, ...] = ("rpsdg.cli_lean", "rpsdg.cli_export")
+SUBAPPS: tuple[str, ...] = ("rpsdg.cli_lean", "rpsdg.cli_export", "rpsdg.cli_rules")
 """Modules that each define ``app`` (a typer app), ``NAME`` and ``HELP``; added as ``rpsdg NAME ...``."""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterator, Mapping
 
 from ..expr.tree import Expr, Path
-from .match import Binding, Unstable, applications, conditions_of, rewrite
+from .match import Binding, Unstable, applications, conditions_of, instantiate, replace, rewrite
 from .model import BACKWARD, FORWARD, Direction
 
 
@@ -36,16 +36,19 @@ class Move:
 def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr],
                max_size: int) -> Iterator[Move]:
     """Every move out of ``expr`` whose conditions are all in ``allowed`` (bare-variable sources excluded)."""
+    size = expr.size()
     for direction, path, binding in applications(expr, index):
         try:
             if direction.rule.conditions:
                 conditions = conditions_of(direction, binding)
                 if any(c not in allowed for c in conditions):
                     continue
-            after = rewrite(expr, direction, path, binding)
+            new = instantiate(direction.target, binding)
+            old = expr.at(path)
+            if new == old or size - old.size() + new.size() > max_size:
+                continue
+            after = replace(expr, path, new)
         except Unstable:
-            continue
-        if after == expr or after.size() > max_size:
             continue
         yield Move(direction, path, binding, expr, after)
 
