@@ -1,0 +1,77 @@
+"""Equation generation speed: verified equations per second per core, by level (target: >= 1,000/s at levels 1-3).
+
+Prints figures; asserts nothing. Each figure is the median of ``--repeats`` runs of the real pipeline function
+(generate → render → check from text with all three checkers → dedup) in one process, on one core. Two rates are
+printed: by wall clock, and by this process's CPU time (``time.process_time``). Other work shares this machine, so
+wall-clock figures are noisy; the CPU-time rate is what one core does when it is not shared.
+
+    python3 bench/equations.py                      # levels 1-5, 300 accepted items per run, 5 runs
+    python3 bench/equations.py --levels 1,2,3 --items 500 --by-subkind
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import Counter, defaultdict
+
+from rpsdg.generators import get_kind
+from rpsdg.run.pipeline import produce
+
+TARGET = 1000.0
+
+
+def run_once(level: int, items: int, seed: int, by_subkind: dict[str, list[float]]) -> tuple[float, float, Counter]:
+    """(wall rate, CPU rate, drop reasons) for ``items`` verified distinct equations at ``level``."""
+    spec = get_kind("equation")
+    config = spec.config_type()
+    seen: set[str] = set()
+    drops: Counter = Counter()
+    wall, cpu = time.perf_counter(), time.process_time()
+    index = 0
+    while len(seen) < items:
+        started = time.process_time()
+        outcome = produce(spec, config, (level,), seed, index)
+        index += 1
+        if outcome.row is None:
+            drops[outcome.reason] += 1
+        elif outcome.uid in seen:
+            drops["duplicate"] += 1
+        else:
+            seen.add(outcome.uid)
+            by_subkind[outcome.row["subkind"]].append(time.process_time() - started)
+    return items / (time.perf_counter() - wall), items / (time.process_time() - cpu), drops
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", default="1,2,3,4,5", help="comma-separated levels")
+    parser.add_argument("--items", type=int, default=300, help="accepted items per run")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--by-subkind", action="store_true", help="also print median CPU ms per item by sub-kind")
+    args = parser.parse_args()
+    print(f"verified equations/s/core, median of {args.repeats} runs of {args.items} items "
+          f"(target >= {TARGET:.0f} at levels 1-3; shared machine: wall figures are noisy)")
+    for level in (int(part) for part in args.levels.split(",")):
+        walls, cpus, drops = [], [], Counter()
+        by_subkind: dict[str, list[float]] = defaultdict(list)
+        for repeat in range(args.repeats):
+            wall, cpu, dropped = run_once(level, args.items, 1000 + repeat, by_subkind)
+            walls.append(wall)
+            cpus.append(cpu)
+            drops += dropped
+        cpu_median = statistics.median(cpus)
+        verdict = "" if level > 3 else ("  meets target" if cpu_median >= TARGET else "  below target")
+        print(f"level {level}: {statistics.median(walls):7.0f}/s wall, {cpu_median:7.0f}/s cpu  "
+              f"(cpu runs: {', '.join(f'{r:.0f}' for r in cpus)}; ratio to target {cpu_median / TARGET:.2f})"
+              f"{verdict}")
+        print(f"         dropped per run: {', '.join(f'{k} {v / args.repeats:.1f}' for k, v in drops.most_common())}")
+        if args.by_subkind:
+            for name, times in sorted(by_subkind.items()):
+                print(f"         {name:<12} {1000 * statistics.median(times):6.2f} ms median cpu/item  "
+                      f"({len(times)} items)")
+
+
+if __name__ == "__main__":
+    main()
