@@ -1,7 +1,7 @@
 """The dataset card: ``README.md`` with the Hugging Face YAML header, written into every export.
 
 The header carries license, language, size category, task, tags, ``configs`` (which files make which split, so
-``datasets.load_dataset(DIR, CONFIG)`` works) and ``dataset_info`` (features and split sizes). The body says how
+``datasets.load_dataset(DIR, CONFIG)`` works; empty splits are left out, as ``datasets`` cannot type an empty file) and ``dataset_info`` (features and split sizes). The body says how
 the data was made and checked and which versions were used, from the export manifest.
 
 Feature types (``ExportSpec.features``): a string is a dtype (``string``, ``int64``, ``bool``, ``float64``); a
@@ -79,7 +79,9 @@ def _scalar(value: Any) -> str:
 
 def card_header(spec: Any, manifest: Mapping[str, Any]) -> dict[str, Any]:
     splits: Mapping[str, Mapping[str, int]] = manifest.get("splits", {})
-    data_files = spec.data_files(manifest)
+    data_files = {config: {split: path for split, path in files.items() if splits.get(config, {}).get(split)}
+                  for config, files in spec.data_files(manifest).items()}
+    data_files = {config: files for config, files in data_files.items() if files}
     largest = max((sum(counts.values()) for counts in splits.values()), default=manifest.get("records_out", 0))
     features = [feature_yaml(name, kind) for name, kind in spec.features]
     return {
