@@ -37,7 +37,7 @@ VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
 VARIABLES = ("x", "y", "z")
 POINTS = PointSpec(count=4, quorum=4, tries=200)
-SCAN_POINTS = 81
+SCAN_POINTS = 61
 
 Pairs = list[tuple[Expr, Expr]]
 
@@ -122,11 +122,73 @@ def _times(a: Expr, b: Expr) -> Expr:
     return mul(a, b)
 
 
-def identical(a: Expr, b: Expr) -> bool | None:
+class Forms:
+    """The canonical forms and compiled closures of one record's expressions, each made once per check (an
+    equation side is the ``after`` of one step and inside the expected side of the next)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Expr, Sum] = {}
+        self.closures: dict[Expr, Callable] = {}
+
+    def canon(self, e: Expr) -> Sum:
+        """``canon(e)``; sums, differences and constant multiples reuse their parts' memoised forms."""
+        known = self.sums.get(e)
+        if known is not None:
+            return known
+        op = e.op
+        if op in ("add", "sub"):
+            result = _combine(self.canon(e.args[0]), self.canon(e.args[1]), 1 if op == "add" else -1)
+        elif op in ("mul", "div"):
+            result = self._product(e)
+        else:
+            result = canon(e)
+        self.sums[e] = result
+        return result
+
+    def _product(self, e: Expr) -> Sum:
+        left, right = self.canon(e.args[0]), self.canon(e.args[1])
+        c = constant_value(right)
+        if c is not None and c != 0:
+            return _times_number(left, Fraction(c) if e.op == "mul" else 1 / Fraction(c))
+        c = constant_value(left)
+        if e.op == "mul" and c is not None:
+            return _times_number(right, Fraction(c))
+        return canon(e)
+
+    def compiled(self, e: Expr) -> Callable:
+        known = self.closures.get(e)
+        if known is None:
+            known = self.closures[e] = compile_expr(e)
+        return known
+
+
+def _normal(value: Fraction) -> int | Fraction:
+    return int(value) if value.denominator == 1 else value
+
+
+def _combine(a: Sum, b: Sum, sign: int) -> Sum:
+    result = dict(a)
+    for m, c in b.items():
+        total = result.get(m, 0) + sign * c
+        if total:
+            result[m] = _normal(Fraction(total))
+        else:
+            result.pop(m, None)
+    return result
+
+
+def _times_number(a: Sum, c: Fraction) -> Sum:
+    if c == 0:
+        return {}
+    return {m: _normal(Fraction(v) * c) for m, v in a.items()}
+
+
+def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
     """Whether ``a`` and ``b`` agree wherever both are defined: canonical form, then cross-multiplication.
     ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
+    forms = forms or Forms()
     try:
-        if canon(a) == canon(b):
+        if forms.canon(a) == forms.canon(b):
             return True
         n1, d1 = _fraction(a)
         n2, d2 = _fraction(b)
@@ -543,6 +605,9 @@ def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list
 
 def _zero(e: Expr) -> bool | None:
     """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell)."""
+    value = exact_value(e)
+    if value is not None:
+        return value == 0
     try:
         s = canon(e)
     except CanonTooBig:
@@ -552,6 +617,38 @@ def _zero(e: Expr) -> bool | None:
     if not s:
         return True
     return False if constant_value(s) is not None else None
+
+
+class _NotRational(Exception):
+    pass
+
+
+def exact_value(e: Expr) -> Fraction | None:
+    """The exact rational value of a variable-free ``e`` built from + - * / and integer powers, else ``None``
+    (also for a division by zero, which the canonical form then reports)."""
+    try:
+        return _exact(e)
+    except (_NotRational, ZeroDivisionError, OverflowError):
+        return None
+
+
+def _exact(e: Expr) -> Fraction:
+    op = e.op
+    if op == "num":
+        return Fraction(e.value)  # type: ignore[arg-type]
+    if op == "add":
+        return _exact(e.args[0]) + _exact(e.args[1])
+    if op == "sub":
+        return _exact(e.args[0]) - _exact(e.args[1])
+    if op == "mul":
+        return _exact(e.args[0]) * _exact(e.args[1])
+    if op == "div":
+        return _exact(e.args[0]) / _exact(e.args[1])
+    if op == "neg":
+        return -_exact(e.args[0])
+    if op == "pow" and e.args[1].op == "num" and abs(e.args[1].value) <= 64:  # type: ignore[arg-type]
+        return _exact(e.args[0]) ** e.args[1].value  # type: ignore[operator]
+    raise _NotRational(op)
 
 
 # -- the checkers -------------------------------------------------------------------------------------------------
@@ -640,6 +737,7 @@ def check_replay(record: ParsedEquation) -> Verdict:
     if chain:
         return Rejected("replay", VERSION, *chain)
     facts = facts_of(record.hypotheses)
+    forms = Forms()
     for index, equation in enumerate(_equations(record)):
         problem = domain_problem(equation, facts)
         if problem:
@@ -650,7 +748,7 @@ def check_replay(record: ParsedEquation) -> Verdict:
         except StepProblem as problem:
             return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
-            same = identical(stated, expected)
+            same = identical(stated, expected, forms)
             if same is None:
                 return NotRun("replay", VERSION, f"step {index}: too big to expand")
             if not same:
@@ -698,8 +796,10 @@ def _point_text(point: Mapping[str, Expr]) -> str:
 
 
 def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | None:
+    difference = _substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)
     try:
-        value = constant_value(canon(_substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)))
+        value = exact_value(difference)
+        value = value if value is not None else constant_value(canon(difference))
     except CanonTooBig:
         return None
     except ZeroDivisionError:
@@ -725,17 +825,18 @@ def check_numeric(record: ParsedEquation) -> Verdict:
     if isinstance(points, str):
         return Rejected("numeric", VERSION, -1, points)
     answers = []
+    forms = Forms()
     for point in points:
         values = _float_point(point)
         if values is None:
             return Rejected("numeric", VERSION, -1, f"answer {_point_text(point)} has no real value")
         answers.append(values)
-        problem = _numeric_answer_problem(record, values)
+        problem = _numeric_answer_problem(record, values, forms)
         if problem:
             return Rejected("numeric", VERSION, *problem)
     facts = facts_of(record.hypotheses)
     rng = random.Random(record.uid)
-    compiled = [compile_expr(side) for equation in _equations(record)
+    compiled = [forms.compiled(side) for equation in _equations(record)
                 for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
     sample = _sample(rng, record, compiled, answers)
     if len(sample) < POINTS.quorum:
@@ -746,11 +847,11 @@ def check_numeric(record: ParsedEquation) -> Verdict:
         except StepProblem as problem:
             return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
-            if _agreeing(stated, expected, sample) < POINTS.quorum:
+            if _agreeing(forms.compiled(stated), compile_expr(expected), sample) < POINTS.quorum:
                 return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
                                                            f"{_text(expected)} at sampled points")
     if record.problem.op == "eq":
-        missed = _missed_root(record, [a["x"] for a in answers])
+        missed = _missed_root(record, [a["x"] for a in answers], forms)
         if missed is not None:
             return Rejected("numeric", VERSION, -1, f"the problem has a root near {missed:.6g} that the answer "
                                                     f"does not list")
@@ -778,8 +879,7 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
     return points
 
 
-def _agreeing(a: Expr, b: Expr, points: Sequence[dict[str, float]]) -> int:
-    fa, fb = compile_expr(a), compile_expr(b)
+def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) -> int:
     count = 0
     for point in points:
         try:
@@ -790,14 +890,15 @@ def _agreeing(a: Expr, b: Expr, points: Sequence[dict[str, float]]) -> int:
     return count
 
 
-def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float]) -> tuple[int, str] | None:
+def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
+                            forms: Forms) -> tuple[int, str] | None:
     for hypothesis in record.hypotheses:
         if not holds(hypothesis, values):
             return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
     for index, equation in enumerate(_equations(record)):
         for part in (equation.args if equation.op == "tuple" else (equation,)):
             try:
-                left, right = compile_expr(part.args[0])(values), compile_expr(part.args[1])(values)
+                left, right = forms.compiled(part.args[0])(values), forms.compiled(part.args[1])(values)
             except OutsideDomain:
                 return max(index - 1, -1), "the answer is outside the domain of an equation"
             if not close(left, right, rtol=1e-9):
@@ -806,12 +907,15 @@ def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float]) ->
     return None
 
 
-def _missed_root(record: ParsedEquation, answers: Sequence[float]) -> float | None:
+def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms) -> float | None:
     """A sign change of lhs - rhs on a grid (inside the domain) whose bisection converges to a zero that is not
     an answer; poles (where |f| grows instead) are skipped. Evidence, not proof: roots closer than the grid step
     or of even multiplicity are not seen."""
-    difference = compile_expr(sub(*record.problem.args))
+    left, right = (forms.compiled(side) for side in record.problem.args)
     conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses]
+
+    def difference(point: dict[str, float]) -> float:
+        return left(point) - right(point)
     reach = max([12.0] + [2 * abs(a) + 3 for a in answers])
 
     def f(x: float) -> float | None:
@@ -828,7 +932,8 @@ def _missed_root(record: ParsedEquation, answers: Sequence[float]) -> float | No
     for k in range(SCAN_POINTS):
         x = -reach + 2 * reach * k / (SCAN_POINTS - 1) + 1e-7
         value = f(x)
-        if value is not None and previous is not None and (value > 0) != (previous > 0) and value != 0:
+        if (value is not None and previous is not None and (value > 0) != (previous > 0) and value != 0
+                and not any(previous_x <= a <= x for a in answers)):
             root = _bisect(f, previous_x, x, previous)
             if root is not None and not any(abs(root - a) <= 1e-6 * max(1.0, abs(a)) for a in answers):
                 return root
