@@ -196,7 +196,8 @@ def split_statement(lean: str) -> Statement | None:
 
 
 def _reason_class(reason: str) -> str:
-    """A short, countable form of a renderer refusal (numbers and quoted text removed)."""
+    """A short, countable form of a renderer refusal (numbers, quoted and bracketed text removed)."""
+    reason = re.sub(r"\s*\(.*$", "", reason.split(";")[0])
     return re.sub(r"\s+", " ", re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", reason)).strip()[:80]
 
 
