@@ -77,6 +77,24 @@ THEOREM_REAL = {"uid": "f6" * 32, "kind": "theorem", "problem": "Eq(log(x*y) + 0
                            "before": "log(x*y)", "after": "log(x) + log(y)"}]}
 
 
+EQUATION = {"uid": "a7" * 32, "kind": "equation", "problem": "Eq(2*exp(-3*x + 8) - 5, 29)",
+            "answer": "FiniteSet(-log(17)/3 + 8/3)", "hypotheses": [],
+            "steps": [{"rule": "add_both_sides", "before": "Eq(2*exp(-3*x + 8) - 5, 29)",
+                       "after": "Eq(2*exp(-3*x + 8), 34)", "operand": "5"},
+                      {"rule": "divide_both_sides", "before": "Eq(2*exp(-3*x + 8), 34)",
+                       "after": "Eq(exp(-3*x + 8), 17)", "operand": "2"},
+                      {"rule": "apply_log", "before": "Eq(exp(-3*x + 8), 17)", "after": "Eq(-3*x + 8, log(17))",
+                       "operand": ""},
+                      {"rule": "subtract_both_sides", "before": "Eq(-3*x + 8, log(17))",
+                       "after": "Eq(-3*x, log(17) - 8)", "operand": "8"},
+                      {"rule": "divide_both_sides", "before": "Eq(-3*x, log(17) - 8)",
+                       "after": "Eq(x, -log(17)/3 + 8/3)", "operand": "-3"},
+                      {"rule": "swap_sides", "before": "Eq(x, -log(17)/3 + 8/3)",
+                       "after": "Eq(-log(17)/3 + 8/3, x)", "operand": ""},
+                      {"rule": "swap_sides", "before": "Eq(-log(17)/3 + 8/3, x)",
+                       "after": "Eq(x, -log(17)/3 + 8/3)", "operand": ""}]}
+
+
 def _module(rows, dialect: str) -> str:
     env = environment()
     blocks = [render_row(row, env, RULES).text for row in rows]
@@ -87,6 +105,7 @@ def _module(rows, dialect: str) -> str:
     ("integral_real", INTEGRAL_ROWS, "real"),
     ("theorem_int", [THEOREM_INT], "int"),
     ("theorem_real", [THEOREM_REAL], "real"),
+    ("equation_real", [EQUATION], "real"),
 ])
 def test_golden_files(name, rows, dialect):
     text = _module(rows, dialect)
@@ -104,10 +123,11 @@ def test_int_module_is_core_only_and_real_imports_support():
 
 # -- lemma names -----------------------------------------------------------------------------------------------
 
-_LOCAL = re.compile(r"^(?:s\d+|h\d+|x|a|b|c|y|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
+_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
 _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
-                    "Basic", "ne'", "assumption", "symm", "_"})
+                    "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "e0", "e1", "e2",
+                    "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 
 def proof_names(text: str) -> set[str]:
@@ -121,9 +141,9 @@ def proof_names(text: str) -> set[str]:
         dotted, token = match.group(1), match.group(2)
         head, _, rest = token.partition(".")
         if dotted or (rest and re.fullmatch(r"s\d+|h\d+", head)):
-            method = token if dotted else rest
-            owner = "LT.lt" if method == "ne'" else "Eq" if method == "symm" else "HasDerivAt"
-            names.add(f"{owner}.{method}")
+            for method in (token if dotted else rest).split("."):
+                owner = "LT.lt" if method == "ne'" else "Eq" if method in ("symm", "trans") else "HasDerivAt"
+                names.add(f"{owner}.{method}")
             continue
         if token in _WORDS or _LOCAL.match(token):
             continue
@@ -152,6 +172,29 @@ def test_every_emitted_name_is_pinned(sample_corpus):
             assert name in LEMMAS or name in FUNCTION_NAMES, f"unpinned name {name!r} in\n{result.text}"
             assert name not in DO_NOT_EMIT
     assert rendered >= 100
+
+
+@pytest.mark.parametrize("kind, count", [("theorem", 120), ("equation", 150)])
+def test_theorem_and_equation_names_are_pinned(kind, count, tmp_path):
+    from rpsdg.corpus.store import Corpus
+
+    out = tmp_path / kind
+    build(BuildConfig(kind=kind, count=count, seed=4, out=out, format="jsonl"))
+    env = environment()
+    rendered = 0
+    for row in Corpus(out).rows():
+        result = render_row(row, env)
+        if isinstance(result, NotRenderable):
+            continue
+        rendered += 1
+        for name in proof_names(result.text):
+            assert name in LEMMAS or name in FUNCTION_NAMES, f"unpinned name {name!r} in\n{result.text}"
+            assert name not in DO_NOT_EMIT
+        if kind == "theorem":
+            assert len(re.findall(r"^      _ = ", result.text, re.M)) == len(row["steps"])
+        else:
+            assert len(re.findall(r"^  have e\d+ :", result.text, re.M)) == len(row["steps"])
+    assert rendered >= count // 4
 
 
 def test_lemma_refuses_unknown_and_deprecated():

@@ -111,7 +111,10 @@ LEMMAS: dict[str, LemmaInfo] = {
            ("zero_add", "0 + a = a", False), ("mul_one", "a * 1 = a", False), ("one_mul", "1 * a = a", False),
            ("mul_zero", "a * 0 = 0", False), ("zero_mul", "0 * a = 0", False), ("neg_neg", "-(-a) = a", False),
            ("neg_mul", "-a * b = -(a * b)", False), ("mul_neg", "a * -b = -(a * b)", False),
-           ("two_mul", "2 * a = a + a", False), ("sq", "a ^ 2 = a * a", False))},
+           ("two_mul", "2 * a = a + a", False), ("sq", "a ^ 2 = a * a", False),
+           ("add_left_comm", "a + (b + c) = b + (a + c)", False),
+           ("mul_left_comm", "a * (b * c) = b * (a * c)", False), ("neg_add", "-(a + b) = -a + -b", False),
+           ("pow_zero", "a ^ 0 = 1", False))},
     **{f"Real.{name}": LemmaInfo("mathlib", statement, "lemmas.md §2 (Real)") for name, statement in (
         ("sin_sq_add_cos_sq", "sin x ^ 2 + cos x ^ 2 = 1"), ("cos_sq_add_sin_sq", "cos x ^ 2 + sin x ^ 2 = 1"),
         ("cos_two_mul", "cos (2 * x) = 2 * cos x ^ 2 - 1"), ("sin_two_mul", "sin (2 * x) = 2 * sin x * cos x"),
@@ -120,6 +123,10 @@ LEMMAS: dict[str, LemmaInfo] = {
     # -- glue used in calc lines ------------------------------------------------------------------------
     "congrArg": LemmaInfo("core", "congrArg f (h : a = b) : f a = f b", "Init/Prelude"),
     "Eq.symm": LemmaInfo("core", "h.symm : b = a", "Init/Prelude"),
+    "Eq.trans": LemmaInfo("core", "h₁.trans h₂ : a = c for h₁ : a = b, h₂ : b = c", "Init/Prelude"),
+    "linear_combination": LemmaInfo("mathlib", "tactic: linear_combination e closes a = b when a - b - (e.lhs - "
+                                    "e.rhs) is 0 by ring1 (Mathlib.Tactic.LinearCombination)",
+                                    "Mathlib tactic (long-standing)", confirmed=False),
 }
 
 DO_NOT_EMIT: frozenset[str] = frozenset({

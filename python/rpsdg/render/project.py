@@ -30,6 +30,7 @@ import jinja2
 
 from .. import __version__
 from ..errors import RpsdgError
+from .equation import lean_equation
 from .integral import IntegralLean, NotRenderable, lean_integral
 from .theorem import TheoremLean, lean_theorem, load_rule_terms
 
@@ -105,6 +106,9 @@ def render_row(row: Mapping[str, Any], env: jinja2.Environment,
         data = lean_theorem(row, rules if rules is not None else load_rule_terms())
         dialect = getattr(data, "dialect", "int")
         template = f"theorem_{dialect}.lean.j2"
+    elif kind == "equation":
+        data = lean_equation(row)
+        template, dialect = "equation_real.lean.j2", "real"
     else:
         return NotRenderable(str(row.get("uid", "?")), f"no Lean template for kind {kind!r} yet")
     if isinstance(data, NotRenderable):
