@@ -229,7 +229,18 @@ class Fact:
     relation: str
 
 
-def facts_of(hypotheses: Sequence[Expr]) -> list[Fact]:
+class Domain:
+    """The recorded hypotheses as facts, with the signs already worked out for this record."""
+
+    def __init__(self, facts: list[Fact]):
+        self.facts = facts
+        self.signs: dict[Expr, str | None] = {}
+
+    def __iter__(self):
+        return iter(self.facts)
+
+
+def facts_of(hypotheses: Sequence[Expr]) -> Domain:
     facts = []
     for h in hypotheses:
         if h.op in ("gt", "lt", "ge", "le", "ne"):
@@ -237,7 +248,7 @@ def facts_of(hypotheses: Sequence[Expr]) -> list[Fact]:
                 facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
             except (CanonTooBig, ZeroDivisionError):
                 continue
-    return facts
+    return Domain(facts)
 
 
 _FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg"}
@@ -319,6 +330,10 @@ def _fact_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
 
 
 def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
+    if isinstance(facts, Domain):
+        if e not in facts.signs:
+            facts.signs[e] = sign(e, facts)
+        return facts.signs[e] in ("pos", "neg", "nz")
     return sign(e, facts) in ("pos", "neg", "nz")
 
 
@@ -948,10 +963,15 @@ _TESTS: dict[str, Callable[[float], bool]] = {
 
 
 def _bisect(f: Callable[[float], float | None], a: float, b: float, fa: float) -> float | None:
-    for _ in range(48):
+    """A zero of ``f`` in [a, b] where f changes sign, or ``None`` where the change is a pole (|f| grows)."""
+    fb = f(b)
+    if fb is None:
+        return None
+    bound = 4 * max(abs(fa), abs(fb))
+    for _ in range(36):
         middle = (a + b) / 2
         value = f(middle)
-        if value is None:
+        if value is None or abs(value) > bound:
             return None
         if value == 0:
             return middle
@@ -960,7 +980,7 @@ def _bisect(f: Callable[[float], float | None], a: float, b: float, fa: float) -
         else:
             b = middle
     value = f((a + b) / 2)
-    if value is None or not math.isfinite(value) or abs(value) > 1e-6 * max(1.0, abs(a)):
+    if value is None or not math.isfinite(value) or abs(value) > 1e-6 * max(1.0, bound):
         return None
     return (a + b) / 2
 
