@@ -589,10 +589,17 @@ def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
 
 
 def _system_equation(row: list[Fraction], constant: Fraction, names: tuple[str, ...]) -> Expr:
-    lhs: Expr = num(0)
+    """``a*x + b*y - c*z = d`` from integer coefficients, written directly (no canonical pass: this is hot)."""
+    lhs: Expr | None = None
     for coefficient, name in zip(row, names):
-        lhs = add(lhs, mul(_number(coefficient), sym(name)))
-    return eq(tidy(lhs), _number(constant))
+        c = int(coefficient)
+        if c == 0:
+            continue
+        if lhs is None:
+            lhs = _term(c, 1, sym(name))
+        else:
+            lhs = add(lhs, _term(c, 1, sym(name))) if c > 0 else sub(lhs, _term(-c, 1, sym(name)))
+    return eq(lhs if lhs is not None else num(0), _number(constant))
 
 
 def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkind: str) -> _Made:
