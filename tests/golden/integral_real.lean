@@ -20,11 +20,11 @@ theorem item_a1a1a1a1a1a1a1a1 (x : ℝ) :
 
 -- rpsdg:item a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
 theorem item_a1a1a1a1a1a1a1a1_integral (a b : ℝ) :
-    ∫ x in a..b, 2 = (2 * b) - (2 * a) := by
+    ∫ x in a..b, (2 : ℝ) = (2 * b) - (2 * a) := by
   have hderiv : ∀ x ∈ Set.uIcc a b,
       HasDerivAt (fun x : ℝ => 2 * x) (2) x :=
     fun x _ => item_a1a1a1a1a1a1a1a1 x
-  have hint : IntervalIntegrable (fun x : ℝ => 2) MeasureTheory.volume a b := by
+  have hint : IntervalIntegrable (fun x : ℝ => (2 : ℝ)) MeasureTheory.volume a b := by
     apply Continuous.intervalIntegrable
     fun_prop
   -- rpsdg:end
@@ -74,11 +74,11 @@ theorem item_d4d4d4d4d4d4d4d4 (x : ℝ) :
 
 -- rpsdg:item d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
 theorem item_d4d4d4d4d4d4d4d4_integral (a b : ℝ) :
-    ∫ x in a..b, 3 * x ^ 2 * Real.exp (x ^ 3) = (Real.exp (b ^ 3)) - (Real.exp (a ^ 3)) := by
+    ∫ x in a..b, (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) = (Real.exp (b ^ 3)) - (Real.exp (a ^ 3)) := by
   have hderiv : ∀ x ∈ Set.uIcc a b,
       HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3)) x :=
     fun x _ => item_d4d4d4d4d4d4d4d4 x
-  have hint : IntervalIntegrable (fun x : ℝ => 3 * x ^ 2 * Real.exp (x ^ 3)) MeasureTheory.volume a b := by
+  have hint : IntervalIntegrable (fun x : ℝ => (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ)) MeasureTheory.volume a b := by
     apply Continuous.intervalIntegrable
     fun_prop
   -- rpsdg:end

