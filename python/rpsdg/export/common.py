@@ -123,13 +123,25 @@ _READABLE_RELATION = {"eq": " = ", "ne": " ≠ ", "lt": " < ", "le": " ≤ ", "g
 
 
 def readable(text: str) -> str:
-    """A stored condition as people write it (``Ne(x, 0)`` → ``x ≠ 0``); other text unchanged."""
-    from ..expr.printers import to_infix
-
+    """Stored text as people write it: ``Ne(x, 0)`` → ``x ≠ 0``, a system ``Tuple(Eq(..), Eq(..))`` → ``a = b,
+    c = d``, ``FiniteSet(1, 2)`` → ``{1, 2}``; plain expressions and text our grammar does not read unchanged."""
+    if not text:
+        return text
     try:
-        e = parse(text, "condition")
+        return _human(parse(text, "expression"))
     except (ParseError, ValueError):
         return text
+
+
+def _human(e) -> str:
+    from ..expr.printers import to_infix
+
     if e.op in _READABLE_RELATION and len(e.args) == 2:
-        return to_infix(e.args[0]) + _READABLE_RELATION[e.op] + to_infix(e.args[1])
-    return text
+        return _human(e.args[0]) + _READABLE_RELATION[e.op] + _human(e.args[1])
+    if e.op == "set":
+        return "{" + ", ".join(_human(a) for a in e.args) + "}" if e.args else "∅"
+    if e.op == "tuple":
+        if e.args and all(a.op in _READABLE_RELATION for a in e.args):
+            return ", ".join(_human(a) for a in e.args)
+        return "(" + ", ".join(_human(a) for a in e.args) + ")"
+    return to_infix(e)

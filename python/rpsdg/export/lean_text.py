@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from ..errors import RpsdgError
 from ..render.integral import IntegralLean, NotRenderable, lean_integral
-from ..render.lemma_table import LEMMAS
+from ..render.lemma_table import LEMMAS, lemma
 from ..render.theorem import TheoremLean, lean_theorem, lemma_names_in, load_rule_terms
 
 _PATH = re.compile(r"((?:Calculus|SpecialFunctions|Analysis|Algebra|Order|Data|Init)[\w/]*\.lean)")
@@ -130,7 +130,7 @@ def _theorem_proof(item: TheoremLean, name: str) -> Proof:
         if position == len(item.lines) - 1:
             text = f"exact ({line.proof} : {before} = {line.after})"
         else:
-            text = f"refine Eq.trans ({line.proof} : {before} = {line.after}) ?_"
+            text = f"refine {lemma('Eq.trans')} ({line.proof} : {before} = {line.after}) ?_"
         tactics.append(Tactic(text, _premises(line.proof) + (() if position == len(item.lines) - 1 else
                                                              ("Eq.trans",)), f"{before} = {item.rhs}"))
         before = line.after

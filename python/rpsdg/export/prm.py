@@ -204,7 +204,7 @@ class PrmWriter:
                 for shown in reading_order(shown_row)]
 
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        question = self.wording.render("problem", self.kind, row["uid"], problem=row["problem"],
+        question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
                                        problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]])
         return {"uid": row["uid"], "kind": self.kind, "level": int(row["level"]),
                 "question": {"problem": question, "ground_truth_answer": row["answer"]}}

@@ -31,7 +31,7 @@ def whole_proof_record(row: Mapping[str, Any], wording: Wording, lean_header: st
     if isinstance(proof, str):
         return proof
     name = full_name(row)
-    words = wording.render("problem", str(row["kind"]), str(row["uid"]), problem=row["problem"], problem_latex="",
+    words = wording.render("problem", str(row["kind"]), str(row["uid"]), problem=readable(row["problem"]), problem_latex="",
                            hypotheses=[readable(h) for h in row["hypotheses"]])
     return {"name": name, "header": lean_header, "informal_prefix": f"/-- {words} -/\n",
             "formal_statement": proof.statement.text() + " := by\n", "formal_proof": proof_body(proof),

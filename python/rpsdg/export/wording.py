@@ -6,7 +6,8 @@ phrasings it has (``{% set variants = N %}``) and picks one with ``choice % vari
 sha256 of (export seed, uid, slot, position), so the same seed gives the same text and another seed another mix.
 
 To add wording for a new kind: copy the ``*_generic.j2`` templates to ``*_<kind>.j2`` and edit them.
-Templates only place strings we already printed (infix, LaTeX); they never compute mathematics.
+Templates only place strings we already printed (infix, LaTeX); they never compute mathematics. The filter
+``readable`` shows stored relations as people write them (``Eq(a, b)`` → ``a = b``, see ``common.readable``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import jinja2
 
 from ..errors import RpsdgError
+from .common import readable
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "export"
 SLOTS: tuple[str, ...] = ("problem", "intro", "step", "answer")
@@ -41,6 +43,7 @@ class Wording:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
                                       undefined=jinja2.StrictUndefined, autoescape=False,
                                       trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["readable"] = readable
 
     def _template(self, slot: str, kind: str) -> jinja2.Template:
         try:
