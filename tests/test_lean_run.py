@@ -142,3 +142,30 @@ def test_mathlib_items_check_with_lake():
 @pytest.mark.skipif(LEAN is None, reason=NO_LEAN)
 def test_find_toolchain_reports_version():
     assert find_toolchain().version.startswith("Lean")
+
+
+def test_error_on_print_axioms_line_fails_that_item_without_split(tmp_path):
+    """Hand-made runner output (documented format): an error on the `#print axioms` line of the first item."""
+    module = _golden_module()
+    seen: list[int] = []
+
+    def runner(toolchain, project, relative, limits):
+        lines = (project / relative).read_text().split("\n")
+        seen.append(1)
+        out = []
+        for number, line in enumerate(lines, start=1):
+            if line.startswith("#print axioms"):
+                name = line.split()[2]
+                if INTEGRAL_ROWS[0]["uid"][:16] in name and not out:
+                    out.append(json.dumps({"pos": {"line": number, "column": 0}, "severity": "error",
+                                           "data": f"unknown constant '{name}'"}))
+                else:
+                    out.append(json.dumps({"pos": {"line": number, "column": 0}, "severity": "information",
+                                           "data": f"'{name}' depends on axioms: [propext]"}))
+        return "\n".join(out), False
+
+    verdicts = _check_text(module, Toolchain(Path("lake"), Path("lean"), "t"), tmp_path, RunLimits(), runner)
+    assert len(seen) == 1
+    assert verdicts[INTEGRAL_ROWS[0]["uid"]].status == "failed"
+    assert "unknown constant" in verdicts[INTEGRAL_ROWS[0]["uid"]].detail
+    assert verdicts[INTEGRAL_ROWS[1]["uid"]].status == "passed"

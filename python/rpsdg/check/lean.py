@@ -169,15 +169,19 @@ class ItemVerdict:
     step: int | None = None
 
 
-def _item_verdicts(module: ModuleInfo, messages: Sequence[LeanMessage], body_lines: int) -> tuple[
-        dict[str, ItemVerdict], list[str]]:
-    """Per-item verdicts of one checked module and the errors no item owns."""
+def _item_verdicts(module: ModuleInfo, messages: Sequence[LeanMessage], body_lines: int,
+                   axiom_lines: Mapping[int, str] | None = None) -> tuple[dict[str, ItemVerdict], list[str]]:
+    """Per-item verdicts of one checked module and the errors no item owns (``axiom_lines``: the line of each
+    appended ``#print axioms`` command and the item it belongs to)."""
     verdicts = {uid: ItemVerdict("passed") for uid in module.uids()}
     orphans = []
     for message in messages:
         if message.severity != "error" and "declaration uses 'sorry'" not in message.text:
             continue
-        where = module.locate(message.line) if message.line <= body_lines else None
+        if message.line > body_lines and axiom_lines and message.line in axiom_lines:
+            where: tuple[str, int | None] | None = (axiom_lines[message.line], None)
+        else:
+            where = module.locate(message.line) if message.line <= body_lines else None
         if where is None:
             orphans.append(f"line {message.line}: {message.text[:200]}")
             continue
@@ -236,7 +240,9 @@ def _check_text(module: ModuleInfo, toolchain: Toolchain, project: Path, limits:
     """Check one module's text (with ``#print axioms`` appended); split on a timeout or an orphan error."""
     body = module.text.rstrip("\n")
     body_lines = body.count("\n") + 1
-    extra = "".join(f"\n#print axioms {name}" for names in module.theorems().values() for name in names)
+    pairs = [(uid, name) for uid, names in module.theorems().items() for name in names]
+    extra = "".join(f"\n#print axioms {name}" for _, name in pairs)
+    axiom_lines = {body_lines + 1 + number: uid for number, (uid, _) in enumerate(pairs, start=1)}
     directory = project / ".rpsdg-check"
     directory.mkdir(exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=directory, suffix=".lean")
@@ -250,7 +256,7 @@ def _check_text(module: ModuleInfo, toolchain: Toolchain, project: Path, limits:
     if timed_out and len(uids) == 1:
         return {uids[0]: ItemVerdict("timeout", f"over {limits.timeout_s:.0f} s")}
     if not timed_out:
-        verdicts, orphans = _item_verdicts(module, parse_json_messages(stdout), body_lines)
+        verdicts, orphans = _item_verdicts(module, parse_json_messages(stdout), body_lines, axiom_lines)
         if not orphans:
             return verdicts
         if len(uids) == 1:
@@ -335,6 +341,27 @@ def scan_modules(modules: Sequence[ModuleInfo]) -> dict[str, ItemVerdict]:
     return bad
 
 
+def prepare_project(project: Path, toolchain: Toolchain, limits: RunLimits) -> None:
+    """Fetch Mathlib's prebuilt oleans when absent (``lake exe cache get``) and build the support library
+    (``lake build Rpsdg``), which every Mathlib module imports; a failure names the command and its output."""
+    steps = []
+    if not (project / ".lake" / "packages" / "mathlib").is_dir():
+        steps.append(["exe", "cache", "get"])
+    steps.append(["build", "Rpsdg"])
+    for arguments in steps:
+        command = [str(toolchain.lake), *arguments]
+        try:
+            result = subprocess.run(command, cwd=project, capture_output=True, text=True,
+                                    timeout=max(limits.timeout_s, 1800))
+        except subprocess.TimeoutExpired:
+            raise RpsdgError(f"{project}: `{' '.join(command[1:])}` ran over its time limit; run `lake "
+                             f"{' '.join(arguments)}` there by hand, then re-run `rpsdg lean check`") from None
+        if result.returncode != 0:
+            tail = ((result.stdout or "") + (result.stderr or ""))[-800:]
+            raise RpsdgError(f"{project}: `lake {' '.join(arguments)}` failed (exit {result.returncode}): {tail}; "
+                             f"fix the Lake project (network for the Mathlib cache?) and re-run")
+
+
 def check_project(project: Path, toolchain: Toolchain, limits: RunLimits = RunLimits(),
                   runner: Callable[[Toolchain, Path, str, RunLimits], tuple[str, bool]] = run_lean_file,
                   progress: Callable[[int], None] = lambda n: None) -> LeanReport:
@@ -393,6 +420,7 @@ def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLi
     if not (project / "linemap.json").is_file() or per_module is not None:
         render_corpus(corpus, per_module or DEFAULT_PER_MODULE)
     render_info = json.loads((project / "render.json").read_text(encoding="utf-8"))
+    prepare_project(project, toolchain, limits)
     report = check_project(project, toolchain, limits, progress=progress)
     for item in render_info.get("not_renderable_items", []):
         report.verdicts.setdefault(item["uid"], {"status": "not_renderable", "detail": item["reason"],
