@@ -36,8 +36,8 @@ from .numeric import PointSpec, close
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
 VARIABLES = ("x", "y", "z")
-POINTS = PointSpec(count=4, quorum=4, tries=200)
-SCAN_POINTS = 61
+POINTS = PointSpec(count=3, quorum=3, tries=200)
+SCAN_POINTS = 41
 
 Pairs = list[tuple[Expr, Expr]]
 

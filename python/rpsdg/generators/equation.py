@@ -188,16 +188,40 @@ def _term(coefficient: int, power: int, var: Expr = X) -> Expr:
     return mul(num(coefficient), atom)
 
 
+def _negative_part(e: Expr) -> Expr | None:
+    """``p`` when ``e`` reads as ``-p`` (a negative literal or fraction, ``-p``, ``(-c)*p``, ``(-c)/q``)."""
+    value = rational_value(e)
+    if value is not None:
+        return _number(-value) if value < 0 else None
+    if e.op == "neg":
+        return e.args[0]
+    if e.op in ("mul", "div"):
+        inner = _negative_part(e.args[0])
+        if inner is not None:
+            return e.args[1] if e.op == "mul" and inner == num(1) else Expr(e.op, (inner, e.args[1]))
+    return None
+
+
+def _join(op: str, left: Expr, right: Expr) -> Expr:
+    """``left + right`` or ``left - right`` written as a person would (``a - 3``, not ``a + -3``)."""
+    positive = _negative_part(right)
+    if positive is not None:
+        return Expr("sub" if op == "add" else "add", (left, positive))
+    return Expr(op, (left, right))
+
+
 def _plus(side: Expr, t: Expr) -> Expr:
-    """``side + t``: collected when ``side`` is plain, else written out (``2*(x + 1) + 3``)."""
+    """``side + t``: collected when ``side`` is plain, else written out (``2*(x + 1) + 3``), merging a trailing
+    constant (``exp(u) - 4 + 12`` is written ``exp(u) + 8``)."""
     if _plain(side):
         return tidy(add(side, t))
-    value = rational_value(t)
-    if value is not None and value < 0:
-        return sub(side, _number(-value))
-    if t.op == "neg":
-        return sub(side, t.args[0])
-    return add(side, t)
+    shift = rational_value(t)
+    if shift is not None and side.op in ("add", "sub"):
+        tail = rational_value(side.args[1])
+        if tail is not None:
+            total = (tail if side.op == "add" else -tail) + shift
+            return side.args[0] if total == 0 else _join("add", side.args[0], _number(total))
+    return _join("add", side, t)
 
 
 def _scale(e: Expr, c: Fraction) -> Expr:
@@ -205,7 +229,7 @@ def _scale(e: Expr, c: Fraction) -> Expr:
     if _plain(e):
         return tidy(mul(_number(c), e))
     if e.op in ("add", "sub"):
-        return Expr(e.op, (_scale(e.args[0], c), _scale(e.args[1], c)))
+        return _join(e.op, _scale(e.args[0], c), _scale(e.args[1], c))
     if e.op == "div":
         return div(_scale(e.args[0], c), e.args[1])
     if e.op == "neg":
@@ -414,16 +438,30 @@ def _make_irrational_quadratic(rng: random.Random, table: Mapping[str, Any]) -> 
     discriminant = b * b - 4 * a * c
     if discriminant <= 0 or math.isqrt(discriminant) ** 2 == discriminant:
         raise Dropped("no_irrational_roots")
-    root_expr = [div(Expr("add", (num(-b), func("sqrt", num(discriminant)))) if b else func("sqrt", num(discriminant)),
-                     num(2 * a)),
-                 div(sub(num(-b), func("sqrt", num(discriminant))) if b else neg(func("sqrt", num(discriminant))),
-                     num(2 * a))]
+    root_expr = _quadratic_roots(a, b, discriminant)
     factored = _with_coefficient(Fraction(a), mul(sub(X, root_expr[0]), sub(X, root_expr[1])))
     fw = _Forward(eq(factored, num(0)))
     fw.to(eq(tidy(add(add(_term(a, 2), _term(b, 1) if b else num(0)), num(c))), num(0)), "quadratic_formula",
           num(discriminant))
     _random_ops(fw, rng, rng.randint(*table["operations"]), bound, 2)
     return _Made("quadratic", fw, Expr("set", tuple(root_expr)))
+
+
+def _quadratic_roots(a: int, b: int, discriminant: int) -> list[Expr]:
+    """(-b ± √D)/(2a) with √D = s·√d (d square-free) and the common factor of b, s and 2a cancelled."""
+    s, d = 1, discriminant
+    for p in range(2, math.isqrt(discriminant) + 1):
+        while d % (p * p) == 0:
+            d //= p * p
+            s *= p
+    g = math.gcd(math.gcd(b, s), 2 * a)
+    b, s, q = b // g, s // g, 2 * a // g
+    radical = func("sqrt", num(d)) if s == 1 else mul(num(s), func("sqrt", num(d)))
+    roots = []
+    for sign in ("add", "sub"):
+        top = Expr(sign, (num(-b), radical)) if b else (radical if sign == "add" else neg(radical))
+        roots.append(top if q == 1 else div(top, num(q)))
+    return roots
 
 
 def _make_polynomial(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
@@ -469,7 +507,7 @@ def _make_rational(rng: random.Random, table: Mapping[str, Any], level: int, con
     fw.to(eq(div(_number(c1), f1), div(_number(c2), f2)), "clear_denominators", mul(f1, f2))
     if rng.random() < 0.4:
         L, R = fw.state.args
-        fw.to(eq(sub(L, R), num(0)), "add_both_sides", R)
+        fw.to(eq(_join("sub", L, R), num(0)), "add_both_sides", R)
     extra = max(0, rng.randint(*table["operations"]) - 3)
     _random_ops(fw, rng, extra, bound, 0, ((_op_add_term, 1.0), (_op_multiply, 1.0), (_op_swap, 0.5)))
     hypotheses = (Expr("ne", (f1, num(0))), Expr("ne", (f2, num(0))))
