@@ -354,3 +354,53 @@ def test_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         export_source(spec, source, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the other registered kinds, end to end --------------------------------------------------------------------
+
+def _kind_or_skip(kind: str):
+    from rpsdg.errors import ConfigError
+    from rpsdg.generators import get_kind
+
+    try:
+        return get_kind(kind)
+    except ConfigError:
+        pytest.skip(f"kind {kind!r} is not registered in this tree")
+
+
+@pytest.mark.parametrize("kind", ["theorem", "equation"])
+def test_other_kinds_export_and_prm_negatives_are_rejected_by_their_checkers(kind: str, tmp_path: Path) -> None:
+    spec = _kind_or_skip(kind)
+    corpus = tmp_path / kind
+    build(BuildConfig(kind=kind, count=12, seed=5, out=corpus, format="jsonl"))
+    rows = {row["uid"]: row for row in Corpus(corpus).rows()}
+    manifest = export_corpus("prm", corpus, tmp_path / "prm", seed=3)
+    records = _prm_records(tmp_path / "prm")
+    assert manifest["negatives"] > 0 and manifest["confirming_checker"] == "+".join(spec.checker_names)
+    for record in records:
+        row = rows[record["uid"]]
+        if record["is_correct"]:
+            assert not any(v.status == "rejected" for v in spec.check(row))
+            continue
+        corruption = record["corruption"]
+        steps = [dict(step) for step in row["steps"]]
+        steps[corruption["stored_step"]][corruption["field"]] = corruption["corrupted"]
+        verdicts = spec.check({**row, "steps": steps})
+        assert any(v.status == "rejected" and v.step == corruption["stored_step"] for v in verdicts), record
+    for fmt in ("sft", "leandojo", "whole-proof"):
+        made = export_corpus(fmt, corpus, tmp_path / fmt)
+        assert made["records_out"] + sum(made["skipped"].values()) == made["records_in"] == len(rows)
+    if kind == "theorem":
+        assert _manifest(tmp_path / "leandojo")["records_out"] > 0
+
+
+def test_export_refuses_a_corpus_whose_shards_changed(corpus: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in corpus.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    shard = next(copy.glob("shard-*"))
+    shard.write_bytes(shard.read_bytes() + b"\n")
+    result = CliRunner().invoke(app, ["export", "sft", str(copy), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "sha256 differs" in result.output and "rpsdg check" in result.output
+    assert not (tmp_path / "o").exists()

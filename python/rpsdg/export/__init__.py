@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import __version__
-from ..errors import RpsdgError
+from ..errors import CorpusError, RpsdgError
 
 EXPORT_FORMAT_VERSION = 1
 EXPORT_MANIFEST = "rpsdg_export.json"
@@ -97,6 +97,10 @@ def export_corpus(fmt: str, corpus: Path, out: Path, force: bool = False, seed: 
 
     spec = get_format(fmt)
     opened = Corpus(corpus)
+    problems = opened.integrity_problems()
+    if problems:
+        raise CorpusError(f"{corpus}: {'; '.join(problems[:3])}; run `rpsdg check {corpus}` and rebuild or "
+                          f"restore the corpus before exporting it")
     if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents:
         raise RpsdgError(f"--out {out}: is (inside) the corpus {corpus}; write the export somewhere else")
     source = ExportSource(str(opened.manifest["kind"]), opened.manifest, opened.rows, str(corpus))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Mapping, TextIO
 
@@ -50,9 +51,10 @@ class LeanFiles:
     def __init__(self, directory: Path):
         self.directory = directory / "src"
         self.header = header()
+        self.premise_dir = directory / ".premises"
         self.handles: dict[str, TextIO] = {}
         self.lines: dict[str, int] = {}
-        self.premises: dict[str, list[dict[str, Any]]] = {}
+        self.premise_files: dict[str, TextIO] = {}
 
     def add(self, file_path: str, code: str) -> tuple[list[int], list[int]]:
         """Append a declaration; its (start, end) positions, 1-based, end just past the last character."""
@@ -62,20 +64,35 @@ class LeanFiles:
             self.handles[file_path] = path.open("w", encoding="utf-8")
             self.handles[file_path].write(self.header)
             self.lines[file_path] = self.header.count("\n")
-            self.premises[file_path] = []
+            self.premise_dir.mkdir(exist_ok=True)
+            self.premise_files[file_path] = (self.premise_dir / f"{len(self.premise_files)}.jsonl").open(
+                "w+", encoding="utf-8")
         lines = code.rstrip("\n").split("\n")
         start_line = self.lines[file_path] + 1
         self.handles[file_path].write("\n".join(lines) + "\n\n")
         self.lines[file_path] += len(lines) + 1
         return [start_line, 1], [start_line + len(lines) - 1, len(lines[-1]) + 1]
 
+    def add_premise(self, file_path: str, premise: Mapping[str, Any]) -> None:
+        self.premise_files[file_path].write(json.dumps(premise, ensure_ascii=False) + "\n")
+
     def close(self) -> None:
         for handle in self.handles.values():
             handle.close()
 
-    def corpus_lines(self) -> list[dict[str, Any]]:
-        return [{"path": path, "imports": [".lake/packages/mathlib/Mathlib.lean"], "premises": premises}
-                for path, premises in sorted(self.premises.items())]
+    def write_corpus(self, path: Path) -> None:
+        """``corpus.jsonl``: one line per Lean file, its premises streamed back from the spill files."""
+        with path.open("w", encoding="utf-8") as out:
+            for file_path in sorted(self.premise_files):
+                spill = self.premise_files[file_path]
+                spill.seek(0)
+                out.write('{"path": ' + json.dumps(file_path) + ', "imports": ' +
+                          json.dumps([".lake/packages/mathlib/Mathlib.lean"]) + ', "premises": [')
+                for number, line in enumerate(spill):
+                    out.write((", " if number else "") + line.rstrip("\n"))
+                out.write("]}\n")
+                spill.close()
+        shutil.rmtree(self.premise_dir, ignore_errors=True)
 
 
 def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
@@ -88,9 +105,9 @@ def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
     head = proof.statement.text()
     start, end = files.add(file_path, head + " := by\n" + proof_body(proof))
     head_lines = head.split("\n")
-    files.premises[file_path].append({"full_name": name, "code": head, "start": start,
-                                      "end": [start[0] + len(head_lines) - 1, len(head_lines[-1]) + 1],
-                                      "kind": "commanddeclaration"})
+    files.add_premise(file_path, {"full_name": name, "code": head, "start": start,
+                                  "end": [start[0] + len(head_lines) - 1, len(head_lines[-1]) + 1],
+                                  "kind": "commanddeclaration"})
     traced = [{"tactic": t.tactic, "annotated_tactic": [t.annotated(), [premise_entry(p) for p in t.premises]],
                "state_before": before, "state_after": after, "state_source": "predicted"}
               for t, (before, after) in zip(proof.tactics, proof.states)
@@ -122,9 +139,7 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
                 tactics += len(theorem["traced_tactics"])
     finally:
         lean.close()
-    with (directory / "corpus.jsonl").open("w", encoding="utf-8") as handle:
-        for line in lean.corpus_lines():
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    lean.write_corpus(directory / "corpus.jsonl")
     metadata = {"dataset_name": f"rpsdg-{source.kind}-leandojo", "creation_time": None,
                 "from_repo": {"url": URL, "commit": commit}, "leandojo_version": None,
                 "state_source": "predicted", "note": "no Lean ran: tactics and states are rpsdg's rendering"}

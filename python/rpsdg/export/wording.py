@@ -21,7 +21,14 @@ import jinja2
 from ..errors import RpsdgError
 from .common import readable
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates" / "export"
+def _template_dir() -> Path:
+    """``templates/export`` beside the package (``rpsdg/templates`` links to the repository's ``templates/``), else
+    in the repository checkout the package was installed from."""
+    packaged = Path(__file__).resolve().parents[1] / "templates" / "export"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates" / "export"
+
+
+TEMPLATE_DIR = _template_dir()
 SLOTS: tuple[str, ...] = ("problem", "intro", "step", "answer")
 
 
