@@ -67,8 +67,8 @@ def check(
     out.print(f"Lean {report.toolchain}, Mathlib {report.mathlib}: {report.counts()} "
               f"({report.checked_modules} module(s) checked, {report.cached_modules} from cache)")
     if report.removed is not None:
-        out.print(f"--require: removed {report.removed} items that Lean did not pass (reasons in "
-                  f"{corpus / 'lean_verdicts.json'})")
+        out.print(f"--require: removed {report.removed} items that Lean did not pass: {report.removed_reasons} "
+                  f"(per item in {corpus / 'lean_verdicts.json'})")
     failed = [(u, v) for u, v in report.verdicts.items() if v["status"] not in ("passed", "not_renderable")]
     for uid, verdict in failed[:20]:
         step = f" step {verdict['step']}" if verdict.get("step") is not None else ""

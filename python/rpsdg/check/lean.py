@@ -293,6 +293,7 @@ class LeanReport:
     checked_modules: int = 0
     not_renderable: int = 0
     removed: int | None = None
+    removed_reasons: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -431,6 +432,8 @@ def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLi
                                          "counts": report.counts(), "items": report.verdicts})
     if require:
         report.removed = keep_lean_passed(corpus, report.verdicts)
+        report.removed_reasons = dict(sorted(
+            (status, count) for status, count in report.counts().items() if status != "passed"))
     return report
 
 

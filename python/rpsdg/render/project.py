@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Mapping
 import jinja2
 
 from .. import __version__
+from ..check.lean import static_scan
 from ..errors import RpsdgError
 from .equation import lean_equation
 from .integral import IntegralLean, NotRenderable, lean_integral
@@ -207,6 +208,10 @@ def _write_files(root: Path, groups: Mapping[str, list[Rendered]], per_module: i
             name = f"{prefix}{start // per_module:05d}"
             text = module_text(env, f"{ITEMS}.{name}", dialect, [r.text for r in items[start:start + per_module]],
                                corpus_name)
+            forbidden = static_scan(text)
+            if forbidden:
+                raise RpsdgError(f"rendered module {name} contains {', '.join(forbidden[:3])}: a renderer bug "
+                                 f"(nothing was written); report it with the corpus")
             (root / ITEMS / f"{name}.lean").write_text(text, encoding="utf-8")
             maps[f"{ITEMS}/{name}.lean"] = {"dialect": dialect, "ranges": line_map(text)}
             report.modules.append(f"{ITEMS}/{name}.lean")
