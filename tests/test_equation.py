@@ -191,8 +191,30 @@ def test_division_by_a_variable_expression_needs_a_recorded_condition():
                         {"rule": "add_both_sides", "before": "Eq(x - 1, 2)", "after": "Eq(x, 3)", "operand": "1"}]}
     verdict = check.check_replay(check.parse_row(record))
     assert verdict.status == "rejected" and "may vanish" in verdict.reason
+    # recording x ≠ 0 would hide the real root 0: a hypothesis must be a domain condition of the problem
     record["hypotheses"] = ["Ne(x, 0)"]
-    assert check.check_replay(check.parse_row(record)).status == "passed"
+    verdict = check.check_replay(check.parse_row(record))
+    assert verdict.status == "rejected" and "not a domain condition" in verdict.reason
+
+
+def test_clearing_a_recorded_denominator_passes():
+    record = {"uid": "u", "problem": "Eq(6/x, 2)", "answer": "FiniteSet(3)", "hypotheses": ["Ne(x, 0)"],
+              "steps": [{"rule": "clear_denominators", "before": "Eq(6/x, 2)", "after": "Eq(6, 2*x)", "operand": "x"},
+                        {"rule": "divide_both_sides", "before": "Eq(6, 2*x)", "after": "Eq(3, x)", "operand": "2"},
+                        {"rule": "swap_sides", "before": "Eq(3, x)", "after": "Eq(x, 3)", "operand": ""}]}
+    assert {v.status for v in check.check_row(record)} == {"passed"}
+    record["hypotheses"] = []
+    assert check.check_replay(check.parse_row(record)).status == "rejected"
+
+
+def test_an_excluded_value_as_the_final_solution_is_rejected():
+    record = {"uid": "u", "problem": "Eq(x/(x - 2), 2/(x - 2))", "answer": "FiniteSet(2)",
+              "hypotheses": ["Ne(x - 2, 0)"],
+              "steps": [{"rule": "clear_denominators", "before": "Eq(x/(x - 2), 2/(x - 2))", "after": "Eq(x, 2)",
+                         "operand": "x - 2"}]}
+    verdicts = {v.checker: v for v in check.check_row(record)}
+    assert verdicts["replay"].status == "rejected" and "breaks the hypothesis" in verdicts["replay"].reason
+    assert verdicts["symbolic"].status == "rejected" and verdicts["numeric"].status == "rejected"
 
 
 def test_log_of_a_side_that_may_be_negative_is_rejected():

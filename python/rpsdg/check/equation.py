@@ -171,16 +171,18 @@ def _combine(a: Sum, b: Sum, sign: int) -> Sum:
     for m, c in b.items():
         total = result.get(m, 0) + sign * c
         if total:
-            result[m] = _normal(Fraction(total))
+            result[m] = total
         else:
             result.pop(m, None)
     return result
 
 
 def _times_number(a: Sum, c: Fraction) -> Sum:
+    """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
     if c == 0:
         return {}
-    return {m: _normal(Fraction(v) * c) for m, v in a.items()}
+    k: int | Fraction = int(c) if c.denominator == 1 else c
+    return {m: v * k for m, v in a.items()}
 
 
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
@@ -258,9 +260,8 @@ _OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": 
 def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
     ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
-    value = _constant(e)
-    if value is not None:
-        return "pos" if value > 0 else "neg" if value < 0 else "zero"
+    if not e.free_symbols():
+        return _constant_sign(e)
     op = e.op
     if op == "exp":
         return "pos"
@@ -274,6 +275,18 @@ def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     return _fact_sign(e, facts)
 
 
+def _constant_sign(e: Expr) -> str | None:
+    """The sign of a variable-free ``e``: exact for rationals; in floating point only when clearly away from 0
+    (``log(4) - 2*log(2)`` is 0 but may evaluate to 1e-16)."""
+    exact = exact_value(e)
+    if exact is not None:
+        return "pos" if exact > 0 else "neg" if exact < 0 else "zero"
+    value = _constant(e)
+    if value is None or abs(value) < 1e-9:
+        return None
+    return "pos" if value > 0 else "neg"
+
+
 def _product_sign(a: str | None, b: str | None) -> str | None:
     if a in ("pos", "neg") and b in ("pos", "neg"):
         return "pos" if a == b else "neg"
@@ -284,8 +297,7 @@ def _product_sign(a: str | None, b: str | None) -> str | None:
 
 def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     base, exponent = e.args
-    base_value = _constant(base)
-    if base_value is not None and base_value > 0:
+    if not base.free_symbols() and _constant_sign(base) == "pos":
         return "pos"
     if exponent.op != "num" or exponent.value == 0:
         return None
@@ -337,14 +349,28 @@ def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
     return sign(e, facts) in ("pos", "neg", "nz")
 
 
+_PARTIAL = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
+
+
+def _partial_nodes(e: Expr) -> list[Expr]:
+    """The nodes of ``e`` that are not defined everywhere (divisions, powers, functions)."""
+    found, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if node.op in _PARTIAL:
+            found.append(node)
+        stack.extend(node.args)
+    return found
+
+
 def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
     """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
-    for _, node in e.positions():
+    for node in _partial_nodes(e):
         op = node.op
         if op == "div" and node.args[1].free_symbols() and not nonvanishing(node.args[1], facts):
             return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
-        if op == "div" and not node.args[1].free_symbols() and _constant(node.args[1]) in (0.0, None):
-            return f"division by {_text(node.args[1])}"
+        if op == "div" and not node.args[1].free_symbols() and _constant_sign(node.args[1]) not in ("pos", "neg"):
+            return f"division by {_text(node.args[1])}, which is not clearly non-zero"
         if op == "log" and sign(node.args[0], facts) != "pos":
             return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
         if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
@@ -729,6 +755,43 @@ def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None
     return None
 
 
+def _outside_domain(record: ParsedEquation, points: Sequence[Mapping[str, Expr]]) -> str | None:
+    """Why an answer is not in the recorded domain (an excluded value offered), or ``None``."""
+    for point in points:
+        for hypothesis in record.hypotheses:
+            verdict = _hypothesis_holds(hypothesis, point)
+            if verdict is None:
+                values = _float_point(point)
+                verdict = values is not None and holds(hypothesis, values)
+            if not verdict:
+                return f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}"
+    return None
+
+
+def _needless_hypothesis(record: ParsedEquation) -> str | None:
+    """A hypothesis that is not a domain condition of the problem would shrink the domain and hide solutions:
+    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive."""
+    divisors: list[Sum] = []
+    positives: list[Sum] = []
+    try:
+        for node in _partial_nodes(record.problem):
+            if node.op == "div" and node.args[1].free_symbols():
+                divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
+            elif node.op in ("log", "sqrt") and node.args[0].free_symbols():
+                positives.append(canon(node.args[0]))
+        for hypothesis in record.hypotheses:
+            difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
+            if hypothesis.op in ("gt", "lt"):
+                wanted = positives if hypothesis.op == "gt" else [_times_number(p, Fraction(-1)) for p in positives]
+            else:
+                wanted = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
+            if hypothesis.op not in ("ne", "gt", "lt") or difference not in wanted:
+                return f"hypothesis {_text(hypothesis)} is not a domain condition of the problem"
+    except (CanonTooBig, ZeroDivisionError):
+        return "hypotheses too big to compare with the problem's domain"
+    return None
+
+
 def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
     for index, step in enumerate(record.steps):
         if step.rule not in ("factor", "quadratic_formula") or step.before.op != "eq":
@@ -775,7 +838,7 @@ def check_replay(record: ParsedEquation) -> Verdict:
     points = _points_of(record)
     if isinstance(points, str):
         return Rejected("replay", VERSION, -1, points)
-    mismatch = _answer_matches(record, facts)
+    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(record)
     if mismatch:
         return Rejected("replay", VERSION, len(record.steps) - 1, mismatch)
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
