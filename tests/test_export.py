@@ -404,3 +404,23 @@ def test_export_refuses_a_corpus_whose_shards_changed(corpus: Path, tmp_path: Pa
     result = CliRunner().invoke(app, ["export", "sft", str(copy), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "sha256 differs" in result.output and "rpsdg check" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_lean_verdicts_of_the_corpus_are_carried_not_invented(corpus: Path, tmp_path: Path) -> None:
+    """``lean_verdicts.json`` here is written by hand in the layout ``check/lean.py`` documents (no Lean ran):
+    the export must carry each item's status and say ``not_run`` for the rest, never claim a check itself."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in corpus.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    uids = [row["uid"] for row in Corpus(copy).rows()]
+    document = {"lean": "example-toolchain", "items": {uids[0]: {"status": "passed"}, uids[1]: {"status": "failed"}}}
+    (copy / "lean_verdicts.json").write_text(json.dumps(document))
+    export_corpus("whole-proof", copy, tmp_path / "wp")
+    records = {r["uid"]: r for s in SPLITS for r in _jsonl(tmp_path / "wp" / "random" / f"{s}.jsonl")}
+    for uid, record in records.items():
+        expected = document["items"].get(uid, {}).get("status", "not_run")
+        assert record["lean_verdict"] == expected and record["lean_checked"] is False
+    (copy / "lean_verdicts.json").write_text("[1, 2]")
+    result = CliRunner().invoke(app, ["export", "leandojo", str(copy), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 2 and "lean_verdicts.json" in result.output

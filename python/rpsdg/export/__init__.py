@@ -45,6 +45,10 @@ class ExportSource:
     manifest: Mapping[str, Any]
     rows: Callable[[], Iterator[dict[str, Any]]]
     path: str = ""
+    lean_verdicts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-uid verdicts of ``rpsdg lean check`` (the corpus's ``lean_verdicts.json`` ``items``), if Lean ran."""
+    lean_toolchain: str = ""
+    """The Lean toolchain those verdicts came from."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,27 @@ def export_corpus(fmt: str, corpus: Path, out: Path, force: bool = False, seed: 
                           f"restore the corpus before exporting it")
     if out.resolve() == corpus.resolve() or corpus.resolve() in out.resolve().parents:
         raise RpsdgError(f"--out {out}: is (inside) the corpus {corpus}; write the export somewhere else")
-    source = ExportSource(str(opened.manifest["kind"]), opened.manifest, opened.rows, str(corpus))
+    verdicts, toolchain = _lean_verdicts(corpus)
+    source = ExportSource(str(opened.manifest["kind"]), opened.manifest, opened.rows, str(corpus), verdicts,
+                          toolchain)
     return export_source(spec, source, out, force, seed, options)
+
+
+def _lean_verdicts(corpus: Path) -> tuple[dict[str, Mapping[str, Any]], str]:
+    """The ``items`` and toolchain of ``corpus/lean_verdicts.json`` (written by ``rpsdg lean check``), if any."""
+    import json
+
+    path = corpus / "lean_verdicts.json"
+    if not path.is_file():
+        return {}, ""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CorpusError(f"{path}: not readable JSON ({error}); re-run `rpsdg lean check` or remove it") from None
+    items = document.get("items") if isinstance(document, Mapping) else None
+    if not isinstance(items, Mapping) or not all(isinstance(v, Mapping) for v in items.values()):
+        raise CorpusError(f"{path}: expected {{'items': {{uid: {{status, ...}}}}}}; re-run `rpsdg lean check`")
+    return dict(items), str(document.get("lean", ""))
 
 
 def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool = False, seed: int = 0,
@@ -120,7 +143,8 @@ def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool
     try:
         os.chmod(temporary, 0o777 & ~_umask())
         observed = _Observed(source)
-        stats = spec.write(ExportSource(source.kind, source.manifest, observed.rows, source.path),
+        stats = spec.write(ExportSource(source.kind, source.manifest, observed.rows, source.path,
+                                        source.lean_verdicts, source.lean_toolchain),
                            ExportContext(seed, dict(options or {})), temporary)
         manifest = _export_manifest(spec, source, seed, stats, observed)
         write_json_atomic(temporary / EXPORT_MANIFEST, manifest)

@@ -9,7 +9,8 @@ annotated_tactic, state_before, state_after}]``). Positions are LeanDojo's 1-bas
 The Lean sources the positions refer to are written under ``src/`` (``RpsdgGen/<Kind>/L<level>.lean``). Tactics
 come from the project's Lean renderer and states from our rendering of the goal (``lean_text.py``), marked
 ``state_source: "predicted"`` on every theorem and tactic; when Lean traces them, the same fields take Lean's
-text and ``state_source: "lean"``.
+text and ``state_source: "lean"``. ``lean_verdict`` carries the item's status from ``rpsdg lean check`` on the
+corpus (``not_run`` where Lean never ran); that check does not trace states, so states stay predicted.
 ``url`` is ``https://rpsdg.invalid/RpsdgGen`` (a reserved domain: the sources live in this export, not online)
 and ``commit`` is a content hash of the source corpus. ``novel_premises`` holds our ``novel`` split (held-out rule
 combinations, or levels; see ``splits.py``). Mathlib premises are cited by full name and file, positions unknown.
@@ -35,7 +36,7 @@ FEATURES = (
     ("start", ["int64"]), ("end", ["int64"]),
     ("traced_tactics", [{"tactic": "string", "annotated_tactic": "string (LeanDojo's [text, premises] pair)",
                          "state_before": "string", "state_after": "string", "state_source": "string"}]),
-    ("state_source", "string"), ("uid", "string"), ("level", "int64"),
+    ("state_source", "string"), ("uid", "string"), ("level", "int64"), ("lean_verdict", "string"),
 )
 
 
@@ -96,7 +97,8 @@ class LeanFiles:
 
 
 def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
-                   rule_terms: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any] | str:
+                   rule_terms: Mapping[str, Mapping[str, str]] | None = None,
+                   lean_verdicts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any] | str:
     proof = proof_of(row, rule_terms)
     if isinstance(proof, str):
         return proof
@@ -112,8 +114,10 @@ def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
                "state_before": before, "state_after": after, "state_source": "predicted"}
               for t, (before, after) in zip(proof.tactics, proof.states)
               if before != "no goals" and "·" not in t.tactic]
+    verdict = str((lean_verdicts or {}).get(row["uid"], {}).get("status", "not_run"))
     return {"url": URL, "commit": commit, "file_path": file_path, "full_name": name, "start": start, "end": end,
-            "traced_tactics": traced, "state_source": "predicted", "uid": row["uid"], "level": int(row["level"])}
+            "traced_tactics": traced, "state_source": "predicted", "uid": row["uid"], "level": int(row["level"]),
+            "lean_verdict": verdict}
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
@@ -130,7 +134,7 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
         with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES) as splits:
             for row in source.rows():
                 records_in += 1
-                theorem = traced_theorem(row, lean, commit, rule_terms)
+                theorem = traced_theorem(row, lean, commit, rule_terms, source.lean_verdicts)
                 if isinstance(theorem, str):
                     skipped[theorem] = skipped.get(theorem, 0) + 1
                     continue
