@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, TextIO
+from typing import Any, Callable, Mapping, TextIO
 
 from ..errors import ParseError
 from ..expr.parse import parse
@@ -96,6 +96,13 @@ class SplitFiles:
             else:
                 handle.write(text + "\n")
             counts[split] += 1
+
+    def add_line(self, row: Mapping[str, Any], line: Callable[[int], str]) -> None:
+        """Write a raw text line per split kind; ``line(n)`` gets the record's 1-based number in that file."""
+        for kind, split in self.splits_of(row).items():
+            counts = self.counts[self.names[kind]]
+            counts[split] += 1
+            self.handles[(kind, split)].write(line(counts[split]) + "\n")
 
     def close(self) -> None:
         for handle in self.handles.values():

@@ -47,10 +47,7 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
                 continue
             src, tgt = made
             jsonl.add(row, {"src": src, "tgt": tgt, "uid": row["uid"], "level": int(row["level"])})
-            for kind, split in text.splits_of(row).items():
-                counts = text.counts[kind]
-                counts[split] += 1
-                text.handles[(kind, split)].write(f"{counts[split]}|{src}\t{tgt}\n")
+            text.add_line(row, lambda n: f"{n}|{src}\t{tgt}")
             records_out += 1
     return {"records_in": records_in, "records_out": records_out, "skipped": skipped,
             "text_files": text.paths, **jsonl.stats()}
