@@ -357,3 +357,19 @@ def test_render_cli_and_require_filter(sample_corpus, tmp_path):
     assert kept == [u for u in uids if statuses[u]["status"] == "passed"]
     assert (corpus / "lean" / "render.json").is_file()
     assert Corpus(corpus).integrity_problems() == []
+
+
+def test_repository_pin_matches_rendered_pin():
+    from rpsdg.render.project import PIN
+
+    root = Path(__file__).parents[1]
+    assert (root / "lean-toolchain").read_text().strip() == PIN["toolchain"]
+    assert f'@ "{PIN["mathlib"]}"' in (root / "lakefile.lean").read_text()
+    for template in ("integral_real", "theorem_int", "theorem_real", "equation_real", "module"):
+        assert (root / "templates" / f"{template}.lean.j2").read_text() == \
+            environment().loader.get_source(environment(), f"{template}.lean.j2")[0]
+
+
+def test_render_cli_on_bad_corpus_exits_2(tmp_path):
+    result = CliRunner().invoke(app, ["lean", "render", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "not a directory" in result.output
