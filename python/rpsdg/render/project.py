@@ -165,6 +165,7 @@ def write_project(rows: Iterable[Mapping[str, Any]], target: Path, per_module: i
     if per_module < 1:
         raise RpsdgError(f"--per-module {per_module}: must be at least 1")
     env = environment()
+    rules = rules if rules is not None else load_rule_terms()
     report = RenderReport()
     groups: dict[str, list[Rendered]] = {}
     for row in rows:
