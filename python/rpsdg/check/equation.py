@@ -185,17 +185,21 @@ def _times_number(a: Sum, c: Fraction) -> Sum:
     return {m: v * k for m, v in a.items()}
 
 
+def _variable_divisor(e: Expr) -> bool:
+    return any(node.op == "div" and node.args[1].free_symbols() for node in _partial_nodes(e))
+
+
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
     """Whether ``a`` and ``b`` agree wherever both are defined: canonical form, then cross-multiplication.
     ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
     forms = forms or Forms()
     try:
-        if forms.canon(a) == forms.canon(b):
+        if not (_variable_divisor(a) or _variable_divisor(b)) and forms.canon(a) == forms.canon(b):
             return True
         n1, d1 = _fraction(a)
         n2, d2 = _fraction(b)
         if d1.op == "num" and d2.op == "num":
-            return False
+            return forms.canon(a) == forms.canon(b)
         return canon(sub(_times(n1, d2), _times(n2, d1))) == {}
     except CanonTooBig:
         return None
@@ -664,32 +668,60 @@ class _NotRational(Exception):
     pass
 
 
-def exact_value(e: Expr) -> Fraction | None:
-    """The exact rational value of a variable-free ``e`` built from + - * / and integer powers, else ``None``
-    (also for a division by zero, which the canonical form then reports)."""
+def exact_value(e: Expr, values: Mapping[str, int | Fraction] | None = None) -> Fraction | int | None:
+    """The exact rational value of ``e`` built from + - * / and integer powers, with the variables set to
+    ``values``; ``None`` for anything else (also for a division by zero, which the canonical form then reports)."""
     try:
-        return _exact(e)
-    except (_NotRational, ZeroDivisionError, OverflowError):
+        return _exact(e, values or {})
+    except (_NotRational, ZeroDivisionError, OverflowError, KeyError):
         return None
 
 
-def _exact(e: Expr) -> Fraction:
+def _exact(e: Expr, values: Mapping[str, int | Fraction]) -> Fraction | int:
+    """Integers stay Python ints (fast); a division makes a Fraction."""
     op = e.op
     if op == "num":
-        return Fraction(e.value)  # type: ignore[arg-type]
+        return e.value  # type: ignore[return-value]
+    if op == "sym":
+        return values[e.value]  # type: ignore[index]
     if op == "add":
-        return _exact(e.args[0]) + _exact(e.args[1])
+        return _exact(e.args[0], values) + _exact(e.args[1], values)
     if op == "sub":
-        return _exact(e.args[0]) - _exact(e.args[1])
+        return _exact(e.args[0], values) - _exact(e.args[1], values)
     if op == "mul":
-        return _exact(e.args[0]) * _exact(e.args[1])
+        return _exact(e.args[0], values) * _exact(e.args[1], values)
     if op == "div":
-        return _exact(e.args[0]) / _exact(e.args[1])
+        return Fraction(_exact(e.args[0], values)) / _exact(e.args[1], values)
     if op == "neg":
-        return -_exact(e.args[0])
+        return -_exact(e.args[0], values)
     if op == "pow" and e.args[1].op == "num" and abs(e.args[1].value) <= 64:  # type: ignore[arg-type]
-        return _exact(e.args[0]) ** e.args[1].value  # type: ignore[operator]
+        base, exponent = _exact(e.args[0], values), e.args[1].value
+        return base ** exponent if exponent >= 0 else Fraction(1) / Fraction(base) ** -exponent  # type: ignore
     raise _NotRational(op)
+
+
+def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
+                      ) -> bool | None:
+    """Whether the equation ``part`` holds at ``point`` exactly (``None``: our forms cannot decide).
+    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides)."""
+    if values is not None:
+        try:
+            return _exact(part.args[0], values) == _exact(part.args[1], values)
+        except ZeroDivisionError:
+            return False
+        except (_NotRational, OverflowError):
+            pass
+    return _zero(_substitute(sub(part.args[0], part.args[1]), point))
+
+
+def rational_point(point: Mapping[str, Expr]) -> dict[str, int | Fraction] | None:
+    values = {}
+    for name, value in point.items():
+        exact = exact_value(value)
+        if exact is None:
+            return None
+        values[name] = exact
+    return values
 
 
 # -- the checkers -------------------------------------------------------------------------------------------------
@@ -850,9 +882,10 @@ def check_symbolic(record: ParsedEquation) -> Verdict:
         return Rejected("symbolic", VERSION, -1, points)
     undecided = 0
     for point in points:
+        values = rational_point(point)
         for index, equation in enumerate(_equations(record)):
             for part in (equation.args if equation.op == "tuple" else (equation,)):
-                zero = _zero(_substitute(sub(part.args[0], part.args[1]), point))
+                zero = satisfied_exactly(part, point, values)
                 if zero is False:
                     where = "the problem" if index == 0 else f"the result of step {index - 1}"
                     return Rejected("symbolic", VERSION, max(index - 1, -1),
