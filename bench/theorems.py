@@ -2,7 +2,8 @@
 
 Each run is the build pipeline's own per-item function (``rpsdg.run.pipeline.produce``: generate, render the row,
 re-parse it and run the replay kernel and the numeric checker) on one core, plus dedup by ``dedup_text``; only
-verified, distinct theorems count. Prints the median of several runs per setting and its ratio to INT (the
+verified, distinct theorems count. Time is this process's CPU time (``time.process_time``), i.e. per core; other
+work on the machine still perturbs it through shared caches. Prints the median of several runs per setting and its ratio to INT (the
 anchor figures are from /work/shared/design/anchors.md; INT does no dedup and no checking). The machine is
 shared, so timings are noisy: compare medians.
 
@@ -36,13 +37,13 @@ def one_run(k: int, length: int, families: tuple[str, ...], seconds: float, seed
     config = config_for(k, length, families, budget)
     seen: set[str] = set()
     candidates = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
+    started = time.process_time()
+    while time.process_time() - started < seconds:
         outcome = produce(spec, config, (1,), seed, candidates)
         candidates += 1
         if outcome.row is not None and outcome.uid not in seen:
             seen.add(outcome.uid)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     return len(seen) / elapsed, len(seen), candidates
 
 
@@ -55,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     families = tuple(f for f in args.families.split(",") if f)
     print(f"families={','.join(families)} runs={args.runs} seconds/run={args.seconds} "
-          f"search_budget={args.search_budget} (one core; shared machine, medians)")
+          f"search_budget={args.search_budget} (CPU seconds of one process; shared machine, medians)")
     print(f"{'(K,L)':>7} {'median/s':>9} {'min':>7} {'max':>7} {'accepted':>9} {'cand.':>7} {'INT/s':>6} "
           f"{'ratio':>6} {'target':>7}")
     for (k, length), int_rate in INT_RATES.items():

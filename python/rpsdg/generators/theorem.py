@@ -6,7 +6,9 @@ rules, never revisiting a state (which also forbids undoing the previous step) a
 and rules that can fire on the previous rule's output (the rule graph, ``rules/graph.py``). ``start = end`` is the
 theorem, the walk its proof; the side conditions met along the way are its hypotheses. Then a bounded
 bidirectional search (``rules/search.py``) looks for a shorter proof with the same hypotheses; the shorter one is
-kept and both lengths are recorded (``proof_length``: the walk's, ``shortest_found``: the kept proof's).
+kept and both lengths are recorded (``proof_length``: the walk's, ``shortest_found``: the kept proof's). The search
+leaves out bare-variable steps (``a → a*1``), which fire everywhere and multiply its cost; their reverses are
+ordinary steps, so it still finds shortcuts through them from the other end.
 
 Trivial theorems are rejected: sides equal up to our canonical form (``expr/canonical.py``). That form is complete
 for polynomials, so a proof made only of ring rules would always be "trivial"; such theorems are instead rejected
@@ -301,6 +303,7 @@ def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, 
 
 def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: list, config: TheoremConfig) -> Move:
     undo = False
+    size = state.size()
     while candidates:
         total = sum(c[0] for c in candidates)
         target = rng.random() * total
@@ -316,7 +319,7 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
             continue
         if any(not c.free_symbols() for c in conditions):
             continue  # a closed condition (Ne(2, 0)) is no hypothesis; skip such instances
-        if after == state or after.size() > config.max_size:
+        if after == state or size + direction.grown(binding) > config.max_size:
             continue
         if after in seen:
             undo = undo or (len(moves) > 0 and after == moves[-1].before)
@@ -404,7 +407,7 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     if config.search_budget and len(walk) > 1:
         allowed = {c for move in walk for c in move.conditions()}
         shorter = shortest_proof(lhs, rhs, tables.index, tables.book.directions, allowed, len(walk),
-                                 config.search_budget, config.max_size)
+                                 config.search_budget, config.max_size)  # no bare-variable steps: see docstring
         if shorter:
             proof = shorter
     if proof is not walk and side_key(lhs, _ring_only(proof)) == side_key(rhs, _ring_only(proof)):

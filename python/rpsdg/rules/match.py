@@ -101,14 +101,20 @@ def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     stack: list[tuple[Path, Expr]] = [((), expr)]
     while stack:
         path, node = stack.pop()
+        args = node.args
         for direction in index.get(node.op, ()):
+            need = direction.need
+            if need:
+                if need[0] is not None and args[0].op != need[0]:
+                    continue
+                if len(need) > 1 and need[1] is not None and args[1].op != need[1]:
+                    continue
             binding: Binding = {}
             if match(direction.source, node, binding):
                 yield direction, path, binding
         if bare and _small(node, bare_max_size):
             for direction in bare:
                 yield direction, path, {direction.source.value: node}  # type: ignore[dict-item]
-        args = node.args
         for i in range(len(args) - 1, -1, -1):
             if i == 1 and node.op == "pow" and args[1].op == "num":
                 continue  # literal exponents stay literals (x**2 must not become x**(2 + 0))

@@ -67,6 +67,19 @@ class Direction:
     """Whether matching ``source`` binds every variable of the rule (else only a stated substitution can)."""
     bare: bool
     """Whether ``source`` is a single variable (fires on every subterm; the generator rations these)."""
+    need: tuple[str | None, ...] = ()
+    """The op each child of ``source`` must have (``None``: a variable, anything goes); a cheap pre-filter."""
+    size_delta: int = 0
+    """Nodes gained by the rewrite, not counting the variables' subterms."""
+    excess: tuple[tuple[str, int], ...] = ()
+    """Variables occurring more (or fewer) times in ``target`` than in ``source``, with the difference."""
+
+    def grown(self, binding: Mapping[str, Expr]) -> int:
+        """How many nodes the rewrite adds (negative: removes) under ``binding``."""
+        delta = self.size_delta
+        for name, extra in self.excess:
+            delta += extra * binding[name].size()
+        return delta
 
     @property
     def key(self) -> tuple[str, str]:
@@ -90,9 +103,10 @@ class RuleBook:
             for d in (FORWARD, BACKWARD):
                 source, target = (rule.lhs, rule.rhs) if d == FORWARD else (rule.rhs, rule.lhs)
                 names = _names(source)
-                directions[(rule.name, d)] = Direction(rule, d, source, target,
-                                                       complete=set(rule.variables) <= names,
-                                                       bare=source.op == "sym")
+                directions[(rule.name, d)] = Direction(
+                    rule, d, source, target, complete=set(rule.variables) <= names, bare=source.op == "sym",
+                    need=tuple(None if c.op == "sym" else c.op for c in source.args),
+                    size_delta=_skeleton(target) - _skeleton(source), excess=_excess(source, target))
         return RuleBook(rules, MappingProxyType(by_name), MappingProxyType(directions))
 
     def families(self) -> tuple[str, ...]:
@@ -116,3 +130,22 @@ class RuleBook:
 
 def _names(e: Expr) -> set[str]:
     return set(e.free_symbols())
+
+
+def _skeleton(e: Expr) -> int:
+    """Nodes of a pattern that are not variables."""
+    return 0 if e.op == "sym" else 1 + sum(_skeleton(child) for child in e.args)
+
+
+def _occurrences(e: Expr, counts: dict[str, int]) -> dict[str, int]:
+    if e.op == "sym":
+        counts[e.value] = counts.get(e.value, 0) + 1  # type: ignore[index]
+    for child in e.args:
+        _occurrences(child, counts)
+    return counts
+
+
+def _excess(source: Expr, target: Expr) -> tuple[tuple[str, int], ...]:
+    before, after = _occurrences(source, {}), _occurrences(target, {})
+    return tuple(sorted((name, after.get(name, 0) - before.get(name, 0)) for name in set(before) | set(after)
+                        if after.get(name, 0) != before.get(name, 0)))

@@ -34,20 +34,21 @@ class Move:
 
 
 def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr],
-               max_size: int) -> Iterator[Move]:
-    """Every move out of ``expr`` whose conditions are all in ``allowed`` (bare-variable sources excluded)."""
+               max_size: int, bare_max_size: int = 0) -> Iterator[Move]:
+    """Every move out of ``expr`` whose conditions are all in ``allowed``; bare-variable sources (``a → a*1``)
+    only at subterms of at most ``bare_max_size`` nodes (0: never)."""
     size = expr.size()
-    for direction, path, binding in applications(expr, index):
+    for direction, path, binding in applications(expr, index, bare_max_size):
         try:
             if direction.rule.conditions:
                 conditions = conditions_of(direction, binding)
                 if any(c not in allowed for c in conditions):
                     continue
-            new = instantiate(direction.target, binding)
-            old = expr.at(path)
-            if new == old or size - old.size() + new.size() > max_size:
+            if size + direction.grown(binding) > max_size:
                 continue
-            after = replace(expr, path, new)
+            after = replace(expr, path, instantiate(direction.target, binding))
+            if after == expr:
+                continue
         except Unstable:
             continue
         yield Move(direction, path, binding, expr, after)
@@ -61,7 +62,7 @@ def reverse(move: Move, directions: Mapping[tuple[str, str], Direction]) -> Move
 
 def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ...]],
                    directions: Mapping[tuple[str, str], Direction], allowed: Collection[Expr],
-                   shorter_than: int, budget: int, max_size: int) -> list[Move] | None:
+                   shorter_than: int, budget: int, max_size: int, bare_max_size: int = 0) -> list[Move] | None:
     """A proof ``lhs → ... → rhs`` with fewer than ``shorter_than`` steps, found by breadth-first search from
     both ends, level by level, the smaller frontier first, within ``budget`` expansions; ``None`` if none was
     found. Moves found from the ``rhs`` end are reversed (every rule is an equation), so the result replays."""
@@ -82,7 +83,7 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
             if expansions >= budget:
                 return _assemble(best, parents, directions)
             expansions += 1
-            for move in neighbours(node, index, allowed, max_size):
+            for move in neighbours(node, index, allowed, max_size, bare_max_size):
                 child = move.after
                 if child in dist[side]:
                     continue
@@ -130,23 +131,24 @@ def _subterms(e: Expr) -> Counter:
 
 
 def best_first_prove(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr],
-                     budget: int, max_size: int) -> int | None:
-    """A greedy prover: expand the expression sharing most subterms with ``rhs`` first (ties: fewer steps);
-    the length of the proof found within ``budget`` expansions, or ``None``."""
+                     budget: int, max_size: int, step_weight: float = 1.0, bare_max_size: int = 0) -> int | None:
+    """A best-first prover: expand first the expression with the least ``step_weight`` · steps + distance, the
+    distance being the number of subterms it does not share with ``rhs`` (counted both ways); the length of the
+    proof found within ``budget`` expansions, or ``None``."""
     goal = _subterms(rhs)
 
     def distance(e: Expr) -> int:
         mine = _subterms(e)
         return sum(((mine - goal) + (goal - mine)).values())
 
-    queue = [(distance(lhs), 0, 0, lhs)]
+    queue = [(float(distance(lhs)), 0, 0, lhs)]
     seen = {lhs}
     counter = 0
     for _ in range(budget):
         if not queue:
             return None
         _, _, steps, node = heapq.heappop(queue)
-        for move in neighbours(node, index, allowed, max_size):
+        for move in neighbours(node, index, allowed, max_size, bare_max_size):
             child = move.after
             if child == rhs:
                 return steps + 1
@@ -154,5 +156,5 @@ def best_first_prove(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, 
                 continue
             seen.add(child)
             counter += 1
-            heapq.heappush(queue, (distance(child), steps + 1, counter, child))
+            heapq.heappush(queue, (step_weight * (steps + 1) + distance(child), counter, steps + 1, child))
     return None
