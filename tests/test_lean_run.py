@@ -169,3 +169,28 @@ def test_error_on_print_axioms_line_fails_that_item_without_split(tmp_path):
     assert verdicts[INTEGRAL_ROWS[0]["uid"]].status == "failed"
     assert "unknown constant" in verdicts[INTEGRAL_ROWS[0]["uid"]].detail
     assert verdicts[INTEGRAL_ROWS[1]["uid"]].status == "passed"
+
+
+def test_check_project_caches_by_content(tmp_path):
+    """check_project over a rendered project with a hand-made runner (documented output format, no Lean):
+    every item gets a verdict row with versions, and a second run takes every module from the cache."""
+    from rpsdg.check.lean import check_project
+    from rpsdg.render.project import write_project
+
+    project = tmp_path / "lean"
+    write_project(INTEGRAL_ROWS + [THEOREM_INT], project, per_module=2, rules=RULES)
+    calls: list[str] = []
+
+    def runner(toolchain, project_dir, relative, limits):
+        calls.append(relative)
+        lines = (project_dir / relative).read_text().split("\n")
+        return "\n".join(json.dumps({"pos": {"line": n, "column": 0}, "severity": "information",
+                                     "data": f"'{line.split()[2]}' depends on axioms: [propext]"})
+                         for n, line in enumerate(lines, start=1) if line.startswith("#print axioms")), False
+
+    toolchain = Toolchain(Path("lake"), Path("lean"), "Lean (version 4.34.0, hand-made)")
+    first = check_project(project, toolchain, RunLimits(), runner)
+    assert first.counts() == {"passed": 5} and first.checked_modules == 3 and len(calls) == 3
+    assert all(v["lean"].startswith("Lean") and v["mathlib"].startswith("v4.34.0") for v in first.verdicts.values())
+    second = check_project(project, toolchain, RunLimits(), runner)
+    assert second.cached_modules == 3 and len(calls) == 3 and second.verdicts == first.verdicts
