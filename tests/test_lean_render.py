@@ -301,6 +301,9 @@ def test_project_layout_and_modules(tmp_path):
     assert '@ "v4.34.0"' in (root / "lakefile.lean").read_text()
     assert (root / "Rpsdg" / "Basic.lean").read_text() == (Path(__file__).parents[1] / "lean" / "Rpsdg" /
                                                             "Basic.lean").read_text()
+    assert (root / "Rpsdg.lean").read_text() == "import Rpsdg.Basic\n"
+    assert (root / f"{ITEMS}.lean").read_text().splitlines() == [f"import {ITEMS}.{m[:-5]}" for m in sorted(
+        p.name for p in (root / ITEMS).iterdir())]
     modules = sorted(p.name for p in (root / ITEMS).iterdir())
     assert modules == ["Int00000.lean", "Real00000.lean", "Real00001.lean", "Real00002.lean"]
     maps = json.loads((root / "linemap.json").read_text())

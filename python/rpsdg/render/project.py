@@ -3,7 +3,7 @@
 Layout (all written into a temporary directory, then renamed over ``<corpus>/lean``, so nothing is half-written):
 
     lean-toolchain  lakefile.lean        pinned Lean + Mathlib (``PIN``)
-    Rpsdg/Basic.lean                     the support library (same text as the repository's lean/Rpsdg/Basic.lean)
+    Rpsdg.lean, Rpsdg/Basic.lean         the support library (same text as the repository's lean/Rpsdg/Basic.lean)
     RpsdgItems.lean                      imports every module (the default `lake build` target)
     RpsdgItems/<Dialect>NNNNN.lean       N theorems each, one namespace per module
     linemap.json                         per module: [first_line, last_line, uid, step] ranges (1-based lines)
@@ -200,6 +200,7 @@ def _write_files(root: Path, groups: Mapping[str, list[Rendered]], per_module: i
     (root / "lakefile.lean").write_text(lakefile_text(), encoding="utf-8")
     (root / "Rpsdg").mkdir()
     (root / "Rpsdg" / "Basic.lean").write_text(support_library(), encoding="utf-8")
+    (root / "Rpsdg.lean").write_text("import Rpsdg.Basic\n", encoding="utf-8")  # the lean_lib's root module
     (root / ITEMS).mkdir()
     maps: dict[str, Any] = {}
     for dialect in sorted(groups):

@@ -1,0 +1,2 @@
+-- Root of the rpsdg support library (the default target of this package).
+import Rpsdg.Basic
