@@ -47,8 +47,6 @@ def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: 
             if size + direction.grown(binding) > max_size:
                 continue
             after = replace(expr, path, instantiate(direction.target, binding))
-            if after == expr:
-                continue
         except Unstable:
             continue
         yield Move(direction, path, binding, expr, after)
