@@ -651,11 +651,10 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
         return Expr("tuple", tuple(_system_equation(rows[i], constants[i], names) for i in range(size)))
 
     fw = _Forward(state())
-    budget = rng.randint(*table["operations"]) + 3 * size
+    wanted = rng.randint(*table["operations"])
     limit = 3 * bound
-    for done in range(budget):
-        full = all(sum(1 for c in row if c) >= 2 for row in rows)
-        if done >= rng.randint(*table["operations"]) and full:
+    for done in range(wanted + 3 * size):
+        if done >= wanted and all(sum(1 for c in row if c) >= 2 for row in rows):
             break
         i, j = rng.sample(range(size), 2)
         if rng.random() < 0.2:
@@ -698,6 +697,8 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
         made = _MAKERS[subkind](rng, table, level, config)
     except CanonTooBig:
         raise Dropped("simplify_too_big") from None
+    except ZeroDivisionError:
+        raise Dropped("degenerate") from None
     steps = made.forward.solving_steps()
     if not steps:
         raise Dropped("no_operations")
