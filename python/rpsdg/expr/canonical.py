@@ -217,7 +217,7 @@ class Canonicalizer:
             (mono, coeff), = base.items()
             powered = _power_monomial(mono, coeff, r)
             if powered is not None:
-                return powered
+                return self.settle(powered)
         return _atom_sum(f"({sum_key(base)})", r, to_expr(base))
 
     def function(self, name: str, arg: Sum) -> Sum:
