@@ -7,7 +7,8 @@ Corpus projects (`rpsdg lean render CORPUS` → `CORPUS/lean/`) carry their own 
 copy of the support library, so they build on their own. Pin: Lean v4.34.0 + Mathlib v4.34.0 (see README "Lean").
 -/
 
-package «rpsdg»
+package «rpsdg» where
+  -- add package configuration options here
 
 require mathlib from git
   "https://github.com/leanprover-community/mathlib4" @ "v4.34.0"
