@@ -6,6 +6,8 @@ project's Lean renderer (``rpsdg.render``), cut into tactics, with PREDICTED pro
 * ``theorem``: ``render.theorem.lean_theorem`` gives a calc chain; each calc line becomes the tactic
   ``refine Eq.trans (proof : before = after) ?_`` (the last one ``exact (proof : before = rhs)``), so every step
   has its own goal ``⊢ before = rhs``.
+* ``equation``: ``render.equation.lean_equation`` gives ``have eK : after := proof`` per step from the problem as
+  hypothesis ``e0``, then ``exact`` the conclusion ``x = a`` (the single-variable items the renderer supports).
 * other kinds: steps that carry ``tactic``, ``state_before`` and ``state_after`` strings give them; otherwise the
   record is skipped and counted, never given invented tactics.
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import RpsdgError
+from ..render.equation import EquationLean, lean_equation
 from ..render.integral import IntegralLean, NotRenderable, lean_integral
 from ..render.lemma_table import LEMMAS, lemma
 from ..render.theorem import TheoremLean, lean_theorem, lemma_names_in, load_rule_terms
@@ -84,8 +87,14 @@ def premise_entry(name: str) -> dict[str, Any]:
     return {"full_name": name, "def_path": path, "def_pos": None, "def_end_pos": None}
 
 
+def _is_premise(name: str) -> bool:
+    """A pinned constant (LeanDojo annotates constants, not tactics such as ``linear_combination``)."""
+    info = LEMMAS.get(name)
+    return info is not None and not info.statement.startswith("tactic:")
+
+
 def _premises(term: str) -> tuple[str, ...]:
-    names = [n for n in lemma_names_in(term) if n in LEMMAS]
+    names = [n for n in lemma_names_in(term) if _is_premise(n)]
     dotted = [f"HasDerivAt.{m}" for m in re.findall(r"\.(\w+)", term) if f"HasDerivAt.{m}" in LEMMAS]
     return tuple(dict.fromkeys(names + dotted))
 
@@ -139,6 +148,17 @@ def _theorem_proof(item: TheoremLean, name: str) -> Proof:
     return Proof(Statement(name, binders, goal), tuple(tactics), _states(context, tactics), item.dialect)
 
 
+def _equation_proof(item: EquationLean, name: str) -> Proof:
+    v = item.var
+    hypotheses = [f"{h} : {text}" for h, text in item.hypotheses] + [f"e0 : {item.problem}"]
+    tactics = [Tactic(f"have {have.name} : {have.statement} :=\n  {have.proof}", _premises(have.proof),
+                      item.conclusion, f"{have.name} : {have.statement}") for have in item.haves]
+    tactics.append(Tactic(f"exact {item.final}", (), item.conclusion))
+    context = [f"{v} : ℝ"] + hypotheses
+    return Proof(Statement(name, (f"{v} : ℝ", *hypotheses), item.conclusion), tuple(tactics),
+                 _states(context, tactics))
+
+
 def proof_of(row: Mapping[str, Any], rule_terms: Mapping[str, Mapping[str, str]] | None = None) -> Proof | str:
     """The Lean proof of one record, or the reason there is none (the renderer's refusal, or no rendering)."""
     try:
@@ -154,6 +174,10 @@ def _proof_of(row: Mapping[str, Any], rule_terms: Mapping[str, Mapping[str, str]
         item = lean_integral(row)
         return f"not renderable: {_reason_class(item.reason)}" if isinstance(item, NotRenderable) else \
             _integral_proof(item, name)
+    if kind == "equation":
+        equation = lean_equation(row)
+        return f"not renderable: {_reason_class(equation.reason)}" if isinstance(equation, NotRenderable) else \
+            _equation_proof(equation, name)
     if kind == "theorem":
         item = lean_theorem(row, rule_terms if rule_terms is not None else load_rule_terms())
         return f"not renderable: {_reason_class(item.reason)}" if isinstance(item, NotRenderable) else \
