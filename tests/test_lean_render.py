@@ -126,7 +126,8 @@ def test_int_module_is_core_only_and_real_imports_support():
 _LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
 _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
-                    "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "e0", "e1", "e2",
+                    "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "norm", "skip", "first",
+                    "field_simp", "done", "ring1", "e0", "e1", "e2",
                     "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 

@@ -7,12 +7,15 @@ and concludes ``x = a``; recorded step K becomes one obligation ``have e{K+1} : 
 * ``add/subtract_both_sides``, ``expand``, ``collect``, ``factor``, ``simplify``: ``linear_combination eK``;
 * ``swap_sides``: ``linear_combination (-1 : ℝ) * eK``; ``multiply_both_sides`` by c: ``(c) * eK``;
   ``divide_both_sides`` by c: ``eK / (c)``;
-* ``apply_log`` (``exp u = c`` to ``u = log c``): ``(Real.log_exp (u)).symm.trans (congrArg Real.log eK)``.
+* ``apply_log`` (``exp u = c`` to ``u = log c``): ``(Real.log_exp (u)).symm.trans (congrArg Real.log eK)``;
+* ``clear_denominators`` by M: ``linear_combination (norm := skip) (M) * eK`` then ``field_simp`` (the excluded
+  values are hypotheses ``d ≠ 0`` in context) and ``ring1``; confirmed first with SymPy ``cancel`` on our tree.
 
 Before emitting a ``linear_combination`` step the renderer confirms with our canonical form that
 after.L - after.R = coefficient · (before.L - before.R) (a polynomial identity in atoms, so ``ring1`` closes it);
-an unconfirmed step, division by a non-constant, rpow, systems, several roots and the other rules
-(``clear_denominators``, ``equate_exponents``, ``write_as_power``, ``quadratic_formula``, ...) are reported as
+an unconfirmed step, division by a non-constant outside whole-side rules, rpow, systems, several roots and the
+other rules (``apply_exp``, ``combine_logs``, ``equate_exponents``, ``write_as_power``, ``quadratic_formula``) are
+reported as
 :class:`NotRenderable` with the reason. To add a rule: a branch in ``_step_proof`` and its lemma in the table.
 """
 
@@ -31,6 +34,9 @@ from .leantext import lean_text
 from .lemma_table import lemma
 
 _SAME_DIFFERENCE = frozenset({"add_both_sides", "subtract_both_sides", "expand", "collect", "factor", "simplify"})
+_TERMWISE = frozenset({"add_both_sides", "subtract_both_sides", "swap_sides", "multiply_both_sides",
+                       "divide_both_sides"})
+"""Rules that act on whole sides, so ``ring1`` closes them with ``(d)⁻¹`` as an atom even when d has x."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,20 @@ def _confirmed(before: Expr, after: Expr, coefficient: Expr) -> bool:
     return equal(left, right) is True
 
 
+def _confirmed_rational(before: Expr, after: Expr, coefficient: Expr) -> bool:
+    """The identity of ``_confirmed`` as rational functions (SymPy ``cancel`` on our tree, never on stored text)."""
+    import sympy
+
+    from ..expr.sympy_bridge import to_sympy
+
+    left = sub(after.args[0], after.args[1])
+    right = mul(coefficient, sub(before.args[0], before.args[1]))
+    try:
+        return sympy.cancel(to_sympy(left) - to_sympy(right)) == 0
+    except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):
+        return False
+
+
 def _step_proof(number: int, rule: str, before: Expr, after: Expr, operand: str, var: str) -> str:
     previous = f"e{number}"
     if rule == "apply_log":
@@ -96,8 +116,11 @@ def _step_proof(number: int, rule: str, before: Expr, after: Expr, operand: str,
             raise _Refuse(f"step {number + 1}: apply_log not of the form exp u = c to u = log c")
         return (f"({lemma('Real.log_exp')} ({_lean(after.args[0])})).{lemma('Eq.symm').split('.')[1]}"
                 f".{lemma('Eq.trans').split('.')[1]} ({lemma('congrArg')} Real.log {previous})")
-    for side in (*before.args, *after.args):
-        _no_variable_division(side, var)
+    if rule == "clear_denominators":
+        return _clear_denominators(number, before, after, operand, var)
+    if rule not in _TERMWISE:
+        for side in (*before.args, *after.args):
+            _no_variable_division(side, var)
     if rule in _SAME_DIFFERENCE:
         coefficient, text = num(1), previous
     elif rule == "swap_sides":
@@ -115,6 +138,17 @@ def _step_proof(number: int, rule: str, before: Expr, after: Expr, operand: str,
     if not _confirmed(before, after, coefficient):
         raise _Refuse(f"step {number + 1}: {rule} is not a ring identity our canonical form confirms")
     return f"by linear_combination {text}"
+
+
+def _clear_denominators(number: int, before: Expr, after: Expr, operand: str, var: str) -> str:
+    """``A/B = C/D`` times the recorded operand M: ``linear_combination (norm := skip) (M) * eK`` leaves a goal
+    that holds once denominators cancel, closed by ``field_simp`` (it cites the ``≠ 0`` hypotheses in context)
+    and ``ring1``."""
+    m = _parse(operand, "step operand")
+    if not _confirmed_rational(before, after, m):
+        raise _Refuse(f"step {number + 1}: clear_denominators is not an identity our canonical form confirms")
+    return (f"by linear_combination (norm := skip) ({_lean(m)}) * e{number}; "
+            f"first | (field_simp; done) | (field_simp; ring1)")
 
 
 def lean_equation(row: Mapping[str, Any]) -> EquationLean | NotRenderable:
