@@ -156,10 +156,35 @@ class Forms:
         return canon(e)
 
     def compiled(self, e: Expr) -> Callable:
+        """A real-valued closure of ``e`` (raising ``OutsideDomain``); + - * / reuse their parts' closures."""
         known = self.closures.get(e)
         if known is None:
-            known = self.closures[e] = compile_expr(e)
+            if e.op in _ARITHMETIC:
+                known = _ARITHMETIC[e.op](self.compiled(e.args[0]), self.compiled(e.args[1]))
+            else:
+                known = compile_expr(e)
+            self.closures[e] = known
         return known
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise OutsideDomain("non-finite value")
+    return value
+
+
+def _quotient(a: float, b: float) -> float:
+    if b == 0:
+        raise OutsideDomain("division by zero")
+    return _finite(a / b)
+
+
+_ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
+    "add": lambda f, g: lambda point: _finite(f(point) + g(point)),
+    "sub": lambda f, g: lambda point: _finite(f(point) - g(point)),
+    "mul": lambda f, g: lambda point: _finite(f(point) * g(point)),
+    "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
+}
 
 
 def _normal(value: Fraction) -> int | Fraction:
@@ -842,12 +867,12 @@ def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
     return None
 
 
-def check_replay(record: ParsedEquation) -> Verdict:
+def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
     chain = _chain_problem(record)
     if chain:
         return Rejected("replay", VERSION, *chain)
-    facts = facts_of(record.hypotheses)
-    forms = Forms()
+    facts = facts if facts is not None else facts_of(record.hypotheses)
+    forms = forms or Forms()
     for index, equation in enumerate(_equations(record)):
         problem = domain_problem(equation, facts)
         if problem:
@@ -931,12 +956,12 @@ def _float_point(point: Mapping[str, Expr]) -> dict[str, float] | None:
     return values
 
 
-def check_numeric(record: ParsedEquation) -> Verdict:
+def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
     points = _points_of(record)
     if isinstance(points, str):
         return Rejected("numeric", VERSION, -1, points)
     answers = []
-    forms = Forms()
+    forms = forms or Forms()
     for point in points:
         values = _float_point(point)
         if values is None:
@@ -945,7 +970,7 @@ def check_numeric(record: ParsedEquation) -> Verdict:
         problem = _numeric_answer_problem(record, values, forms)
         if problem:
             return Rejected("numeric", VERSION, *problem)
-    facts = facts_of(record.hypotheses)
+    facts = facts if facts is not None else facts_of(record.hypotheses)
     rng = random.Random(record.uid)
     compiled = [forms.compiled(side) for equation in _equations(record)
                 for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
@@ -958,7 +983,7 @@ def check_numeric(record: ParsedEquation) -> Verdict:
         except StepProblem as problem:
             return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
-            if _agreeing(forms.compiled(stated), compile_expr(expected), sample) < POINTS.quorum:
+            if _agreeing(forms.compiled(stated), forms.compiled(expected), sample) < POINTS.quorum:
                 return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
                                                            f"{_text(expected)} at sampled points")
     if record.problem.op == "eq":
@@ -1088,4 +1113,5 @@ def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
         return [Rejected(name, VERSION, -1, reason) for name in NAMES]
-    return [check_replay(record), check_symbolic(record), check_numeric(record)]
+    facts, forms = facts_of(record.hypotheses), Forms()  # shared: signs and forms are worked out once
+    return [check_replay(record, facts, forms), check_symbolic(record), check_numeric(record, facts, forms)]
