@@ -211,7 +211,7 @@ def _times_number(a: Sum, c: Fraction) -> Sum:
 
 
 def _variable_divisor(e: Expr) -> bool:
-    return any(node.op == "div" and node.args[1].free_symbols() for node in _partial_nodes(e))
+    return any(node.op == "div" and _has_variable(node.args[1]) for node in _partial_nodes(e))
 
 
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
@@ -240,9 +240,20 @@ def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
     return Expr(e.op, tuple(_substitute(child, values) for child in e.args), e.value)
 
 
+def _has_variable(e: Expr) -> bool:
+    """Whether a variable occurs in ``e`` (stops at the first one)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return True
+        stack.extend(node.args)
+    return False
+
+
 def _constant(e: Expr) -> float | None:
     """The value of a variable-free ``e`` (``None`` if it has variables or no real value)."""
-    if e.free_symbols():
+    if _has_variable(e):
         return None
     try:
         return compile_expr(e)({})
@@ -289,7 +300,7 @@ _OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": 
 def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
     ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
-    if not e.free_symbols():
+    if not _has_variable(e):
         return _constant_sign(e)
     op = e.op
     if op == "exp":
@@ -326,7 +337,7 @@ def _product_sign(a: str | None, b: str | None) -> str | None:
 
 def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     base, exponent = e.args
-    if not base.free_symbols() and _constant_sign(base) == "pos":
+    if not _has_variable(base) and _constant_sign(base) == "pos":
         return "pos"
     if exponent.op != "num" or exponent.value == 0:
         return None
@@ -396,21 +407,21 @@ def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
     """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
     for node in _partial_nodes(e):
         op = node.op
-        if op == "div" and node.args[1].free_symbols() and not nonvanishing(node.args[1], facts):
+        if op == "div" and _has_variable(node.args[1]) and not nonvanishing(node.args[1], facts):
             return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
-        if op == "div" and not node.args[1].free_symbols() and _constant_sign(node.args[1]) not in ("pos", "neg"):
+        if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
             return f"division by {_text(node.args[1])}, which is not clearly non-zero"
         if op == "log" and sign(node.args[0], facts) != "pos":
             return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
         if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
             return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
-        if op == "pow" and node.args[0].free_symbols():
+        if op == "pow" and _has_variable(node.args[0]):
             exponent = node.args[1]
             if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
                 return f"power {_text(node)} needs a natural exponent"
-        if op == "pow" and node.args[1].free_symbols() and sign(node.args[0], facts) != "pos":
+        if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
             return f"base of {_text(node)} is not a positive constant"
-        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and node.args[0].free_symbols():
+        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
             return f"{op} is not used by equation items"
     return None
 
@@ -475,7 +486,7 @@ def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
     """log(side) for a side that is positive on the domain: exp(u) → u, b**u → u·log(b), c → log(c)."""
     if side.op == "exp":
         return side.args[0]
-    if side.op == "pow" and side.args[1].free_symbols():
+    if side.op == "pow" and _has_variable(side.args[1]):
         base = _constant(side.args[0])
         _need(base is not None and base > 0, f"base of {_text(side)} is not a positive constant")
         return mul(side.args[1], func("log", side.args[0]))
@@ -623,7 +634,7 @@ def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
 
 def _factors(e: Expr) -> list[tuple[Expr, int]] | None:
     """``e`` as constant × Π factor^multiplicity with factors that contain x, or ``None``."""
-    if not e.free_symbols():
+    if not _has_variable(e):
         return [] if (_constant(e) or 0) != 0 else None
     if e.op == "neg":
         return _factors(e.args[0])
@@ -657,14 +668,14 @@ def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list
         values = []
         for name, equation in zip(variables, final.args):
             if not (equation.op == "eq" and equation.args[0] == Expr("sym", (), name)
-                    and not equation.args[1].free_symbols()):
+                    and not _has_variable(equation.args[1])):
                 return f"the last system is not solved (expected {name} = constant in order)"
         values = [equation.args[1] for equation in final.args]
         return [Expr("tuple", tuple(values))], []
     if final.op != "eq":
         return "the last step does not give an equation"
     L, R = final.args
-    if L == Expr("sym", (), "x") and not R.free_symbols():
+    if L == Expr("sym", (), "x") and not _has_variable(R):
         return [R], []
     if R == num(0):
         factors = _factors(L)
@@ -778,7 +789,7 @@ def _points_of(record: ParsedEquation) -> list[dict[str, Expr]] | str:
     points = []
     for element in answer.args:
         values = element.args if element.op == "tuple" else (element,)
-        if len(values) != len(record.variables) or any(v.free_symbols() for v in values):
+        if len(values) != len(record.variables) or any(_has_variable(v) for v in values):
             return f"answer element {_text(element)} is not a constant of the right size"
         points.append(dict(zip(record.variables, values)))
     return points
@@ -832,9 +843,9 @@ def _needless_hypothesis(record: ParsedEquation) -> str | None:
     positives: list[Sum] = []
     try:
         for node in _partial_nodes(record.problem):
-            if node.op == "div" and node.args[1].free_symbols():
+            if node.op == "div" and _has_variable(node.args[1]):
                 divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
-            elif node.op in ("log", "sqrt") and node.args[0].free_symbols():
+            elif node.op in ("log", "sqrt") and _has_variable(node.args[0]):
                 positives.append(canon(node.args[0]))
         for hypothesis in record.hypotheses:
             difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
@@ -1048,7 +1059,7 @@ def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms)
     an answer; poles (where |f| grows instead) are skipped. Evidence, not proof: roots closer than the grid step
     or of even multiplicity are not seen."""
     left, right = (forms.compiled(side) for side in record.problem.args)
-    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses]
+    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses if h.op != "ne"]
 
     def difference(point: dict[str, float]) -> float:
         return left(point) - right(point)
