@@ -175,10 +175,36 @@ def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[
     return sorted(names)
 
 
+_RELATION_TEST = {"gt": lambda a, b: a > b, "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b,
+                  "le": lambda a, b: a <= b, "ne": lambda a, b: a != b, "eq": lambda a, b: a == b}
+
+
+def _draw(rng: random.Random) -> float:
+    scale = rng.choice((0.5, 2.0, 5.0))
+    return rng.uniform(-scale, scale)
+
+
 def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> list[dict[str, float]]:
-    """Points where the hypotheses hold and every expression is defined (an rng seeded by ``seed``)."""
+    """Up to ``POINTS.count`` points (an rng seeded by ``seed``) where the hypotheses hold and every expression is
+    defined; each tree is compiled once (``check.numeric.sample_points`` recompiles hypotheses at every draw)."""
+    rng = random.Random(seed)
+    names = _variables(expressions, hypotheses)
+    tests = [(_RELATION_TEST[h.op], compile_expr(h.args[0]), compile_expr(h.args[1])) for h in hypotheses]
     compiled = [compile_expr(e) for e in dict.fromkeys(expressions)]
-    return sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS)
+    points: list[dict[str, float]] = []
+    for _ in range(POINTS.tries):
+        point = {name: _draw(rng) for name in names}
+        try:
+            if not all(test(left(point), right(point)) for test, left, right in tests):
+                continue
+            for fn in compiled:
+                fn(point)
+        except OutsideDomain:
+            continue
+        points.append(point)
+        if len(points) == POINTS.count:
+            break
+    return points
 
 
 def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> bool:
