@@ -114,9 +114,15 @@ class EquationStep:
     operand: Expr | None = None
     """The term added/subtracted, the factor multiplied/divided by, the discriminant for ``quadratic_formula``,
     the multiple of another equation for ``eliminate``; ``None`` for rewrites."""
+    before_text: str = ""
+    """``to_infix(before)`` when already printed (each equation is one step's after and the next one's before,
+    so the generator prints it once); empty means print on demand."""
+    after_text: str = ""
+    """``to_infix(after)`` when already printed."""
 
     def to_row(self) -> dict[str, Any]:
-        return {"rule": self.rule, "before": to_infix(self.before), "after": to_infix(self.after),
+        return {"rule": self.rule, "before": self.before_text or to_infix(self.before),
+                "after": self.after_text or to_infix(self.after),
                 "operand": to_infix(self.operand) if self.operand is not None else ""}
 
 
@@ -126,13 +132,15 @@ class _Forward:
 
     state: Expr
     steps: list[EquationStep] = field(default_factory=list)
+    text: str = ""
 
     def to(self, new_state: Expr, rule: str, operand: Expr | None = None) -> None:
         """Move forward to ``new_state``; the solving step ``rule`` (with ``operand``) leads back."""
         if new_state == self.state:
             return
-        self.steps.append(EquationStep(rule, new_state, self.state, operand))
-        self.state = new_state
+        text = to_infix(new_state)
+        self.steps.append(EquationStep(rule, new_state, self.state, operand, text, self.text or to_infix(self.state)))
+        self.state, self.text = new_state, text
 
     def solving_steps(self) -> tuple[EquationStep, ...]:
         return tuple(reversed(self.steps))
@@ -703,7 +711,7 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
     if not steps:
         raise Dropped("no_operations")
     problem = made.forward.state
-    if len(to_infix(problem)) > config.max_problem_chars:
+    if len(made.forward.text or to_infix(problem)) > config.max_problem_chars:
         raise Dropped("over_long")
     return Derivation("equation", level, problem, made.answer, made.hypotheses, steps, {"subkind": made.subkind})
 
