@@ -19,6 +19,7 @@ from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of
 from rpsdg.errors import ConfigError
 from rpsdg.expr.parse import parse
+from rpsdg.expr.tree import Expr, add, num
 from rpsdg.generators import get_kind
 from rpsdg.generators.equation import DEFAULT_LEVELS, SUBKINDS, EquationConfig
 
@@ -238,9 +239,8 @@ def test_unknown_rule_and_broken_chain_are_rejected():
 def test_system_step_must_use_a_multiple_of_another_equation():
     row = _first("system2")
     step = next(i for i, s in enumerate(row["steps"]) if s["rule"] == "eliminate")
-    operand = parse(row["steps"][step]["operand"])
-    row["steps"][step]["operand"] = check._text(operand.__class__("eq", (operand.args[0], parse("1") if
-                                                operand.args[1] != parse("1") else parse("2"))))
+    lhs, rhs = parse(row["steps"][step]["operand"]).args
+    row["steps"][step]["operand"] = check._text(Expr("eq", (lhs, add(rhs, num(1)))))
     assert _statuses(row)["replay"] == "rejected"
 
 

@@ -86,10 +86,6 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
 
 # -- exact helpers -------------------------------------------------------------------------------------------------
 
-def _key(e: Expr) -> Sum:
-    return canon(e)
-
-
 def _fraction(e: Expr) -> tuple[Expr, Expr]:
     """(numerator, denominator) with e = n/d wherever e is defined; atoms we do not split stay whole."""
     op = e.op
@@ -185,10 +181,6 @@ _ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
     "mul": lambda f, g: lambda point: _finite(f(point) * g(point)),
     "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
 }
-
-
-def _normal(value: Fraction) -> int | Fraction:
-    return int(value) if value.denominator == 1 else value
 
 
 def _combine(a: Sum, b: Sum, sign: int) -> Sum:
