@@ -212,6 +212,12 @@ def test_check_row_rejects_malformed_rows():
     row = copy.deepcopy(ROWS[0])
     row["hypotheses"].append("Ne(x, 0)")
     assert SPEC.check(row)[0].status == "rejected"  # a hypothesis no step needs
+    row = copy.deepcopy(ROWS[0])
+    row["hypotheses"].append("x + 1")
+    assert [v.status for v in SPEC.check(row)] == ["rejected", "rejected"]  # not a relation
+    row = copy.deepcopy(ROWS[0])
+    row["problem"] = row["steps"][0]["before"]
+    assert [v.status for v in SPEC.check(row)] == ["rejected", "rejected"]  # not an equation
 
 
 def test_numeric_checker_catches_a_false_step_independently():

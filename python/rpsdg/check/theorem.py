@@ -80,7 +80,12 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
         steps.append(ParsedStep(str(step["rule"]), str(step["direction"]), tuple(path),
                                 parse_substitution(step["substitution"], f"step {i} substitution"),
                                 read(step["before"], f"step {i} before"), read(step["after"], f"step {i} after")))
-    return ParsedTheorem(uid, problem.args[0], problem.args[1], tuple(read(h, "hypothesis") for h in row["hypotheses"]),
+    hypotheses = tuple(read(h, "hypothesis") for h in row["hypotheses"])
+    for hypothesis in hypotheses:
+        if hypothesis.op not in _RELATION_TEST:
+            raise ParseError(f"hypothesis {row['hypotheses'][hypotheses.index(hypothesis)]!r} of record {uid[:12]} "
+                             f"is not a relation")
+    return ParsedTheorem(uid, problem.args[0], problem.args[1], hypotheses,
                          tuple(steps), str(row["domain"]), int(row["proof_length"]), int(row["shortest_found"]))
 
 
