@@ -64,9 +64,14 @@ class ParsedTheorem:
 def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
     """Re-read a stored row with our grammar; raises :class:`ParseError` (or ``KeyError``/``TypeError``)."""
     uid = str(row.get("uid", "?"))
+    parsed: dict[str, Expr] = {}  # one step's after is the next one's before: read each distinct text once
 
     def read(text: Any, what: str) -> Expr:
-        return parse(text, f"{what} of record {uid[:12]}")
+        if isinstance(text, str) and text in parsed:
+            return parsed[text]
+        tree = parse(text, f"{what} of record {uid[:12]}")
+        parsed[text] = tree
+        return tree
 
     problem = read(row["problem"], "problem")
     if problem.op != "eq":
@@ -220,19 +225,9 @@ def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], s
 def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]) -> int | None:
     """The first index i at which ``chain[i]`` and ``chain[i + 1]`` agree at fewer than the quorum of ``points``
     (values huge enough to lose all precision can disagree at a few points), else ``None``."""
-    compiled = [compile_expr(e) for e in chain]
-    values = []
-    for fn in compiled:
-        row = []
-        for point in points:
-            try:
-                row.append(fn(point))
-            except OutsideDomain:
-                row.append(float("nan"))
-        values.append(row)
+    values = [_values(e, points) for e in chain]
     for i in range(len(chain) - 1):
-        agreeing = sum(close(a, b, rtol=1e-7) for a, b in zip(values[i], values[i + 1]))
-        if agreeing < POINTS.quorum:
+        if _agreeing(values[i], values[i + 1]) < POINTS.quorum:
             return i
     return None
 
@@ -244,13 +239,29 @@ def check_numeric(record: ParsedTheorem) -> Verdict:
     if len(points) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold and every step "
                                                 "is defined")
+    values = {e: _values(e, points) for e in dict.fromkeys(expressions)}
     for i, step in enumerate(record.steps):
-        if chain_disagreement([step.before, step.after], points) is not None:
+        if _agreeing(values[step.before], values[step.after]) < POINTS.quorum:
             return Rejected("numeric", VERSION, i, f"before and after differ at more than "
                                                    f"{len(points) - POINTS.quorum} of {len(points)} points")
-    if chain_disagreement([record.lhs, record.rhs], points) is not None:
+    if _agreeing(values[record.lhs], values[record.rhs]) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "lhs and rhs differ")
     return Passed("numeric", VERSION, f"{len(points)} points, quorum {POINTS.quorum}")
+
+
+def _values(e: Expr, points: Sequence[dict[str, float]]) -> list[float]:
+    fn = compile_expr(e)
+    out = []
+    for point in points:
+        try:
+            out.append(fn(point))
+        except OutsideDomain:
+            out.append(float("nan"))
+    return out
+
+
+def _agreeing(a: Sequence[float], b: Sequence[float]) -> int:
+    return sum(close(x, y, rtol=1e-7) for x, y in zip(a, b))
 
 
 def check_row(row: Mapping[str, Any]) -> list[Verdict]:

@@ -122,7 +122,15 @@ def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
 
 
 def _small(node: Expr, limit: int) -> bool:
-    return node.op in ("sym", "num") or (limit > 1 and node.size() <= limit)
+    """Whether ``node`` has at most ``limit`` nodes (stops counting as soon as it has more)."""
+    budget = limit
+    stack = [node]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return False
+        stack.extend(stack.pop().args)
+    return True
 
 
 def format_substitution(binding: Mapping[str, Expr]) -> str:
