@@ -15,7 +15,7 @@ from rpsdg.cli import app
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
-from rpsdg.expr.tree import Expr, num, sym
+from rpsdg.expr.tree import num, sym
 from rpsdg.rules import RuleError, default_rulebook, load_rule_file, load_rulebook
 from rpsdg.rules.graph import rule_graph, unify
 from rpsdg.rules.match import (Unstable, applications, format_substitution, instantiate, match,

@@ -29,7 +29,7 @@ from ..expr.tree import Expr, Path
 from ..rules import default_rulebook
 from ..rules.match import Unstable, conditions_of, instantiate, parse_substitution, replace
 from ..rules.model import BACKWARD, FORWARD, RuleBook
-from .numeric import PointSpec, close, sample_points
+from .numeric import PointSpec, close
 
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "numeric")

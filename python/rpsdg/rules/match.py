@@ -17,7 +17,7 @@ from typing import Iterator, Mapping
 from ..errors import ParseError
 from ..expr.parse import parse
 from ..expr.printers import to_infix
-from ..expr.tree import Expr, Path, neg
+from ..expr.tree import Expr, Path
 from .model import Direction
 
 Binding = dict[str, Expr]

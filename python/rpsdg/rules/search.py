@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterator, Mapping
 
 from ..expr.tree import Expr, Path
-from .match import Binding, Unstable, applications, conditions_of, instantiate, replace, rewrite
+from .match import Unstable, applications, conditions_of, instantiate, replace, rewrite
 from .model import BACKWARD, FORWARD, Direction
 
 
