@@ -226,10 +226,37 @@ def test_log_of_a_side_that_may_be_negative_is_rejected():
     assert verdict.status == "rejected"
 
 
+def test_squaring_needs_the_sign_condition():
+    """sqrt(x + 7) = x + 1 squared gives x + 7 = (x + 1)**2, which also has the root -3 where x + 1 < 0."""
+    record = {"uid": "u", "problem": "Eq(sqrt(x + 7), x + 1)", "answer": "FiniteSet(2)",
+              "hypotheses": ["x + 7 >= 0"],
+              "steps": [{"rule": "square_both_sides", "before": "Eq(sqrt(x + 7), x + 1)",
+                         "after": "Eq(x + 7, (x + 1)**2)", "operand": ""}]}
+    verdict = check.check_replay(check.parse_row(record))
+    assert verdict.status == "rejected" and "sign condition" in verdict.reason
+    generated = next(row for rows in ROWS.values() for row in rows
+                     if any(s["rule"] == "square_both_sides" for s in row["steps"]))
+    assert {v.status for v in check.check_row(generated)} == {"passed"}
+    assert any(h.endswith(">= 0") for h in generated["hypotheses"])
+
+
+def test_only_odd_roots_may_be_taken():
+    record = {"uid": "u", "problem": "Eq(x**2, 4)", "answer": "FiniteSet(2)", "hypotheses": [],
+              "steps": [{"rule": "take_odd_root", "before": "Eq(x**2, 4)", "after": "Eq(x, 2)", "operand": "2"}]}
+    assert check.check_replay(check.parse_row(record)).status == "rejected"
+    record = {"uid": "u", "problem": "Eq((2*x + 1)**3, -27)", "answer": "FiniteSet(-2)", "hypotheses": [],
+              "steps": [{"rule": "take_odd_root", "before": "Eq((2*x + 1)**3, -27)", "after": "Eq(2*x + 1, -3)",
+                         "operand": "3"},
+                        {"rule": "subtract_both_sides", "before": "Eq(2*x + 1, -3)", "after": "Eq(2*x, -4)",
+                         "operand": "1"},
+                        {"rule": "divide_both_sides", "before": "Eq(2*x, -4)", "after": "Eq(x, -2)", "operand": "2"}]}
+    assert {v.status for v in check.check_row(record)} == {"passed"}
+
+
 def test_unknown_rule_and_broken_chain_are_rejected():
     row = _first("linear")
     bad_rule = copy.deepcopy(row)
-    bad_rule["steps"][0]["rule"] = "square_both_sides"
+    bad_rule["steps"][0]["rule"] = "cube_both_sides"
     assert _statuses(bad_rule)["replay"] == "rejected"
     broken = copy.deepcopy(row)
     broken["steps"][0]["before"] = "Eq(x, 12345)"

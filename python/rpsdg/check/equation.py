@@ -1,12 +1,14 @@
 """Checkers for equation records, run on the stored text alone (the generator's objects are never trusted).
 
 * ``replay``: the steps chain from the problem; every equation is defined on the recorded domain (each divisor
-  with a variable is non-zero, each log argument positive by a recorded hypothesis); each step's stated operation
-  applied to ``before`` gives ``after`` (our canonical form decides polynomial identities; rational identities by
-  cross-multiplication) and is invertible on that domain (multiply/divide only by what cannot vanish there, logs of
-  positive sides only, equal bases for exponents, a system step changes one equation by a multiple of another);
-  the last equation is a solved form and the answer is exactly its solution set (nothing excluded offered);
-  factoring keeps degree = sum of multiplicities.
+  with a variable is non-zero, each log argument positive, each square-root argument non-negative, by a recorded
+  hypothesis); each step's stated operation applied to ``before`` gives ``after`` (our canonical form decides
+  polynomial identities; rational identities by cross-multiplication) and is invertible on that domain
+  (multiply/divide only by what cannot vanish there, logs of positive sides only, squaring only of sides that are
+  non-negative there (the sign condition), odd roots only, equal bases for exponents, a system step changes one
+  equation by a multiple of another); the last equation is a solved form and the answer is exactly its solution
+  set (nothing excluded offered); factoring keeps degree = sum of multiplicities; every hypothesis is a domain
+  condition of the problem (a stronger one could hide solutions).
 * ``symbolic``: the answer satisfies the original and every intermediate equation and the hypotheses, exactly in
   our canonical form; ``NotRun`` where the form cannot decide (e.g. ``exp(log(5))``).
 * ``numeric``: every step's identities at random points of the domain, the answer in every equation and
@@ -297,6 +299,8 @@ def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
     op = e.op
     if op == "exp":
         return "pos"
+    if op == "sqrt":
+        return "pos" if sign(e.args[0], facts) == "pos" else "nonneg"
     if op == "neg":
         inner = sign(e.args[0], facts)
         return _FLIP.get(inner) if inner else None  # type: ignore[arg-type]
@@ -322,6 +326,10 @@ def _constant_sign(e: Expr) -> str | None:
 def _product_sign(a: str | None, b: str | None) -> str | None:
     if a in ("pos", "neg") and b in ("pos", "neg"):
         return "pos" if a == b else "neg"
+    if {a, b} in ({"pos", "nonneg"}, {"neg", "nonpos"}):
+        return "nonneg"
+    if {a, b} in ({"pos", "nonpos"}, {"neg", "nonneg"}):
+        return "nonpos"
     if a in ("pos", "neg", "nz") and b in ("pos", "neg", "nz"):
         return "nz"
     return None
@@ -521,6 +529,20 @@ def _combine_logs(step, facts, L, R, L2, R2) -> Pairs:
     return pairs
 
 
+def _square(step, facts, L, R, L2, R2) -> Pairs:
+    nonnegative = ("pos", "nonneg", "zero")
+    _need(sign(L, facts) in nonnegative and sign(R, facts) in nonnegative,
+          "squaring needs both sides non-negative on the recorded domain (the sign condition)")
+    return [(L2, pow_(L, num(2))), (R2, pow_(R, num(2)))]
+
+
+def _odd_root(step, facts, L, R, L2, R2) -> Pairs:
+    n = step.operand
+    _need(n is not None and n.op == "num" and n.value >= 3 and n.value % 2 == 1,  # type: ignore[operator]
+          "take_odd_root needs an odd integer n >= 3 as operand")
+    return [(pow_(L2, n), L), (pow_(R2, n), R)]  # type: ignore[arg-type]
+
+
 def _quadratic_formula(step, facts, L, R, L2, R2) -> Pairs:
     _need(R == num(0) and R2 == num(0), "the quadratic formula solves p = 0")
     coefficients = _polynomial(L)
@@ -537,7 +559,8 @@ _SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
     "write_as_power": _rewrite, "add_both_sides": _add, "subtract_both_sides": _subtract,
     "multiply_both_sides": _multiply, "clear_denominators": _multiply, "divide_both_sides": _divide,
     "swap_sides": _swap, "apply_log": _apply_log, "apply_exp": _apply_exp, "equate_exponents": _equate_exponents,
-    "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula,
+    "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula, "square_both_sides": _square,
+    "take_odd_root": _odd_root,
 }
 RULES = tuple(_SINGLE_RULES) + ("eliminate",)
 
@@ -832,20 +855,19 @@ def _needless_hypothesis(record: ParsedEquation) -> str | None:
     """A hypothesis that is not a domain condition of the problem would shrink the domain and hide solutions:
     each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive."""
     divisors: list[Sum] = []
-    positives: list[Sum] = []
+    wanted_by: dict[str, list[Sum]] = {"gt": [], "ge": []}
     try:
         for node in _partial_nodes(record.problem):
             if node.op == "div" and _has_variable(node.args[1]):
                 divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
             elif node.op in ("log", "sqrt") and _has_variable(node.args[0]):
-                positives.append(canon(node.args[0]))
+                wanted_by["gt" if node.op == "log" else "ge"].append(canon(node.args[0]))
+        wanted_by["ne"] = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
+        wanted_by["lt"] = [_times_number(p, Fraction(-1)) for p in wanted_by["gt"]]
+        wanted_by["le"] = [_times_number(p, Fraction(-1)) for p in wanted_by["ge"]]
         for hypothesis in record.hypotheses:
             difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
-            if hypothesis.op in ("gt", "lt"):
-                wanted = positives if hypothesis.op == "gt" else [_times_number(p, Fraction(-1)) for p in positives]
-            else:
-                wanted = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
-            if hypothesis.op not in ("ne", "gt", "lt") or difference not in wanted:
+            if difference not in wanted_by.get(hypothesis.op, []):
                 return f"hypothesis {_text(hypothesis)} is not a domain condition of the problem"
     except (CanonTooBig, ZeroDivisionError):
         return "hypotheses too big to compare with the problem's domain"

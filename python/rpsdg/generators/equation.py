@@ -10,7 +10,9 @@ to ``after`` by ``rule`` with ``operand``. The checker (``check/equation.py``) r
 Sub-kinds: ``linear`` (multi-step, variables on both sides, parentheses, fractions), ``rational`` (excluded values
 as hypotheses, an extraneous root removed by a recorded division), ``quadratic`` (factoring, or the quadratic
 formula for irrational roots), ``polynomial`` (degree 3..``max_degree`` from its roots, with multiplicities),
-``exponential``, ``logarithmic`` (with an extraneous root at level 5) and ``system2``/``system3`` linear systems.
+``exponential``, ``logarithmic`` (with an extraneous root at level 5), ``radical`` (a square root equal to a
+non-negative constant, squared under its sign condition, or an odd power undone by its root) and
+``system2``/``system3`` linear systems.
 Levels map to the number of random operations, the coefficient size and the sub-kinds (:data:`DEFAULT_LEVELS`).
 To add a sub-kind: write ``_make_<name>(rng, table, config) -> _Made``, add it to :data:`_MAKERS` and to a level;
 any new solving rule needs its replay in ``check/equation.py``.
@@ -33,7 +35,8 @@ from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_pre
 from ..expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from . import KindSpec
 
-SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "system2", "system3")
+SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system2",
+            "system3")
 SUPPORTED_DEGREES = (3, 6)
 """Polynomial degrees the ``polynomial`` sub-kind supports (quadratics are their own sub-kind)."""
 VARIABLES = ("x", "y", "z")
@@ -44,9 +47,9 @@ DEFAULT_LEVELS: dict[int, dict[str, Any]] = {
     2: {"operations": (2, 4), "coefficients": 7, "subkinds": ("linear", "system2")},
     3: {"operations": (3, 5), "coefficients": 9, "subkinds": ("linear", "rational", "quadratic", "system2")},
     4: {"operations": (3, 6), "coefficients": 12,
-        "subkinds": ("rational", "quadratic", "polynomial", "exponential", "logarithmic", "system3")},
+        "subkinds": ("rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system3")},
     5: {"operations": (4, 7), "coefficients": 15,
-        "subkinds": ("rational", "polynomial", "exponential", "logarithmic", "system3")},
+        "subkinds": ("rational", "polynomial", "exponential", "logarithmic", "radical", "system3")},
 }
 
 
@@ -634,6 +637,26 @@ def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
     return _Made("logarithmic", fw, Expr("set", (num(r1),)), hypotheses)
 
 
+def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
+    """``sqrt(u) = c`` with ``c >= 0`` (squaring is then an equivalence on ``u >= 0``) or ``u**3 = k**3``."""
+    bound = table["coefficients"]
+    alpha = _nonzero(rng, 3)
+    a = Fraction(rng.randint(-bound, bound))
+    fw = _Forward(eq(X, _number(a)))
+    hypotheses: tuple[Expr, ...] = ()
+    if rng.random() < 0.6:
+        c = rng.randint(1, 6)
+        u, _ = _linear_inside(fw, rng, bound, _number(a), num(c * c), alpha)
+        fw.to(eq(func("sqrt", u), num(c)), "square_both_sides")
+        hypotheses = (Expr("ge", (u, num(0))),)
+    else:
+        k = _nonzero(rng, 4)
+        u, _ = _linear_inside(fw, rng, bound, _number(a), num(k), alpha)
+        fw.to(eq(pow_(u, num(3)), num(k ** 3)), "take_odd_root", num(3))
+    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
+    return _Made("radical", fw, Expr("set", (_number(a),)), hypotheses)
+
+
 def _system_equation(row: list[Fraction], constant: Fraction, names: tuple[str, ...]) -> Expr:
     """``a*x + b*y - c*z = d`` from integer coefficients, written directly (no canonical pass: this is hot)."""
     lhs: Expr | None = None
@@ -693,6 +716,7 @@ def _make_system3(rng: random.Random, table: Mapping[str, Any], level: int, conf
 _MAKERS: dict[str, Callable[[random.Random, Mapping[str, Any], int, EquationConfig], _Made]] = {
     "linear": _make_linear, "rational": _make_rational, "quadratic": _make_quadratic,
     "polynomial": _make_polynomial, "exponential": _make_exponential, "logarithmic": _make_logarithmic,
+    "radical": _make_radical,
     "system2": _make_system2, "system3": _make_system3,
 }
 
