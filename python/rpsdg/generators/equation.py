@@ -177,9 +177,10 @@ def _plain(e: Expr) -> bool:
         return _plain(e.args[0])
     if op == "div":
         return _plain(e.args[0]) and not e.args[1].free_symbols()
-    if op == "pow":
+    if op == "pow":  # a power of a sum (a cube to be undone by its root) is kept whole, not expanded
         exponent = e.args[1]
-        return exponent.op == "num" and exponent.value >= 0 and _plain(e.args[0])  # type: ignore[operator]
+        return (exponent.op == "num" and exponent.value >= 0  # type: ignore[operator]
+                and e.args[0].op in ("num", "sym"))
     return False
 
 
@@ -250,7 +251,7 @@ def _scale(e: Expr, c: Fraction) -> Expr:
         if value is not None:
             product = value * c
             return e.args[1] if product == 1 else mul(_number(product), e.args[1])
-    return mul(_number(c), e)
+    return _with_coefficient(Fraction(c), e)
 
 
 def _nonzero(rng: random.Random, bound: int) -> int:
