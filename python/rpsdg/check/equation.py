@@ -39,7 +39,7 @@ VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
 VARIABLES = ("x", "y", "z")
 POINTS = PointSpec(count=3, quorum=3, tries=200)
-SCAN_POINTS = 41
+SCAN_POINTS = 31
 
 Pairs = list[tuple[Expr, Expr]]
 
@@ -1023,13 +1023,14 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
     """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
     (a domain like x > 9 is missed by small draws alone)."""
     centres = [0.0] + [a[name] for a in answers for name in record.variables]
+    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses]
     points: list[dict[str, float]] = []
     for _ in range(POINTS.tries):
         scale = rng.choice((1.0, 4.0, 16.0))
         point = {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
-        if not all(holds(h, point) for h in record.hypotheses):
-            continue
         try:
+            if not all(_TESTS[relation](condition(point)) for condition, relation in conditions):
+                continue
             for fn in compiled:
                 fn(point)
         except OutsideDomain:
