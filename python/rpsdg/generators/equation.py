@@ -29,8 +29,9 @@ from typing import Any, Callable, Mapping
 from .. import __version__
 from ..check import equation as equation_check
 from ..core import Derivation, Dropped
-from ..errors import ConfigError
+from ..errors import ConfigError, ParseError
 from ..expr.canonical import CanonTooBig, canon, canon_key, to_expr
+from ..expr.parse import parse
 from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_prefix
 from ..expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from . import KindSpec
@@ -788,13 +789,25 @@ def describe(row: Mapping[str, Any]) -> str:
     for number, step in enumerate(row["steps"], start=1):
         how = step["rule"].replace("_", " ")
         operand = f" {step['operand']}" if step["operand"] else ""
-        lines.append(f"{number:>3}. [{how}{operand}]")
+        lines.append(f"{number:>3}. [{how}{operand}{_which_equation(step)}]")
         lines.append(f"     {step['after']}")
     lines.append("")
     lines.append(f"Answer: {row['answer']}")
     lines.append("Checks: " + ", ".join(f"{c['checker']} {c['status']}"
                                         + (f" ({c['detail']})" if c["detail"] else "") for c in row["checks"]))
     return "\n".join(lines)
+
+
+def _which_equation(step: Mapping[str, Any]) -> str:
+    """`` in equation 2`` for a system step (the one equation it changes), else nothing."""
+    if not step["before"].startswith("Tuple("):
+        return ""
+    try:
+        before, after = parse(step["before"], "step before"), parse(step["after"], "step after")
+    except ParseError:
+        return ""
+    changed = [i + 1 for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
+    return f" in equation {changed[0]}" if len(changed) == 1 else ""
 
 
 SPEC = KindSpec(
