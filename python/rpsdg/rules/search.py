@@ -37,6 +37,13 @@ def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: 
                max_size: int, bare_max_size: int = 0) -> Iterator[Move]:
     """Every move out of ``expr`` whose conditions are all in ``allowed``; bare-variable sources (``a → a*1``)
     only at subterms of at most ``bare_max_size`` nodes (0: never)."""
+    for after, direction, path, binding in _children(expr, index, allowed, max_size, bare_max_size):
+        yield Move(direction, path, binding, expr, after)
+
+
+def _children(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr], max_size: int,
+              bare_max_size: int = 0) -> Iterator[tuple[Expr, Direction, Path, dict[str, Expr]]]:
+    """:func:`neighbours` as plain tuples (the hot loop of both searches; frozen dataclasses are slow to make)."""
     size = expr.size()
     for direction, path, binding in applications(expr, index, bare_max_size):
         try:
@@ -49,7 +56,7 @@ def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: 
             after = replace(expr, path, instantiate(direction.target, binding))
         except Unstable:
             continue
-        yield Move(direction, path, binding, expr, after)
+        yield after, direction, path, binding
 
 
 def reverse(move: Move, directions: Mapping[tuple[str, str], Direction]) -> Move:
@@ -65,7 +72,7 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
     both ends, level by level, the smaller frontier first, within ``budget`` expansions; ``None`` if none was
     found. Moves found from the ``rhs`` end are reversed (every rule is an equation), so the result replays."""
     dist: tuple[dict[Expr, int], dict[Expr, int]] = ({lhs: 0}, {rhs: 0})
-    parents: tuple[dict[Expr, Move | None], dict[Expr, Move | None]] = ({lhs: None}, {rhs: None})
+    parents: tuple[dict[Expr, tuple | None], dict[Expr, tuple | None]] = ({lhs: None}, {rhs: None})
     frontiers = [[lhs], [rhs]]
     levels = [0, 0]
     expansions = 0
@@ -81,12 +88,11 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
             if expansions >= budget:
                 return _assemble(best, parents, directions)
             expansions += 1
-            for move in neighbours(node, index, allowed, max_size, bare_max_size):
-                child = move.after
+            for child, direction, path, binding in _children(node, index, allowed, max_size, bare_max_size):
                 if child in dist[side]:
                     continue
                 dist[side][child] = levels[side] + 1
-                parents[side][child] = move
+                parents[side][child] = (direction, path, binding, node)
                 following.append(child)
                 if child in dist[1 - side]:
                     total = dist[0][child] + dist[1][child]
@@ -106,21 +112,21 @@ def _assemble(best, parents, directions) -> list[Move] | None:
     forward: list[Move] = []
     node = meet
     while parents[0][node] is not None:
-        move = parents[0][node]
-        forward.append(move)
-        node = move.before
+        direction, path, binding, before = parents[0][node]
+        forward.append(Move(direction, path, binding, before, node))
+        node = before
     forward.reverse()
     node = meet
     while parents[1][node] is not None:
-        move = parents[1][node]
-        back = reverse(move, directions)
+        direction, path, binding, before = parents[1][node]
+        back = reverse(Move(direction, path, binding, before, node), directions)
         try:
             if rewrite(back.before, back.direction, back.path, back.binding) != back.after:
                 return None
         except (Unstable, IndexError, KeyError):
             return None
         forward.append(back)
-        node = move.before
+        node = before
     return forward
 
 
@@ -146,8 +152,7 @@ def best_first_prove(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, 
         if not queue:
             return None
         _, _, steps, node = heapq.heappop(queue)
-        for move in neighbours(node, index, allowed, max_size, bare_max_size):
-            child = move.after
+        for child, _, _, _ in _children(node, index, allowed, max_size, bare_max_size):
             if child == rhs:
                 return steps + 1
             if child in seen:
