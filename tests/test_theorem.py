@@ -77,6 +77,7 @@ def test_rows_have_the_public_format():
             assert sorted(binding) == list(BOOK.by_name[step["rule"]].variables)
         if row["domain"] == "int":
             assert all(BOOK.by_name[s["rule"]].family == "ring" for s in row["steps"])
+            assert all(BOOK.by_name[s["rule"]].lean_int for s in row["steps"])
     assert {row["domain"] for row in ROWS} == {"int", "real"}
     assert any(row["hypotheses"] for row in ROWS)
 

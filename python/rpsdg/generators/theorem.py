@@ -15,8 +15,8 @@ for polynomials, so a proof made only of ring rules would always be "trivial"; s
 when their sides are equal up to associativity and commutativity of + and · alone (:func:`ac_key`).
 Duplicates (``dedup_text``): the same key of both sides, up to renaming variables and swapping the sides.
 
-Domains: an item is stated over ℤ (``int``: ring rules, integer literals, core Lean) with probability
-``int_share`` when its level allows the ring family, else over ℝ (``real``, Mathlib).
+Domains: an item is stated over ℤ (``int``: ring rules that have a core-Lean ``lean_int`` term, integer literals)
+with probability ``int_share`` when its level allows the ring family, else over ℝ (``real``, Mathlib).
 Levels map to the knobs in :class:`TheoremConfig`. To add a family: add a rule file (``rules/``) and, if it needs
 new operators in start expressions, list them in :data:`FAMILY_OPERATORS`.
 """
@@ -86,7 +86,7 @@ class TheoremConfig:
     int_share: float = 0.35
     """Share of items stated over ℤ (ring rules only) at levels whose families include ``ring``."""
     require_lean: bool = False
-    """Use only rules with a Lean term in the item's dialect."""
+    """Over ℝ, use only rules with a ``lean_real`` term (items over ℤ always use only rules with ``lean_int``)."""
     max_size: int = 60
     """Largest expression (nodes) a walk or search may produce."""
     search_budget: int = 16
@@ -133,7 +133,9 @@ class TheoremConfig:
             for domain in ("int", "real"):
                 if domain == "int" and "ring" not in families:
                     continue
-                chosen = book.select(("ring",) if domain == "int" else families, domain, self.require_lean)
+                # items over ℤ are for core Lean: only ring rules with a lean_int term
+                chosen = book.select(("ring",) if domain == "int" else families, domain,
+                                     self.require_lean or domain == "int")
                 index = chosen.index()
                 seeds = tuple(d for ds in index.values() for d in ds if not d.bare)
                 operators = RING_OPERATORS if domain == "int" else tuple(
