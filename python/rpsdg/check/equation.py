@@ -127,6 +127,14 @@ class Forms:
     def __init__(self) -> None:
         self.sums: dict[Expr, Sum] = {}
         self.closures: dict[Expr, Callable] = {}
+        self.divisors: dict[Expr, bool] = {}
+
+    def has_variable_divisor(self, e: Expr) -> bool:
+        """Whether ``e`` divides by something with a variable (then identities need cross-multiplication)."""
+        known = self.divisors.get(e)
+        if known is None:
+            known = self.divisors[e] = _variable_divisor(e)
+        return known
 
     def canon(self, e: Expr) -> Sum:
         """``canon(e)``; sums, differences and constant multiples reuse their parts' memoised forms."""
@@ -213,7 +221,7 @@ def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
     ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
     forms = forms or Forms()
     try:
-        if not (_variable_divisor(a) or _variable_divisor(b)) and forms.canon(a) == forms.canon(b):
+        if not (forms.has_variable_divisor(a) or forms.has_variable_divisor(b)) and forms.canon(a) == forms.canon(b):
             return True
         n1, d1 = _fraction(a)
         n2, d2 = _fraction(b)
