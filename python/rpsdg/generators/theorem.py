@@ -274,34 +274,50 @@ def _small(rng: random.Random, config: TheoremConfig) -> Expr:
 def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, start: Expr, length: int,
                 distinct: int) -> list[Move]:
     """``length`` moves from ``start`` using exactly ``distinct`` rules, never revisiting a state; raises
-    ``Dropped`` when no admissible move is left."""
+    ``Dropped`` when no admissible move is left. A step is drawn among bare-variable steps with probability
+    ``bare_share`` (among the others otherwise), falling back to the other kind when the drawn kind has none."""
     state, seen, moves, used = start, {start}, [], set()
     previous = ""
+    bare_index = {"*": tables.index["*"]} if config.bare_max_size and "*" in tables.index else {}
+    plain_index = {op: ds for op, ds in tables.index.items() if op != "*"}
     for step in range(length):
         need, remaining = distinct - len(used), length - step
-        candidates = []
-        for direction, path, binding in applications(state, tables.index, config.bare_max_size):
-            name = direction.rule.name
-            if (need == remaining and name in used) or (need == 0 and name not in used):
-                continue
-            weight = config.unused_weight if name not in used else 1.0
-            if previous and name in tables.successors.get(previous, ()):
-                weight *= config.graph_weight
-            if weight > 0:
-                candidates.append((weight, direction, path, binding))
-        bare = [c for c in candidates if c[1].bare]
-        plain = [c for c in candidates if not c[1].bare]
-        first, second = (bare, plain) if rng.random() < config.bare_share else (plain, bare)
-        try:
-            move = _pick(rng, first, state, seen, moves, config)
-        except Dropped:
-            move = _pick(rng, second, state, seen, moves, config)
+        kinds = [(plain_index, 0), (bare_index, config.bare_max_size)]
+        if rng.random() < config.bare_share:
+            kinds.reverse()
+        for kind_number, (index, bare_max) in enumerate(kinds):
+            candidates = _candidates(state, index, bare_max, need, remaining, used, previous, tables, config)
+            try:
+                move = _pick(rng, candidates, state, seen, moves, config)
+                break
+            except Dropped:
+                if kind_number == 1:
+                    raise
         moves.append(move)
         seen.add(move.after)
         used.add(move.direction.rule.name)
         previous = move.direction.rule.name
         state = move.after
     return moves
+
+
+def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max: int, need: int, remaining: int,
+                used: set[str], previous: str, tables: LevelTables, config: TheoremConfig) -> list:
+    """(weight, direction, path, binding) of every admissible application: K-constraint, weight toward unused
+    rules and toward successors of the previous rule in the rule graph."""
+    successors = tables.successors.get(previous, frozenset()) if previous else frozenset()
+    candidates = []
+    for direction, path, binding in applications(state, index, bare_max):
+        name = direction.rule.name
+        fresh = name not in used
+        if (need == remaining and not fresh) or (need == 0 and fresh):
+            continue
+        weight = config.unused_weight if fresh else 1.0
+        if name in successors:
+            weight *= config.graph_weight
+        if weight > 0:
+            candidates.append((weight, direction, path, binding))
+    return candidates
 
 
 def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: list, config: TheoremConfig) -> Move:
