@@ -99,6 +99,7 @@ def test_renderings():
     assert to_latex(tree) == r"\frac{\sqrt{x}}{\left(x + 1\right)^{2}}"
     assert to_lean(tree) == "Real.sqrt x / (x + 1) ^ 2"
     assert to_lean(parse("x**(-1)")) == "x ^ (-1 : ℤ)"
+    assert to_lean(parse("log(sin(x))*exp(-x)")) == "Real.log (Real.sin x) * Real.exp (-x)"
     assert to_lean(parse("a*(b + c)"), "int") == "a * (b + c)"
     with pytest.raises(LeanUnsupported):
         to_lean(parse("atanh(x)"))

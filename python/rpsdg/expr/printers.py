@@ -187,7 +187,9 @@ def _lean(e: Expr, dialect: str) -> str:
     if op in FUNCTIONS:
         if dialect != "real" or op not in LEAN_REAL_FUNCTIONS:
             raise LeanUnsupported(f"{op} has no Lean name in the {dialect} dialect")
-        return f"{LEAN_REAL_FUNCTIONS[op]} {_lean_wrap(e.args[0], dialect, _lean_prec(e.args[0]) < 1024)}"
+        arg = e.args[0]
+        atomic = arg.op == "sym" or (arg.op == "num" and arg.value >= 0)  # type: ignore[operator]
+        return f"{LEAN_REAL_FUNCTIONS[op]} {_lean_wrap(arg, dialect, not atomic)}"
     if op in _LEAN_REL:
         return _lean(e.args[0], dialect) + _LEAN_REL[op] + _lean(e.args[1], dialect)
     raise LeanUnsupported(f"no Lean form for node kind {op!r}")
