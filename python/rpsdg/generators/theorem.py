@@ -349,16 +349,19 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
 
 # -- triviality and dedup -----------------------------------------------------------------------------------------
 
-def ac_key(e: Expr) -> str:
-    """Text equal for trees that differ only by associativity and commutativity of + and ·."""
+def ac_key(e: Expr, names: Mapping[str, str] | None = None) -> str:
+    """Text equal for trees that differ only by associativity and commutativity of + and · (variables renamed
+    by ``names`` when given)."""
     op = e.op
-    if op == "num" or op == "sym":
+    if op == "sym":
+        return names[e.value] if names else e.value  # type: ignore[index,return-value]
+    if op == "num":
         return str(e.value)
     if op == "add" or op == "mul":
         items: list[Expr] = []
         _flatten(e, op, items)
-        return op + "(" + ",".join(sorted(ac_key(item) for item in items)) + ")"
-    return op + "(" + ",".join(ac_key(child) for child in e.args) + ")"
+        return op + "(" + ",".join(sorted(ac_key(item, names) for item in items)) + ")"
+    return op + "(" + ",".join(ac_key(child, names) for child in e.args) + ")"
 
 
 def _flatten(e: Expr, op: str, out: list[Expr]) -> None:
@@ -394,7 +397,10 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     orders = itertools.permutations(range(len(names))) if len(names) <= 5 else [tuple(range(len(names)))]
     for order in orders:
         mapping = {name: f"v{order[i]}" for i, name in enumerate(names)}
-        keys = sorted((side_key(_rename(lhs, mapping), ring_only), side_key(_rename(rhs, mapping), ring_only)))
+        if ring_only:
+            keys = sorted(("ac:" + ac_key(lhs, mapping), "ac:" + ac_key(rhs, mapping)))
+        else:
+            keys = sorted((side_key(_rename(lhs, mapping), False), side_key(_rename(rhs, mapping), False)))
         text = " = ".join(keys)
         if best is None or text < best:
             best = text
