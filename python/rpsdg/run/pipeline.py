@@ -134,7 +134,8 @@ def _outcomes(config: BuildConfig, spec: KindSpec, kind_config: Any, limit: int)
             yield produce(spec, kind_config, config.levels, config.seed, index)
         return
     batch = BATCH_PER_WORKER * config.workers
-    context = multiprocessing.get_context("fork" if platform.system() == "Linux" else "spawn")
+    # "spawn", not "fork": a parent that already runs pyarrow or SymPy threads can deadlock a forked child.
+    context = multiprocessing.get_context("spawn")
     with context.Pool(config.workers, _init_worker, (config.kind, kind_config, config.levels, config.seed)) as pool:
         for start in range(0, limit, batch):
             yield from pool.imap(_produce_in_worker, range(start, min(start + batch, limit)), chunksize=8)
