@@ -137,7 +137,7 @@ class TheoremConfig:
                 chosen = book.select(("ring",) if domain == "int" else families, domain,
                                      self.require_lean or domain == "int")
                 index = chosen.index()
-                seeds = tuple(d for ds in index.values() for d in ds if not d.bare)
+                seeds = tuple(d for ds in index.values() for d in ds if _good_seed(d))
                 operators = RING_OPERATORS if domain == "int" else tuple(
                     op for family in families for op in FAMILY_OPERATORS.get(family, ()))
                 tables[(level, domain)] = LevelTables(chosen, index, seeds, successors, operators or RING_OPERATORS)
@@ -158,6 +158,15 @@ class TheoremConfig:
 
     def tables(self, level: int, domain: str) -> LevelTables:
         return self._tables[(level, domain)]  # type: ignore[attr-defined]
+
+
+def _good_seed(direction: Direction) -> bool:
+    """Whether a start expression may be built around an instance of ``direction``'s source: not a bare variable,
+    no literal 0 or 1 in it (``a*1``, ``a + 0``, ``exp(0)``) and not collapsing to 0 (``a - a``), which would fill
+    start expressions with junk such as ``x*0``; the walk still uses those rules wherever they fire."""
+    if direction.bare or direction.target == Expr("num", (), 0):
+        return False
+    return not any(node.op == "num" and node.value in (0, 1) for _, node in direction.source.positions())
 
 
 def _validate_level(level: int, table: dict[str, Any], book: RuleBook) -> None:
