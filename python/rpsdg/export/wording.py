@@ -21,14 +21,8 @@ import jinja2
 from ..errors import RpsdgError
 from .common import readable
 
-def _template_dir() -> Path:
-    """``templates/export`` beside the package (``rpsdg/templates`` links to the repository's ``templates/``), else
-    in the repository checkout the package was installed from."""
-    packaged = Path(__file__).resolve().parents[1] / "templates" / "export"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates" / "export"
-
-
-TEMPLATE_DIR = _template_dir()
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "export"
+"""Shipped as package data; the repository's ``templates/export`` links here."""
 SLOTS: tuple[str, ...] = ("problem", "intro", "step", "answer")
 
 
@@ -43,9 +37,8 @@ class Wording:
 
     def __init__(self, seed: int, template_dir: Path = TEMPLATE_DIR):
         if not template_dir.is_dir():
-            raise RpsdgError(f"wording templates: {template_dir} does not exist; rpsdg exports need the "
-                             f"repository's templates/export directory (install rpsdg from a checkout with "
-                             f"`pip install -e .`)")
+            raise RpsdgError(f"wording templates: {template_dir} does not exist; reinstall rpsdg "
+                             f"(`pip install .`), which ships them as package data")
         self.seed = seed
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
                                       undefined=jinja2.StrictUndefined, autoescape=False,
