@@ -197,7 +197,7 @@ def _lean(e: Expr, dialect: str) -> str:
 
 def _lean_pow(e: Expr, dialect: str) -> str:
     base, exponent = e.args
-    base_text = _lean_wrap(base, dialect, _lean_prec(base) <= 75)
+    base_text = _lean_wrap(base, dialect, _lean_prec(base) <= 75 or base.op in FUNCTIONS)
     if exponent.op == "num" and exponent.value >= 0:  # type: ignore[operator]
         return f"{base_text} ^ {exponent.value}"
     if exponent.op == "num":
