@@ -109,3 +109,9 @@ class Checker(Protocol):
 
     def __call__(self, row: Mapping[str, Any]) -> Verdict:
         """Check ``row`` from its stored text alone."""
+
+
+def checks_line(checks: list[Mapping[str, str]]) -> str:
+    """A stored row's ``checks`` as one line for people: ``replay passed, numeric passed (6 points)``."""
+    return "Checks: " + ", ".join(f"{c['checker']} {c['status']}" + (f" ({c['detail']})" if c["detail"] else "")
+                                  for c in checks)

@@ -55,6 +55,9 @@ class KindSpec:
     """Extra renderings stored beside the record: ``prefix``, ``latex``, ``lean``."""
     describe: Callable[[Mapping[str, Any]], str]
     """A stored row as a person reads it (``rpsdg show``)."""
+    symbolic_checkers: Sequence[str] = ("symbolic",)
+    """Checkers whose pass confirms an item symbolically (exactly); the manifest counts items confirmed by one of
+    them apart from those confirmed numerically only."""
 
 
 def kind_names() -> list[str]:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 
 from .. import __version__
 from ..check import equation as equation_check
-from ..core import Derivation, Dropped
+from ..core import Derivation, Dropped, checks_line
 from ..errors import ConfigError, ParseError
 from ..expr.canonical import CanonTooBig, canon, canon_key, to_expr
 from ..expr.parse import parse
@@ -793,8 +793,7 @@ def describe(row: Mapping[str, Any]) -> str:
         lines.append(f"     {step['after']}")
     lines.append("")
     lines.append(f"Answer: {row['answer']}")
-    lines.append("Checks: " + ", ".join(f"{c['checker']} {c['status']}"
-                                        + (f" ({c['detail']})" if c["detail"] else "") for c in row["checks"]))
+    lines.append(checks_line(row["checks"]))
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from .. import __version__
 from ..calculus import DerivNode, NotDifferentiable, derive, domain_conditions
 from ..check import integral as integral_check
 from ..check.numeric import PointSpec, sample_points
-from ..core import Derivation, Dropped
+from ..core import Derivation, Dropped, checks_line
 from ..errors import ConfigError
 from ..expr.canonical import CanonTooBig, canon, canon_key, simplify, to_expr, without_constant
 from ..expr.evaluate import compile_expr, holds
@@ -229,8 +229,7 @@ def describe(row: Mapping[str, Any]) -> str:
         lines.append(f"     ∫ {step['integrand']} dx = {step['antiderivative']}")
     lines.append("")
     lines.append(f"Answer: {row['answer']} + C")
-    lines.append("Checks: " + ", ".join(f"{c['checker']} {c['status']}"
-                                        + (f" ({c['detail']})" if c["detail"] else "") for c in row["checks"]))
+    lines.append(checks_line(row["checks"]))
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 from .. import __version__
 from ..check import theorem as theorem_check
-from ..core import Derivation, Dropped
+from ..core import Derivation, Dropped, checks_line
 from ..errors import ConfigError
 from ..expr.canonical import CanonTooBig, canon_key
 from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_prefix
@@ -504,8 +504,7 @@ def describe(row: Mapping[str, Any]) -> str:
     for number, step in enumerate(row["steps"], start=1):
         lines.append(f"{number:>3}. {step['rule']} ({step['direction']}) at {step['path']} with {step['substitution']}")
         lines.append(f"     {step['before']}  =  {step['after']}")
-    lines.append("Checks: " + ", ".join(f"{c['checker']} {c['status']}"
-                                        + (f" ({c['detail']})" if c["detail"] else "") for c in row["checks"]))
+    lines.append(checks_line(row["checks"]))
     return "\n".join(lines)
 
 
@@ -519,6 +518,7 @@ SPEC = KindSpec(
     extra_fields=(("proof_length", "int"), ("shortest_found", "int"), ("domain", "string")),
     dedup_text=dedup_text,
     checker_names=theorem_check.NAMES,
+    symbolic_checkers=("replay",),  # exact re-application of every rule is a symbolic proof
     check=theorem_check.check_row,
     renderings=renderings,
     describe=describe,

@@ -150,13 +150,13 @@ class _Tally:
     symbolic: int = 0
     numeric_only: int = 0
 
-    def accept(self, row: dict[str, Any]) -> None:
+    def accept(self, row: dict[str, Any], symbolic_checkers: Sequence[str]) -> None:
         self.accepted_per_level[row["level"]] += 1
         statuses = {}
         for check in row["checks"]:
             self.checks.setdefault(check["checker"], Counter())[check["status"]] += 1
             statuses[check["checker"]] = check["status"]
-        if statuses.get("symbolic") == "passed":
+        if any(statuses.get(name) == "passed" for name in symbolic_checkers):
             self.symbolic += 1
         else:
             self.numeric_only += 1
@@ -191,7 +191,7 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                 tally.dropped["duplicate"] += 1
             else:
                 seen.add(bytes.fromhex(outcome.uid))
-                tally.accept(outcome.row)
+                tally.accept(outcome.row, spec.symbolic_checkers)
                 writer.add(outcome.row)
                 if progress:
                     progress(1)
