@@ -23,7 +23,7 @@ MAX_TEXT = 200_000
 MAX_NESTING = 100
 MAX_DEPTH = 300
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|==|!=|<=|>=|[-+*/^(),<>=]))")
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|==|!=|<=|>=|[-+*/^(),<>=])|(\S))")
 _FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
 _RELATION_HEADS = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
 _RELATION_TOKENS = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -37,18 +37,19 @@ _UNARY_BP = 30
 
 def _tokenize(text: str, what: str) -> list[tuple[str, str, int]]:
     tokens: list[tuple[str, str, int]] = []
-    position = 0
-    stripped_end = len(text.rstrip())
-    while position < stripped_end:
-        match = _TOKEN.match(text, position)
-        if match is None:
-            column = position + len(text[position:]) - len(text[position:].lstrip())
-            raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {text[column]!r} at "
+    append = tokens.append
+    for match in _TOKEN.finditer(text):
+        number, name, operator, stray = match.groups()
+        if number:
+            append(("num", number, match.start(1)))
+        elif name:
+            append(("name", name, match.start(2)))
+        elif operator:
+            append(("op", operator, match.start(3)))
+        elif stray:
+            column = match.start(4)
+            raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {stray!r} at "
                              f"column {column + 1}; use integers, variables, + - * / ** and known functions")
-        number, name, operator = match.groups()
-        kind = "num" if number else "name" if name else "op"
-        tokens.append((kind, number or name or operator, match.start(match.lastindex or 0)))
-        position = match.end()
     tokens.append(("end", "", len(text)))
     return tokens
 
@@ -186,8 +187,9 @@ def parse(text: str, what: str = "expression") -> Expr:
         raise ParseError(f"cannot parse {what}: {len(text)} characters is over the {MAX_TEXT} limit")
     if not text.strip():
         raise ParseError(f"cannot parse {what}: it is empty; write an expression")
-    tree = _Parser(text, what).parse_top()
-    if _depth(tree) > MAX_DEPTH:
+    parser = _Parser(text, what)
+    tree = parser.parse_top()
+    if len(parser.tokens) > MAX_DEPTH and _depth(tree) > MAX_DEPTH:  # a tree has at most one level per token
         raise ParseError(f"cannot parse {what} {_clip(text)}: the tree is deeper than {MAX_DEPTH} levels; "
                          f"split it or use a shorter expression")
     return tree
