@@ -83,6 +83,8 @@ def build(
     workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
     shard_size: Annotated[int, typer.Option(help="Records per shard.")] = 10_000,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with a [KIND] table of generator settings.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted build of --out (same command) from its last "
+                                               "complete shard.")] = False,
     lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
 ) -> None:
     """Generate, check and write a corpus."""
@@ -91,11 +93,16 @@ def build(
     def action() -> dict[str, Any]:
         build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
-                                   kind_config=_load_kind_config(kind, config))
+                                   kind_config=_load_kind_config(kind, config), resume=resume)
         with progress_bar(f"building {kind}", count) as advance:
             return run_build(build_config, advance)
 
-    manifest = run_guarded(action)
+    try:
+        manifest = run_guarded(action)
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted:[/] nothing was written to {out_dir}; run the same command with --resume to "
+                  f"continue from the last complete shard")
+        raise typer.Exit(130) from None
     _print_build_summary(manifest, out_dir)
     if lean:
         from .cli_lean import render_and_report

@@ -27,6 +27,7 @@ from .record import arrow_schema, validate_row
 
 FORMATS = ("parquet", "jsonl")
 MANIFEST = "manifest.json"
+PROGRESS = "progress.json"
 MANIFEST_FORMAT = 1
 
 
@@ -71,9 +72,13 @@ def check_output_dir(out: Path, force: bool) -> None:
 
 
 class CorpusWriter:
-    """Streams rows into shards inside a temporary directory; :meth:`commit` moves it to ``out``."""
+    """Streams rows into shards inside a hidden work directory beside ``out``; :meth:`commit` moves it into place.
 
-    def __init__(self, out: Path, spec: KindSpec, fmt: str, shard_size: int, force: bool):
+    The work directory (``.NAME.partial``) also holds ``progress.json``, written after every shard, so a build that
+    was killed can be resumed (``resume=True``) from its last complete shard without loss or duplicates.
+    """
+
+    def __init__(self, out: Path, spec: KindSpec, fmt: str, shard_size: int, force: bool, resume: bool = False):
         if fmt not in FORMATS:
             raise RpsdgError(f"--format {fmt!r}: unknown format; choose one of {', '.join(FORMATS)}")
         if shard_size < 1:
@@ -81,15 +86,25 @@ class CorpusWriter:
         check_output_dir(out, force)
         self.out, self.spec, self.format, self.shard_size, self.force = out, spec, fmt, shard_size, force
         self.schema = arrow_schema(spec)
-        self.temporary = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-"))
-        os.chmod(self.temporary, 0o777 & ~_umask())
+        self.temporary = out.resolve().parent / f".{out.name}.partial"
         self.buffer: list[dict[str, Any]] = []
         self.shards: list[dict[str, Any]] = []
+        if resume:
+            if not (self.temporary / PROGRESS).is_file():
+                raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} has no "
+                                 f"{PROGRESS}); run the build without --resume")
+        else:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+            self.temporary.mkdir()
+            os.chmod(self.temporary, 0o777 & ~_umask())
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any]) -> bool:
+        """Buffer ``row``; returns whether a shard was completed (the moment to :meth:`checkpoint`)."""
         self.buffer.append(row)
         if len(self.buffer) >= self.shard_size:
             self._flush()
+            return True
+        return False
 
     def _flush(self) -> None:
         if not self.buffer:
@@ -106,11 +121,43 @@ class CorpusWriter:
         self.shards.append({"file": name, "records": len(self.buffer), "sha256": _sha256(path)})
         self.buffer = []
 
+    def checkpoint(self, state: dict[str, Any]) -> None:
+        """Record that everything up to the last shard is complete, with the caller's ``state``."""
+        write_json_atomic(self.temporary / PROGRESS, {"state": state, "shards": self.shards})
+
+    def restore(self) -> dict[str, Any]:
+        """The state of the last checkpoint; shards written after it are discarded."""
+        try:
+            progress = json.loads((self.temporary / PROGRESS).read_text(encoding="utf-8"))
+            self.shards = list(progress["shards"])
+            state = dict(progress["state"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise RpsdgError(f"--resume: {self.temporary / PROGRESS} is unreadable ({error}); run the build "
+                             f"without --resume") from None
+        kept = {shard["file"] for shard in self.shards}
+        for path in self.temporary.iterdir():
+            if path.name != PROGRESS and path.name not in kept:
+                path.unlink()
+        for shard in self.shards:
+            if _sha256(self.temporary / shard["file"]) != shard["sha256"]:
+                raise RpsdgError(f"--resume: {shard['file']} changed since it was written; run the build without "
+                                 f"--resume")
+        return state
+
+    def written_uids(self) -> Iterator[str]:
+        """The uids in the shards written so far."""
+        for shard in self.shards:
+            path = self.temporary / shard["file"]
+            rows = _read_parquet(path) if self.format == "parquet" else _read_jsonl(path)
+            for row in rows:
+                yield row["uid"]
+
     def commit(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Write the last shard and the manifest, then move the corpus into place."""
         self._flush()
         manifest = {**manifest, "format": self.format, "shards": self.shards}
         write_json_atomic(self.temporary / MANIFEST, manifest)
+        (self.temporary / PROGRESS).unlink(missing_ok=True)
         if self.out.exists():
             retired = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
             os.replace(self.out, retired)
@@ -120,8 +167,10 @@ class CorpusWriter:
             os.replace(self.temporary, self.out)
         return manifest
 
-    def abort(self) -> None:
-        shutil.rmtree(self.temporary, ignore_errors=True)
+    def abort(self, keep_for_resume: bool) -> None:
+        """Remove the work directory, or keep it (with its last checkpoint) so ``--resume`` can continue."""
+        if not (keep_for_resume and (self.temporary / PROGRESS).is_file()):
+            shutil.rmtree(self.temporary, ignore_errors=True)
 
 
 # -- reading --------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from .. import __version__
 from ..core import Dropped
 from ..corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
 from ..corpus.store import MANIFEST_FORMAT, CorpusWriter
-from ..errors import ConfigError
+from ..errors import ConfigError, RpsdgError
 from ..generators import LEVELS, KindSpec, get_kind
 
 BATCH_PER_WORKER = 64
@@ -47,6 +47,8 @@ class BuildConfig:
     """The kind's config dataclass; ``None`` means its defaults."""
     max_candidates: int | None = None
     """Stop after this many candidates even if ``count`` is not reached (default: 50 × count + 1000)."""
+    resume: bool = False
+    """Continue an interrupted build of ``out`` from its last complete shard."""
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -127,18 +129,18 @@ def _produce_in_worker(index: int) -> Outcome:
     return produce(state["spec"], state["kind_config"], state["levels"], state["seed"], index)
 
 
-def _outcomes(config: BuildConfig, spec: KindSpec, kind_config: Any, limit: int) -> Iterator[Outcome]:
-    """Outcomes for indices 0, 1, 2, ... in order (the consumer stops early)."""
+def _outcomes(config: BuildConfig, spec: KindSpec, kind_config: Any, start: int, limit: int) -> Iterator[Outcome]:
+    """Outcomes for indices start, start + 1, ... in order (the consumer stops early)."""
     if config.workers == 1:
-        for index in range(limit):
+        for index in range(start, limit):
             yield produce(spec, kind_config, config.levels, config.seed, index)
         return
     batch = BATCH_PER_WORKER * config.workers
     # "spawn", not "fork": a parent that already runs pyarrow or SymPy threads can deadlock a forked child.
     context = multiprocessing.get_context("spawn")
     with context.Pool(config.workers, _init_worker, (config.kind, kind_config, config.levels, config.seed)) as pool:
-        for start in range(0, limit, batch):
-            yield from pool.imap(_produce_in_worker, range(start, min(start + batch, limit)), chunksize=8)
+        for first in range(start, limit, batch):
+            yield from pool.imap(_produce_in_worker, range(first, min(first + batch, limit)), chunksize=8)
 
 
 @dataclass
@@ -161,6 +163,17 @@ class _Tally:
         else:
             self.numeric_only += 1
 
+    def to_json(self) -> dict[str, Any]:
+        return {"accepted_per_level": {str(k): v for k, v in self.accepted_per_level.items()},
+                "dropped": dict(self.dropped), "checks": {k: dict(v) for k, v in self.checks.items()},
+                "candidates": self.candidates, "symbolic": self.symbolic, "numeric_only": self.numeric_only}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> "_Tally":
+        return cls(Counter({int(k): v for k, v in value["accepted_per_level"].items()}), Counter(value["dropped"]),
+                   {k: Counter(v) for k, v in value["checks"].items()}, value["candidates"], value["symbolic"],
+                   value["numeric_only"])
+
 
 def _config_json(value: Any) -> Any:
     if is_dataclass(value):
@@ -174,16 +187,28 @@ def _config_json(value: Any) -> Any:
     return value
 
 
+def _identity(config: BuildConfig, kind_config: Any) -> dict[str, Any]:
+    """What must match for ``--resume`` to continue a build: everything that decides its items and shards."""
+    return _config_json({"kind": config.kind, "count": config.count, "levels": config.levels, "seed": config.seed,
+                         "format": config.format, "shard_size": config.shard_size, "kind_config": kind_config,
+                         "rpsdg_version": __version__})
+
+
 def build(config: BuildConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Build a corpus as ``config`` says; returns the manifest written to ``config.out``."""
     spec = get_kind(config.kind)
     kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
     limit = config.max_candidates or 50 * config.count + 1000
-    writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force)
-    tally, seen = _Tally(), set()  # 32-byte digests: memory stays small as the corpus grows
+    identity = _identity(config, kind_config)
+    writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force, config.resume)
+    tally, seen, start = _Tally(), set(), 0  # 32-byte digests: memory stays small as the corpus grows
     started = time.perf_counter()
     try:
-        for outcome in _outcomes(config, spec, kind_config, limit):
+        if config.resume:
+            tally, seen, start = _resume(writer, identity)
+            if progress:
+                progress(len(seen))
+        for outcome in _outcomes(config, spec, kind_config, start, limit):
             tally.candidates += 1
             if outcome.row is None:
                 tally.dropped[outcome.reason] += 1
@@ -192,7 +217,9 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
             else:
                 seen.add(bytes.fromhex(outcome.uid))
                 tally.accept(outcome.row, spec.symbolic_checkers)
-                writer.add(outcome.row)
+                if writer.add(outcome.row):
+                    writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
+                                       "tally": tally.to_json()})
                 if progress:
                     progress(1)
                 if len(seen) == config.count:
@@ -200,10 +227,20 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
         manifest = _manifest(config, spec, kind_config, tally, len(seen))
         written = writer.commit(manifest)
     except BaseException:
-        writer.abort()
+        writer.abort(keep_for_resume=True)  # kept only once a shard is complete; a refused --resume keeps it too
         raise
     written["seconds"] = round(time.perf_counter() - started, 3)
     return written
+
+
+def _resume(writer: CorpusWriter, identity: dict[str, Any]) -> tuple[_Tally, set[bytes], int]:
+    state = writer.restore()
+    if state.get("identity") != identity:
+        raise RpsdgError(f"--resume: the interrupted build of {writer.out} used other settings (kind, count, "
+                         f"levels, seed, format, shard size, generator config or rpsdg version); repeat its exact "
+                         f"command with --resume, or run without --resume to start over")
+    seen = {bytes.fromhex(uid) for uid in writer.written_uids()}
+    return _Tally.from_json(state["tally"]), seen, int(state["next_index"])
 
 
 def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tally, records: int) -> dict[str, Any]:
