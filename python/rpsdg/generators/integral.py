@@ -44,7 +44,7 @@ _LEVEL_3_OPS = _LEVEL_2_OPS + ("tan", "pow4", "pow5", "atan", "sinh", "cosh")
 _ALL_OPS = tuple(LAMPLE_CHARTON_WEIGHTS)
 
 DEFAULT_LEVELS: dict[int, dict[str, Any]] = {
-    1: {"operators": (1, 2), "max_depth": 3, "allowed": _LEVEL_1_OPS},
+    1: {"operators": (1, 3), "max_depth": 4, "allowed": _LEVEL_1_OPS},
     2: {"operators": (2, 4), "max_depth": 4, "allowed": _LEVEL_2_OPS},
     3: {"operators": (4, 7), "max_depth": 6, "allowed": _LEVEL_3_OPS},
     4: {"operators": (7, 10), "max_depth": 8, "allowed": _ALL_OPS},
