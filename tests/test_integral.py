@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rpsdg.calculus import outer_derivative
 from rpsdg.check.integral import check_row
-from rpsdg.check.numeric import PointSpec, derivative_agreement
+from rpsdg.check.numeric import derivative_agreement
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of, with_checks
 from rpsdg.expr import parse

@@ -20,7 +20,7 @@ from rpsdg.check.lean import keep_lean_passed, static_scan
 from rpsdg.cli import app
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.printers import to_infix
-from rpsdg.expr.tree import Expr, add, mul, sym
+from rpsdg.expr.tree import Expr, sym
 from rpsdg.render.integral import IntegralLean, NotRenderable, lean_integral
 from rpsdg.render.lemma_table import DO_NOT_EMIT, FUNCTION_NAMES, LEMMAS, lemma
 from rpsdg.render.project import ITEMS, environment, line_map, module_text, render_row, write_project

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..corpus.store import Corpus
+from . import run_checks
 
 
 @dataclass
@@ -30,7 +31,7 @@ def check_corpus(path: Path, progress: Callable[[int], None] | None = None) -> C
     report = CheckReport(integrity=corpus.integrity_problems())
     for row in corpus.rows():
         report.records += 1
-        for verdict in corpus.spec.check(row):
+        for verdict in run_checks(corpus.spec, row):
             report.per_checker.setdefault(verdict.checker, Counter())[verdict.status] += 1
             if verdict.status == "rejected":
                 report.failures.append((row["uid"], f"{verdict.checker}: {verdict.detail}"))

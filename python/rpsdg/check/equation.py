@@ -82,8 +82,56 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
                   for i, step in enumerate(row["steps"]))
     problem = read(row["problem"], "problem")
     size = len(problem.args) if problem.op == "tuple" else 1
-    return ParsedEquation(uid, problem, read(row["answer"], "answer"),
-                          tuple(read(h, "hypothesis") for h in row["hypotheses"]), steps, VARIABLES[:size])
+    parsed = ParsedEquation(uid, problem, read(row["answer"], "answer"),
+                            tuple(read(h, "hypothesis") for h in row["hypotheses"]), steps, VARIABLES[:size])
+    _validate_shapes(parsed)
+    return parsed
+
+
+_EXPRESSION_OPS = frozenset(("num", "sym", "add", "sub", "mul", "div", "pow", "neg")) | frozenset(FUNCTIONS)
+
+
+def _validate_shapes(record: ParsedEquation) -> None:
+    """Refuse, with a ParseError naming the field, text that parses but is not an equation record's shape."""
+    where = f"record {record.uid[:12]}"
+    size = len(record.variables)
+    if size > len(VARIABLES):
+        raise ParseError(f"{where}: a system of {size} equations is more than we solve")
+
+    def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = _EXPRESSION_OPS) -> None:
+        for _, node in e.positions():
+            if node.op not in allowed:
+                raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
+            if node.op == "sym" and (not allow_variables or node.value not in record.variables):
+                raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
+
+    def equations(e: Expr, what: str) -> None:
+        items = e.args if e.op == "tuple" else (e,)
+        if (size > 1) != (e.op == "tuple") or len(items) != size or any(item.op != "eq" for item in items):
+            raise ParseError(f"{where}: {what} must be {size} equation(s) Eq(lhs, rhs) like the problem")
+        for item in items:
+            for side in item.args:
+                arithmetic(side, what)
+
+    equations(record.problem, "problem")
+    for index, step in enumerate(record.steps):
+        equations(step.before, f"step {index} before")
+        equations(step.after, f"step {index} after")
+        if step.operand is not None:
+            arithmetic(step.operand, f"step {index} operand", allowed=_EXPRESSION_OPS | {"eq", "tuple"})
+    for hypothesis in record.hypotheses:
+        if hypothesis.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
+            raise ParseError(f"{where}: hypothesis {hypothesis.op} is not a relation")
+        for side in hypothesis.args:
+            arithmetic(side, "a hypothesis")
+    if record.answer.op != "set":
+        raise ParseError(f"{where}: the answer must be FiniteSet(...)")
+    for element in record.answer.args:
+        values = element.args if element.op == "tuple" else (element,)
+        if (size > 1) != (element.op == "tuple") or len(values) != size:
+            raise ParseError(f"{where}: each solution must give {size} value(s)")
+        for value in values:
+            arithmetic(value, "a solution value", allow_variables=False)
 
 
 # -- exact helpers -------------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
     uid = str(row.get("uid", "?"))
 
     def read(text: Any, what: str) -> Expr:
-        return parse(text, f"{what} of record {uid[:12]}")
+        return _arithmetic_in_x(parse(text, f"{what} of record {uid[:12]}"), f"{what} of record {uid[:12]}")
 
     def optional(text: Any, what: str) -> Expr | None:
         return read(text, what) if text else None
@@ -74,7 +74,29 @@ def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
                                 optional(step.get("substitution"), f"{where} substitution"),
                                 optional(step.get("factor"), f"{where} factor")))
     return ParsedIntegral(uid, read(row["problem"], "problem"), read(row["answer"], "answer"),
-                          tuple(read(h, "hypothesis") for h in row["hypotheses"]), tuple(steps))
+                          tuple(_condition(parse(h, "hypothesis"), uid) for h in row["hypotheses"]), tuple(steps))
+
+
+_ARITHMETIC = frozenset(("num", "sym", "add", "sub", "mul", "div", "pow", "neg")) | frozenset(FUNCTIONS)
+
+
+def _arithmetic_in_x(e: Expr, what: str) -> Expr:
+    """``e`` if it is an arithmetic expression in x alone (no relations, sets or other variables)."""
+    for _, node in e.positions():
+        if node.op not in _ARITHMETIC:
+            raise ParseError(f"{what}: {node.op} is not allowed here; an integral record holds expressions in x")
+        if node.op == "sym" and node.value != VAR:
+            raise ParseError(f"{what}: variable {node.value!r}; an integral record's only variable is {VAR}")
+    return e
+
+
+def _condition(e: Expr, uid: str) -> Expr:
+    what = f"hypothesis of record {uid[:12]}"
+    if e.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
+        raise ParseError(f"{what}: expected a relation such as x > 0 or Ne(x, 0)")
+    for side in e.args:
+        _arithmetic_in_x(side, what)
+    return e
 
 
 # -- replay ------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 LICENSE = "apache-2.0"
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
@@ -136,7 +136,7 @@ def card_body(spec: Any, manifest: Mapping[str, Any]) -> str:
               f"v{manifest.get('export_format_version')}",
               f"- corpus dependencies: {json.dumps(manifest.get('corpus_dependencies', {}))}",
               f"- export dependencies: {json.dumps(manifest.get('export_dependencies', {}))}", "",
-              f"The full export manifest is `rpsdg_export.json`.", ""]
+              "The full export manifest is `rpsdg_export.json`.", ""]
     return "\n".join(lines)
 
 

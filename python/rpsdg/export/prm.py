@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..calculus import NotDifferentiable, derivative
-from ..core import NotRun, Passed, Rejected, Verdict, verdict_row
+from ..check import run_checks
+from ..core import Passed, Rejected, Verdict, verdict_row
 from ..errors import ConfigError, ParseError, RpsdgError
 from ..expr.parse import parse
 from ..expr.printers import to_infix
@@ -163,10 +163,7 @@ class Confirmer:
             return integral.check_numeric(parsed, integral.domain_points(parsed))
         if self.spec is None:
             return None
-        try:
-            verdicts = list(self.spec.check(row))
-        except (RpsdgError, ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
-            return NotRun(self.name, "", f"checker raised {type(error).__name__}")
+        verdicts = run_checks(self.spec, row)
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:
             return next((v for v in rejected if v.step == step), rejected[0])

@@ -32,8 +32,8 @@ from .. import __version__
 from ..check.lean import static_scan
 from ..errors import RpsdgError
 from .equation import lean_equation
-from .integral import IntegralLean, NotRenderable, lean_integral
-from .theorem import TheoremLean, lean_theorem, load_rule_terms
+from .integral import NotRenderable, lean_integral
+from .theorem import lean_theorem, load_rule_terms
 
 PIN = {"lean": "v4.34.0", "toolchain": "leanprover/lean4:v4.34.0", "mathlib": "v4.34.0",
        "mathlib_commit": "5ed2965256430c3649e86755f9576b54eca72435"}

@@ -21,6 +21,7 @@ import pyarrow
 import sympy
 
 from .. import __version__
+from ..check import run_checks
 from ..core import Dropped
 from ..corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
 from ..corpus.store import MANIFEST_FORMAT, CorpusWriter
@@ -110,7 +111,7 @@ def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, 
     except Dropped as dropped:
         return Outcome(index, level, reason=dropped.reason)
     row = make_row(derivation, spec, uid_of(spec.dedup_text(derivation)), seed, index)
-    verdicts = list(spec.check(row))
+    verdicts = run_checks(spec, row)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if rejected:
         return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")

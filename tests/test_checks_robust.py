@@ -1,0 +1,45 @@
+"""Checkers return verdicts, never exceptions, even on a stranger's parsable but malformed rows."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+
+from rpsdg.check import run_checks
+from rpsdg.generators import get_kind, kind_names
+from rpsdg.run.pipeline import produce
+
+JUNK = ["Eq(x, 1)", "FiniteSet()", "Tuple(x)", "y", "x > 0", "(x, x)", "1/0", "x**x**x**x", "-", ""]
+
+
+def _mutated(text: str, rng: random.Random) -> str:
+    if not text:
+        return rng.choice(JUNK)
+    i = rng.randrange(len(text) + 1)
+    return text[:i] + rng.choice(JUNK) + text[i + rng.randrange(3):]
+
+
+@pytest.mark.parametrize("kind", kind_names())
+def test_malformed_rows_are_rejected_not_raised(kind):
+    spec = get_kind(kind)
+    config = spec.config_type()
+    rows = [o.row for o in (produce(spec, config, (1 + i % 5,), 3, i) for i in range(40)) if o.row]
+    rng = random.Random(kind)
+    rejected = 0
+    for _ in range(300):
+        row = copy.deepcopy(rng.choice(rows))
+        field = rng.choice(["problem", "answer", "hypotheses", "steps"])
+        if field == "hypotheses":
+            row[field] = [_mutated(h, rng) for h in row[field]] or [_mutated("", rng)]
+        elif field == "steps":
+            step = rng.choice(row["steps"])
+            key = rng.choice([k for k, v in step.items() if isinstance(v, str)])
+            step[key] = _mutated(step[key], rng)
+        else:
+            row[field] = _mutated(row[field], rng)
+        verdicts = run_checks(spec, row)
+        assert [v.checker for v in verdicts] == list(spec.checker_names)
+        rejected += any(v.status == "rejected" for v in verdicts)
+    assert rejected > 200  # most mutations break the record; a few land on an equivalent text
