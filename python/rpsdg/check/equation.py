@@ -105,7 +105,12 @@ def _validate_shapes(record: ParsedEquation) -> None:
             if node.op == "sym" and (not allow_variables or node.value not in record.variables):
                 raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
 
+    validated: set[int] = set()  # one step's after is the next step's before (the same parsed object)
+
     def equations(e: Expr, what: str) -> None:
+        if id(e) in validated:
+            return
+        validated.add(id(e))
         items = e.args if e.op == "tuple" else (e,)
         if (size > 1) != (e.op == "tuple") or len(items) != size or any(item.op != "eq" for item in items):
             raise ParseError(f"{where}: {what} must be {size} equation(s) Eq(lhs, rhs) like the problem")
