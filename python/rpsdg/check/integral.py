@@ -107,6 +107,8 @@ class _Context:
 
     points: list[dict[str, float]]
     canon: Canonicalizer = field(default_factory=Canonicalizer)
+    compiled: dict = field(default_factory=dict)
+    """Compiled closures of the record's subtrees (antiderivatives nest inside each other)."""
 
 
 def _same(a: Expr, b: Expr, ctx: _Context) -> bool:
@@ -117,7 +119,7 @@ def _same(a: Expr, b: Expr, ctx: _Context) -> bool:
     if verdict is False and not _beyond_polynomials(a, b):
         return False
     points = ctx.points
-    return len(points) >= POINTS.quorum and value_agreement(a, b, points) >= POINTS.quorum
+    return len(points) >= POINTS.quorum and value_agreement(a, b, points, ctx.compiled) >= POINTS.quorum
 
 
 def _beyond_polynomials(a: Expr, b: Expr) -> bool:
@@ -291,13 +293,13 @@ def check_replay(record: ParsedIntegral, ctx: _Context) -> Verdict:
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
 
 
-def check_numeric(record: ParsedIntegral, points: list[dict[str, float]]) -> Verdict:
+def check_numeric(record: ParsedIntegral, points: list[dict[str, float]], memo: dict | None = None) -> Verdict:
     if len(points) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
     pairs = [(-1, record.answer, record.problem)] + [
         (i, s.antiderivative, s.integrand) for i, s in enumerate(record.steps)]
     for index, antiderivative, integrand in pairs:
-        agreeing = derivative_agreement(antiderivative, integrand, points, VAR)
+        agreeing = derivative_agreement(antiderivative, integrand, points, VAR, memo)
         if agreeing < POINTS.quorum:
             return Rejected("numeric", VERSION, index,
                             f"d/dx antiderivative differs from the integrand at {len(points) - agreeing} of "
@@ -326,10 +328,10 @@ def check_symbolic(record: ParsedIntegral, ctx: _Context, sympy_budget: float = 
     return Passed("symbolic", VERSION, detail)
 
 
-def domain_points(record: ParsedIntegral) -> list[dict[str, float]]:
+def domain_points(record: ParsedIntegral, memo: dict | None = None) -> list[dict[str, float]]:
     rng = random.Random(record.uid)
     return sample_points(rng, [VAR], record.hypotheses,
-                         [compile_expr(record.answer), compile_expr(record.problem)], POINTS)
+                         [compile_expr(record.answer, memo), compile_expr(record.problem, memo)], POINTS)
 
 
 def check_row(row: Mapping[str, Any]) -> list[Verdict]:
@@ -339,6 +341,7 @@ def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
         return [Rejected(name, VERSION, -1, reason) for name in NAMES]
-    ctx = _Context(domain_points(record))
-    return [check_replay(record, ctx), check_numeric(record, ctx.points), check_symbolic(record, ctx)]
+    compiled: dict = {}
+    ctx = _Context(domain_points(record, compiled), compiled=compiled)
+    return [check_replay(record, ctx), check_numeric(record, ctx.points, compiled), check_symbolic(record, ctx)]
 

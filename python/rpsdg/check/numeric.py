@@ -74,9 +74,10 @@ def close(a: float, b: float, scale: float = 1.0, rtol: float = RTOL) -> bool:
 
 
 def derivative_agreement(antiderivative: Expr, integrand: Expr, points: Sequence[dict[str, float]],
-                         var: str = "x") -> int:
-    """How many of ``points`` have d/d var antiderivative ≈ integrand (finite difference vs value)."""
-    big, small = compile_expr(antiderivative), compile_expr(integrand)
+                         var: str = "x", memo: dict | None = None) -> int:
+    """How many of ``points`` have d/d var antiderivative ≈ integrand (finite difference vs value); ``memo`` shares
+    compiled subtrees between calls of one task (see :func:`rpsdg.expr.evaluate.compile_expr`)."""
+    big, small = compile_expr(antiderivative, memo), compile_expr(integrand, memo)
     agreeing = 0
     for point in points:
         if _derivative_matches(big, small, point, var):
@@ -105,9 +106,9 @@ def _derivative_matches(big: Compiled, small: Compiled, point: dict[str, float],
     return False
 
 
-def value_agreement(a: Expr, b: Expr, points: Sequence[dict[str, float]]) -> int:
+def value_agreement(a: Expr, b: Expr, points: Sequence[dict[str, float]], memo: dict | None = None) -> int:
     """How many of ``points`` have a ≈ b (both defined)."""
-    fa, fb = compile_expr(a), compile_expr(b)
+    fa, fb = compile_expr(a, memo), compile_expr(b, memo)
     agreeing = 0
     for point in points:
         try:

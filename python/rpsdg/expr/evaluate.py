@@ -103,8 +103,20 @@ def _finite(value: float) -> float:
     return value
 
 
-def compile_expr(e: Expr) -> Compiled:
-    """A function from a point (variable name → float) to the value of ``e``; raises :class:`OutsideDomain`."""
+def compile_expr(e: Expr, memo: dict[Expr, Compiled] | None = None) -> Compiled:
+    """A function from a point (variable name → float) to the value of ``e``; raises :class:`OutsideDomain`.
+
+    ``memo`` (one dict per task, e.g. one record's check) shares the closures of subtrees compiled before.
+    """
+    if memo is None:
+        return _compile(e, None)
+    found = memo.get(e)
+    if found is None:
+        found = memo[e] = _compile(e, memo)
+    return found
+
+
+def _compile(e: Expr, memo: dict[Expr, Compiled] | None) -> Compiled:
     op = e.op
     if op == "num":
         constant = float(e.value)  # type: ignore[arg-type]
@@ -116,7 +128,7 @@ def compile_expr(e: Expr) -> Compiled:
             return point[name]  # type: ignore[index]
 
         return variable
-    children = [compile_expr(child) for child in e.args]
+    children = [compile_expr(child, memo) for child in e.args]
     if op in _UNARY:
         fn, (arg,) = _UNARY[op], children
         return lambda point: fn(arg(point))
