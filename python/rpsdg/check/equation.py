@@ -99,7 +99,10 @@ def _validate_shapes(record: ParsedEquation) -> None:
         raise ParseError(f"{where}: a system of {size} equations is more than we solve")
 
     def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = _EXPRESSION_OPS) -> None:
-        for _, node in e.positions():
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.args)
             if node.op not in allowed:
                 raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
             if node.op == "sym" and (not allow_variables or node.value not in record.variables):

@@ -102,30 +102,33 @@ class _Parser:
         if self.nesting > MAX_NESTING:
             raise self.fail("nesting too deep", f"keep expressions under {MAX_NESTING} levels")
         left = self.parse_prefix()
+        tokens = self.tokens
         while True:
-            kind, text, _ = self.peek()
-            if kind != "op" or text not in _BINARY:
+            kind, text, _ = tokens[self.index]
+            entry = _BINARY.get(text) if kind == "op" else None
+            if entry is None:
                 break
-            bp, op = _BINARY[text]
+            bp, op = entry
             if bp < min_bp or (bp == min_bp and op != "pow"):
                 break
-            self.take()
+            self.index += 1
             right = self.parse_arith(bp if op == "pow" else bp + 1)
             left = Expr(op, (left, right))
         self.nesting -= 1
         return left
 
     def parse_prefix(self) -> Expr:
-        kind, text, _ = self.take()
+        kind, text, _ = self.tokens[self.index]
+        self.index += 1
         if kind == "num":
-            return num(int(text))
-        if kind == "op" and text in "-+":
+            return Expr("num", (), int(text))
+        if kind == "name":
+            return self.parse_name(text)
+        if kind == "op" and (text == "-" or text == "+"):
             operand = self.parse_arith(_UNARY_BP)
             return neg(operand) if text == "-" else operand
         if kind == "op" and text == "(":
             return self.parse_parenthesised()
-        if kind == "name":
-            return self.parse_name(text)
         self.index -= 1
         raise self.fail(f"unexpected {text or 'end of text'!r}", "write an operand here")
 
@@ -147,11 +150,11 @@ class _Parser:
             return items
 
     def parse_name(self, name: str) -> Expr:
-        if self.peek()[1] != "(":
+        if self.tokens[self.index][1] != "(":
             if name in _RESERVED or name in _FUNCTION_ALIASES or name in _RELATION_HEADS:
                 self.index -= 1
                 raise self.fail(f"{name!r} is reserved", "rename the variable (e.g. to a lower-case letter)")
-            return sym(name)
+            return Expr("sym", (), name)
         self.take()
         args = self.parse_items(")")
         return self.apply_head(name, args)
