@@ -64,7 +64,7 @@ def test_every_item_at_every_level_passes_every_checker(level):
         statuses = {c["checker"]: c["status"] for c in outcome.row["checks"]}
         assert statuses["replay"] == statuses["numeric"] == "passed"
         assert statuses["symbolic"] in ("passed", "not_run")
-    assert accepted >= 20
+    assert accepted >= 12  # about half the candidates survive: collapsed, too deep and constant F are dropped
 
 
 @given(st.integers(0, 10_000), st.integers(1, 5))

@@ -77,9 +77,9 @@ def simplify(e: Expr, limit: int = TERM_LIMIT) -> Expr:
     return to_expr(canon(e, limit))
 
 
-def without_constant(s: Sum) -> Sum:
-    """``s`` less its constant term."""
-    return {m: c for m, c in s.items() if m}
+def without_constant(s: Sum, var: str) -> Sum:
+    """``s`` less every term free of ``var`` (``3``, ``sin(2)``, ``log(5)*sqrt(3)`` all go)."""
+    return {m: c for m, c in s.items() if any(atom.has(var) for _, _, atom in m)}
 
 
 def constant_value(s: Sum) -> Number | None:

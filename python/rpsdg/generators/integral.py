@@ -170,13 +170,15 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
     if sampled.depth() > table["max_depth"]:
         raise Dropped("too_deep")
     try:
-        F = to_expr(without_constant(canon(sampled, config.term_limit)))
+        F = to_expr(without_constant(canon(sampled, config.term_limit), config.variable))
     except CanonTooBig:
         raise Dropped("simplify_too_big") from None
     except ZeroDivisionError:
         raise Dropped("degenerate") from None
     if not F.has(config.variable):
         raise Dropped("constant")
+    if sum(1 for _, node in F.positions() if node.args) < table["operators"][0]:
+        raise Dropped("collapsed")  # simplification undid the level's size (Lample & Charton drop these too)
     try:
         root = derive(F, config.variable)
     except NotDifferentiable:
