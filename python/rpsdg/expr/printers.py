@@ -39,7 +39,12 @@ def to_infix(e: Expr) -> str:
     if op == "num" or op == "sym":
         return str(e.value)
     if op in _INFIX_SYMBOL:
-        left, right = (_wrap(op, child, side) for side, child in enumerate(e.args))
+        a, b = e.args
+        left, right = to_infix(a), to_infix(b)
+        if _needs_parens(op, a, 0):
+            left = f"({left})"
+        if _needs_parens(op, b, 1):
+            right = f"({right})"
         return left + _INFIX_SYMBOL[op] + right
     if op == "neg":
         return "-" + _wrap("neg", e.args[0], 0)
