@@ -32,7 +32,7 @@ from ..errors import ParseError
 from ..expr.canonical import CanonTooBig, Sum, canon, constant_value
 from ..expr.evaluate import OutsideDomain, compile_expr, holds
 from ..expr.parse import parse
-from ..expr.tree import FUNCTIONS, Expr, add, div, func, mul, neg, num, pow_, sub
+from ..expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
 from .numeric import PointSpec, close
 
 VERSION = f"rpsdg-{__version__}"
@@ -88,9 +88,6 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
     return parsed
 
 
-_EXPRESSION_OPS = frozenset(("num", "sym", "add", "sub", "mul", "div", "pow", "neg")) | frozenset(FUNCTIONS)
-
-
 def _validate_shapes(record: ParsedEquation) -> None:
     """Refuse, with a ParseError naming the field, text that parses but is not an equation record's shape."""
     where = f"record {record.uid[:12]}"
@@ -98,15 +95,12 @@ def _validate_shapes(record: ParsedEquation) -> None:
     if size > len(VARIABLES):
         raise ParseError(f"{where}: a system of {size} equations is more than we solve")
 
-    def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = _EXPRESSION_OPS) -> None:
-        stack = [e]
-        while stack:
-            node = stack.pop()
-            stack.extend(node.args)
-            if node.op not in allowed:
-                raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
-            if node.op == "sym" and (not allow_variables or node.value not in record.variables):
-                raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
+    def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = ARITHMETIC_OPS) -> None:
+        node = foreign_node(e, allowed, record.variables if allow_variables else ())
+        if node is not None and node.op == "sym":
+            raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
+        if node is not None:
+            raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
 
     validated: set[int] = set()  # one step's after is the next step's before (the same parsed object)
 
@@ -126,7 +120,7 @@ def _validate_shapes(record: ParsedEquation) -> None:
         equations(step.before, f"step {index} before")
         equations(step.after, f"step {index} after")
         if step.operand is not None:
-            arithmetic(step.operand, f"step {index} operand", allowed=_EXPRESSION_OPS | {"eq", "tuple"})
+            arithmetic(step.operand, f"step {index} operand", allowed=ARITHMETIC_OPS | {"eq", "tuple"})
     for hypothesis in record.hypotheses:
         if hypothesis.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
             raise ParseError(f"{where}: hypothesis {hypothesis.op} is not a relation")

@@ -22,7 +22,7 @@ from ..core import NotRun, Passed, Rejected, Verdict
 from ..errors import ParseError
 from ..expr.evaluate import compile_expr
 from ..expr.parse import parse
-from ..expr.tree import FUNCTIONS, Expr, add, div, mul, neg, num, pow_, sub, sym
+from ..expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, mul, neg, num, pow_, sub, sym
 from .numeric import PointSpec, derivative_agreement, sample_points, value_agreement
 from ..expr.canonical import Canonicalizer
 from .symbolic import SYMPY_VERSION, canonical_equal, equal
@@ -77,16 +77,13 @@ def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
                           tuple(_condition(parse(h, "hypothesis"), uid) for h in row["hypotheses"]), tuple(steps))
 
 
-_ARITHMETIC = frozenset(("num", "sym", "add", "sub", "mul", "div", "pow", "neg")) | frozenset(FUNCTIONS)
-
-
 def _arithmetic_in_x(e: Expr, what: str) -> Expr:
     """``e`` if it is an arithmetic expression in x alone (no relations, sets or other variables)."""
-    for _, node in e.positions():
-        if node.op not in _ARITHMETIC:
-            raise ParseError(f"{what}: {node.op} is not allowed here; an integral record holds expressions in x")
-        if node.op == "sym" and node.value != VAR:
-            raise ParseError(f"{what}: variable {node.value!r}; an integral record's only variable is {VAR}")
+    node = foreign_node(e, ARITHMETIC_OPS, (VAR,))
+    if node is not None and node.op == "sym":
+        raise ParseError(f"{what}: variable {node.value!r}; an integral record's only variable is {VAR}")
+    if node is not None:
+        raise ParseError(f"{what}: {node.op} is not allowed here; an integral record holds expressions in x")
     return e
 
 

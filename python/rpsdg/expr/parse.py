@@ -17,7 +17,7 @@ import keyword
 import re
 
 from ..errors import ParseError
-from .tree import FUNCTIONS, Expr, neg, num, sym
+from .tree import FUNCTIONS, Expr, neg
 
 MAX_TEXT = 200_000
 MAX_NESTING = 100

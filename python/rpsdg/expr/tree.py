@@ -29,6 +29,8 @@ FUNCTIONS: tuple[str, ...] = (
 BINARY_ARITH: tuple[str, ...] = ("add", "sub", "mul", "div", "pow")
 RELATIONS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
 CONTAINERS: tuple[str, ...] = ("set", "tuple")
+ARITHMETIC_OPS: frozenset[str] = frozenset(("num", "sym", "neg") + BINARY_ARITH + FUNCTIONS)
+"""Node kinds of an arithmetic expression (no relations or containers)."""
 
 
 class Expr(NamedTuple):
@@ -169,3 +171,15 @@ def rational_value(e: Expr) -> Fraction | None:
 X = sym("x")
 ZERO = num(0)
 ONE = num(1)
+
+
+def foreign_node(e: Expr, allowed_ops: frozenset[str], variables: frozenset[str] | tuple[str, ...]) -> Expr | None:
+    """The first node of ``e`` whose kind is not in ``allowed_ops`` or that is a variable not in ``variables``;
+    ``None`` when every node fits. Iterative: the tree may come from a stranger's record."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op not in allowed_ops or (node.op == "sym" and node.value not in variables):
+            return node
+        stack.extend(node.args)
+    return None
