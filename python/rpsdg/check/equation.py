@@ -823,14 +823,19 @@ def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str
     return _zero(_substitute(sub(part.args[0], part.args[1]), point))
 
 
-def rational_point(point: Mapping[str, Expr]) -> dict[str, int | Fraction] | None:
+def _mapped_point(point: Mapping[str, Expr], convert: Callable[[Expr], Any]) -> dict[str, Any] | None:
+    """``point`` with every value converted, or ``None`` if some value has no conversion."""
     values = {}
     for name, value in point.items():
-        exact = exact_value(value)
-        if exact is None:
+        converted = convert(value)
+        if converted is None:
             return None
-        values[name] = exact
+        values[name] = converted
     return values
+
+
+def rational_point(point: Mapping[str, Expr]) -> dict[str, int | Fraction] | None:
+    return _mapped_point(point, exact_value)
 
 
 # -- the checkers -------------------------------------------------------------------------------------------------
@@ -1030,13 +1035,7 @@ def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | Non
 
 
 def _float_point(point: Mapping[str, Expr]) -> dict[str, float] | None:
-    values = {}
-    for name, value in point.items():
-        number = _constant(value)
-        if number is None:
-            return None
-        values[name] = number
-    return values
+    return _mapped_point(point, _constant)
 
 
 def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:

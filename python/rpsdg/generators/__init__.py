@@ -82,3 +82,10 @@ def config_from_mapping(spec: KindSpec, values: Mapping[str, Any], source: str) 
         return spec.config_type(**values)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{source}: invalid configuration for kind {spec.name!r}: {error}") from None
+
+
+def level_table(kind: str, levels: Mapping[int, Mapping[str, Any]], level: int) -> Mapping[str, Any]:
+    """The settings of ``level`` in a kind's per-level table; a clear error naming the kind otherwise."""
+    if level not in levels:
+        raise ConfigError(f"{kind}: no level {level} configured; levels are {sorted(levels)}")
+    return levels[level]

@@ -34,7 +34,7 @@ from ..expr.canonical import CanonTooBig, canon, canon_key, to_expr
 from ..expr.parse import parse
 from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_prefix
 from ..expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
-from . import KindSpec
+from . import KindSpec, level_table
 
 SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system2",
             "system3")
@@ -100,9 +100,7 @@ class EquationConfig:
                               f"choose from {', '.join(SUBKINDS)}")
 
     def level_table(self, level: int) -> Mapping[str, Any]:
-        if level not in self.levels:
-            raise ConfigError(f"equation: no level {level} configured; levels are {sorted(self.levels)}")
-        return self.levels[level]
+        return level_table("equation", self.levels, level)
 
 
 @dataclass(frozen=True)

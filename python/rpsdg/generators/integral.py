@@ -28,7 +28,7 @@ from ..expr.evaluate import compile_expr, holds
 from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_prefix
 from ..expr.sampling import LeafDistribution, OPERATOR_BUILDERS, sample_expr, split_weights
 from ..expr.tree import Expr, is_num
-from . import KindSpec
+from . import KindSpec, level_table
 
 LAMPLE_CHARTON_WEIGHTS: dict[str, float] = {
     "add": 10, "mul": 10, "div": 5, "sub": 3,
@@ -89,9 +89,7 @@ class IntegralConfig:
             raise ConfigError(f"integral p_variable must be in (0, 1], got {self.p_variable}")
 
     def level_table(self, level: int) -> Mapping[str, Any]:
-        if level not in self.levels:
-            raise ConfigError(f"integral: no level {level} configured; levels are {sorted(self.levels)}")
-        return self.levels[level]
+        return level_table("integral", self.levels, level)
 
 
 @dataclass(frozen=True)

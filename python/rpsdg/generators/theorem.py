@@ -40,7 +40,7 @@ from ..rules.graph import rule_graph
 from ..rules.match import Unstable, applications, conditions_of, format_substitution, instantiate, rewrite
 from ..rules.model import Direction, RuleBook
 from ..rules.search import Move, shortest_proof
-from . import KindSpec
+from . import KindSpec, level_table
 
 ALL_FAMILIES = ("ring", "field", "explog", "trig")
 DEFAULT_LEVELS: dict[int, dict[str, Any]] = {
@@ -152,9 +152,7 @@ class TheoremConfig:
         self._build_tables()
 
     def level_table(self, level: int) -> Mapping[str, Any]:
-        if level not in self.levels:
-            raise ConfigError(f"theorem: no level {level} configured; levels are {sorted(self.levels)}")
-        return self.levels[level]
+        return level_table("theorem", self.levels, level)
 
     def tables(self, level: int, domain: str) -> LevelTables:
         return self._tables[(level, domain)]  # type: ignore[attr-defined]
