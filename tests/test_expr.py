@@ -68,7 +68,7 @@ def test_parse_and_print(text, expected):
 @pytest.mark.parametrize("text, fragment", [
     ("", "empty"), ("x +", "expected") , ("__import__('os')", "unexpected character"), ("__import__(x)", "unknown function"), ("x; y", "unexpected"),
     ("foo(x)", "unknown function"), ("E + 1", "reserved"), ("sin(x, y)", "takes 1"), ("(x", "expected ')'"),
-    ("1.5*x", "unexpected"), ("lambda", "reserved"),
+    ("1.5*x", "unexpected"), ("lambda", "reserved"), ("x + \u0663", "unexpected character"), ("x ! 2", "column 3"),
 ])
 def test_parse_errors_name_the_input(text, fragment):
     with pytest.raises(ParseError) as error:

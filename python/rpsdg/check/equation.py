@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .. import __version__
 from ..core import NotRun, Passed, Rejected, Verdict
 from ..errors import ParseError
-from ..expr.canonical import CanonTooBig, Sum, canon, constant_value
+from ..expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_value
 from ..expr.evaluate import OutsideDomain, compile_expr, holds
 from ..expr.parse import parse
 from ..expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
@@ -177,13 +177,27 @@ class Forms:
     def __init__(self) -> None:
         self.sums: dict[Expr, Sum] = {}
         self.closures: dict[Expr, Callable] = {}
+        self.checked: dict[Expr, Callable] = {}
         self.divisors: dict[Expr, bool] = {}
+        self.canonicalizer = Canonicalizer()
+        self.pairs: dict[int, Pairs] = {}
 
     def has_variable_divisor(self, e: Expr) -> bool:
         """Whether ``e`` divides by something with a variable (then identities need cross-multiplication)."""
         known = self.divisors.get(e)
         if known is None:
-            known = self.divisors[e] = _variable_divisor(e)
+            if e.op == "div" and _has_variable(e.args[1]):
+                known = True
+            else:
+                known = any(self.has_variable_divisor(child) for child in e.args)
+            self.divisors[e] = known
+        return known
+
+    def step_pairs(self, index: int, step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+        """:func:`step_pairs` of step ``index``, worked out once for replay and numeric."""
+        known = self.pairs.get(index)
+        if known is None:
+            known = self.pairs[index] = step_pairs(step, facts)
         return known
 
     def canon(self, e: Expr) -> Sum:
@@ -197,7 +211,7 @@ class Forms:
         elif op in ("mul", "div"):
             result = self._product(e)
         else:
-            result = canon(e)
+            result = self.canonicalizer.run(e)
         self.sums[e] = result
         return result
 
@@ -209,14 +223,23 @@ class Forms:
         c = constant_value(left)
         if e.op == "mul" and c is not None:
             return _times_number(right, Fraction(c))
-        return canon(e)
+        return self.canonicalizer.run(e)
 
     def compiled(self, e: Expr) -> Callable:
-        """A real-valued closure of ``e`` (raising ``OutsideDomain``); + - * / reuse their parts' closures."""
+        """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite."""
+        known = self.checked.get(e)
+        if known is None:
+            inner = self._closure(e)
+            known = self.checked[e] = lambda point: _finite(inner(point))
+        return known
+
+    def _closure(self, e: Expr) -> Callable:
+        """``compiled`` less the finiteness test of + - * (an inf or nan inside reaches the top, where it is
+        caught); + - * / reuse their parts' closures."""
         known = self.closures.get(e)
         if known is None:
             if e.op in _ARITHMETIC:
-                known = _ARITHMETIC[e.op](self.compiled(e.args[0]), self.compiled(e.args[1]))
+                known = _ARITHMETIC[e.op](self._closure(e.args[0]), self._closure(e.args[1]))
             else:
                 known = compile_expr(e)
             self.closures[e] = known
@@ -232,13 +255,13 @@ def _finite(value: float) -> float:
 def _quotient(a: float, b: float) -> float:
     if b == 0:
         raise OutsideDomain("division by zero")
-    return _finite(a / b)
+    return a / b
 
 
 _ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
-    "add": lambda f, g: lambda point: _finite(f(point) + g(point)),
-    "sub": lambda f, g: lambda point: _finite(f(point) - g(point)),
-    "mul": lambda f, g: lambda point: _finite(f(point) * g(point)),
+    "add": lambda f, g: lambda point: f(point) + g(point),
+    "sub": lambda f, g: lambda point: f(point) - g(point),
+    "mul": lambda f, g: lambda point: f(point) * g(point),
     "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
 }
 
@@ -262,10 +285,6 @@ def _times_number(a: Sum, c: Fraction) -> Sum:
     return {m: v * k for m, v in a.items()}
 
 
-def _variable_divisor(e: Expr) -> bool:
-    return any(node.op == "div" and _has_variable(node.args[1]) for node in _partial_nodes(e))
-
-
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
     """Whether ``a`` and ``b`` agree wherever both are defined: canonical form, then cross-multiplication.
     ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
@@ -277,7 +296,7 @@ def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
         n2, d2 = _fraction(b)
         if d1.op == "num" and d2.op == "num":
             return forms.canon(a) == forms.canon(b)
-        return canon(sub(_times(n1, d2), _times(n2, d1))) == {}
+        return forms.canonicalizer.run(sub(_times(n1, d2), _times(n2, d1))) == {}
     except CanonTooBig:
         return None
     except ZeroDivisionError:
@@ -298,6 +317,17 @@ def _has_variable(e: Expr) -> bool:
     while stack:
         node = stack.pop()
         if node.op == "sym":
+            return True
+        stack.extend(node.args)
+    return False
+
+
+def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
+    """Whether a variable other than ``names`` occurs in ``e``."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym" and node.value not in names:
             return True
         stack.extend(node.args)
     return False
@@ -690,7 +720,8 @@ def _scaled(s: Sum, k: Fraction) -> Sum:
 def _single_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
     _need(_is_equation(step.before) and _is_equation(step.after), "before and after must be equations Eq(a, b)")
     semantics = _SINGLE_RULES.get(step.rule)
-    _need(semantics is not None, f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
+    if semantics is None:
+        raise StepProblem(f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
     (L, R), (L2, R2) = step.before.args, step.after.args
     return semantics(step, facts, L, R, L2, R2)  # type: ignore[misc]
 
@@ -852,10 +883,9 @@ def _chain_problem(record: ParsedEquation) -> tuple[int, str] | None:
     for index in range(1, len(record.steps)):
         if record.steps[index].before != record.steps[index - 1].after:
             return index, "does not start where the previous step ended"
-    names = set(record.variables)
     for index, equation in enumerate(_equations(record)):
         parts = equation.args if equation.op == "tuple" else (equation,)
-        if not all(p.op == "eq" for p in parts) or not equation.free_symbols() <= names:
+        if not all(p.op == "eq" for p in parts) or _foreign_symbol(equation, record.variables):
             return index - 1, f"not an equation (or system) in {', '.join(record.variables)}"
     return None
 
@@ -967,7 +997,7 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
             return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
     for index, step in enumerate(record.steps):
         try:
-            pairs = step_pairs(step, facts)
+            pairs = forms.step_pairs(index, step, facts)
         except StepProblem as problem:
             return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
@@ -1061,7 +1091,7 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
     for index, step in enumerate(record.steps):
         try:
-            pairs = step_pairs(step, facts)
+            pairs = forms.step_pairs(index, step, facts)
         except StepProblem as problem:
             return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:

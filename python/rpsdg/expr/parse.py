@@ -23,7 +23,10 @@ MAX_TEXT = 200_000
 MAX_NESTING = 100
 MAX_DEPTH = 300
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|==|!=|<=|>=|[-+*/^(),<>=])|(\S))")
+_TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
+_STRAY = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
+"""A character no token starts with; once none is left, ``findall`` reads the tokens in order."""
+_END = ""
 _FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
 _RELATION_HEADS = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
 _RELATION_TOKENS = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -35,22 +38,14 @@ _BINARY = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div"
 _UNARY_BP = 30
 
 
-def _tokenize(text: str, what: str) -> list[tuple[str, str, int]]:
-    tokens: list[tuple[str, str, int]] = []
-    append = tokens.append
-    for match in _TOKEN.finditer(text):
-        number, name, operator, stray = match.groups()
-        if number:
-            append(("num", number, match.start(1)))
-        elif name:
-            append(("name", name, match.start(2)))
-        elif operator:
-            append(("op", operator, match.start(3)))
-        elif stray:
-            column = match.start(4)
-            raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {stray!r} at "
-                             f"column {column + 1}; use integers, variables, + - * / ** and known functions")
-    tokens.append(("end", "", len(text)))
+def _tokenize(text: str, what: str) -> list[str]:
+    """The tokens of ``text`` as strings (a number, a name or an operator), then the end marker ``""``."""
+    stray = _STRAY.search(text)
+    if stray:
+        raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {stray.group()[0]!r} at "
+                         f"column {stray.start() + 1}; use integers, variables, + - * / ** and known functions")
+    tokens = _TOKEN.findall(text)
+    tokens.append(_END)
     return tokens
 
 
@@ -66,35 +61,36 @@ class _Parser:
         self.nesting = 0
 
     def fail(self, problem: str, fix: str) -> ParseError:
-        column = self.tokens[self.index][2] + 1
+        starts = [match.start() for match in _TOKEN.finditer(self.text)] + [len(self.text)]
+        column = starts[self.index] + 1
         return ParseError(f"cannot parse {self.what} {_clip(self.text)}: {problem} at column {column}; {fix}")
 
-    def peek(self) -> tuple[str, str, int]:
+    def peek(self) -> str:
         return self.tokens[self.index]
 
-    def take(self) -> tuple[str, str, int]:
+    def take(self) -> str:
         token = self.tokens[self.index]
         self.index += 1
         return token
 
     def expect(self, value: str) -> None:
-        kind, text, _ = self.peek()
-        if text != value or kind == "end":
-            raise self.fail(f"expected {value!r} but found {text or 'the end'!r}", "check the brackets")
+        token = self.peek()
+        if token != value:
+            raise self.fail(f"expected {value!r} but found {token or 'the end'!r}", "check the brackets")
         self.index += 1
 
     def parse_top(self) -> Expr:
         result = self.parse_relation()
-        if self.peek()[0] != "end":
-            raise self.fail(f"unexpected {self.peek()[1]!r}", "remove the extra text or add an operator")
+        if self.peek() != _END:
+            raise self.fail(f"unexpected {self.peek()!r}", "remove the extra text or add an operator")
         return result
 
     def parse_relation(self) -> Expr:
         left = self.parse_arith(0)
-        kind, text, _ = self.peek()
-        if kind == "op" and text in _RELATION_TOKENS:
-            self.take()
-            return Expr(_RELATION_TOKENS[text], (left, self.parse_arith(0)))
+        relation = _RELATION_TOKENS.get(self.tokens[self.index])
+        if relation is not None:
+            self.index += 1
+            return Expr(relation, (left, self.parse_arith(0)))
         return left
 
     def parse_arith(self, min_bp: int) -> Expr:
@@ -104,8 +100,7 @@ class _Parser:
         left = self.parse_prefix()
         tokens = self.tokens
         while True:
-            kind, text, _ = tokens[self.index]
-            entry = _BINARY.get(text) if kind == "op" else None
+            entry = _BINARY.get(tokens[self.index])
             if entry is None:
                 break
             bp, op = entry
@@ -118,19 +113,20 @@ class _Parser:
         return left
 
     def parse_prefix(self) -> Expr:
-        kind, text, _ = self.tokens[self.index]
+        token = self.tokens[self.index]
         self.index += 1
-        if kind == "num":
-            return Expr("num", (), int(text))
-        if kind == "name":
-            return self.parse_name(text)
-        if kind == "op" and (text == "-" or text == "+"):
+        first = token[:1]
+        if "0" <= first <= "9":
+            return Expr("num", (), int(token))
+        if first.isalpha() or first == "_":
+            return self.parse_name(token)
+        if token == "-" or token == "+":
             operand = self.parse_arith(_UNARY_BP)
-            return neg(operand) if text == "-" else operand
-        if kind == "op" and text == "(":
+            return neg(operand) if token == "-" else operand
+        if token == "(":
             return self.parse_parenthesised()
         self.index -= 1
-        raise self.fail(f"unexpected {text or 'end of text'!r}", "write an operand here")
+        raise self.fail(f"unexpected {token or 'end of text'!r}", "write an operand here")
 
     def parse_parenthesised(self) -> Expr:
         items = self.parse_items(")")
@@ -138,19 +134,19 @@ class _Parser:
 
     def parse_items(self, closing: str) -> list[Expr]:
         items: list[Expr] = []
-        if self.peek()[1] == closing:
-            self.take()
+        if self.tokens[self.index] == closing:
+            self.index += 1
             return items
         while True:
             items.append(self.parse_relation())
-            if self.peek()[1] == ",":
-                self.take()
+            if self.tokens[self.index] == ",":
+                self.index += 1
                 continue
             self.expect(closing)
             return items
 
     def parse_name(self, name: str) -> Expr:
-        if self.tokens[self.index][1] != "(":
+        if self.tokens[self.index] != "(":
             if name in _RESERVED or name in _FUNCTION_ALIASES or name in _RELATION_HEADS:
                 self.index -= 1
                 raise self.fail(f"{name!r} is reserved", "rename the variable (e.g. to a lower-case letter)")

@@ -30,7 +30,7 @@ from .. import __version__
 from ..check import equation as equation_check
 from ..core import Derivation, Dropped, checks_line
 from ..errors import ConfigError, ParseError
-from ..expr.canonical import CanonTooBig, canon, canon_key, to_expr
+from ..expr.canonical import Canonicalizer, CanonTooBig, Sum, sum_key, to_expr
 from ..expr.parse import parse
 from ..expr.printers import LeanUnsupported, to_infix, to_latex, to_lean, to_prefix
 from ..expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
@@ -158,17 +158,30 @@ class _Made:
 
 # -- small builders ----------------------------------------------------------------------------------------------
 
+_FORMS = Canonicalizer()
+"""Canonical forms of the current item's sides; :func:`generate` empties it (it is a cache: the forms are pure)."""
+_FORMS_LIMIT = 20_000
+
+
+def _canon(e: Expr) -> Sum:
+    if len(_FORMS.memo) > _FORMS_LIMIT:
+        _FORMS.memo.clear()
+    return _FORMS.run(e)
+
+
 def tidy(e: Expr) -> Expr:
-    """The expanded, collected form of a side (our canonical form, printed)."""
-    return to_expr(canon(e))
+    """The expanded, collected form of a side (our canonical form, printed). The printed side's form is remembered:
+    the next operation on that side starts from it (``canon(to_expr(s)) == s`` is property-tested)."""
+    form = _canon(e)
+    tidied = to_expr(form)
+    _FORMS.memo.setdefault(tidied, form)
+    return tidied
 
 
 def _plain(e: Expr) -> bool:
     """Whether ``e`` is a polynomial in the variables (constants may hold functions): safe to tidy."""
     op = e.op
     if op in ("num", "sym"):
-        return True
-    if not e.free_symbols():
         return True
     if op in ("add", "sub", "mul"):
         return _plain(e.args[0]) and _plain(e.args[1])
@@ -178,9 +191,9 @@ def _plain(e: Expr) -> bool:
         return _plain(e.args[0]) and not e.args[1].free_symbols()
     if op == "pow":  # a power of a sum (a cube to be undone by its root) is kept whole, not expanded
         exponent = e.args[1]
-        return (exponent.op == "num" and exponent.value >= 0  # type: ignore[operator]
-                and e.args[0].op in ("num", "sym"))
-    return False
+        if exponent.op == "num" and exponent.value >= 0 and e.args[0].op in ("num", "sym"):  # type: ignore[operator]
+            return True
+    return not e.free_symbols()
 
 
 def _number(value: Fraction | int) -> Expr:
@@ -285,7 +298,7 @@ def _with_coefficient(k: Fraction, e: Expr) -> Expr:
 def _gcd_of(e: Expr) -> int:
     """The gcd of the integer coefficients of plain ``e`` (0 if some coefficient is not an integer)."""
     g = 0
-    for coefficient in canon(e).values():
+    for coefficient in _canon(e).values():
         if not isinstance(coefficient, int):
             return 0
         g = math.gcd(g, coefficient)
@@ -724,6 +737,7 @@ _MAKERS: dict[str, Callable[[random.Random, Mapping[str, Any], int, EquationConf
 def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivation:
     """One equation at ``level``; raises ``Dropped`` for a rejected candidate."""
     table = config.level_table(level)
+    _FORMS.memo.clear()
     subkind = rng.choice(tuple(table["subkinds"]))
     try:
         made = _MAKERS[subkind](rng, table, level, config)
@@ -745,7 +759,8 @@ def dedup_text(derivation: Derivation) -> str:
     problem = derivation.problem
     equations = problem.args if problem.op == "tuple" else (problem,)
     try:
-        return "equation:" + " ; ".join(f"{canon_key(e.args[0])} = {canon_key(e.args[1])}" for e in equations)
+        return "equation:" + " ; ".join(f"{sum_key(_canon(e.args[0]))} = {sum_key(_canon(e.args[1]))}"
+                                        for e in equations)
     except (CanonTooBig, ZeroDivisionError):
         return "equation:" + to_infix(problem)
 
