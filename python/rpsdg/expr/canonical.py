@@ -358,12 +358,11 @@ def to_expr(s: Sum) -> Expr:
 
 
 def _term_expr(mono: Monomial, coeff: Number) -> Expr:
-    coeff = Fraction(coeff)
     numerator_factors = [_factor_expr(atom, exp) for _, exp, atom in mono if exp > 0]
     denominator_factors = [_factor_expr(atom, -exp) for _, exp, atom in mono if exp < 0]
     top = _product(numerator_factors)
     bottom = _product(denominator_factors)
-    p, q = coeff.numerator, coeff.denominator
+    p, q = (coeff, 1) if isinstance(coeff, int) else (coeff.numerator, coeff.denominator)
     if top is None:
         top = num(p)
     elif p == -1:
@@ -383,9 +382,11 @@ def _product(factors: list[Expr]) -> Expr | None:
 
 
 def _factor_expr(atom: Expr, exp: Number) -> Expr:
-    exp = Fraction(exp)
     if exp == 1:
         return atom
+    if isinstance(exp, int):
+        return pow_(atom, num(exp))
+    exp = Fraction(exp)
     if exp == Fraction(1, 2):
         return func("sqrt", atom)
     if exp.denominator == 1:
