@@ -219,10 +219,10 @@ class Forms:
         left, right = self.canon(e.args[0]), self.canon(e.args[1])
         c = constant_value(right)
         if c is not None and c != 0:
-            return _times_number(left, Fraction(c) if e.op == "mul" else 1 / Fraction(c))
+            return _times_number(left, c if e.op == "mul" else Fraction(1) / c)
         c = constant_value(left)
         if e.op == "mul" and c is not None:
-            return _times_number(right, Fraction(c))
+            return _times_number(right, c)
         return self.canonicalizer.run(e)
 
     def compiled(self, e: Expr) -> Callable:
@@ -277,11 +277,11 @@ def _combine(a: Sum, b: Sum, sign: int) -> Sum:
     return result
 
 
-def _times_number(a: Sum, c: Fraction) -> Sum:
+def _times_number(a: Sum, c: int | Fraction) -> Sum:
     """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
     if c == 0:
         return {}
-    k: int | Fraction = int(c) if c.denominator == 1 else c
+    k = c if isinstance(c, int) or c.denominator != 1 else c.numerator
     return {m: v * k for m, v in a.items()}
 
 
