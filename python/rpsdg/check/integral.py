@@ -342,3 +342,9 @@ def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     ctx = _Context(domain_points(record, compiled), compiled=compiled)
     return [check_replay(record, ctx), check_numeric(record, ctx.points, compiled), check_symbolic(record, ctx)]
 
+
+
+def check_row_numeric(row: Mapping[str, Any]) -> Verdict:
+    """The numeric verdict alone (labelling corrupted steps needs only it); raises ``ParseError`` on a malformed row."""
+    record = parse_row(row)
+    return check_numeric(record, domain_points(record))

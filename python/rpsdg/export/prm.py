@@ -5,11 +5,11 @@ For each item we write the correct solution (every step +1, ``finish_reason: "so
 like PRM800K, labelling stops at the first error, whose index is ``first_error_step``).
 
 A wrong step is made by corrupting one step's result (an integral step's antiderivative) with one of
-:data:`CORRUPTIONS`. It is kept only if THE CHECKER rejects it at that step: for integrals the numeric checker
-(``check.integral.check_numeric``: finite-difference derivative of the step's antiderivative against its integrand
-via ``check.numeric.derivative_agreement``) on the record re-read from text with the corrupted step; for other
-kinds, the kind's own checkers (``KindSpec.check``) on the corrupted row, one of which must reject it at that step
-(a later step's "does not start where the previous ended" does not count). Positives are re-checked the same way.
+:data:`CORRUPTIONS`. It is kept only if THE CHECKER rejects it at that step: the kind's ``KindSpec.step_check``
+where it names one (integrals: the numeric checker, a finite-difference derivative of the step's antiderivative
+against its integrand, on the record re-read from text with the corrupted step), else the kind's own checkers
+(``KindSpec.check``) on the corrupted row, one of which must reject it at that step (a later step's "does not
+start where the previous ended" does not count). Positives are re-checked the same way.
 Every corruption kind's counts go into ``rpsdg_export.json`` and the card: ``made`` (a changed step was
 produced), ``kept`` (the checker rejected it at that step; written), ``not_confirmed`` (the checker passed it, could
 not decide, or raised: dropped) and ``not_applicable`` (no step of the item admits this corruption).
@@ -134,35 +134,34 @@ def _corrupt(name: str, step: Mapping[str, Any], original: Expr, rng: random.Ran
 
 
 class Confirmer:
-    """Runs the checker that decides whether a (corrupted) row is right, for one kind."""
+    """Runs the checker that decides whether a (corrupted) row is right, for one kind (``KindSpec.step_check``,
+    else all of the kind's checkers)."""
 
     def __init__(self, kind: str):
-        self.kind = kind
-        self.spec = None
-        if kind != "integral":
-            from ..generators import get_kind
+        from ..generators import get_kind
 
-            try:
-                self.spec = get_kind(kind)
-            except RpsdgError:
-                self.spec = None
-        self.name = "numeric" if kind == "integral" else ("+".join(self.spec.checker_names) if self.spec else "")
+        self.kind = kind
+        try:
+            self.spec = get_kind(kind)
+        except RpsdgError:
+            self.spec = None
+        if self.spec is None:
+            self.name = ""
+        else:
+            self.name = self.spec.step_check_name or "+".join(self.spec.checker_names)
 
     @property
     def available(self) -> bool:
-        return self.kind == "integral" or self.spec is not None
+        return self.spec is not None
 
     def verdict(self, row: Mapping[str, Any], step: int | None = None) -> Verdict | None:
         """The deciding verdict: a rejection at ``step`` if some checker gives one, else the first rejection, else
         a pass (no rejection and at least one pass; ``NotRun`` verdicts neither pass nor fail a record); ``None``
         where no checker can decide."""
-        if self.kind == "integral":
-            from ..check import integral
-
-            parsed = integral.parse_row(row)
-            return integral.check_numeric(parsed, integral.domain_points(parsed))
         if self.spec is None:
             return None
+        if self.spec.step_check is not None:
+            return self.spec.step_check(row)
         verdicts = run_checks(self.spec, row)
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:

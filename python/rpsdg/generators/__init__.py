@@ -58,6 +58,11 @@ class KindSpec:
     symbolic_checkers: Sequence[str] = ("symbolic",)
     """Checkers whose pass confirms an item symbolically (exactly); the manifest counts items confirmed by one of
     them apart from those confirmed numerically only."""
+    step_check: Callable[[Mapping[str, Any]], Verdict] | None = None
+    """The one checker that decides whether a corrupted step is wrong, for labelled negatives (``prm``); ``None``
+    means all of ``check`` (a rejection at the corrupted step counts). It may raise on a malformed row."""
+    step_check_name: str = ""
+    """The name of ``step_check``'s checker."""
 
 
 def kind_names() -> list[str]:

@@ -246,4 +246,6 @@ SPEC = KindSpec(
     check=integral_check.check_row,
     renderings=renderings,
     describe=describe,
+    step_check=integral_check.check_row_numeric,
+    step_check_name="numeric",
 )
