@@ -9,6 +9,9 @@
   equation by a multiple of another); the last equation is a solved form and the answer is exactly its solution
   set (nothing excluded offered); factoring keeps degree = sum of multiplicities; every hypothesis is a domain
   condition of the problem (a stronger one could hide solutions).
+  Systems: ``eliminate`` subtracts a multiple of another equation (the operand) from one equation; ``substitute``
+  replaces ``var`` in one equation by ``expr`` where the operand ``var = expr`` is another equation of the system
+  with ``var`` not in ``expr`` (:func:`_substitute_step`); any one-equation rule may change one equation.
   Sign conditions: ``square_both_sides`` of ``sqrt(u) = v`` may record ``v >= 0`` as its operand. It is no
   hypothesis (not a domain condition) but is implied by the equation (the other side is non-negative), so it
   hides no solution; replay checks exactly that, and from that step on the domain in force
@@ -659,7 +662,7 @@ _SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
     "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula, "square_both_sides": _square,
     "take_odd_root": _odd_root,
 }
-RULES = tuple(_SINGLE_RULES) + ("eliminate",)
+RULES = tuple(_SINGLE_RULES) + ("eliminate", "substitute")
 
 
 def _polynomial(e: Expr) -> list[Fraction] | None:
@@ -692,6 +695,8 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
     changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
     _need(len(changed) == 1, f"a system step changes exactly one equation, this one changes {len(changed)}")
     (i,) = changed
+    if step.rule == "substitute":
+        return _substitute_step(step, i)
     if step.rule != "eliminate":
         return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
     operand = _operand(step, facts)
@@ -700,6 +705,23 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
           "the operand is not a non-zero multiple of another equation of the system")
     (L, R), (L2, R2) = before.args[i].args, after.args[i].args
     return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
+
+
+def _substitute_step(step: ParsedStep, i: int) -> Pairs:
+    """``substitute`` with operand ``var = expr``, another equation of the system with ``var`` not in ``expr``:
+    equation ``i`` (which has ``var``) becomes itself with ``var`` replaced by ``expr``, up to canonical form. The
+    source equation stays in the system, so the two systems have the same solutions."""
+    source, before = step.operand, step.before
+    _need(source is not None and source.op == "eq" and source.args[0].op == "sym",
+          "substitute's operand is an equation var = expr of the system")
+    name = source.args[0].value  # type: ignore[union-attr]
+    _need(name not in source.args[1].free_symbols(), f"{name} occurs on both sides of the operand")  # type: ignore
+    _need(any(j != i and before.args[j] == source for j in range(len(before.args))),
+          "the operand is not another equation of the system")
+    _need(name in before.args[i].free_symbols(), f"the changed equation has no {name} to replace")
+    (L, R), (L2, R2) = before.args[i].args, step.after.args[i].args
+    values = {name: source.args[1]}  # type: ignore[union-attr]
+    return [(L2, _substitute(L, values)), (R2, _substitute(R, values))]
 
 
 def _is_multiple(operand: Expr, equation: Expr) -> bool:
