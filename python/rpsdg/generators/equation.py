@@ -739,6 +739,11 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
 
     fw = _Forward(state())
     wanted = rng.randint(*table["operations"])
+    if size == 2 and rng.random() < SUBSTITUTION_SHARE:
+        _substitution_method(fw, rng, rows, constants, names, state)
+        wanted = max(1, wanted - 2)
+    elif rng.random() < BACK_SUBSTITUTION_SHARE:
+        _back_substitution(fw, rng, rows, constants, names, state)
     limit = 3 * bound
     for done in range(wanted + 3 * size):
         if done >= wanted and all(sum(1 for c in row if c) >= 2 for row in rows):
@@ -759,6 +764,71 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
         raise Dropped("coefficients_too_large")
     answer = Expr("set", (Expr("tuple", tuple(_number(v) for v in values)),))
     return _Made(subkind, fw, answer)
+
+
+SUBSTITUTION_SHARE = 0.3
+"""Share of ``system2`` items solved by substitution (one equation solved for a variable, put into the other)."""
+BACK_SUBSTITUTION_SHARE = 0.5
+"""Share of the other system items whose solution ends by back-substitution (``y = 3`` put into ``x + 2*y = 7``)."""
+
+
+def _replaced(fw: _Forward, i: int, equation: Expr) -> Expr:
+    """The current system with equation ``i`` replaced."""
+    parts = list(fw.state.args)
+    parts[i] = equation
+    return Expr("tuple", tuple(parts))
+
+
+def _shift_step(fw: _Forward, i: int, lhs: Expr, rhs: Fraction, t: Fraction) -> None:
+    """Forward to equation ``i`` = ``lhs + t = rhs + t``; solving subtracts ``t`` (adds ``-t``) again."""
+    if t:
+        fw.to(_replaced(fw, i, eq(_join("add", lhs, _number(t)), _number(rhs + t))),
+              "subtract_both_sides" if t > 0 else "add_both_sides", _number(abs(t)))
+
+
+def _back_substitution(fw: _Forward, rng: random.Random, rows: list[list[Fraction]], constants: list[Fraction],
+                       names: tuple[str, ...], state: Callable[[], Expr]) -> None:
+    """From the solved system, forward to a triangular one; solving substitutes each known value (``y = 3``)
+    into an equation (``x + 2*y = 7`` becomes ``x + 6 = 7``) and moves the constant. The rows are updated."""
+    order = list(range(len(names)))
+    rng.shuffle(order)
+    pairs = [(order[a], order[b]) for a in range(len(order)) for b in range(a + 1, len(order))]
+    for i, j in pairs:  # j's row is still `var_j = value` when it is substituted into i (solving order: reversed)
+        k = _nonzero(rng, 3)
+        source = _system_equation(rows[j], constants[j], names)
+        lhs = _system_equation(rows[i], constants[i], names).args[0]
+        _shift_step(fw, i, lhs, constants[i], k * constants[j])
+        rows[i][j] += k
+        constants[i] += k * constants[j]
+        fw.to(state(), "substitute", source)
+
+
+def _substitution_method(fw: _Forward, rng: random.Random, rows: list[list[Fraction]], constants: list[Fraction],
+                         names: tuple[str, ...], state: Callable[[], Expr]) -> None:
+    """From the solved ``x = a, y = b`` forward to ``x - m*y = n, p*x + q*y = r``; solving isolates ``x = m*y + n``,
+    substitutes it into the other equation, solves that for ``y`` and substitutes ``y = b`` back."""
+    t = rng.randint(0, 1)  # the variable isolated (its equation keeps the index t)
+    o = 1 - t
+    var_t, var_o = sym(names[t]), sym(names[o])
+    m, p = _nonzero(rng, 3), _nonzero(rng, 4)
+    q = rng.choice([c for c in range(-4, 5) if p * m + c != 0])
+    s = p * m + q
+    n = constants[t] - m * constants[o]
+    isolated = _join("add", _term(m, 1, var_o), _number(n)) if n else _term(m, 1, var_o)
+    fw.to(_replaced(fw, t, eq(var_t, isolated)), "substitute", fw.state.args[o])
+    b = constants[o]
+    if s != 1:
+        fw.to(_replaced(fw, o, eq(_term(s, 1, var_o), _number(s * b))), "divide_both_sides", num(s))
+    _shift_step(fw, o, _term(s, 1, var_o), s * b, Fraction(p * n))
+    inserted = _with_coefficient(Fraction(p), isolated)
+    own = _term(q, 1, var_o)
+    lhs = inserted if not q else (_join("add", inserted, own) if t < o else _join("add", own, inserted))
+    r = p * constants[t] + q * b
+    fw.to(_replaced(fw, o, eq(lhs, _number(r))), "expand")
+    rows[o][t], rows[o][o], constants[o] = Fraction(p), Fraction(q), r
+    fw.to(_replaced(fw, o, _system_equation(rows[o], constants[o], names)), "substitute", fw.state.args[t])
+    rows[t][o], constants[t] = Fraction(-m), n
+    fw.to(state(), "add_both_sides" if m > 0 else "subtract_both_sides", _term(abs(m), 1, var_o))
 
 
 def _make_system2(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
