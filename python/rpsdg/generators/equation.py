@@ -741,9 +741,10 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
     wanted = rng.randint(*table["operations"])
     if size == 2 and rng.random() < SUBSTITUTION_SHARE:
         _substitution_method(fw, rng, rows, constants, names, state)
-        wanted = max(1, wanted - 2)
+        wanted = max(0, wanted - 4)  # its six steps are most of the level's budget
     elif rng.random() < BACK_SUBSTITUTION_SHARE:
         _back_substitution(fw, rng, rows, constants, names, state)
+        wanted = max(1, wanted - size + 1)  # a substitution is an operation of the level's budget
     limit = 3 * bound
     for done in range(wanted + 3 * size):
         if done >= wanted and all(sum(1 for c in row if c) >= 2 for row in rows):
