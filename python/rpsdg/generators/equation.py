@@ -13,7 +13,8 @@ formula for irrational roots), ``polynomial`` (degree 3..``max_degree`` from its
 ``exponential``, ``logarithmic`` (with an extraneous root at level 5), ``radical`` (a square root equal to a
 non-negative constant, squared under its sign condition, or an odd power undone by its root; from level 4 also
 ``sqrt(a*x + b) = p*x + q``, squared under the recorded sign condition ``p*x + q >= 0`` that the equation implies,
-the quadratic's extraneous root then divided out) and ``system2``/``system3`` linear systems.
+the quadratic's extraneous root then divided out) and ``system2``/``system3`` linear systems (solved by
+``eliminate``; some by the substitution method or ending in back-substitution, rule ``substitute``).
 Levels map to the number of random operations, the coefficient size and the sub-kinds (:data:`DEFAULT_LEVELS`).
 To add a sub-kind: write ``_make_<name>(rng, table, config) -> _Made``, add it to :data:`_MAKERS` and to a level;
 any new solving rule needs its replay in ``check/equation.py``.
