@@ -9,10 +9,19 @@
   equation by a multiple of another); the last equation is a solved form and the answer is exactly its solution
   set (nothing excluded offered); factoring keeps degree = sum of multiplicities; every hypothesis is a domain
   condition of the problem (a stronger one could hide solutions).
+  Systems: ``eliminate`` subtracts a multiple of another equation (the operand) from one equation; ``substitute``
+  replaces ``var`` in one equation by ``expr`` where the operand ``var = expr`` is another equation of the system
+  with ``var`` not in ``expr`` (:func:`_substitute_step`); any one-equation rule may change one equation.
+  Sign conditions: ``square_both_sides`` of ``sqrt(u) = v`` may record ``v >= 0`` as its operand. It is no
+  hypothesis (not a domain condition) but is implied by the equation (the other side is non-negative), so it
+  hides no solution; replay checks exactly that, and from that step on the domain in force
+  (:func:`step_domains`) includes it: a factor that vanishes only outside it may be divided out (an extraneous
+  root removed), and every checker demands that the answer satisfies it (:func:`recorded_conditions`).
 * ``symbolic``: the answer satisfies the original and every intermediate equation and the hypotheses, exactly in
   our canonical form; ``NotRun`` where the form cannot decide (e.g. ``exp(log(5))``).
 * ``numeric``: every step's identities at random points of the domain, the answer in every equation and
-  hypothesis in floating point, and (one variable) a sign-change scan that finds no root the answer misses.
+  hypothesis in floating point, and (one variable) a sign-change scan that finds no root the answer misses (the
+  grid plus the edges of linear ``>=`` hypotheses, so a root next to a square root's domain edge is seen).
 
 To add a solving rule: add its semantics to ``_SINGLE_RULES`` (one equation) and, if it acts on systems
 differently, to ``_system_step``; the generator must then use the rule name.
@@ -120,7 +129,7 @@ def _validate_shapes(record: ParsedEquation) -> None:
         equations(step.before, f"step {index} before")
         equations(step.after, f"step {index} after")
         if step.operand is not None:
-            arithmetic(step.operand, f"step {index} operand", allowed=ARITHMETIC_OPS | {"eq", "tuple"})
+            arithmetic(step.operand, f"step {index} operand", allowed=ARITHMETIC_OPS | {"eq", "tuple", "ge"})
     for hypothesis in record.hypotheses:
         if hypothesis.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
             raise ParseError(f"{where}: hypothesis {hypothesis.op} is not a relation")
@@ -617,11 +626,44 @@ def _combine_logs(step, facts, L, R, L2, R2) -> Pairs:
     return pairs
 
 
+_NONNEGATIVE = ("pos", "nonneg", "zero")
+
+
 def _square(step, facts, L, R, L2, R2) -> Pairs:
-    nonnegative = ("pos", "nonneg", "zero")
-    _need(sign(L, facts) in nonnegative and sign(R, facts) in nonnegative,
-          "squaring needs both sides non-negative on the recorded domain (the sign condition)")
+    """Squaring is invertible where both sides are non-negative: by the recorded domain, or, with a sign condition
+    ``C >= 0`` as operand, one side is ``C`` and the other is non-negative (see :func:`_implied_condition`)."""
+    if step.operand is None:
+        _need(sign(L, facts) in _NONNEGATIVE and sign(R, facts) in _NONNEGATIVE,
+              "squaring needs both sides non-negative on the recorded domain (the sign condition)")
+    else:
+        _implied_condition(step.operand, facts, L, R)
     return [(L2, pow_(L, num(2))), (R2, pow_(R, num(2)))]
+
+
+def condition_fact(condition: Expr) -> Fact | None:
+    """The fact ``C >= 0`` a ``square_both_sides`` step records as its operand (``None`` if it is no such text)."""
+    if condition.op != "ge":
+        return None
+    try:
+        return Fact(canon(sub(condition.args[0], condition.args[1])), "ge")
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+
+
+def _implied_condition(condition: Expr, facts: Sequence[Fact], L: Expr, R: Expr) -> Fact:
+    """``C >= 0`` where ``C`` is one side of ``L = R`` and the other side is non-negative on the domain (a square
+    root): every solution then has ``C >= 0``, so narrowing the domain to it hides none."""
+    fact = condition_fact(condition)
+    _need(fact is not None, "the sign condition must read side >= 0")
+    for side, other in ((L, R), (R, L)):
+        try:
+            same = canon(side) == fact.difference  # type: ignore[union-attr]
+        except (CanonTooBig, ZeroDivisionError):
+            same = False
+        if same and sign(other, facts) in _NONNEGATIVE:
+            return fact  # type: ignore[return-value]
+    raise StepProblem(f"the sign condition {_text(condition)} is not implied by the equation (it must say that "
+                      f"one side is >= 0 where the other side is non-negative)")
 
 
 def _odd_root(step, facts, L, R, L2, R2) -> Pairs:
@@ -650,7 +692,7 @@ _SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
     "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula, "square_both_sides": _square,
     "take_odd_root": _odd_root,
 }
-RULES = tuple(_SINGLE_RULES) + ("eliminate",)
+RULES = tuple(_SINGLE_RULES) + ("eliminate", "substitute")
 
 
 def _polynomial(e: Expr) -> list[Fraction] | None:
@@ -683,6 +725,8 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
     changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
     _need(len(changed) == 1, f"a system step changes exactly one equation, this one changes {len(changed)}")
     (i,) = changed
+    if step.rule == "substitute":
+        return _substitute_step(step, i)
     if step.rule != "eliminate":
         return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
     operand = _operand(step, facts)
@@ -691,6 +735,23 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
           "the operand is not a non-zero multiple of another equation of the system")
     (L, R), (L2, R2) = before.args[i].args, after.args[i].args
     return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
+
+
+def _substitute_step(step: ParsedStep, i: int) -> Pairs:
+    """``substitute`` with operand ``var = expr``, another equation of the system with ``var`` not in ``expr``:
+    equation ``i`` (which has ``var``) becomes itself with ``var`` replaced by ``expr``, up to canonical form. The
+    source equation stays in the system, so the two systems have the same solutions."""
+    source, before = step.operand, step.before
+    _need(source is not None and source.op == "eq" and source.args[0].op == "sym",
+          "substitute's operand is an equation var = expr of the system")
+    name = source.args[0].value  # type: ignore[union-attr]
+    _need(name not in source.args[1].free_symbols(), f"{name} occurs on both sides of the operand")  # type: ignore
+    _need(any(j != i and before.args[j] == source for j in range(len(before.args))),
+          "the operand is not another equation of the system")
+    _need(name in before.args[i].free_symbols(), f"the changed equation has no {name} to replace")
+    (L, R), (L2, R2) = before.args[i].args, step.after.args[i].args
+    values = {name: source.args[1]}  # type: ignore[union-attr]
+    return [(L2, _substitute(L, values)), (R2, _substitute(R, values))]
 
 
 def _is_multiple(operand: Expr, equation: Expr) -> bool:
@@ -724,6 +785,27 @@ def _single_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
         raise StepProblem(f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
     (L, R), (L2, R2) = step.before.args, step.after.args
     return semantics(step, facts, L, R, L2, R2)  # type: ignore[misc]
+
+
+def step_domains(record: ParsedEquation, facts: Domain) -> list[Domain]:
+    """The domain in force at each step: the hypotheses, narrowed by every sign condition recorded by an earlier
+    ``square_both_sides`` (each implied by its equation, which that step's replay checks, so none hides a
+    solution). Later steps may use it: a factor that vanishes only outside it may be divided out."""
+    domains, current = [], facts
+    for step in record.steps:
+        domains.append(current)
+        if step.rule == "square_both_sides" and step.operand is not None:
+            fact = condition_fact(step.operand)
+            if fact is not None:
+                current = Domain([fact] + list(current.facts))  # first: it decides the signs it was made for
+    return domains
+
+
+def recorded_conditions(record: ParsedEquation) -> list[Expr]:
+    """The hypotheses and the sign conditions recorded by squaring steps: every answer must satisfy all."""
+    return list(record.hypotheses) + [step.operand for step in record.steps  # type: ignore[misc]
+                                      if step.rule == "square_both_sides" and step.operand is not None
+                                      and step.operand.op == "ge"]
 
 
 def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
@@ -933,8 +1015,9 @@ def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None
 
 def _outside_domain(record: ParsedEquation, points: Sequence[Mapping[str, Expr]]) -> str | None:
     """Why an answer is not in the recorded domain (an excluded value offered), or ``None``."""
+    conditions = recorded_conditions(record)
     for point in points:
-        for hypothesis in record.hypotheses:
+        for hypothesis in conditions:
             verdict = _hypothesis_holds(hypothesis, point)
             if verdict is None:
                 values = _float_point(point)
@@ -995,9 +1078,10 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
         problem = domain_problem(equation, facts)
         if problem:
             return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
+    domains = step_domains(record, facts)
     for index, step in enumerate(record.steps):
         try:
-            pairs = forms.step_pairs(index, step, facts)
+            pairs = forms.step_pairs(index, step, domains[index])
         except StepProblem as problem:
             return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
@@ -1034,7 +1118,7 @@ def check_symbolic(record: ParsedEquation) -> Verdict:
                     return Rejected("symbolic", VERSION, max(index - 1, -1),
                                     f"the answer {_point_text(point)} does not satisfy {where}")
                 undecided += zero is None
-        for hypothesis in record.hypotheses:
+        for hypothesis in recorded_conditions(record):
             verdict = _hypothesis_holds(hypothesis, point)
             if verdict is False:
                 return Rejected("symbolic", VERSION, -1,
@@ -1089,9 +1173,10 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
     sample = _sample(rng, record, compiled, answers)
     if len(sample) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
+    domains = step_domains(record, facts)
     for index, step in enumerate(record.steps):
         try:
-            pairs = forms.step_pairs(index, step, facts)
+            pairs = forms.step_pairs(index, step, domains[index])
         except StepProblem as problem:
             return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
         for stated, expected in pairs:
@@ -1141,7 +1226,7 @@ def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) ->
 
 def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
                             forms: Forms) -> tuple[int, str] | None:
-    for hypothesis in record.hypotheses:
+    for hypothesis in recorded_conditions(record):
         if not holds(hypothesis, values):
             return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
     for index, equation in enumerate(_equations(record)):
@@ -1178,8 +1263,9 @@ def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms)
             return None
 
     previous_x, previous = 0.0, None
-    for k in range(SCAN_POINTS):
-        x = -reach + 2 * reach * k / (SCAN_POINTS - 1) + 1e-7
+    grid = [-reach + 2 * reach * k / (SCAN_POINTS - 1) + 1e-7 for k in range(SCAN_POINTS)]
+    edges = [edge for edge in _domain_edges(record) if -reach < edge < reach]
+    for x in sorted(grid + edges) if edges else grid:
         value = f(x)
         if (value is not None and previous is not None and (value > 0) != (previous > 0) and value != 0
                 and not any(previous_x <= a <= x for a in answers)):
@@ -1188,6 +1274,20 @@ def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms)
                 return root
         previous_x, previous = x, value
     return None
+
+
+def _domain_edges(record: ParsedEquation) -> list[float]:
+    """Just inside and outside the edge of each linear ``>=``/``<=`` hypothesis (a square root's domain): a root
+    between the edge and the first grid point inside would otherwise show no sign change."""
+    edges = []
+    for hypothesis in record.hypotheses:
+        if hypothesis.op in ("ge", "le"):
+            coefficients = _polynomial(sub(hypothesis.args[0], hypothesis.args[1]))
+            if coefficients is not None and len(coefficients) == 2 and coefficients[1]:
+                edge = float(-coefficients[0] / coefficients[1])
+                nudge = 1e-9 * max(1.0, abs(edge))
+                edges += [edge - nudge, edge + nudge]
+    return edges
 
 
 _TESTS: dict[str, Callable[[float], bool]] = {

@@ -11,8 +11,10 @@ Sub-kinds: ``linear`` (multi-step, variables on both sides, parentheses, fractio
 as hypotheses, an extraneous root removed by a recorded division), ``quadratic`` (factoring, or the quadratic
 formula for irrational roots), ``polynomial`` (degree 3..``max_degree`` from its roots, with multiplicities),
 ``exponential``, ``logarithmic`` (with an extraneous root at level 5), ``radical`` (a square root equal to a
-non-negative constant, squared under its sign condition, or an odd power undone by its root) and
-``system2``/``system3`` linear systems.
+non-negative constant, squared under its sign condition, or an odd power undone by its root; from level 4 also
+``sqrt(a*x + b) = p*x + q``, squared under the recorded sign condition ``p*x + q >= 0`` that the equation implies,
+the quadratic's extraneous root then divided out) and ``system2``/``system3`` linear systems (solved by
+``eliminate``; some by the substitution method or ending in back-substitution, rule ``substitute``).
 Levels map to the number of random operations, the coefficient size and the sub-kinds (:data:`DEFAULT_LEVELS`).
 To add a sub-kind: write ``_make_<name>(rng, table, config) -> _Made``, add it to :data:`_MAKERS` and to a level;
 any new solving rule needs its replay in ``check/equation.py``.
@@ -651,7 +653,10 @@ def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
 
 
 def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
-    """``sqrt(u) = c`` with ``c >= 0`` (squaring is then an equivalence on ``u >= 0``) or ``u**3 = k**3``."""
+    """``sqrt(u) = c`` with ``c >= 0`` (squaring is then an equivalence on ``u >= 0``) or ``u**3 = k**3``; from
+    level 4 on, also ``sqrt(u) = v`` with ``x`` on both sides (:func:`_make_radical_squared`)."""
+    if level >= 4 and rng.random() < RADICAL_SQUARED_SHARE.get(level, 0.5):
+        return _make_radical_squared(rng, table)
     bound = table["coefficients"]
     alpha = _nonzero(rng, 3)
     a = Fraction(rng.randint(-bound, bound))
@@ -668,6 +673,58 @@ def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, conf
         fw.to(eq(pow_(u, num(3)), num(k ** 3)), "take_odd_root", num(3))
     _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
     return _Made("radical", fw, Expr("set", (_number(a),)), hypotheses)
+
+
+RADICAL_SQUARED_SHARE = {4: 0.4, 5: 0.6}
+"""Per level, the share of ``radical`` items of the form ``sqrt(a*x + b) = p*x + q``."""
+
+
+def _radical_squared_parameters(rng: random.Random, bound: int) -> tuple[int, int, int, int, bool]:
+    """(p, q, r1, r2, extraneous): ``v = p*x + q`` with ``v(r1) >= 0``; ``r2 != r1`` has ``v(r2) < 0`` when
+    ``extraneous``; ``u = v**2 - p**2*(x - r1)*(x - r2)`` is then linear with small coefficients."""
+    extraneous = rng.random() < 0.75
+    for _ in range(30):
+        p = rng.choice((1, 1, 1, -1, 2))
+        q = rng.randint(-bound // 2, bound // 2)
+        r1, r2 = rng.randint(-bound, bound), rng.randint(-bound, bound)
+        a = 2 * p * q + p * p * (r1 + r2)
+        b = q * q - p * p * r1 * r2
+        if (r1 != r2 and p * r1 + q >= 0 and (p * r2 + q < 0) == extraneous and a != 0
+                and abs(a) <= 2 * bound and abs(b) <= 6 * bound):
+            return p, q, r1, r2, extraneous
+    raise Dropped("coefficients_too_large")
+
+
+def _make_radical_squared(rng: random.Random, table: Mapping[str, Any]) -> _Made:
+    """``sqrt(a*x + b) = p*x + q``. Squaring is an equivalence only where ``p*x + q >= 0``; the equation implies
+    that condition (a square root is non-negative), so the solving step records it as its operand and it hides no
+    solution. The square gives ``p**2*(x - r1)*(x - r2) = 0``; a root ``r2`` with ``p*r2 + q < 0`` is extraneous
+    and is removed by dividing by its factor, which the recorded condition keeps away from 0."""
+    p, q, r1, r2, extraneous = _radical_squared_parameters(rng, table["coefficients"])
+    v = tidy(add(_term(p, 1), num(q)))
+    u = tidy(sub(pow_(v, num(2)), mul(num(p * p), mul(_linear_factor(Fraction(r1)), _linear_factor(Fraction(r2))))))
+    k = Fraction(p * p)
+    if extraneous:
+        fw = _Forward(eq(X, num(r1)))
+        if r1:
+            fw.to(eq(_linear_factor(Fraction(r1)), num(0)), "add_both_sides" if r1 > 0 else "subtract_both_sides",
+                  num(abs(r1)))
+        f2 = _linear_factor(Fraction(r2))
+        fw.to(eq(mul(_with_coefficient(k, fw.state.args[0]), f2), num(0)), "divide_both_sides",
+              _with_coefficient(k, f2))
+        answer = Expr("set", (num(r1),))
+    else:
+        low, high = sorted((r1, r2))
+        fw = _Forward(eq(mul(_with_coefficient(k, _linear_factor(Fraction(low))), _linear_factor(Fraction(high))),
+                         num(0)))
+        answer = Expr("set", (num(low), num(high)))
+    fw.to(eq(tidy(fw.state.args[0]), num(0)), "factor")
+    fw.to(eq(num(0), fw.state.args[0]), "swap_sides")
+    fw.to(eq(u, tidy(pow_(v, num(2)))), "subtract_both_sides", u)
+    fw.to(eq(u, pow_(v, num(2))), "expand")
+    fw.to(eq(func("sqrt", u), v), "square_both_sides", Expr("ge", (v, num(0))))
+    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 3), table["coefficients"])
+    return _Made("radical", fw, answer, (Expr("ge", (u, num(0))),))
 
 
 def _system_equation(row: list[Fraction], constant: Fraction, names: tuple[str, ...]) -> Expr:
@@ -696,6 +753,12 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
 
     fw = _Forward(state())
     wanted = rng.randint(*table["operations"])
+    if size == 2 and rng.random() < SUBSTITUTION_SHARE:
+        _substitution_method(fw, rng, rows, constants, names, state)
+        wanted = max(0, wanted - 4)  # its six steps are most of the level's budget
+    elif rng.random() < BACK_SUBSTITUTION_SHARE:
+        _back_substitution(fw, rng, rows, constants, names, state)
+        wanted = max(1, wanted - size + 1)  # a substitution is an operation of the level's budget
     limit = 3 * bound
     for done in range(wanted + 3 * size):
         if done >= wanted and all(sum(1 for c in row if c) >= 2 for row in rows):
@@ -716,6 +779,71 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
         raise Dropped("coefficients_too_large")
     answer = Expr("set", (Expr("tuple", tuple(_number(v) for v in values)),))
     return _Made(subkind, fw, answer)
+
+
+SUBSTITUTION_SHARE = 0.3
+"""Share of ``system2`` items solved by substitution (one equation solved for a variable, put into the other)."""
+BACK_SUBSTITUTION_SHARE = 0.5
+"""Share of the other system items whose solution ends by back-substitution (``y = 3`` put into ``x + 2*y = 7``)."""
+
+
+def _replaced(fw: _Forward, i: int, equation: Expr) -> Expr:
+    """The current system with equation ``i`` replaced."""
+    parts = list(fw.state.args)
+    parts[i] = equation
+    return Expr("tuple", tuple(parts))
+
+
+def _shift_step(fw: _Forward, i: int, lhs: Expr, rhs: Fraction, t: Fraction) -> None:
+    """Forward to equation ``i`` = ``lhs + t = rhs + t``; solving subtracts ``t`` (adds ``-t``) again."""
+    if t:
+        fw.to(_replaced(fw, i, eq(_join("add", lhs, _number(t)), _number(rhs + t))),
+              "subtract_both_sides" if t > 0 else "add_both_sides", _number(abs(t)))
+
+
+def _back_substitution(fw: _Forward, rng: random.Random, rows: list[list[Fraction]], constants: list[Fraction],
+                       names: tuple[str, ...], state: Callable[[], Expr]) -> None:
+    """From the solved system, forward to a triangular one; solving substitutes each known value (``y = 3``)
+    into an equation (``x + 2*y = 7`` becomes ``x + 6 = 7``) and moves the constant. The rows are updated."""
+    order = list(range(len(names)))
+    rng.shuffle(order)
+    pairs = [(order[a], order[b]) for a in range(len(order)) for b in range(a + 1, len(order))]
+    for i, j in pairs:  # j's row is still `var_j = value` when it is substituted into i (solving order: reversed)
+        k = _nonzero(rng, 3)
+        source = _system_equation(rows[j], constants[j], names)
+        lhs = _system_equation(rows[i], constants[i], names).args[0]
+        _shift_step(fw, i, lhs, constants[i], k * constants[j])
+        rows[i][j] += k
+        constants[i] += k * constants[j]
+        fw.to(state(), "substitute", source)
+
+
+def _substitution_method(fw: _Forward, rng: random.Random, rows: list[list[Fraction]], constants: list[Fraction],
+                         names: tuple[str, ...], state: Callable[[], Expr]) -> None:
+    """From the solved ``x = a, y = b`` forward to ``x - m*y = n, p*x + q*y = r``; solving isolates ``x = m*y + n``,
+    substitutes it into the other equation, solves that for ``y`` and substitutes ``y = b`` back."""
+    t = rng.randint(0, 1)  # the variable isolated (its equation keeps the index t)
+    o = 1 - t
+    var_t, var_o = sym(names[t]), sym(names[o])
+    m, p = _nonzero(rng, 3), _nonzero(rng, 4)
+    q = rng.choice([c for c in range(-4, 5) if p * m + c != 0])
+    s = p * m + q
+    n = constants[t] - m * constants[o]
+    isolated = _join("add", _term(m, 1, var_o), _number(n)) if n else _term(m, 1, var_o)
+    fw.to(_replaced(fw, t, eq(var_t, isolated)), "substitute", fw.state.args[o])
+    b = constants[o]
+    if s != 1:
+        fw.to(_replaced(fw, o, eq(_term(s, 1, var_o), _number(s * b))), "divide_both_sides", num(s))
+    _shift_step(fw, o, _term(s, 1, var_o), s * b, Fraction(p * n))
+    inserted = _with_coefficient(Fraction(p), isolated)
+    own = _term(q, 1, var_o)
+    lhs = inserted if not q else (_join("add", inserted, own) if t < o else _join("add", own, inserted))
+    r = p * constants[t] + q * b
+    fw.to(_replaced(fw, o, eq(lhs, _number(r))), "expand")
+    rows[o][t], rows[o][o], constants[o] = Fraction(p), Fraction(q), r
+    fw.to(_replaced(fw, o, _system_equation(rows[o], constants[o], names)), "substitute", fw.state.args[t])
+    rows[t][o], constants[t] = Fraction(-m), n
+    fw.to(state(), "add_both_sides" if m > 0 else "subtract_both_sides", _term(abs(m), 1, var_o))
 
 
 def _make_system2(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
