@@ -135,6 +135,15 @@ EQUATION_ONE_WAY = equation_row(  # exp x = log 3 + 2: exp_log needs 0 < log 3 +
     "fc" * 32, "Eq(exp(x), log(3) + 2)", "FiniteSet(log(log(3) + 2))", [],
     [("apply_log", "Eq(x, log(log(3) + 2))", "")])
 
+EQUATION_LOG = equation_row(  # log u = log m: exp_log with the recorded u > 0, and with 0 < 10 by norm_num
+    "0d" * 32, "Eq(log(2*x + 4), log(10))", "FiniteSet(3)", ["2*x + 4 > 0"],
+    [("apply_exp", "Eq(2*x + 4, 10)", ""), ("subtract_both_sides", "Eq(2*x, 6)", "4"),
+     ("divide_both_sides", "Eq(x, 3)", "2")])
+
+EQUATION_LOG_VALUE = equation_row(  # log u = k: u = exp k, undone by log_exp
+    "1e" * 32, "Eq(log(-x), 2)", "FiniteSet(-exp(2))", ["-x > 0"],
+    [("apply_exp", "Eq(-x, exp(2))", ""), ("divide_both_sides", "Eq(x, -exp(2))", "-1")])
+
 
 def _module(rows, dialect: str) -> str:
     env = environment()
@@ -150,6 +159,7 @@ def _module(rows, dialect: str) -> str:
     ("equation_roots", [EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA], "real"),
     ("equation_system", [EQUATION_SYSTEM], "real"),
     ("equation_rational", [EQUATION_RATIONAL, EQUATION_ONE_WAY], "real"),
+    ("equation_logs", [EQUATION_LOG, EQUATION_LOG_VALUE], "real"),
 ])
 def test_golden_files(name, rows, dialect):
     text = _module(rows, dialect)
@@ -261,7 +271,8 @@ def _assert_one_have_per_step(row: dict, text: str) -> None:
 
 
 @pytest.mark.parametrize("row", [EQUATION, EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA, EQUATION_SYSTEM,
-                                 EQUATION_RATIONAL, EQUATION_ONE_WAY], ids=lambda r: r["uid"][:2])
+                                 EQUATION_RATIONAL, EQUATION_ONE_WAY, EQUATION_LOG, EQUATION_LOG_VALUE],
+                         ids=lambda r: r["uid"][:2])
 def test_equation_has_one_have_per_step_each_way(row):
     _assert_one_have_per_step(row, render_row(row, environment()).text)
 
@@ -305,6 +316,18 @@ def test_system_steps_name_the_equations_they_combine():
         ("r3", "by linear_combination f2 - (-3) * f1"), ("r2", "by linear_combination f1 - (-3) * r3"),
         ("r1", "by linear_combination (3) * r3"), ("r0", "by linear_combination (2) * r1")]
     assert data.back_close == ("exact ⟨r2, r0⟩",)
+
+
+def test_apply_exp_cites_the_recorded_positivity_hypothesis():
+    data = lean_equation(EQUATION_LOG)
+    assert data.haves[0].proof == ("(Real.exp_log h0).symm.trans ((congrArg Real.exp e0).trans "
+                                   "(Real.exp_log (by norm_num)))")
+    assert data.back[-1].proof == "congrArg Real.log r1"
+    value = lean_equation(EQUATION_LOG_VALUE)
+    assert value.haves[0].proof == "(Real.exp_log h0).symm.trans (congrArg Real.exp e0)"
+    assert value.back[-1].proof == "(congrArg Real.log r1).trans (Real.log_exp (2))"
+    unrecorded = {**EQUATION_LOG, "hypotheses": []}
+    assert "hypothesis u > 0" in lean_equation(unrecorded).reason
 
 
 @pytest.mark.parametrize("row, reason", [

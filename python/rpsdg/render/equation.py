@@ -15,6 +15,9 @@ Record format (``generators/equation.py``): ``problem`` ``Eq(L, R)`` or ``Tuple(
 * ``quadratic_formula`` (``a·x² + b·x + c = 0`` to ``a·(x - r₁)·(x - r₂) = 0``, roots with ``√d``):
   ``linear_combination eK + (λ) * Real.sq_sqrt (by norm_num : (0 : ℝ) ≤ d)``, λ found and confirmed here;
 * ``apply_log`` (``exp u = c`` to ``u = log c``): ``(Real.log_exp (u)).symm.trans (congrArg Real.log eK)``;
+* ``apply_exp`` (``log u = log m`` to ``u = m``, or ``log u = k`` to ``u = exp k``): ``(Real.exp_log hN).symm``
+  then ``congrArg Real.exp eK`` (and ``Real.exp_log`` on the numeral m > 0), ``hN : u > 0`` the recorded
+  hypothesis; undone by ``congrArg Real.log`` (and ``Real.log_exp k``);
 * ``clear_denominators`` by M: ``linear_combination (norm := skip) (M) * eK`` then ``field_simp`` (the excluded
   values are hypotheses ``d ≠ 0`` in context) and ``ring1``; confirmed first with SymPy ``cancel`` on our tree;
 * systems: ``eliminate`` (equation i plus c times equation j) ``linear_combination eI + (c) * eJ``;
@@ -30,7 +33,7 @@ for x by ``linear_combination``; systems end with ``exact ⟨…⟩``.
 * ``walk`` (preferred): every step is undone in reverse order by a pure ``linear_combination`` with the inverse
   coefficient (``(c) * r`` for a division by c, ``r - (λ) * Real.sq_sqrt …`` for the quadratic formula,
   ``r - (c) * rJ`` for an elimination) or, for ``apply_log``, ``(congrArg Real.exp r).trans (Real.exp_log _)``
-  with a positive numeral. Several roots start with ``rcases`` on the disjunction: each root gives the factored
+  with a positive numeral (``apply_exp`` as above). Several roots start with ``rcases`` on the disjunction: each root gives the factored
   equation by ``linear_combination (cofactor) * h``.
 * ``evaluate``: an item with a step that has no pure inverse (``clear_denominators``) and a rational answer and no
   functions: ``rintro rfl`` then ``norm_num`` evaluates the problem at the answer (the hypotheses stay in
@@ -40,7 +43,7 @@ for x by ``linear_combination``; systems end with ``exact ⟨…⟩``.
 Every ``linear_combination`` is confirmed before it is emitted as a ring identity in which each function
 application and each non-numeral reciprocal is an opaque atom (exactly what ``ring1`` sees), so a step that needs
 ``√2² = 2`` or ``exp(8 - 3x) = exp(-3x + 8)`` is refused instead of emitted. Refusals are :class:`NotRenderable`
-values with the reason (other rules: ``apply_exp``, ``combine_logs``, ``equate_exponents``, ``write_as_power``,
+values with the reason (other rules: ``combine_logs``, ``equate_exponents``, ``write_as_power``,
 ``square_both_sides``, ``take_odd_root``). To add a rule: a branch in ``_step_proofs`` (forward and reverse proof)
 and its lemmas in ``lemma_table.py``.
 """
@@ -238,10 +241,13 @@ def _scaled(c: Fraction, name: str) -> str:
     return f"{_number(c)} * {name}"
 
 
-def _step_proofs(number: int, rule: str, before: Expr, after: Expr, operand: str, var: str) -> _Proofs:
+def _step_proofs(number: int, rule: str, before: Expr, after: Expr, operand: str, var: str,
+                 positive: Mapping[Expr, str]) -> _Proofs:
     previous, following = f"e{number}", f"r{number + 1}"
     if rule == "apply_log":
         return _apply_log(number, before, after, previous, following)
+    if rule == "apply_exp":
+        return _apply_exp(number, before, after, previous, following, positive)
     if rule == "clear_denominators":
         return _Proofs(_clear_denominators(number, before, after, operand), None)
     if rule == "quadratic_formula":
@@ -293,6 +299,28 @@ def _apply_log(number: int, before: Expr, after: Expr, previous: str, following:
         reverse = (f"({lemma('congrArg')} Real.exp {following}).{lemma('Eq.trans').split('.')[1]} "
                    f"({lemma('Real.exp_log')} (by norm_num))")
     return _Proofs(forward, reverse)
+
+
+def _apply_exp(number: int, before: Expr, after: Expr, previous: str, following: str,
+               positive: Mapping[Expr, str]) -> _Proofs:
+    """``log u = log m`` to ``u = m`` or ``log u = k`` to ``u = exp k``, through ``exp (log u) = u`` with the
+    recorded hypothesis ``u > 0`` (``hN``; ``u > 0`` unfolds to ``0 < u``)."""
+    u = before.args[0].args[0] if before.args[0].op == "log" else None
+    if u is None or after.args[0] != u:
+        raise _Refuse(f"step {number + 1}: apply_exp not of the form log u = c to u = …")
+    if u not in positive:
+        raise _Refuse(f"step {number + 1}: apply_exp without a recorded hypothesis u > 0 for its argument")
+    unlog = f"({lemma('Real.exp_log')} {positive[u]}).{lemma('Eq.symm').split('.')[1]}"
+    trans = lemma("Eq.trans").split(".")[1]
+    c, value = before.args[1], after.args[1]
+    m = rational_value(value)
+    if c.op == "log" and c.args[0] == value and m is not None and m > 0:
+        return _Proofs(f"{unlog}.{trans} (({lemma('congrArg')} Real.exp {previous}).{trans} "
+                       f"({lemma('Real.exp_log')} (by norm_num)))", f"{lemma('congrArg')} Real.log {following}")
+    if value.op == "exp" and value.args[0] == c and not c.free_symbols():
+        return _Proofs(f"{unlog}.{trans} ({lemma('congrArg')} Real.exp {previous})",
+                       f"({lemma('congrArg')} Real.log {following}).{trans} ({lemma('Real.log_exp')} ({_lean(c)}))")
+    raise _Refuse(f"step {number + 1}: apply_exp not of the form log u = log m (m > 0) or log u = k")
 
 
 def _clear_denominators(number: int, before: Expr, after: Expr, operand: str) -> str:
@@ -474,13 +502,14 @@ def _single(row: Mapping[str, Any], uid: str, problem: Expr, answer: Expr) -> Eq
     var = next(iter(names))
     _check_variable(var)
     hypotheses = [_parse(h, "hypothesis") for h in row["hypotheses"]]
+    positive = {h.args[0]: f"h{n}" for n, h in enumerate(hypotheses) if h.op == "gt" and rational_value(h.args[1]) == 0}
     current, haves, reverses = problem, [], []
     for number, step in enumerate(row["steps"]):
         before, after = _parse(step["before"], "step before"), _parse(step["after"], "step after")
         if before != current or after.op != "eq":
             raise _Refuse(f"step {number + 1}: 'before' is not the previous step's equation")
         rule = str(step["rule"])
-        proofs = _step_proofs(number, rule, before, after, str(step.get("operand", "")), var)
+        proofs = _step_proofs(number, rule, before, after, str(step.get("operand", "")), var, positive)
         haves.append(EquationHave(number, rule, f"e{number + 1}", _statement(after), proofs.forward))
         reverses.append(EquationHave(number, rule, f"r{number}", _statement(before), proofs.reverse or ""))
         current = after
