@@ -21,6 +21,7 @@ from rpsdg.cli import app
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, sym
+from rpsdg.render.equation import EquationLean, lean_equation
 from rpsdg.render.integral import IntegralLean, NotRenderable, lean_integral
 from rpsdg.render.lemma_table import DO_NOT_EMIT, FUNCTION_NAMES, LEMMAS, lemma
 from rpsdg.render.project import ITEMS, environment, line_map, module_text, render_row, write_project
@@ -95,6 +96,55 @@ EQUATION = {"uid": "a7" * 32, "kind": "equation", "problem": "Eq(2*exp(-3*x + 8)
                        "after": "Eq(x, -log(17)/3 + 8/3)", "operand": ""}]}
 
 
+def equation_row(uid: str, problem: str, answer: str, hypotheses: list[str], steps: list[tuple]) -> dict:
+    """An equation record from (rule, after, operand) steps: each step's before is the previous after."""
+    rows, before = [], problem
+    for rule, after, operand in steps:
+        rows.append({"rule": rule, "before": before, "after": after, "operand": operand})
+        before = after
+    return {"uid": uid, "kind": "equation", "problem": problem, "answer": answer, "hypotheses": hypotheses,
+            "steps": rows}
+
+
+EQUATION_ROOTS = equation_row(  # 3*(2x - 1)*(x + 1)^2: a fraction root, a double root, k = 3
+    "b8" * 32, "Eq(6*x**3 + 9*x**2, 3)", "FiniteSet(-1, 1/2)", [],
+    [("subtract_both_sides", "Eq(6*x**3 + 9*x**2 - 3, 0)", "3"),
+     ("factor", "Eq(3*(2*x - 1)*(x + 1)**2, 0)", "")])
+
+EQUATION_QUADRATIC_FORMULA = equation_row(  # 2x^2 + 2x - 1 = 0, roots (-1 ± √3)/2, λ = -1/2
+    "c9" * 32, "Eq(2*x**2 + 2*x, 1)", "FiniteSet((-1 + sqrt(3))/2, (-1 - sqrt(3))/2)", [],
+    [("subtract_both_sides", "Eq(2*x**2 + 2*x - 1, 0)", "1"),
+     ("quadratic_formula", "Eq(2*((x - (-1 + sqrt(3))/2)*(x - (-1 - sqrt(3))/2)), 0)", "12")])
+
+EQUATION_SYSTEM = equation_row(  # system2 record of a seed-9 build
+    "da" * 32, "Tuple(Eq(10*x + 3*y, -54), Eq(18*x + 6*y, -96))", "FiniteSet(Tuple(-6, 2))", [],
+    [("divide_both_sides", "Tuple(Eq(10*x + 3*y, -54), Eq(9*x + 3*y, -48))", "2"),
+     ("divide_both_sides", "Tuple(Eq(10*x + 3*y, -54), Eq(3*x + y, -16))", "3"),
+     ("eliminate", "Tuple(Eq(x, -6), Eq(3*x + y, -16))", "Eq(9*x + 3*y, -48)"),
+     ("eliminate", "Tuple(Eq(x, -6), Eq(y, 2))", "Eq(3*x, -18)")])
+
+EQUATION_RATIONAL = equation_row(  # rational record of a seed-9 build: clear_denominators, reverse by evaluation
+    "eb" * 32, "Eq(-60/(x + 4) + 72/(x + 7), 0)", "FiniteSet(11)", ["Ne(x + 4, 0)", "Ne(x + 7, 0)"],
+    [("divide_both_sides", "Eq(-30/(x + 4) + 36/(x + 7), 0)", "2"),
+     ("add_both_sides", "Eq(-30/(x + 4), -36/(x + 7))", "-36/(x + 7)"),
+     ("clear_denominators", "Eq(-30*(x + 7), -36*(x + 4))", "(x + 4)*(x + 7)"),
+     ("expand", "Eq(-30*x - 210, -36*x - 144)", ""), ("add_both_sides", "Eq(-30*x, -36*x + 66)", "210"),
+     ("add_both_sides", "Eq(6*x, 66)", "36*x"), ("divide_both_sides", "Eq(x, 11)", "6")])
+
+EQUATION_ONE_WAY = equation_row(  # exp x = log 3 + 2: exp_log needs 0 < log 3 + 2, not a numeral; no reverse
+    "fc" * 32, "Eq(exp(x), log(3) + 2)", "FiniteSet(log(log(3) + 2))", [],
+    [("apply_log", "Eq(x, log(log(3) + 2))", "")])
+
+EQUATION_LOG = equation_row(  # log u = log m: exp_log with the recorded u > 0, and with 0 < 10 by norm_num
+    "0d" * 32, "Eq(log(2*x + 4), log(10))", "FiniteSet(3)", ["2*x + 4 > 0"],
+    [("apply_exp", "Eq(2*x + 4, 10)", ""), ("subtract_both_sides", "Eq(2*x, 6)", "4"),
+     ("divide_both_sides", "Eq(x, 3)", "2")])
+
+EQUATION_LOG_VALUE = equation_row(  # log u = k: u = exp k, undone by log_exp
+    "1e" * 32, "Eq(log(-x), 2)", "FiniteSet(-exp(2))", ["-x > 0"],
+    [("apply_exp", "Eq(-x, exp(2))", ""), ("divide_both_sides", "Eq(x, -exp(2))", "-1")])
+
+
 def _module(rows, dialect: str) -> str:
     env = environment()
     blocks = [render_row(row, env, RULES).text for row in rows]
@@ -106,6 +156,10 @@ def _module(rows, dialect: str) -> str:
     ("theorem_int", [THEOREM_INT], "int"),
     ("theorem_real", [THEOREM_REAL], "real"),
     ("equation_real", [EQUATION], "real"),
+    ("equation_roots", [EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA], "real"),
+    ("equation_system", [EQUATION_SYSTEM], "real"),
+    ("equation_rational", [EQUATION_RATIONAL, EQUATION_ONE_WAY], "real"),
+    ("equation_logs", [EQUATION_LOG, EQUATION_LOG_VALUE], "real"),
 ])
 def test_golden_files(name, rows, dialect):
     text = _module(rows, dialect)
@@ -123,11 +177,12 @@ def test_int_module_is_core_only_and_real_imports_support():
 
 # -- lemma names -----------------------------------------------------------------------------------------------
 
-_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
+_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[rfpuz]\d+|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
 _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
                     "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "norm", "skip", "first",
-                    "field_simp", "done", "ring1", "e0", "e1", "e2",
+                    "field_simp", "done", "ring1", "constructor", "rintro", "rcases", "with", "norm_num",
+                    "rfl", "e0", "e1", "e2",
                     "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 
@@ -194,8 +249,123 @@ def test_theorem_and_equation_names_are_pinned(kind, count, tmp_path):
         if kind == "theorem":
             assert len(re.findall(r"^      _ = ", result.text, re.M)) == len(row["steps"])
         else:
-            assert len(re.findall(r"^  have e\d+ :", result.text, re.M)) == len(row["steps"])
+            _assert_one_have_per_step(row, result.text)
     assert rendered >= count // 4
+
+
+def _assert_one_have_per_step(row: dict, text: str) -> None:
+    """Forward: one `have eK` per recorded step, in order; reverse walk: one `have rK` per step, last first,
+    each under its `(undone)` marker; evaluation and one-way items have no reverse haves."""
+    data = lean_equation(row)
+    steps = len(row["steps"])
+    assert isinstance(data, EquationLean)
+    forward = re.findall(r"^\s+-- rpsdg:step (\d+) \w+\n\s+have e(\d+) :", text, re.M)
+    assert [(int(k), int(n)) for k, n in forward] == [(k, k + 1) for k in range(steps)] and \
+        data.step_count == steps
+    undone = re.findall(r"^\s+-- rpsdg:step (\d+) \w+ \(undone\)\n\s+have r(\d+) :", text, re.M)
+    if data.reverse_method == "walk":
+        assert [(int(k), int(n)) for k, n in undone] == [(k, k) for k in reversed(range(steps))]
+    else:
+        assert undone == [] and ("rintro rfl" in text) == (data.reverse_method == "evaluate")
+    assert (" ↔ " in text) == data.iff and (" → " in text) != data.iff
+
+
+@pytest.mark.parametrize("row", [EQUATION, EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA, EQUATION_SYSTEM,
+                                 EQUATION_RATIONAL, EQUATION_ONE_WAY, EQUATION_LOG, EQUATION_LOG_VALUE],
+                         ids=lambda r: r["uid"][:2])
+def test_equation_has_one_have_per_step_each_way(row):
+    _assert_one_have_per_step(row, render_row(row, environment()).text)
+
+
+def test_equation_reverse_methods():
+    methods = {row["uid"][:2]: lean_equation(row).reverse_method
+               for row in (EQUATION, EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA, EQUATION_SYSTEM,
+                           EQUATION_RATIONAL, EQUATION_ONE_WAY)}
+    assert methods == {"a7": "walk", "b8": "walk", "c9": "walk", "da": "walk", "eb": "evaluate", "fc": "one-way"}
+    assert "clear_denominators" in lean_equation(EQUATION_RATIONAL).note
+    assert "apply_log" in lean_equation(EQUATION_ONE_WAY).note
+
+
+def test_several_roots_one_split_per_factor():
+    data = lean_equation(EQUATION_ROOTS)
+    assert data.conclusion == "x = -1 ∨ x = 1 / 2"
+    close = "\n".join(data.close)
+    assert close.count("rcases Iff.mp mul_eq_zero") == 1  # two factors: one split
+    assert close.count("pow_eq_zero_iff (by norm_num : (2 : ℕ) ≠ 0)") == 1  # the double root only
+    assert data.close[0] == "have z0 : (x + 1) ^ 2 * (2 * x - 1) = 0 := by linear_combination e2 / (3)"
+    assert data.close[-1] == "exact Or.inr (by linear_combination z1 / (2))"  # 2x - 1 = 0 solved for x
+    back = "\n".join(data.back_open)
+    assert back.count("· linear_combination") == 2
+
+
+def test_quadratic_formula_cites_one_square_root_fact():
+    data = lean_equation(EQUATION_QUADRATIC_FORMULA)
+    fact = "Real.sq_sqrt (by norm_num : (0 : ℝ) ≤ 3)"
+    assert data.haves[1].proof == f"by linear_combination e1 + (-1 / 2) * {fact}"
+    assert data.back[0].proof == f"by linear_combination r2 - (-1 / 2) * {fact}"
+
+
+def test_system_steps_name_the_equations_they_combine():
+    data = lean_equation(EQUATION_SYSTEM)
+    assert data.variables == "x y" and data.conclusion == "x = -6 ∧ y = 2"
+    assert [h.proof for h in data.haves] == [
+        "by linear_combination p2 / (2)", "by linear_combination e1 / (3)",
+        "by linear_combination p1 + (-3) * e2", "by linear_combination e2 + (-3) * e3"]
+    assert data.close == ("exact ⟨e3, e4⟩",)
+    assert [(h.name, h.proof) for h in data.back] == [
+        ("r3", "by linear_combination f2 - (-3) * f1"), ("r2", "by linear_combination f1 - (-3) * r3"),
+        ("r1", "by linear_combination (3) * r3"), ("r0", "by linear_combination (2) * r1")]
+    assert data.back_close == ("exact ⟨r2, r0⟩",)
+
+
+def test_apply_exp_cites_the_recorded_positivity_hypothesis():
+    data = lean_equation(EQUATION_LOG)
+    assert data.haves[0].proof == ("(Real.exp_log h0).symm.trans ((congrArg Real.exp e0).trans "
+                                   "(Real.exp_log (by norm_num)))")
+    assert data.back[-1].proof == "congrArg Real.log r1"
+    value = lean_equation(EQUATION_LOG_VALUE)
+    assert value.haves[0].proof == "(Real.exp_log h0).symm.trans (congrArg Real.exp e0)"
+    assert value.back[-1].proof == "(congrArg Real.log r1).trans (Real.log_exp (2))"
+    unrecorded = {**EQUATION_LOG, "hypotheses": []}
+    assert "hypothesis u > 0" in lean_equation(unrecorded).reason
+
+
+@pytest.mark.parametrize("row, reason", [
+    (equation_row("01" * 32, "Eq((x - 1)*(x + 2), 0)", "FiniteSet(-2, 3)", [], [("expand", "Eq(x**2 + x - 2, 0)", ""),
+                                                                             ("factor", "Eq((x - 1)*(x + 2), 0)", "")]),
+     "does not vanish at exactly one new answer element"),
+    (equation_row("02" * 32, "Eq(sqrt(2)**2*x, 4)", "FiniteSet(2)", [], [("simplify", "Eq(2*x, 4)", ""),
+                                                                          ("divide_both_sides", "Eq(x, 2)", "2")]),
+     "not a ring identity"),
+    (equation_row("03" * 32, "Tuple(Eq(x + y, 3), Eq(x - y, 1))", "FiniteSet(Tuple(2, 1))", [],
+                  [("eliminate", "Tuple(Eq(x + y, 3), Eq(x, 5))", "Eq(x + y, 3)")]),
+     "eliminate is not one equation plus a multiple of another"),
+    (equation_row("04" * 32, "Eq(x**2 - 3, 0)", "FiniteSet(sqrt(3), -sqrt(3))", [],
+                  [("quadratic_formula", "Eq((x - sqrt(3))*(x - -sqrt(3)) + x, 0)", "12")]),
+     "quadratic_formula is not before + λ·(√d² - d)"),
+])
+def test_equation_refusals_keep_their_reason(row, reason):
+    result = lean_equation(row)
+    assert isinstance(result, NotRenderable) and reason in result.reason, getattr(result, "reason", result)
+
+
+def test_equation_corpus_renders_every_new_shape(tmp_path):
+    from rpsdg.corpus.store import Corpus
+
+    out = tmp_path / "equation"
+    build(BuildConfig(kind="equation", count=200, seed=9, out=out, format="jsonl"))
+    env = environment()
+    texts, rows = [], list(Corpus(out).rows())
+    for row in rows:
+        result = render_row(row, env)
+        if not isinstance(result, NotRenderable):
+            texts.append(result.text)
+            _assert_one_have_per_step(row, result.text)
+    assert len(texts) >= 0.75 * len(rows)
+    assert any(" ∨ " in t and "mul_eq_zero" in t for t in texts)
+    assert any("pow_eq_zero_iff" in t for t in texts)
+    assert any("(x y z : ℝ)" in t for t in texts) and any("(x y : ℝ)" in t for t in texts)
+    assert any("rintro rfl" in t for t in texts)
 
 
 def test_lemma_refuses_unknown_and_deprecated():

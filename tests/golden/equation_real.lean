@@ -7,31 +7,56 @@ namespace RpsdgItems.Golden
 
 -- rpsdg:item a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7
 -- Eq(2*exp(-3*x + 8) - 5, 29), solution set FiniteSet(-log(17)/3 + 8/3)
-theorem item_a7a7a7a7a7a7a7a7 (x : ℝ)
-    (e0 : 2 * Real.exp (-3 * x + 8) - 5 = 29) :
-    x = -Real.log 17 / 3 + 8 / 3 := by
-  -- rpsdg:step 0 add_both_sides
-  have e1 : 2 * Real.exp (-3 * x + 8) = 34 :=
-    by linear_combination e0
-  -- rpsdg:step 1 divide_both_sides
-  have e2 : Real.exp (-3 * x + 8) = 17 :=
-    by linear_combination e1 / (2)
-  -- rpsdg:step 2 apply_log
-  have e3 : -3 * x + 8 = Real.log 17 :=
-    (Real.log_exp (-3 * x + 8)).symm.trans (congrArg Real.log e2)
-  -- rpsdg:step 3 subtract_both_sides
-  have e4 : -3 * x = Real.log 17 - 8 :=
-    by linear_combination e3
-  -- rpsdg:step 4 divide_both_sides
-  have e5 : x = -Real.log 17 / 3 + 8 / 3 :=
-    by linear_combination e4 / (-3)
-  -- rpsdg:step 5 swap_sides
-  have e6 : -Real.log 17 / 3 + 8 / 3 = x :=
-    by linear_combination (-1 : ℝ) * e5
-  -- rpsdg:step 6 swap_sides
-  have e7 : x = -Real.log 17 / 3 + 8 / 3 :=
-    by linear_combination (-1 : ℝ) * e6
-  -- rpsdg:end
-  exact e7
+theorem item_a7a7a7a7a7a7a7a7 (x : ℝ) :
+    2 * Real.exp (-3 * x + 8) - 5 = 29 ↔ x = -Real.log 17 / 3 + 8 / 3 := by
+  constructor
+  · rintro e0
+    -- rpsdg:step 0 add_both_sides
+    have e1 : 2 * Real.exp (-3 * x + 8) = 34 :=
+      by linear_combination e0
+    -- rpsdg:step 1 divide_both_sides
+    have e2 : Real.exp (-3 * x + 8) = 17 :=
+      by linear_combination e1 / (2)
+    -- rpsdg:step 2 apply_log
+    have e3 : -3 * x + 8 = Real.log 17 :=
+      (Real.log_exp (-3 * x + 8)).symm.trans (congrArg Real.log e2)
+    -- rpsdg:step 3 subtract_both_sides
+    have e4 : -3 * x = Real.log 17 - 8 :=
+      by linear_combination e3
+    -- rpsdg:step 4 divide_both_sides
+    have e5 : x = -Real.log 17 / 3 + 8 / 3 :=
+      by linear_combination e4 / (-3)
+    -- rpsdg:step 5 swap_sides
+    have e6 : -Real.log 17 / 3 + 8 / 3 = x :=
+      by linear_combination (-1 : ℝ) * e5
+    -- rpsdg:step 6 swap_sides
+    have e7 : x = -Real.log 17 / 3 + 8 / 3 :=
+      by linear_combination (-1 : ℝ) * e6
+    -- rpsdg:end
+    exact e7
+  · rintro r7
+    -- rpsdg:step 6 swap_sides (undone)
+    have r6 : -Real.log 17 / 3 + 8 / 3 = x :=
+      by linear_combination (-1 : ℝ) * r7
+    -- rpsdg:step 5 swap_sides (undone)
+    have r5 : x = -Real.log 17 / 3 + 8 / 3 :=
+      by linear_combination (-1 : ℝ) * r6
+    -- rpsdg:step 4 divide_both_sides (undone)
+    have r4 : -3 * x = Real.log 17 - 8 :=
+      by linear_combination (-3) * r5
+    -- rpsdg:step 3 subtract_both_sides (undone)
+    have r3 : -3 * x + 8 = Real.log 17 :=
+      by linear_combination r4
+    -- rpsdg:step 2 apply_log (undone)
+    have r2 : Real.exp (-3 * x + 8) = 17 :=
+      (congrArg Real.exp r3).trans (Real.exp_log (by norm_num))
+    -- rpsdg:step 1 divide_both_sides (undone)
+    have r1 : 2 * Real.exp (-3 * x + 8) = 34 :=
+      by linear_combination (2) * r2
+    -- rpsdg:step 0 add_both_sides (undone)
+    have r0 : 2 * Real.exp (-3 * x + 8) - 5 = 29 :=
+      by linear_combination r1
+    -- rpsdg:end
+    exact r0
 
 end RpsdgItems.Golden

@@ -6,8 +6,9 @@ project's Lean renderer (``rpsdg.render``), cut into tactics, with PREDICTED pro
 * ``theorem``: ``render.theorem.lean_theorem`` gives a calc chain; each calc line becomes the tactic
   ``refine Eq.trans (proof : before = after) ?_`` (the last one ``exact (proof : before = rhs)``), so every step
   has its own goal ``⊢ before = rhs``.
-* ``equation``: ``render.equation.lean_equation`` gives ``have eK : after := proof`` per step from the problem as
-  hypothesis ``e0``, then ``exact`` the conclusion ``x = a`` (the single-variable items the renderer supports).
+* ``equation``: ``render.equation.lean_equation`` gives ``have eK : after := proof`` per step from the problem's
+  equations as hypotheses (``e0``; ``p1``, ``p2`` for systems), then one closing tactic block for the conclusion
+  (``exact``; ``rcases … mul_eq_zero`` for several roots): the forward half of the project's ``↔`` theorem.
 * other kinds: steps that carry ``tactic``, ``state_before`` and ``state_after`` strings give them; otherwise the
   record is skipped and counted, never given invented tactics.
 
@@ -149,13 +150,15 @@ def _theorem_proof(item: TheoremLean, name: str) -> Proof:
 
 
 def _equation_proof(item: EquationLean, name: str) -> Proof:
-    v = item.var
-    hypotheses = [f"{h} : {text}" for h, text in item.hypotheses] + [f"e0 : {item.problem}"]
+    """The forward half (problem equations as hypotheses ⊢ solution); the closing block (``exact``, or the
+    ``rcases … mul_eq_zero`` split of several roots) is one tactic. The reverse half is in the Lake project."""
+    hypotheses = [f"{h} : {text}" for h, text in item.hypotheses] + [f"{n} : {text}" for n, text in item.equations]
     tactics = [Tactic(f"have {have.name} : {have.statement} :=\n  {have.proof}", _premises(have.proof),
                       item.conclusion, f"{have.name} : {have.statement}") for have in item.haves]
-    tactics.append(Tactic(f"exact {item.final}", (), item.conclusion))
-    context = [f"{v} : ℝ"] + hypotheses
-    return Proof(Statement(name, (f"{v} : ℝ", *hypotheses), item.conclusion), tuple(tactics),
+    close = "\n".join(item.close)
+    tactics.append(Tactic(close, _premises(close), item.conclusion))
+    context = [f"{item.variables} : ℝ"] + hypotheses
+    return Proof(Statement(name, (f"{item.variables} : ℝ", *hypotheses), item.conclusion), tuple(tactics),
                  _states(context, tactics))
 
 

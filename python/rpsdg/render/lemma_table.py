@@ -124,6 +124,19 @@ LEMMAS: dict[str, LemmaInfo] = {
     "congrArg": LemmaInfo("core", "congrArg f (h : a = b) : f a = f b", "Init/Prelude"),
     "Eq.symm": LemmaInfo("core", "h.symm : b = a", "Init/Prelude"),
     "Eq.trans": LemmaInfo("core", "h₁.trans h₂ : a = c for h₁ : a = b, h₂ : b = c", "Init/Prelude"),
+    "Iff.mp": LemmaInfo("core", "Iff.mp (self : a ↔ b) : a → b", "Init/Core (structure Iff, field mp)"),
+    "Or.inl": LemmaInfo("core", "Or.inl (h : a) : a ∨ b", "Init/Prelude (inductive Or)"),
+    "Or.inr": LemmaInfo("core", "Or.inr (h : b) : a ∨ b", "Init/Prelude (inductive Or)"),
+    # -- equations: roots, square roots ---------------------------------------------------------------------
+    "mul_eq_zero": LemmaInfo("mathlib", "mul_eq_zero {a b : M₀} [MulZeroClass M₀] [NoZeroDivisors M₀] : "
+                             "a * b = 0 ↔ a = 0 ∨ b = 0",
+                             "Mathlib/Algebra/GroupWithZero/Defs.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "pow_eq_zero_iff": LemmaInfo("mathlib", "pow_eq_zero_iff [MonoidWithZero M₀] [IsReduced M₀] {a : M₀} {n : ℕ} "
+                                 "(hn : n ≠ 0) : a ^ n = 0 ↔ a = 0",
+                                 "Mathlib/Algebra/GroupWithZero/Basic.lean@0ba7889 (mathlib4-nightly-testing); "
+                                 "ℝ is IsReduced via isReduced_of_noZeroDivisors in the same file"),
+    "Real.sq_sqrt": LemmaInfo("mathlib", "Real.sq_sqrt {x : ℝ} (h : 0 ≤ x) : √x ^ 2 = x (√x is Real.sqrt x)",
+                              "Mathlib/Data/Real/Sqrt.lean@0ba7889 (mathlib4-nightly-testing)"),
     "linear_combination": LemmaInfo("mathlib", "tactic: linear_combination e closes a = b when a - b - (e.lhs - "
                                     "e.rhs) is 0 by ring1 (Mathlib.Tactic.LinearCombination)",
                                     "Mathlib tactic (long-standing)", confirmed=False),
@@ -132,6 +145,7 @@ LEMMAS: dict[str, LemmaInfo] = {
 DO_NOT_EMIT: frozenset[str] = frozenset({
     "Int.add_neg_cancel", "Int.neg_add_cancel",  # not in core (lemmas.md §1)
     "add_right_neg", "add_left_neg",  # root names deprecated Aug 2024, PR #15717 (lemmas.md §2)
+    "pow_eq_zero",  # deprecated 2025-10-14 (alias of eq_zero_of_pow_eq_zero), GroupWithZero/Basic.lean@0ba7889
     "HasDerivAtFilter",  # signature changed (Filter (𝕜 × 𝕜)); lemmas.md §2 says avoid
 })
 """Names that are deprecated, removed or do not exist at the pin; a renderer never writes them."""
