@@ -51,8 +51,21 @@ def test_infix_means_the_same_to_sympy(tree):
     except OutsideDomain:
         return
     subs = {sympy.Symbol(k): v for k, v in point.items()}
-    for value in (ours.evalf(subs=subs), theirs.evalf(subs=subs)):
-        assert complex(value) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    ours_value, theirs_value = complex(ours.evalf(subs=subs)), complex(theirs.evalf(subs=subs))
+    assert theirs_value == pytest.approx(ours_value, rel=1e-9, abs=1e-9)
+    if _well_conditioned(tree, point):  # sin(15**14) in floats has lost every digit; SymPy's value has not
+        assert ours_value == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def _well_conditioned(tree: Expr, point: dict[str, float]) -> bool:
+    """Whether every subtree's float value is small enough that a double keeps its digits."""
+    for _, node in tree.positions():
+        try:
+            if abs(evaluate(node, point)) > 1e6:
+                return False
+        except OutsideDomain:
+            return False
+    return True
 
 
 @pytest.mark.parametrize("text, expected", [

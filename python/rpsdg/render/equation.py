@@ -20,7 +20,9 @@ Record format (``generators/equation.py``): ``problem`` ``Eq(L, R)`` or ``Tuple(
   hypothesis; undone by ``congrArg Real.log`` (and ``Real.log_exp k``);
 * ``clear_denominators`` by M: ``linear_combination (norm := skip) (M) * eK`` then ``field_simp`` (the excluded
   values are hypotheses ``d ≠ 0`` in context) and ``ring1``; confirmed first with SymPy ``cancel`` on our tree;
-* systems: ``eliminate`` (equation i plus c times equation j) ``linear_combination eI + (c) * eJ``;
+* systems: ``eliminate`` (equation i plus c times equation j) and ``substitute`` (v = e from equation j into
+  equation i, which adds -a·(v - e)) ``linear_combination eI + (c) * eJ``; a rewrite of one equation
+  (add/subtract/expand/swap...) ``linear_combination (k) * eI``;
   ``divide_both_sides`` on equation i ``eI / (c)``.
 
 Then the conclusion: ``x = a`` is the last equation; for several roots the last equation ``k·g₁^m₁·…·gₙ^mₙ = 0``
@@ -558,7 +560,7 @@ def _system_step(number: int, rule: str, before: Expr, after: Expr, operand: str
         raise _Refuse(f"step {number + 1}: a system step must change exactly one equation")
     i = changed[0]
     difference = sub(_difference(after.args[i]), _difference(before.args[i]))
-    if rule == "eliminate":
+    if rule in ("eliminate", "substitute"):  # substituting v = e from equation j adds -a·(v - e) to equation i
         for j, other in enumerate(before.args):
             if j == i:
                 continue
@@ -566,14 +568,24 @@ def _system_step(number: int, rule: str, before: Expr, after: Expr, operand: str
             if c is not None and c != 0:
                 return i, f"by linear_combination {names[i]} + {_number(c)} * {names[j]}", \
                     f"by linear_combination {{next}} - {_number(c)} * {{{j}}}"
-        raise _Refuse(f"step {number + 1}: eliminate is not one equation plus a multiple of another")
+        raise _Refuse(f"step {number + 1}: {rule} is not one equation plus a multiple of another")
     if rule == "divide_both_sides":
         value = rational_value(_parse(operand, "step operand"))
         if not value or not _confirmed(before.args[i], after.args[i], num(1 / value)):
             raise _Refuse(f"step {number + 1}: divide_both_sides is not a division by a non-zero number")
         return i, f"by linear_combination {names[i]} / {_number(value)}", \
             f"by linear_combination {_number(value)} * {{next}}"
+    if rule in _SYSTEM_REWRITES:
+        k = _multiple(_difference(after.args[i]), _difference(before.args[i]))
+        if k:
+            return i, f"by linear_combination {_scaled(k, names[i])}", f"by linear_combination {_scaled(1 / k, '{next}')}"
+        raise _Refuse(f"step {number + 1}: {rule} is not a non-zero multiple of the equation it changes")
     raise _Refuse(f"step {number + 1}: system rule {rule!r} has no Lean rendering yet")
+
+
+_SYSTEM_REWRITES = frozenset({"add_both_sides", "subtract_both_sides", "multiply_both_sides", "expand", "collect",
+                              "simplify", "swap_sides"})
+"""Rules that change one equation of a system into a constant multiple of its difference (lhs - rhs)."""
 
 
 def _system(row: Mapping[str, Any], uid: str, problem: Expr, answer: Expr) -> EquationLean:
