@@ -185,3 +185,14 @@ def test_a_killed_build_resumes_without_loss_or_duplicates(corpus, tmp_path):
     assert not (tmp_path / ".resumed.partial").exists()
     result = runner.invoke(app, ["build", "--out", str(tmp_path / "none"), "--resume"])
     assert result.exit_code == 2 and "nothing" not in result.output and "no interrupted build" in result.output
+
+
+@pytest.mark.parametrize("module", ["rpsdg", "rpsdg.cli"])
+def test_python_dash_m_runs_the_cli_with_its_subcommands(module):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", module, "lean", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "render" in done.stdout and "check" in done.stdout

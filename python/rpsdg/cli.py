@@ -189,13 +189,13 @@ def _register_subapps() -> None:
         app.add_typer(module.app, name=module.NAME, help=module.HELP)
 
 
-_register_subapps()
-
-
 def main() -> None:
     app()
 
 
+if __name__ == "__main__":  # python -m rpsdg.cli: run the package's module (a second copy would import itself)
+    from rpsdg.cli import main as package_main
 
-if __name__ == "__main__":
-    main()
+    package_main()
+else:
+    _register_subapps()
