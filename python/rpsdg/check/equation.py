@@ -187,20 +187,8 @@ class Forms:
         self.sums: dict[Expr, Sum] = {}
         self.closures: dict[Expr, Callable] = {}
         self.checked: dict[Expr, Callable] = {}
-        self.divisors: dict[Expr, bool] = {}
         self.canonicalizer = Canonicalizer()
         self.pairs: dict[int, Pairs] = {}
-
-    def has_variable_divisor(self, e: Expr) -> bool:
-        """Whether ``e`` divides by something with a variable (then identities need cross-multiplication)."""
-        known = self.divisors.get(e)
-        if known is None:
-            if e.op == "div" and _has_variable(e.args[1]):
-                known = True
-            else:
-                known = any(self.has_variable_divisor(child) for child in e.args)
-            self.divisors[e] = known
-        return known
 
     def step_pairs(self, index: int, step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
         """:func:`step_pairs` of step ``index``, worked out once for replay and numeric."""
@@ -299,12 +287,12 @@ def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
     ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
     forms = forms or Forms()
     try:
-        if not (forms.has_variable_divisor(a) or forms.has_variable_divisor(b)) and forms.canon(a) == forms.canon(b):
+        if forms.canon(a) == forms.canon(b):  # sound: equal forms agree wherever both trees are defined
             return True
         n1, d1 = _fraction(a)
         n2, d2 = _fraction(b)
         if d1.op == "num" and d2.op == "num":
-            return forms.canon(a) == forms.canon(b)
+            return False
         return forms.canonicalizer.run(sub(_times(n1, d2), _times(n2, d1))) == {}
     except CanonTooBig:
         return None
