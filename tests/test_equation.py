@@ -3,6 +3,7 @@ clearly (exit code 2 through the CLI)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from rpsdg.check import equation as check
 from rpsdg.cli import app
 from rpsdg.core import Dropped
-from rpsdg.corpus.record import make_row, uid_of
+from rpsdg.run.pipeline import candidate_row
 from rpsdg.errors import ConfigError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, add, num
@@ -30,11 +31,8 @@ CONFIG = EquationConfig()
 def _rows(level: int, count: int, tag: str = "t") -> list[dict]:
     rows = []
     for index in range(count):
-        try:
-            derivation = SPEC.generate(CONFIG, level, random.Random(f"{tag}:{level}:{index}"))
-        except Dropped:
-            continue
-        rows.append(make_row(derivation, SPEC, uid_of(SPEC.dedup_text(derivation)), 0, index))
+        with contextlib.suppress(Dropped):
+            rows.append(candidate_row(SPEC, CONFIG, level, random.Random(f"{tag}:{level}:{index}"), 0, index))
     return rows
 
 

@@ -5,6 +5,7 @@ imply."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 from fractions import Fraction
@@ -14,7 +15,7 @@ import sympy
 
 from rpsdg.check import equation as check
 from rpsdg.core import Dropped
-from rpsdg.corpus.record import make_row, uid_of
+from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import num
@@ -29,14 +30,10 @@ def _squared_rows(count: int) -> list[dict]:
     """Generated ``radical`` rows whose squaring step records a sign condition."""
     rows = []
     for index in range(count):
-        level = 4 + index % 2
-        try:
-            derivation = SPEC.generate(RADICAL_ONLY, level, random.Random(f"radical:{index}"))
-        except Dropped:
-            continue
-        row = make_row(derivation, SPEC, uid_of(SPEC.dedup_text(derivation)), 0, index)
-        if _square_index(row) is not None:
-            rows.append(row)
+        with contextlib.suppress(Dropped):
+            row = candidate_row(SPEC, RADICAL_ONLY, 4 + index % 2, random.Random(f"radical:{index}"), 0, index)
+            if _square_index(row) is not None:
+                rows.append(row)
     return rows
 
 

@@ -4,6 +4,7 @@ other equation, is rejected."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 
@@ -11,7 +12,7 @@ import pytest
 
 from rpsdg.check import equation as check
 from rpsdg.core import Dropped
-from rpsdg.corpus.record import make_row, uid_of
+from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
 from rpsdg.generators import get_kind
 from rpsdg.generators.equation import DEFAULT_LEVELS, EquationConfig
@@ -25,12 +26,8 @@ SYSTEMS = EquationConfig(levels={level: {**DEFAULT_LEVELS[level],
 def _rows(count: int) -> list[dict]:
     rows = []
     for index in range(count):
-        level = 2 + index % 4
-        try:
-            derivation = SPEC.generate(SYSTEMS, level, random.Random(f"system:{index}"))
-        except Dropped:
-            continue
-        rows.append(make_row(derivation, SPEC, uid_of(SPEC.dedup_text(derivation)), 0, index))
+        with contextlib.suppress(Dropped):
+            rows.append(candidate_row(SPEC, SYSTEMS, 2 + index % 4, random.Random(f"system:{index}"), 0, index))
     return rows
 
 
@@ -88,12 +85,16 @@ def test_the_source_must_be_another_equation_solved_for_a_variable(operand, why)
     assert verdicts["numeric"].status == "rejected"
 
 
+def _replay_of_substitution(problem: str, after: str, operand: str) -> check.Verdict:
+    """The replay verdict of a one-step record that substitutes ``operand`` into ``problem``."""
+    record = {"uid": "hand", "problem": problem, "answer": "FiniteSet(Tuple(1, 3))", "hypotheses": [],
+              "steps": [{"rule": "substitute", "before": problem, "after": after, "operand": operand}]}
+    return check.check_replay(check.parse_row(record))
+
+
 def test_a_variable_on_both_sides_of_the_source_is_rejected():
-    record = {"uid": "both", "problem": "Tuple(Eq(x + 2*y, 7), Eq(y, 2*y - 3))", "answer": "FiniteSet(Tuple(1, 3))",
-              "hypotheses": [],
-              "steps": [{"rule": "substitute", "before": "Tuple(Eq(x + 2*y, 7), Eq(y, 2*y - 3))",
-                         "after": "Tuple(Eq(x + 4*y - 6, 7), Eq(y, 2*y - 3))", "operand": "Eq(y, 2*y - 3)"}]}
-    verdict = check.check_replay(check.parse_row(record))
+    verdict = _replay_of_substitution("Tuple(Eq(x + 2*y, 7), Eq(y, 2*y - 3))",
+                                      "Tuple(Eq(x + 4*y - 6, 7), Eq(y, 2*y - 3))", "Eq(y, 2*y - 3)")
     assert verdict.status == "rejected" and "both sides" in verdict.reason
 
 
@@ -117,11 +118,7 @@ def test_a_substitution_changes_exactly_one_equation():
 
 
 def test_the_target_must_contain_the_variable():
-    record = {"uid": "none", "problem": "Tuple(Eq(x, 1), Eq(y, 3))", "answer": "FiniteSet(Tuple(1, 3))",
-              "hypotheses": [],
-              "steps": [{"rule": "substitute", "before": "Tuple(Eq(x, 1), Eq(y, 3))",
-                         "after": "Tuple(Eq(x + 0, 1), Eq(y, 3))", "operand": "Eq(y, 3)"}]}
-    verdict = check.check_replay(check.parse_row(record))
+    verdict = _replay_of_substitution("Tuple(Eq(x, 1), Eq(y, 3))", "Tuple(Eq(x + 0, 1), Eq(y, 3))", "Eq(y, 3)")
     assert verdict.status == "rejected" and "no y" in verdict.reason
 
 

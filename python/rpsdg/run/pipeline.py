@@ -103,14 +103,20 @@ def item_rng(kind: str, seed: int, index: int) -> random.Random:
     return random.Random(f"rpsdg:{kind}:{seed}:{index}")
 
 
+def candidate_row(spec: KindSpec, kind_config: Any, level: int, rng: random.Random, seed: int = 0,
+                  index: int = 0) -> dict[str, Any]:
+    """The stored row of one generated candidate, before any checker ran; raises ``Dropped`` as the generator does."""
+    derivation = spec.generate(kind_config, level, rng)
+    return make_row(derivation, spec, uid_of(spec.dedup_text(derivation)), seed, index)
+
+
 def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, index: int) -> Outcome:
     """Generate, render and check candidate ``index``: a pure function of its arguments."""
     level = levels[index % len(levels)]
     try:
-        derivation = spec.generate(kind_config, level, item_rng(spec.name, seed, index))
+        row = candidate_row(spec, kind_config, level, item_rng(spec.name, seed, index), seed, index)
     except Dropped as dropped:
         return Outcome(index, level, reason=dropped.reason)
-    row = make_row(derivation, spec, uid_of(spec.dedup_text(derivation)), seed, index)
     verdicts = run_checks(spec, row)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if rejected:
