@@ -188,14 +188,19 @@ class Forms:
         self.closures: dict[Expr, Callable] = {}
         self.checked: dict[Expr, Callable] = {}
         self.canonicalizer = Canonicalizer()
-        self.pairs: dict[int, Pairs] = {}
+        self.pairs: list[Pairs | StepProblem] | None = None
 
-    def step_pairs(self, index: int, step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
-        """:func:`step_pairs` of step ``index``, worked out once for replay and numeric."""
-        known = self.pairs.get(index)
-        if known is None:
-            known = self.pairs[index] = step_pairs(step, facts)
-        return known
+    def pairs_by_step(self, record: ParsedEquation, facts: Domain) -> list[Pairs | StepProblem]:
+        """:func:`step_pairs` of every step on the domain in force there (:func:`step_domains`), worked out once
+        for replay and numeric; a step that breaks its rule has its :class:`StepProblem` in place of pairs."""
+        if self.pairs is None:
+            self.pairs = []
+            for step, domain in zip(record.steps, step_domains(record, facts)):
+                try:
+                    self.pairs.append(step_pairs(step, domain))
+                except StepProblem as problem:
+                    self.pairs.append(problem)
+        return self.pairs
 
     def canon(self, e: Expr) -> Sum:
         """``canon(e)``; sums, differences and constant multiples reuse their parts' memoised forms."""
@@ -1066,12 +1071,9 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
         problem = domain_problem(equation, facts)
         if problem:
             return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
-    domains = step_domains(record, facts)
-    for index, step in enumerate(record.steps):
-        try:
-            pairs = forms.step_pairs(index, step, domains[index])
-        except StepProblem as problem:
-            return Rejected("replay", VERSION, index, f"{step.rule}: {problem}")
+    for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
+        if isinstance(pairs, StepProblem):
+            return Rejected("replay", VERSION, index, f"{step.rule}: {pairs}")
         for stated, expected in pairs:
             same = identical(stated, expected, forms)
             if same is None:
@@ -1161,12 +1163,9 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
     sample = _sample(rng, record, compiled, answers)
     if len(sample) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
-    domains = step_domains(record, facts)
-    for index, step in enumerate(record.steps):
-        try:
-            pairs = forms.step_pairs(index, step, domains[index])
-        except StepProblem as problem:
-            return Rejected("numeric", VERSION, index, f"{step.rule}: {problem}")
+    for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
+        if isinstance(pairs, StepProblem):
+            return Rejected("numeric", VERSION, index, f"{step.rule}: {pairs}")
         for stated, expected in pairs:
             if _agreeing(forms.compiled(stated), forms.compiled(expected), sample) < POINTS.quorum:
                 return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
