@@ -214,43 +214,38 @@ def sample_corpus(tmp_path_factory) -> Path:
     return out
 
 
-def test_every_emitted_name_is_pinned(sample_corpus):
+def _rendered_with_pinned_names(corpus: Path) -> list[tuple[dict, str]]:
+    """(row, Lean text) of every renderable item of ``corpus``, each text checked to use pinned names only."""
     from rpsdg.corpus.store import Corpus
 
     env = environment()
-    rendered = 0
-    for row in Corpus(sample_corpus).rows():
+    rendered = []
+    for row in Corpus(corpus).rows():
         result = render_row(row, env)
         if isinstance(result, NotRenderable):
             continue
-        rendered += 1
         for name in proof_names(result.text):
             assert name in LEMMAS or name in FUNCTION_NAMES, f"unpinned name {name!r} in\n{result.text}"
             assert name not in DO_NOT_EMIT
-    assert rendered >= 100
+        rendered.append((row, result.text))
+    return rendered
+
+
+def test_every_emitted_name_is_pinned(sample_corpus):
+    assert len(_rendered_with_pinned_names(sample_corpus)) >= 100
 
 
 @pytest.mark.parametrize("kind, count", [("theorem", 120), ("equation", 150)])
 def test_theorem_and_equation_names_are_pinned(kind, count, tmp_path):
-    from rpsdg.corpus.store import Corpus
-
     out = tmp_path / kind
     build(BuildConfig(kind=kind, count=count, seed=4, out=out, format="jsonl"))
-    env = environment()
-    rendered = 0
-    for row in Corpus(out).rows():
-        result = render_row(row, env)
-        if isinstance(result, NotRenderable):
-            continue
-        rendered += 1
-        for name in proof_names(result.text):
-            assert name in LEMMAS or name in FUNCTION_NAMES, f"unpinned name {name!r} in\n{result.text}"
-            assert name not in DO_NOT_EMIT
+    rendered = _rendered_with_pinned_names(out)
+    for row, text in rendered:
         if kind == "theorem":
-            assert len(re.findall(r"^      _ = ", result.text, re.M)) == len(row["steps"])
+            assert len(re.findall(r"^      _ = ", text, re.M)) == len(row["steps"])
         else:
-            _assert_one_have_per_step(row, result.text)
-    assert rendered >= count // 4
+            _assert_one_have_per_step(row, text)
+    assert len(rendered) >= count // 4
 
 
 def _assert_one_have_per_step(row: dict, text: str) -> None:
