@@ -582,6 +582,15 @@ def _linear_inside(fw: _Forward, rng: random.Random, bound: int, a: Expr, rhs_va
     return fw.state.args[0], fw.state.args[1]
 
 
+def _solved_inside(rng: random.Random, bound: int, alpha: int, value: Expr) -> tuple[_Forward, Expr, Expr]:
+    """``x = (value - beta)/alpha`` forward to ``alpha*x + beta = value``: (the forward process, ``u``, the answer)."""
+    beta = rng.randint(-bound, bound)
+    answer = tidy(div(sub(value, num(beta)), num(alpha)))
+    fw = _Forward(eq(X, answer))
+    u, _ = _linear_inside(fw, rng, bound, answer, value, alpha)
+    return fw, u, answer
+
+
 def _make_exponential(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
     bound = table["coefficients"]
     alpha = _nonzero(rng, 3)
@@ -597,10 +606,7 @@ def _make_exponential(rng: random.Random, table: Mapping[str, Any], level: int, 
         answer = _number(a)
     else:
         m = rng.randint(2, 3 * bound)
-        beta = rng.randint(-bound, bound)
-        answer = tidy(div(sub(func("log", num(m)), num(beta)), num(alpha)))
-        fw = _Forward(eq(X, answer))
-        u, _ = _linear_inside(fw, rng, bound, answer, func("log", num(m)), alpha)
+        fw, u, answer = _solved_inside(rng, bound, alpha, func("log", num(m)))
         fw.to(eq(func("exp", u), num(m)), "apply_log")
     _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
     return _Made("exponential", fw, Expr("set", (answer,)))
@@ -620,10 +626,7 @@ def _make_logarithmic(rng: random.Random, table: Mapping[str, Any], level: int, 
         answer = _number(a)
     else:
         k = rng.randint(1, 3)
-        beta = rng.randint(-bound, bound)
-        answer = tidy(div(sub(func("exp", num(k)), num(beta)), num(alpha)))
-        fw = _Forward(eq(X, answer))
-        u, _ = _linear_inside(fw, rng, bound, answer, func("exp", num(k)), alpha)
+        fw, u, answer = _solved_inside(rng, bound, alpha, func("exp", num(k)))
         fw.to(eq(func("log", u), num(k)), "apply_exp")
     _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
     return _Made("logarithmic", fw, Expr("set", (answer,)), (Expr("gt", (u, num(0))),))
