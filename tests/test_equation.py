@@ -315,6 +315,7 @@ def test_cli_refuses_impossible_configs_with_exit_2(tmp_path: Path, toml, messag
                                  "--config", str(config)])
     assert result.exit_code == 2
     assert message in result.output
+    assert f"{config} [equation]" in " ".join(result.output.split()), "the message names the file and its table"
     assert not out.exists()
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Callable, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
@@ -37,7 +38,7 @@ def run_guarded(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except RpsdgError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(error.exit_code) from None
 
 
@@ -100,7 +101,7 @@ def build(
     try:
         manifest = run_guarded(action)
     except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/] nothing was written to {out_dir}; run the same command with --resume to "
+        err.print(f"[yellow]interrupted:[/] nothing was written to {escape(str(out_dir))}; run the same command with --resume to "
                   f"continue from the last complete shard")
         raise typer.Exit(130) from None
     _print_build_summary(manifest, out_dir)
@@ -113,7 +114,7 @@ def build(
 def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
     seconds = manifest.get("seconds", 0) or 1e-9
     confirmed = manifest["confirmed"]
-    out.print(f"wrote {manifest['records']} {manifest['kind']} records to {out_dir} "
+    out.print(f"wrote {manifest['records']} {manifest['kind']} records to {escape(str(out_dir))} "
               f"({len(manifest['shards'])} shard(s), {manifest['records'] / seconds:.1f} records/s)")
     out.print(f"  per level: {manifest['records_per_level']}")
     out.print(f"  candidates: {manifest['candidates']}, dropped: {manifest['dropped'] or 'none'}")
@@ -159,7 +160,7 @@ def check(
 
     report = run_guarded(action)
     for problem in report.integrity:
-        err.print(f"[red]integrity:[/] {problem}", highlight=False)
+        err.print(f"[red]integrity:[/] {escape(str(problem))}", highlight=False)
     out.print(f"checked {report.records} records")
     for checker, counts in sorted(report.per_checker.items()):
         out.print(f"  {checker}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))

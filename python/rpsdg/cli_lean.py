@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .cli import err, out, progress_bar, run_guarded
 
@@ -28,11 +29,11 @@ def render_and_report(corpus: Path, per_module: int) -> None:
             return render_corpus(corpus, per_module, advance)
 
     report = run_guarded(action)
-    out.print(f"rendered {report.rendered} items into {corpus / 'lean'} ({len(report.modules)} module(s), "
+    out.print(f"rendered {report.rendered} items into {escape(str(corpus / 'lean'))} ({len(report.modules)} module(s), "
               f"{per_module} per module); not renderable: {len(report.not_renderable)}")
     for reason, count in report.reasons().items():
         out.print(f"  {count} x {reason}", highlight=False, markup=False)
-    out.print(f"check with: cd {corpus / 'lean'} && lake exe cache get && lake build   (or: rpsdg lean check "
+    out.print(f"check with: cd {escape(str(corpus / 'lean'))} && lake exe cache get && lake build   (or: rpsdg lean check "
               f"{corpus})", highlight=False, markup=False)
 
 

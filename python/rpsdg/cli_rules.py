@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from .cli import out, run_guarded
 
@@ -95,4 +96,4 @@ def graph(
     """Export the rule graph (networkx GraphML): nodes are rules, an edge means the second can fire on the
     first's output."""
     nodes, edges = run_guarded(lambda: write_graph(out_path, files, force))
-    out.print(f"wrote {out_path}: {nodes} rules, {edges} edges")
+    out.print(f"wrote {escape(str(out_path))}: {nodes} rules, {edges} edges")

@@ -85,6 +85,8 @@ def config_from_mapping(spec: KindSpec, values: Mapping[str, Any], source: str) 
                           f"known keys: {', '.join(sorted(known))}")
     try:
         return spec.config_type(**values)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{source}: invalid configuration for kind {spec.name!r}: {error}") from None
 
