@@ -72,6 +72,20 @@ def test_record_format():
             assert all(step["rule"] in check.RULES for step in row["steps"])
 
 
+def test_record_texts_mean_to_sympy_what_they_mean_to_us():
+    """The public format promises SymPy-readable text: ``sympify`` of our own printed records (never of input)
+    gives the objects our parser reads, relations and sets unevaluated."""
+    import sympy
+
+    from rpsdg.expr.sympy_bridge import to_sympy
+
+    for row in _all_rows():
+        texts = [row["problem"], row["answer"], *row["hypotheses"]]
+        texts += [step[field] for step in row["steps"] for field in ("after", "operand") if step[field]]
+        for text in texts:
+            assert sympy.sympify(text) == to_sympy(parse(text), real=False), text
+
+
 def test_rational_excluded_values_are_hypotheses_and_never_answers():
     rational = [row for rows in ROWS.values() for row in rows if row["subkind"] == "rational"]
     assert rational
