@@ -145,6 +145,39 @@ EQUATION_LOG_VALUE = equation_row(  # log u = k: u = exp k, undone by log_exp
     [("apply_exp", "Eq(-x, exp(2))", ""), ("divide_both_sides", "Eq(x, -exp(2))", "-1")])
 
 
+EQUATION_SQRT_CONST = equation_row(  # sqrt(u) = c (case a): squared with the recorded u >= 0, undone by sqrt_sq
+    "2f" * 32, "Eq(sqrt(2*x + 39) + 1, 6)", "FiniteSet(-7)", ["2*x + 39 >= 0"],
+    [("subtract_both_sides", "Eq(sqrt(2*x + 39), 5)", "1"), ("square_both_sides", "Eq(2*x + 39, 25)", ""),
+     ("subtract_both_sides", "Eq(2*x, -14)", "39"), ("divide_both_sides", "Eq(x, -7)", "2")])
+
+EQUATION_SQRT_LINEAR = equation_row(  # sqrt(ax + b) = px + q (case b): sign condition, extraneous root divided out
+    "3a" * 32, "Eq(sqrt(9*x + 72), x + 4)", "FiniteSet(8)", ["9*x + 72 >= 0"],
+    [("square_both_sides", "Eq(9*x + 72, (x + 4)**2)", "x + 4 >= 0"),
+     ("expand", "Eq(9*x + 72, x**2 + 8*x + 16)", ""), ("subtract_both_sides", "Eq(0, x**2 - x - 56)", "9*x + 72"),
+     ("swap_sides", "Eq(x**2 - x - 56, 0)", ""), ("factor", "Eq((x - 8)*(x + 7), 0)", ""),
+     ("divide_both_sides", "Eq(x - 8, 0)", "x + 7"), ("add_both_sides", "Eq(x, 8)", "8")])
+
+EQUATION_ODD_ROOT = equation_row(  # u^3 = k^3: Odd.pow_inj forward, a linear_combination with the cofactor back
+    "4b" * 32, "Eq((-x + 16)**3, 64)", "FiniteSet(12)", [],
+    [("take_odd_root", "Eq(-x + 16, 4)", "3"), ("subtract_both_sides", "Eq(-x, -12)", "16"),
+     ("divide_both_sides", "Eq(x, 12)", "-1")])
+
+EQUATION_COMBINE_LOGS = equation_row(  # log u + log v: Real.log_mul from the recorded u, v > 0; apply_exp by mul_pos
+    "5c" * 32, "Eq(log(x - 5) + log(x + 6), log(12))", "FiniteSet(6)", ["x - 5 > 0", "x + 6 > 0"],
+    [("combine_logs", "Eq(log((x - 5)*(x + 6)), log(12))", ""), ("apply_exp", "Eq((x - 5)*(x + 6), 12)", ""),
+     ("expand", "Eq(x**2 + x - 30, 12)", ""), ("subtract_both_sides", "Eq(x**2 + x - 42, 0)", "12"),
+     ("factor", "Eq((x - 6)*(x + 7), 0)", ""), ("divide_both_sides", "Eq(x - 6, 0)", "x + 7"),
+     ("add_both_sides", "Eq(x, 6)", "6")])
+
+EQUATION_DIVIDE_EXCLUDED = equation_row(  # division by a recorded excluded value's factor (2·d with d ≠ 0)
+    "6d" * 32, "Eq(2*x**2 - 24*x - 26, 0)", "FiniteSet(13)", ["Ne(x + 1, 0)"],
+    [("factor", "Eq(2*((x - 13)*(x + 1)), 0)", ""), ("divide_both_sides", "Eq(x - 13, 0)", "2*(x + 1)"),
+     ("add_both_sides", "Eq(x, 13)", "13")])
+
+RADICAL_ROWS = [EQUATION_SQRT_CONST, EQUATION_SQRT_LINEAR, EQUATION_ODD_ROOT, EQUATION_COMBINE_LOGS,
+                EQUATION_DIVIDE_EXCLUDED]
+
+
 def _module(rows, dialect: str) -> str:
     env = environment()
     blocks = [render_row(row, env, RULES).text for row in rows]
@@ -160,6 +193,7 @@ def _module(rows, dialect: str) -> str:
     ("equation_system", [EQUATION_SYSTEM], "real"),
     ("equation_rational", [EQUATION_RATIONAL, EQUATION_ONE_WAY], "real"),
     ("equation_logs", [EQUATION_LOG, EQUATION_LOG_VALUE], "real"),
+    ("equation_radicals", RADICAL_ROWS, "real"),
 ])
 def test_golden_files(name, rows, dialect):
     text = _module(rows, dialect)
@@ -177,12 +211,12 @@ def test_int_module_is_core_only_and_real_imports_support():
 
 # -- lemma names -----------------------------------------------------------------------------------------------
 
-_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[rfpuz]\d+|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
+_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[rfpuzcn]\d+|hz|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
 _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
                     "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "norm", "skip", "first",
                     "field_simp", "done", "ring1", "constructor", "rintro", "rcases", "with", "norm_num",
-                    "rfl", "e0", "e1", "e2",
+                    "rfl", "intro", "linarith", "decide", "e0", "e1", "e2",
                     "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 
@@ -250,14 +284,16 @@ def test_theorem_and_equation_names_are_pinned(kind, count, tmp_path):
 
 def _assert_one_have_per_step(row: dict, text: str) -> None:
     """Forward: one `have eK` per recorded step, in order; reverse walk: one `have rK` per step, last first,
-    each under its `(undone)` marker; evaluation and one-way items have no reverse haves."""
+    each under its `(undone)` marker; evaluation and one-way items have no reverse haves. A step's side
+    obligations (`have cK`, `have nK`) sit between its marker and its main `have`."""
     data = lean_equation(row)
     steps = len(row["steps"])
     assert isinstance(data, EquationLean)
-    forward = re.findall(r"^\s+-- rpsdg:step (\d+) \w+\n\s+have e(\d+) :", text, re.M)
+    side = r"(?:\s+have [cn]\d+ : [^\n]*\n[^\n]*\n)*"  # side obligations (sign condition, non-zero divisor)
+    forward = re.findall(rf"^\s+-- rpsdg:step (\d+) \w+\n{side}\s+have e(\d+) :", text, re.M)
     assert [(int(k), int(n)) for k, n in forward] == [(k, k + 1) for k in range(steps)] and \
         data.step_count == steps
-    undone = re.findall(r"^\s+-- rpsdg:step (\d+) \w+ \(undone\)\n\s+have r(\d+) :", text, re.M)
+    undone = re.findall(rf"^\s+-- rpsdg:step (\d+) \w+ \(undone\)\n{side}\s+have r(\d+) :", text, re.M)
     if data.reverse_method == "walk":
         assert [(int(k), int(n)) for k, n in undone] == [(k, k) for k in reversed(range(steps))]
     else:
@@ -266,7 +302,8 @@ def _assert_one_have_per_step(row: dict, text: str) -> None:
 
 
 @pytest.mark.parametrize("row", [EQUATION, EQUATION_ROOTS, EQUATION_QUADRATIC_FORMULA, EQUATION_SYSTEM,
-                                 EQUATION_RATIONAL, EQUATION_ONE_WAY, EQUATION_LOG, EQUATION_LOG_VALUE],
+                                 EQUATION_RATIONAL, EQUATION_ONE_WAY, EQUATION_LOG, EQUATION_LOG_VALUE,
+                                 *RADICAL_ROWS],
                          ids=lambda r: r["uid"][:2])
 def test_equation_has_one_have_per_step_each_way(row):
     _assert_one_have_per_step(row, render_row(row, environment()).text)
@@ -323,6 +360,48 @@ def test_apply_exp_cites_the_recorded_positivity_hypothesis():
     assert value.back[-1].proof == "(congrArg Real.log r1).trans (Real.log_exp (2))"
     unrecorded = {**EQUATION_LOG, "hypotheses": []}
     assert "hypothesis u > 0" in lean_equation(unrecorded).reason
+
+
+def test_square_both_sides_cites_the_radicand_hypothesis_and_the_sign_condition():
+    const = lean_equation(EQUATION_SQRT_CONST)
+    assert const.reverse_method == "walk"
+    assert const.haves[1].proof == ("by linear_combination (Real.sqrt (2 * x + 39) + 5) * e1 - "
+                                    "Real.sq_sqrt h0")
+    assert const.back[-2].proof == ("(congrArg Real.sqrt (by linear_combination r2 : 2 * x + 39 = (5) ^ 2)).trans "
+                                    "(Real.sqrt_sq (by norm_num : (0 : ℝ) ≤ 5))")
+    linear = lean_equation(EQUATION_SQRT_LINEAR)
+    assert linear.reverse_method == "walk"
+    assert linear.haves[0].side == (("c1", "x + 4 ≥ 0", "by linarith [Real.sqrt_nonneg (9 * x + 72)]"),)
+    assert linear.haves[5].side == (("n6", "x + 7 ≠ 0", "by intro hz; linarith"),)
+    assert linear.haves[5].proof == "mul_left_cancel₀ n6 (by linear_combination e5)"
+    assert linear.back[-1].side == (("c1", "x + 4 ≥ 0", "by linarith"),)
+    assert linear.back[-1].proof == "(congrArg Real.sqrt r1).trans (Real.sqrt_sq c1)"
+
+
+def test_odd_root_combine_logs_and_excluded_divisor():
+    root = lean_equation(EQUATION_ODD_ROOT)
+    assert root.haves[0].proof == ("Iff.mp (Odd.pow_inj (by decide : Odd 3)) "
+                                   "(by linear_combination e0 : (-x + 16) ^ 3 = (4) ^ 3)")
+    assert root.back[-1].proof == "by linear_combination ((-x + 16) ^ 2 + (-x + 16) * (4) + (4) ^ 2) * r1"
+    logs = lean_equation(EQUATION_COMBINE_LOGS)
+    fact = "Real.log_mul (ne_of_lt h0).symm (ne_of_lt h1).symm"
+    assert logs.haves[0].proof == f"by linear_combination e0 + {fact}"
+    assert logs.back[-1].proof == f"by linear_combination r1 - {fact}"
+    assert logs.haves[1].proof.startswith("(Real.exp_log (mul_pos h0 h1)).symm")
+    excluded = lean_equation(EQUATION_DIVIDE_EXCLUDED)
+    assert excluded.haves[1].side == (("n2", "2 * (x + 1) ≠ 0", "by intro hz; exact h0 (by linear_combination hz / (2))"),)
+
+
+@pytest.mark.parametrize("row, reason", [
+    ({**EQUATION_SQRT_CONST, "hypotheses": []}, "without a recorded hypothesis u >= 0"),
+    ({**EQUATION_SQRT_LINEAR, "steps": [{**EQUATION_SQRT_LINEAR["steps"][0], "operand": ""},
+                                        *EQUATION_SQRT_LINEAR["steps"][1:]]}, "without a recorded sign condition"),
+    ({**EQUATION_DIVIDE_EXCLUDED, "hypotheses": []}, "shows the divisor is non-zero"),
+    ({**EQUATION_COMBINE_LOGS, "hypotheses": ["x - 5 > 0"]}, "without recorded hypotheses u > 0 and v > 0"),
+])
+def test_new_rule_refusals_keep_their_reason(row, reason):
+    result = lean_equation(row)
+    assert isinstance(result, NotRenderable) and reason in result.reason, getattr(result, "reason", result)
 
 
 @pytest.mark.parametrize("row, reason", [

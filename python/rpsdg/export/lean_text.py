@@ -150,11 +150,14 @@ def _theorem_proof(item: TheoremLean, name: str) -> Proof:
 
 
 def _equation_proof(item: EquationLean, name: str) -> Proof:
-    """The forward half (problem equations as hypotheses ⊢ solution); the closing block (``exact``, or the
+    """The forward half (problem equations as hypotheses ⊢ solution), a step's side obligations (``cK``,
+    ``nK``) as their own tactics just before it; the closing block (``exact``, or the
     ``rcases … mul_eq_zero`` split of several roots) is one tactic. The reverse half is in the Lake project."""
     hypotheses = [f"{h} : {text}" for h, text in item.hypotheses] + [f"{n} : {text}" for n, text in item.equations]
-    tactics = [Tactic(f"have {have.name} : {have.statement} :=\n  {have.proof}", _premises(have.proof),
-                      item.conclusion, f"{have.name} : {have.statement}") for have in item.haves]
+    tactics = [Tactic(f"have {name} : {statement} :=\n  {proof}", _premises(proof), item.conclusion,
+                      f"{name} : {statement}")
+               for have in item.haves
+               for name, statement, proof in (*have.side, (have.name, have.statement, have.proof))]
     close = "\n".join(item.close)
     tactics.append(Tactic(close, _premises(close), item.conclusion))
     context = [f"{item.variables} : ℝ"] + hypotheses

@@ -18,6 +18,19 @@ Record format (``generators/equation.py``): ``problem`` ``Eq(L, R)`` or ``Tuple(
 * ``apply_exp`` (``log u = log m`` to ``u = m``, or ``log u = k`` to ``u = exp k``): ``(Real.exp_log hN).symm``
   then ``congrArg Real.exp eK`` (and ``Real.exp_log`` on the numeral m > 0), ``hN : u > 0`` the recorded
   hypothesis; undone by ``congrArg Real.log`` (and ``Real.log_exp k``);
+* ``square_both_sides`` (``√u = v`` to ``u = v²``), with the recorded ``hN : u >= 0``:
+  ``linear_combination (√u + v) * eK - Real.sq_sqrt hN``. Either v is a number ≥ 0 (case a), or the step's
+  operand records the sign condition ``v >= 0`` (case b), proved as its own side ``have cK`` from
+  ``Real.sqrt_nonneg`` and the equation by ``linarith``;
+* ``divide_both_sides`` by D with x in it (the extraneous root's factor): side ``have nK : D ≠ 0`` (a recorded
+  ``d ≠ 0`` with D = c·d, or, D linear, ``by intro hz; linarith`` when a linear fact in force — hypothesis or
+  sign condition — fails at D's zero, checked here exactly), then ``mul_left_cancel₀ nK (by linear_combination
+  eK)``;
+* ``take_odd_root`` (``P^n = k`` to ``P = m``, n odd): ``Iff.mp (Odd.pow_inj (by decide : Odd n))
+  (by linear_combination eK : P ^ n = m ^ n)``;
+* ``combine_logs`` (``log u + log v`` to ``log (u*v)``, recorded ``u > 0``, ``v > 0``): ``linear_combination
+  eK ± Real.log_mul (ne_of_lt hU).symm (ne_of_lt hV).symm``; a following ``apply_exp`` on ``log (u*v)`` cites
+  ``mul_pos hU hV``;
 * ``clear_denominators`` by M: ``linear_combination (norm := skip) (M) * eK`` then ``field_simp`` (the excluded
   values are hypotheses ``d ≠ 0`` in context) and ``ring1``; confirmed first with SymPy ``cancel`` on our tree;
 * systems: ``eliminate`` (equation i plus c times equation j) and ``substitute`` (v = e from equation j into
@@ -35,8 +48,12 @@ for x by ``linear_combination``; systems end with ``exact ⟨…⟩``.
 * ``walk`` (preferred): every step is undone in reverse order by a pure ``linear_combination`` with the inverse
   coefficient (``(c) * r`` for a division by c, ``r - (λ) * Real.sq_sqrt …`` for the quadratic formula,
   ``r - (c) * rJ`` for an elimination) or, for ``apply_log``, ``(congrArg Real.exp r).trans (Real.exp_log _)``
-  with a positive numeral (``apply_exp`` as above). Several roots start with ``rcases`` on the disjunction: each root gives the factored
-  equation by ``linear_combination (cofactor) * h``.
+  with a positive numeral (``apply_exp`` as above); ``take_odd_root`` by ``linear_combination (Σ Pⁱmʲ) * r``,
+  ``combine_logs`` by subtracting the ``Real.log_mul`` fact, a division by D by ``linear_combination (D) * r``;
+  ``square_both_sides`` only under ``v ≥ 0``: ``(congrArg Real.sqrt (… : u = v ^ 2)).trans (Real.sqrt_sq c)``,
+  c by ``norm_num`` (case a) or a side ``have cK : v ≥ 0`` from the answer in context by ``linarith`` (each root
+  of a disjunction after ``rcases``; only rational roots). Several roots start with ``rcases`` on the
+  disjunction: each root gives the factored equation by ``linear_combination (cofactor) * h``.
 * ``evaluate``: an item with a step that has no pure inverse (``clear_denominators``) and a rational answer and no
   functions: ``rintro rfl`` then ``norm_num`` evaluates the problem at the answer (the hypotheses stay in
   context).
@@ -45,9 +62,11 @@ for x by ``linear_combination``; systems end with ``exact ⟨…⟩``.
 Every ``linear_combination`` is confirmed before it is emitted as a ring identity in which each function
 application and each non-numeral reciprocal is an opaque atom (exactly what ``ring1`` sees), so a step that needs
 ``√2² = 2`` or ``exp(8 - 3x) = exp(-3x + 8)`` is refused instead of emitted. Refusals are :class:`NotRenderable`
-values with the reason (other rules: ``combine_logs``, ``equate_exponents``, ``write_as_power``,
-``square_both_sides``, ``take_odd_root``). To add a rule: a branch in ``_step_proofs`` (forward and reverse proof)
-and its lemmas in ``lemma_table.py``.
+values with the reason. Still refused: exponentials with a variable exponent ``b^u`` (``write_as_power``,
+``equate_exponents``): over ℝ that is ``Real.rpow``, whose statement must be typed ``(b : ℝ) ^ (u : ℝ)`` by the
+printer and whose injectivity lemma is not yet confirmed at the pin. Side obligations (``cK``, ``nK``) are
+``EquationHave.side``, emitted inside the step's block just before its ``have``. To add a rule: a branch in
+``_step_proofs`` (forward and reverse proof, side haves) and its lemmas in ``lemma_table.py``.
 """
 
 from __future__ import annotations
@@ -69,7 +88,7 @@ _SAME_DIFFERENCE = frozenset({"add_both_sides", "subtract_both_sides", "expand",
 _TERMWISE = frozenset({"add_both_sides", "subtract_both_sides", "swap_sides", "multiply_both_sides",
                        "divide_both_sides"})
 """Rules that act on whole sides, so ``ring1`` closes them with ``(d)⁻¹`` as an atom even when d has x."""
-_RESERVED = ("e", "h", "r", "f", "p", "u", "z")
+_RESERVED = ("e", "h", "r", "f", "p", "u", "z", "c", "n")
 """Prefixes of the template's local names (``e3``, ``r2``, ``f1`` …): a variable may not look like them."""
 
 
@@ -82,6 +101,9 @@ class EquationHave:
     name: str
     statement: str
     proof: str
+    side: tuple[tuple[str, str, str], ...] = ()
+    """Side obligations ``(name, statement, proof)`` the main ``have`` cites (a sign condition ``c…``, a
+    non-zero divisor ``n…``): emitted inside the step's block, just before it."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +252,26 @@ class _Proofs:
     forward: str
     reverse: str | None
     """Proof of ``before`` from ``after`` (named ``{next}``), or None when the step has no pure inverse."""
+    forward_side: tuple[tuple[str, str, str], ...] = ()
+    reverse_side: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass
+class _Context:
+    """What one equation's steps may cite: recorded hypotheses by kind, the sign conditions recorded by
+    ``square_both_sides`` so far, and the answer (for conditions in the reverse direction)."""
+
+    var: str
+    positive: dict[Expr, str]
+    """``u`` of each recorded ``u > 0`` → its hypothesis name."""
+    nonneg: dict[Expr, str]
+    """``u`` of each recorded ``u >= 0`` → its hypothesis name."""
+    nonzero: dict[Expr, str]
+    """``d`` of each recorded ``d ≠ 0`` → its hypothesis name."""
+    signs: list[tuple[Expr, bool]]
+    """Linear facts in force forward, ``(g, strict)`` for ``g > 0`` / ``g ≥ 0``: hypotheses and sign conditions."""
+    roots: tuple[Expr, ...]
+    single_root: bool
 
 
 def _scaled(c: Fraction, name: str) -> str:
@@ -243,13 +285,21 @@ def _scaled(c: Fraction, name: str) -> str:
     return f"{_number(c)} * {name}"
 
 
-def _step_proofs(number: int, rule: str, before: Expr, after: Expr, operand: str, var: str,
-                 positive: Mapping[Expr, str]) -> _Proofs:
+def _step_proofs(number: int, rule: str, before: Expr, after: Expr, operand: str, context: _Context) -> _Proofs:
+    var = context.var
     previous, following = f"e{number}", f"r{number + 1}"
     if rule == "apply_log":
         return _apply_log(number, before, after, previous, following)
     if rule == "apply_exp":
-        return _apply_exp(number, before, after, previous, following, positive)
+        return _apply_exp(number, before, after, previous, following, context.positive)
+    if rule == "square_both_sides":
+        return _square_both_sides(number, before, after, operand, context)
+    if rule == "take_odd_root":
+        return _take_odd_root(number, before, after, previous, following)
+    if rule == "combine_logs":
+        return _combine_logs(number, before, after, previous, following, context.positive)
+    if rule == "divide_both_sides" and operand and _parse(operand, "step operand").has(var):
+        return _divide_by_variable(number, before, after, _parse(operand, "step operand"), context)
     if rule == "clear_denominators":
         return _Proofs(_clear_denominators(number, before, after, operand), None)
     if rule == "quadratic_formula":
@@ -310,9 +360,13 @@ def _apply_exp(number: int, before: Expr, after: Expr, previous: str, following:
     u = before.args[0].args[0] if before.args[0].op == "log" else None
     if u is None or after.args[0] != u:
         raise _Refuse(f"step {number + 1}: apply_exp not of the form log u = c to u = …")
-    if u not in positive:
+    if u in positive:
+        evidence = positive[u]
+    elif u.op == "mul" and all(factor in positive for factor in u.args):  # log(u*v) after combine_logs
+        evidence = f"({lemma('mul_pos')} {positive[u.args[0]]} {positive[u.args[1]]})"
+    else:
         raise _Refuse(f"step {number + 1}: apply_exp without a recorded hypothesis u > 0 for its argument")
-    unlog = f"({lemma('Real.exp_log')} {positive[u]}).{lemma('Eq.symm').split('.')[1]}"
+    unlog = f"({lemma('Real.exp_log')} {evidence}).{lemma('Eq.symm').split('.')[1]}"
     trans = lemma("Eq.trans").split(".")[1]
     c, value = before.args[1], after.args[1]
     m = rational_value(value)
@@ -352,6 +406,189 @@ def _quadratic_formula(number: int, before: Expr, after: Expr, previous: str, fo
     sq = f"{lemma('Real.sq_sqrt')} (by norm_num : (0 : ℝ) ≤ {_lean(num(d))})"
     return _Proofs(f"by linear_combination {previous} + {_number(lam)} * {sq}",
                    f"by linear_combination {following} - {_number(lam)} * {sq}")
+
+
+def _linear(e: Expr, var: str) -> tuple[Fraction, Fraction] | None:
+    """(α, β) with ``e = α·x + β`` for rational α, β (no other symbol, no function), else None."""
+    if any(node.op in FUNCTIONS for _, node in e.positions()) or e.free_symbols() - {var}:
+        return None
+    try:
+        terms = canon(e)
+    except (CanonTooBig, ZeroDivisionError, ValueError):
+        return None
+    alpha = beta = Fraction(0)
+    for monomial, coefficient in terms.items():
+        if monomial == ():
+            beta = Fraction(coefficient)
+        elif monomial == ((var, 1, sym(var)),):
+            alpha = Fraction(coefficient)
+        else:
+            return None
+    return alpha, beta
+
+
+def _value(e: Expr) -> Fraction | None:
+    try:
+        return rational_value(e)
+    except (ZeroDivisionError, ValueError):
+        return None
+
+
+def _square_both_sides(number: int, before: Expr, after: Expr, operand: str, context: _Context) -> _Proofs:
+    """``√u = v`` to ``u = v²`` (any ring-equal form), with the recorded hypothesis ``hN : u ≥ 0``:
+    ``linear_combination (√u + v) * eK - Real.sq_sqrt hN`` (``(√u + v)(√u - v) - (√u² - u) = u - v²``).
+    Undone only under ``v ≥ 0``: ``(congrArg Real.sqrt (… : u = v ^ 2)).trans (Real.sqrt_sq c)``, with c
+    ``by norm_num`` for a constant v ≥ 0 (case a) or, for the recorded sign condition ``v >= 0`` (case b), a
+    side ``have`` both ways: forward from ``√u ≥ 0`` (``Real.sqrt_nonneg``) and the equation by ``linarith``,
+    reverse from the answer (``x = a``, each root of a disjunction) by ``linarith``."""
+    where = f"step {number + 1}: square_both_sides"
+    root, v = before.args
+    if root.op != "sqrt":
+        raise _Refuse(f"{where} not of the form sqrt(u) = v")
+    u = root.args[0]
+    if u not in context.nonneg:
+        raise _Refuse(f"{where} without a recorded hypothesis u >= 0 for its radicand")
+    sqrt_u = Expr("sqrt", (u,))
+    target = sub(u, pow_(v, num(2)))
+    if not _ring_equal(_difference(after), target) or not _ring_equal(
+            target, sub(mul(Expr("add", (sqrt_u, v)), sub(sqrt_u, v)), sub(pow_(sqrt_u, num(2)), u))):
+        raise _Refuse(f"{where}: the squared equation is not u = v² as a ring identity")
+    forward = (f"by linear_combination ({_lean(Expr('add', (sqrt_u, v)))}) * e{number} - "
+               f"{lemma('Real.sq_sqrt')} {context.nonneg[u]}")
+    name = f"c{number + 1}"
+    forward_side: tuple[tuple[str, str, str], ...] = ()
+    reverse_side: tuple[tuple[str, str, str], ...] = ()
+    if operand:
+        condition = _parse(operand, "step operand")
+        if condition.op != "ge" or rational_value(condition.args[1]) != 0 or \
+                not _ring_equal(condition.args[0], v):
+            raise _Refuse(f"{where}: the sign condition is not `v >= 0` for the squared side v")
+        statement = _lean(condition)
+        forward_side = ((name, statement, f"by linarith [{lemma('Real.sqrt_nonneg')} ({_lean(u)})]"),)
+        line = _linear(v, context.var)
+        if line is not None:
+            context.signs.append((v, False))
+        nonneg = name
+        reverse_side = _reverse_condition(name, statement, v, context)
+    else:
+        c = _value(v)
+        if c is None or c < 0:
+            raise _Refuse(f"{where} of sqrt(u) = v without a recorded sign condition v >= 0 "
+                          f"(v is not a non-negative number)")
+        nonneg = f"(by norm_num : (0 : ℝ) ≤ {_lean(v)})"
+    if after.args[0] == u and after.args[1] == pow_(v, num(2)):
+        squared = f"r{number + 1}"
+    else:
+        squared = f"(by linear_combination r{number + 1} : {_lean(u)} = ({_lean(v)}) ^ 2)"
+    reverse = (f"({lemma('congrArg')} Real.sqrt {squared}).{lemma('Eq.trans').split('.')[1]} "
+               f"({lemma('Real.sqrt_sq')} {nonneg})") if reverse_side or not operand else None
+    return _Proofs(forward, reverse, forward_side, reverse_side)
+
+
+def _reverse_condition(name: str, statement: str, v: Expr, context: _Context) -> tuple[tuple[str, str, str], ...]:
+    """The sign condition ``v ≥ 0`` from the answer in context (``x = a``, or the disjunction ``h``), by
+    ``linarith``; only when v is linear and every root is a number where v ≥ 0 (else no reverse step)."""
+    line = _linear(v, context.var)
+    values = [_value(r) for r in context.roots]
+    if line is None or any(a is None for a in values) or \
+            any(line[0] * a + line[1] < 0 for a in values):  # type: ignore[operator]
+        return ()
+    if context.single_root:
+        return ((name, statement, "by linarith"),)
+    cases = " | ".join(["h"] * len(values))
+    return ((name, statement, f"by rcases h with {cases} <;> linarith"),)
+
+
+def _take_odd_root(number: int, before: Expr, after: Expr, previous: str, following: str) -> _Proofs:
+    """``P ^ n = k`` (n odd) to ``P = m`` with ``m ^ n = k``: ``Iff.mp (Odd.pow_inj (by decide : Odd n))
+    (by linear_combination eK : P ^ n = m ^ n)``; undone by ``linear_combination (Σ Pⁱ·mʲ) * r``."""
+    where = f"step {number + 1}: take_odd_root"
+    power, k = before.args
+    if power.op != "pow" or power.args[1].op != "num" or after.args[0] != power.args[0]:
+        raise _Refuse(f"{where} not of the form P^n = k to P = m")
+    n = power.args[1].value
+    if not isinstance(n, (int, Fraction)) or Fraction(n).denominator != 1 or int(n) < 3 or int(n) % 2 == 0:
+        raise _Refuse(f"{where} with an exponent that is not an odd integer >= 3")
+    n = int(n)
+    base, m = power.args[0], after.args[1]
+    if m.free_symbols() or k.free_symbols():
+        raise _Refuse(f"{where} with a side that is not a constant")
+    powered = sub(pow_(base, num(n)), pow_(m, num(n)))
+    if not _ring_equal(powered, _difference(before)):
+        raise _Refuse(f"{where}: m^n is not k as a ring identity")
+    terms = [mul(pow_(base, num(n - 1 - i)) if n - 1 - i > 1 else base if n - 1 - i == 1 else num(1),
+                 pow_(m, num(i)) if i > 1 else m if i == 1 else num(1)) for i in range(n)]
+    cofactor = terms[0]
+    for term in terms[1:]:
+        cofactor = Expr("add", (cofactor, term))
+    if not _ring_equal(_difference(before), mul(cofactor, _difference(after))):
+        raise _Refuse(f"{where}: P^n - k is not a multiple of P - m")
+    cofactor_text = " + ".join(
+        " * ".join(part for part in (
+            "" if n - 1 - i == 0 else f"({_lean(base)})" + (f" ^ {n - 1 - i}" if n - 1 - i > 1 else ""),
+            "" if i == 0 else f"({_lean(m)})" + (f" ^ {i}" if i > 1 else "")) if part) for i in range(n))
+    forward = (f"{lemma('Iff.mp')} ({lemma('Odd.pow_inj')} (by decide : {lemma('Odd')} {n})) "
+               f"(by linear_combination {previous} : ({_lean(base)}) ^ {n} = ({_lean(m)}) ^ {n})")
+    return _Proofs(forward, f"by linear_combination ({cofactor_text}) * {following}")
+
+
+def _combine_logs(number: int, before: Expr, after: Expr, previous: str, following: str,
+                  positive: Mapping[Expr, str]) -> _Proofs:
+    """``log u + log v`` to ``log (u * v)`` with the recorded ``hU : u > 0``, ``hV : v > 0``:
+    ``linear_combination eK ± Real.log_mul (ne_of_lt hU).symm (ne_of_lt hV).symm`` (``0 < u`` gives
+    ``0 ≠ u``, turned round by ``Ne.symm``); undone by subtracting the same fact."""
+    where = f"step {number + 1}: combine_logs"
+    products = [node for _, node in after.positions() if node.op == "log" and node.args[0].op == "mul"
+                and node not in [n for _, n in before.positions()]]
+    if len(products) != 1:
+        raise _Refuse(f"{where} without exactly one new log(u*v)")
+    u, v = products[0].args[0].args
+    if u not in positive or v not in positive:
+        raise _Refuse(f"{where} without recorded hypotheses u > 0 and v > 0")
+    fact = sub(products[0], Expr("add", (Expr("log", (u,)), Expr("log", (v,)))))
+    change = sub(_difference(after), _difference(before))
+    sign = "+" if _ring_equal(change, fact) else "-" if _ring_equal(change, neg(fact)) else None
+    if sign is None:
+        raise _Refuse(f"{where} is not log(u*v) = log u + log v as a ring identity")
+    ne = lemma("Ne.symm").split(".")[1]
+    term = (f"{lemma('Real.log_mul')} ({lemma('ne_of_lt')} {positive[u]}).{ne} "
+            f"({lemma('ne_of_lt')} {positive[v]}).{ne}")
+    undo = "-" if sign == "+" else "+"
+    return _Proofs(f"by linear_combination {previous} {sign} {term}",
+                   f"by linear_combination {following} {undo} {term}")
+
+
+def _divide_by_variable(number: int, before: Expr, after: Expr, divisor: Expr, context: _Context) -> _Proofs:
+    """Division by D with x in it: forward ``mul_left_cancel₀ nK (by linear_combination eK)`` (the goal
+    ``D * L' = D * R'``), with a side ``have nK : D ≠ 0``: the recorded hypothesis ``d ≠ 0`` (D = c·d), or, for
+    D linear, ``by intro hz; linarith`` where a linear fact in force (a hypothesis ``g > 0``/``g ≥ 0`` or a
+    sign condition) fails at D's zero (checked here in exact arithmetic). Undone by ``linear_combination
+    (D) * r``."""
+    where = f"step {number + 1}: divide_both_sides by {to_infix(divisor)}"
+    if not _ring_equal(_difference(before), mul(divisor, _difference(after))):
+        raise _Refuse(f"{where} is not a ring identity our canonical form confirms")
+    name = f"n{number + 1}"
+    statement = f"{_lean(divisor)} ≠ 0"
+    proof = None
+    for d, hypothesis in context.nonzero.items():
+        c = _multiple(divisor, d)
+        if c is not None and c != 0:
+            proof = hypothesis if c == 1 else \
+                f"by intro hz; exact {hypothesis} (by linear_combination {_scaled(1 / c, 'hz')})"
+            break
+    line = _linear(divisor, context.var)
+    if proof is None and line is not None and line[0] != 0:
+        zero = -line[1] / line[0]
+        for g, strict in context.signs:
+            alpha, beta = _linear(g, context.var) or (Fraction(0), Fraction(1))
+            value = alpha * zero + beta
+            if value < 0 or (strict and value == 0):
+                proof = "by intro hz; linarith"
+                break
+    if proof is None:
+        raise _Refuse(f"{where}: no recorded hypothesis or sign condition shows the divisor is non-zero")
+    forward = f"{lemma('mul_left_cancel₀')} {name} (by linear_combination e{number})"
+    return _Proofs(forward, f"by linear_combination ({_lean(divisor)}) * r{number + 1}", ((name, statement, proof),))
 
 
 # -- several roots -----------------------------------------------------------------------------------------------
@@ -503,19 +740,32 @@ def _single(row: Mapping[str, Any], uid: str, problem: Expr, answer: Expr) -> Eq
         raise _Refuse(f"expected one variable, found {sorted(names) or 'none'}")
     var = next(iter(names))
     _check_variable(var)
+    for _, node in problem.positions():
+        if node.op == "pow" and node.args[1].has(var):
+            raise _Refuse("b^u with the variable in the exponent is Real.rpow over ℝ (write_as_power/"
+                          "equate_exponents): its typing and injectivity lemma are not confirmed; not rendered")
     hypotheses = [_parse(h, "hypothesis") for h in row["hypotheses"]]
-    positive = {h.args[0]: f"h{n}" for n, h in enumerate(hypotheses) if h.op == "gt" and rational_value(h.args[1]) == 0}
+
+    def recorded(op: str) -> dict[Expr, str]:
+        return {h.args[0]: f"h{n}" for n, h in enumerate(hypotheses) if h.op == op and _value(h.args[1]) == 0}
+
+    roots = answer.args
+    context = _Context(var, recorded("gt"), recorded("ge"), recorded("ne"),
+                       [(h.args[0], h.op == "gt") for h in hypotheses
+                        if h.op in ("gt", "ge") and _value(h.args[1]) == 0 and _linear(h.args[0], var)],
+                       roots, len(roots) == 1)
     current, haves, reverses = problem, [], []
     for number, step in enumerate(row["steps"]):
         before, after = _parse(step["before"], "step before"), _parse(step["after"], "step after")
         if before != current or after.op != "eq":
             raise _Refuse(f"step {number + 1}: 'before' is not the previous step's equation")
         rule = str(step["rule"])
-        proofs = _step_proofs(number, rule, before, after, str(step.get("operand", "")), var, positive)
-        haves.append(EquationHave(number, rule, f"e{number + 1}", _statement(after), proofs.forward))
-        reverses.append(EquationHave(number, rule, f"r{number}", _statement(before), proofs.reverse or ""))
+        proofs = _step_proofs(number, rule, before, after, str(step.get("operand", "")), context)
+        haves.append(EquationHave(number, rule, f"e{number + 1}", _statement(after), proofs.forward,
+                                  proofs.forward_side))
+        reverses.append(EquationHave(number, rule, f"r{number}", _statement(before), proofs.reverse or "",
+                                     proofs.reverse_side if proofs.reverse else ()))
         current = after
-    roots = answer.args
     last_name, final = f"e{len(haves)}", f"r{len(haves)}"
     if current.args[0].op == "sym" and current.args[0].value == var and not current.args[1].has(var) and \
             len(roots) == 1 and equal(current.args[1], roots[0]) is True:

@@ -137,6 +137,27 @@ LEMMAS: dict[str, LemmaInfo] = {
                                  "ℝ is IsReduced via isReduced_of_noZeroDivisors in the same file"),
     "Real.sq_sqrt": LemmaInfo("mathlib", "Real.sq_sqrt {x : ℝ} (h : 0 ≤ x) : √x ^ 2 = x (√x is Real.sqrt x)",
                               "Mathlib/Data/Real/Sqrt.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "Real.sqrt_nonneg": LemmaInfo("mathlib", "Real.sqrt_nonneg (x : ℝ) : 0 ≤ √x (x explicit)",
+                                  "Mathlib/Data/Real/Sqrt.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "Real.sqrt_sq": LemmaInfo("mathlib", "Real.sqrt_sq {x : ℝ} (h : 0 ≤ x) : √(x ^ 2) = x",
+                              "Mathlib/Data/Real/Sqrt.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "mul_left_cancel₀": LemmaInfo("mathlib", "mul_left_cancel₀ [Mul M₀] [Zero M₀] [IsLeftCancelMulZero M₀] "
+                                  "{a b c : M₀} (ha : a ≠ 0) (h : a * b = a * c) : b = c",
+                                  "Mathlib/Algebra/GroupWithZero/Defs.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "Odd.pow_inj": LemmaInfo("mathlib", "Odd.pow_inj [Semiring R] [LinearOrder R] [IsStrictOrderedRing R] "
+                             "[ExistsAddOfLE R] {n : ℕ} (hn : Odd n) {a b : R} : a ^ n = b ^ n ↔ a = b; "
+                             "`Odd (n : ℕ)` is decidable (Nat.odd_iff instance, Mathlib/Algebra/Group/Nat/Even)",
+                             "Mathlib/Algebra/Order/Ring/Basic.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "mul_pos": LemmaInfo("mathlib", "mul_pos [MulZeroClass α] [Preorder α] [PosMulStrictMono α] {a b : α} "
+                         "(ha : 0 < a) (hb : 0 < b) : 0 < a * b (alias of Left.mul_pos)",
+                         "Mathlib/Algebra/Order/GroupWithZero/Unbundled/Basic.lean (module-era copy, code search)"),
+    "Odd": LemmaInfo("mathlib", "Odd [Semiring α] (n : α) : Prop := ∃ m, n = 2 * m + 1 (a definition, cited in "
+                     "`(by decide : Odd 3)`)", "Mathlib/Algebra/Group/Even.lean / Algebra/Ring/Parity (code search)",
+                     confirmed=False),
+    "ne_of_lt": LemmaInfo("mathlib", "ne_of_lt [Preorder α] {a b : α} (h : a < b) : a ≠ b",
+                          "Mathlib/Order/Defs/PartialOrder.lean@0ba7889 (mathlib4-nightly-testing)"),
+    "Ne.symm": LemmaInfo("core", "Ne.symm {a b : α} (h : a ≠ b) : b ≠ a (@[symm])",
+                         "Init/Core.lean (leanprover/lean4, code search)"),
     "linear_combination": LemmaInfo("mathlib", "tactic: linear_combination e closes a = b when a - b - (e.lhs - "
                                     "e.rhs) is 0 by ring1 (Mathlib.Tactic.LinearCombination)",
                                     "Mathlib tactic (long-standing)", confirmed=False),
