@@ -33,6 +33,9 @@ _RELATION_TOKENS = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">
 # Names SymPy's parser gives a meaning of its own (constants, assumptions, builtins): refused as variables.
 _RESERVED = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "zoo", "true", "false", "True",
                        "False", "None"}) | frozenset(keyword.kwlist)
+_NOT_VARIABLES = _RESERVED | frozenset(_FUNCTION_ALIASES) | frozenset(_RELATION_HEADS)
+_node = tuple.__new__
+"""``_node(Expr, (op, args, value))`` builds an ``Expr`` without the Python-level ``__new__`` (the parser is hot)."""
 _BINARY = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div"), "**": (40, "pow"),
            "^": (40, "pow")}
 _UNARY_BP = 30
@@ -97,8 +100,16 @@ class _Parser:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
             raise self.fail("nesting too deep", f"keep expressions under {MAX_NESTING} levels")
-        left = self.parse_prefix()
         tokens = self.tokens
+        token = tokens[self.index]
+        if token.isdigit():  # the common operands inline (every token is ASCII by now)
+            self.index += 1
+            left = _node(Expr, ("num", (), int(token)))
+        elif token.isidentifier() and tokens[self.index + 1] != "(" and token not in _NOT_VARIABLES:
+            self.index += 1
+            left = _node(Expr, ("sym", (), token))
+        else:
+            left = self.parse_prefix()
         while True:
             entry = _BINARY.get(tokens[self.index])
             if entry is None:
@@ -108,7 +119,7 @@ class _Parser:
                 break
             self.index += 1
             right = self.parse_arith(bp if op == "pow" else bp + 1)
-            left = Expr(op, (left, right))
+            left = _node(Expr, (op, (left, right), None))
         self.nesting -= 1
         return left
 

@@ -199,7 +199,7 @@ def _plain(e: Expr) -> bool:
 
 
 def _number(value: Fraction | int) -> Expr:
-    return num(Fraction(value))
+    return num(value if isinstance(value, (int, Fraction)) else Fraction(value))
 
 
 def _term(coefficient: int, power: int, var: Expr = X) -> Expr:
