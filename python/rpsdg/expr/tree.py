@@ -101,54 +101,59 @@ class Expr(NamedTuple):
 
 # -- smart constructors: the only folding they do is what the printer/parser round trip needs -------------
 
+_new = tuple.__new__
+"""``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__`` (hot)."""
+
+
 def num(value: int | Fraction) -> Expr:
     """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
     if isinstance(value, Fraction):
         if value.denominator == 1:
-            return Expr("num", (), int(value.numerator))
-        return Expr("div", (Expr("num", (), value.numerator), Expr("num", (), value.denominator)))
-    return Expr("num", (), int(value))
+            return _new(Expr, ("num", (), int(value.numerator)))
+        top, bottom = _new(Expr, ("num", (), value.numerator)), _new(Expr, ("num", (), value.denominator))
+        return _new(Expr, ("div", (top, bottom), None))
+    return _new(Expr, ("num", (), int(value)))
 
 
 def sym(name: str) -> Expr:
     """A variable."""
-    return Expr("sym", (), name)
+    return _new(Expr, ("sym", (), name))
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    return Expr("add", (a, b))
+    return _new(Expr, ("add", (a, b), None))
 
 
 def sub(a: Expr, b: Expr) -> Expr:
-    return Expr("sub", (a, b))
+    return _new(Expr, ("sub", (a, b), None))
 
 
 def mul(a: Expr, b: Expr) -> Expr:
-    return Expr("mul", (a, b))
+    return _new(Expr, ("mul", (a, b), None))
 
 
 def div(a: Expr, b: Expr) -> Expr:
-    return Expr("div", (a, b))
+    return _new(Expr, ("div", (a, b), None))
 
 
 def pow_(a: Expr, b: Expr) -> Expr:
-    return Expr("pow", (a, b))
+    return _new(Expr, ("pow", (a, b), None))
 
 
 def neg(a: Expr) -> Expr:
     """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same."""
     if a.op == "num":
-        return Expr("num", (), -a.value)  # type: ignore[operator]
-    return Expr("neg", (a,))
+        return _new(Expr, ("num", (), -a.value))  # type: ignore[operator]
+    return _new(Expr, ("neg", (a,), None))
 
 
 def func(name: str, arg: Expr) -> Expr:
     """A one-argument function from :data:`FUNCTIONS`."""
-    return Expr(name, (arg,))
+    return _new(Expr, (name, (arg,), None))
 
 
 def eq(a: Expr, b: Expr) -> Expr:
-    return Expr("eq", (a, b))
+    return _new(Expr, ("eq", (a, b), None))
 
 
 def is_num(e: Expr, value: int | None = None) -> bool:
