@@ -1232,18 +1232,15 @@ def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms)
     """A sign change of lhs - rhs on a grid (inside the domain) whose bisection converges to a zero that is not
     an answer; poles (where |f| grows instead) are skipped. Evidence, not proof: roots closer than the grid step
     or of even multiplicity are not seen."""
-    left, right = (forms.compiled(side) for side in record.problem.args)
-    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses if h.op != "ne"]
-
-    def difference(point: dict[str, float]) -> float:
-        return left(point) - right(point)
+    difference = forms.compiled(sub(*record.problem.args))
+    conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses if h.op != "ne"]
     reach = max([12.0] + [2 * abs(a) + 3 for a in answers])
 
     def f(x: float) -> float | None:
         point = {"x": x}
         try:
-            for condition, relation in conditions:
-                if not _TESTS[relation](condition(point)):
+            for condition, test in conditions:
+                if not test(condition(point)):
                     return None
             return difference(point)
         except OutsideDomain:
