@@ -621,3 +621,24 @@ def test_repository_pin_matches_rendered_pin():
 def test_render_cli_on_bad_corpus_exits_2(tmp_path):
     result = CliRunner().invoke(app, ["lean", "render", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "not a directory" in result.output
+
+
+def test_the_record_states_what_the_rendered_theorem_proves(tmp_path):
+    """A record's ``lean`` field is made by the generator, the theorem by the renderer: same hypotheses, same
+    ``problem ↔ solution`` (the record brackets conjunctions, which bind tighter than ``↔`` anyway)."""
+    from rpsdg.corpus.store import Corpus
+
+    out = tmp_path / "equation"
+    build(BuildConfig(kind="equation", count=150, seed=8, out=out, format="jsonl"))
+    compared = set()
+    for row in Corpus(out).rows():
+        data = lean_equation(row)
+        if isinstance(data, NotRenderable):
+            continue
+        head, goal = row["lean"].split(" :\n    ", 1)
+        rendered = f"{data.problem} ↔ {data.conclusion}"
+        assert goal.replace("(", "").replace(")", "") == rendered.replace("(", "").replace(")", ""), row["uid"]
+        binders = f"theorem equation_item ({data.variables} : ℝ)" + "".join(f" ({n} : {t})" for n, t in data.hypotheses)
+        assert head.replace("(", "").replace(")", "") == binders.replace("(", "").replace(")", ""), row["uid"]
+        compared.add(row["subkind"])
+    assert len(compared) >= 7
