@@ -45,6 +45,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def move_into_place(finished: Path, out: Path) -> None:
+    """Replace directory ``out`` by ``finished`` (a sibling): readers see the old or the new tree, never a mix."""
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+        os.replace(finished, out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(finished, out)
+
+
 def write_json_atomic(path: Path, value: Any) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -158,13 +169,7 @@ class CorpusWriter:
         manifest = {**manifest, "format": self.format, "shards": self.shards}
         write_json_atomic(self.temporary / MANIFEST, manifest)
         (self.temporary / PROGRESS).unlink(missing_ok=True)
-        if self.out.exists():
-            retired = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
-            os.replace(self.out, retired)
-            os.replace(self.temporary, self.out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(self.temporary, self.out)
+        move_into_place(self.temporary, self.out)
         return manifest
 
     def abort(self, keep_for_resume: bool) -> None:

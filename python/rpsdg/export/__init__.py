@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import __version__
+from ..corpus.store import move_into_place
 from ..errors import CorpusError, RpsdgError
 
 EXPORT_FORMAT_VERSION = 1
@@ -149,7 +150,7 @@ def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool
         manifest = _export_manifest(spec, source, seed, stats, observed)
         write_json_atomic(temporary / EXPORT_MANIFEST, manifest)
         write_card(temporary / "README.md", spec, manifest)
-        _move_into_place(temporary, out)
+        move_into_place(temporary, out)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -192,14 +193,6 @@ def _export_manifest(spec: ExportSpec, source: ExportSource, seed: int, stats: d
     }
 
 
-def _move_into_place(temporary: Path, out: Path) -> None:
-    if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, retired)
-        os.replace(temporary, out)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(temporary, out)
 
 
 def _umask() -> int:

@@ -17,7 +17,6 @@ the files are what the line map is built from. To add a kind: see ``render/__ini
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -30,6 +29,7 @@ import jinja2
 
 from .. import __version__
 from ..check.lean import static_scan
+from ..corpus.store import move_into_place
 from ..errors import RpsdgError
 from .equation import lean_equation
 from .integral import NotRenderable, lean_integral
@@ -184,13 +184,7 @@ def write_project(rows: Iterable[Mapping[str, Any]], target: Path, per_module: i
     temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
     try:
         _write_files(temporary, groups, per_module, env, corpus_name, report)
-        if target.exists():
-            retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, retired)
-            os.replace(temporary, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(temporary, target)
+        move_into_place(temporary, target)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
