@@ -42,7 +42,7 @@ from ..expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_va
 from ..expr.evaluate import OutsideDomain, compile_expr, holds
 from ..expr.parse import parse
 from ..expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
-from .numeric import PointSpec, close
+from .numeric import PointSpec, close, collect_points
 
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
@@ -1182,22 +1182,14 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
     """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
     (a domain like x > 9 is missed by small draws alone)."""
     centres = [0.0] + [a[name] for a in answers for name in record.variables]
-    conditions = [(compile_expr(sub(*h.args)), h.op) for h in record.hypotheses]
-    points: list[dict[str, float]] = []
-    for _ in range(POINTS.tries):
+    conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses]
+
+    def draw() -> dict[str, float]:
         scale = rng.choice((1.0, 4.0, 16.0))
-        point = {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
-        try:
-            if not all(_TESTS[relation](condition(point)) for condition, relation in conditions):
-                continue
-            for fn in compiled:
-                fn(point)
-        except OutsideDomain:
-            continue
-        points.append(point)
-        if len(points) == POINTS.count:
-            break
-    return points
+        return {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
+
+    return collect_points(draw, lambda point: all(test(condition(point)) for condition, test in conditions),
+                          compiled, POINTS)
 
 
 def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
-from ..expr.evaluate import Compiled, OutsideDomain, compile_expr, holds
+from ..expr.evaluate import Compiled, OutsideDomain, compile_expr
 from ..expr.tree import Expr
 
 RTOL = 1e-6
@@ -30,21 +30,26 @@ class PointSpec:
     tries: int = 200
 
 
+RELATION_TESTS: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+    "ne": lambda a, b: a != b, "eq": lambda a, b: a == b}
+
+
 def _draw(rng: random.Random) -> float:
     scale = rng.choice((0.5, 2.0, 5.0))
     return rng.uniform(-scale, scale)
 
 
-def sample_points(rng: random.Random, variables: Sequence[str], hypotheses: Sequence[Expr],
-                  must_evaluate: Sequence[Compiled], spec: PointSpec = PointSpec()) -> list[dict[str, float]]:
-    """Up to ``spec.count`` points where every hypothesis holds and every function in ``must_evaluate`` has a
-    finite real value (fewer if the domain is hard to hit within ``spec.tries`` draws)."""
+def collect_points(draw: Callable[[], dict[str, float]], admits: Callable[[dict[str, float]], bool],
+                   must_evaluate: Sequence[Compiled], spec: PointSpec) -> list[dict[str, float]]:
+    """Up to ``spec.count`` points from ``draw()`` (at most ``spec.tries`` draws) that ``admits`` and where every
+    function in ``must_evaluate`` has a finite real value; raising ``OutsideDomain`` rejects a point."""
     points: list[dict[str, float]] = []
     for _ in range(spec.tries):
-        point = {name: _draw(rng) for name in variables}
-        if not all(holds(h, point) for h in hypotheses):
-            continue
+        point = draw()
         try:
+            if not admits(point):
+                continue
             for fn in must_evaluate:
                 fn(point)
         except OutsideDomain:
@@ -53,6 +58,17 @@ def sample_points(rng: random.Random, variables: Sequence[str], hypotheses: Sequ
         if len(points) == spec.count:
             break
     return points
+
+
+def sample_points(rng: random.Random, variables: Sequence[str], hypotheses: Sequence[Expr],
+                  must_evaluate: Sequence[Compiled], spec: PointSpec = PointSpec()) -> list[dict[str, float]]:
+    """Up to ``spec.count`` points where every hypothesis holds and every function in ``must_evaluate`` has a
+    finite real value (fewer if the domain is hard to hit within ``spec.tries`` draws); each hypothesis is
+    compiled once."""
+    tests = [(RELATION_TESTS[h.op], compile_expr(h.args[0]), compile_expr(h.args[1])) for h in hypotheses]
+    return collect_points(lambda: {name: _draw(rng) for name in variables},
+                          lambda point: all(test(left(point), right(point)) for test, left, right in tests),
+                          must_evaluate, spec)
 
 
 def finite_difference(fn: Compiled, point: dict[str, float], var: str, h: float = 1e-3) -> float:

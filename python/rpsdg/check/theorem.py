@@ -29,7 +29,7 @@ from ..expr.tree import Expr, Path
 from ..rules import default_rulebook
 from ..rules.match import Unstable, conditions_of, instantiate, parse_substitution, replace
 from ..rules.model import BACKWARD, FORWARD, RuleBook
-from .numeric import PointSpec, close
+from .numeric import RELATION_TESTS, PointSpec, close, sample_points
 
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "numeric")
@@ -87,7 +87,7 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
                                 read(step["before"], f"step {i} before"), read(step["after"], f"step {i} after")))
     hypotheses = tuple(read(h, "hypothesis") for h in row["hypotheses"])
     for hypothesis in hypotheses:
-        if hypothesis.op not in _RELATION_TEST:
+        if hypothesis.op not in RELATION_TESTS:
             raise ParseError(f"hypothesis {row['hypotheses'][hypotheses.index(hypothesis)]!r} of record {uid[:12]} "
                              f"is not a relation")
     return ParsedTheorem(uid, problem.args[0], problem.args[1], hypotheses,
@@ -185,36 +185,11 @@ def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[
     return sorted(names)
 
 
-_RELATION_TEST = {"gt": lambda a, b: a > b, "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b,
-                  "le": lambda a, b: a <= b, "ne": lambda a, b: a != b, "eq": lambda a, b: a == b}
-
-
-def _draw(rng: random.Random) -> float:
-    scale = rng.choice((0.5, 2.0, 5.0))
-    return rng.uniform(-scale, scale)
-
-
 def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> list[dict[str, float]]:
     """Up to ``POINTS.count`` points (an rng seeded by ``seed``) where the hypotheses hold and every expression is
-    defined; each tree is compiled once (``check.numeric.sample_points`` recompiles hypotheses at every draw)."""
-    rng = random.Random(seed)
-    names = _variables(expressions, hypotheses)
-    tests = [(_RELATION_TEST[h.op], compile_expr(h.args[0]), compile_expr(h.args[1])) for h in hypotheses]
+    defined; each tree is compiled once."""
     compiled = [compile_expr(e) for e in dict.fromkeys(expressions)]
-    points: list[dict[str, float]] = []
-    for _ in range(POINTS.tries):
-        point = {name: _draw(rng) for name in names}
-        try:
-            if not all(test(left(point), right(point)) for test, left, right in tests):
-                continue
-            for fn in compiled:
-                fn(point)
-        except OutsideDomain:
-            continue
-        points.append(point)
-        if len(points) == POINTS.count:
-            break
-    return points
+    return sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS)
 
 
 def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> bool:
