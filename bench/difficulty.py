@@ -15,8 +15,8 @@ import statistics
 import time
 
 from rpsdg.expr import parse
-from rpsdg.generators import get_kind
-from rpsdg.generators.integral import IntegralConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.integral.generate import IntegralConfig
 from rpsdg.run.pipeline import produce
 
 

@@ -17,7 +17,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 
-from rpsdg.generators import get_kind
+from rpsdg.kinds import get_kind
 from rpsdg.run.pipeline import produce
 
 TARGET = 1000.0

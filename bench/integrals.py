@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rpsdg.generators import get_kind
-from rpsdg.generators.integral import LAMPLE_CHARTON_WEIGHTS, IntegralConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.integral.generate import LAMPLE_CHARTON_WEIGHTS, IntegralConfig
 from rpsdg.run.pipeline import produce
 
 LAMPLE_CHARTON_PAIRS_PER_SECOND = 4.5

@@ -1,7 +1,7 @@
 """Difficulty that is real: a bounded best-first prover over the same rules, success rate per level.
 
 For each level, verified theorems are made with the default configuration (the pipeline's ``produce``); the
-prover (``rpsdg.rules.search.best_first_prove``) then searches from the lhs for the rhs using the level's rules,
+prover (``rpsdg.kinds.theorem.rules.search.best_first_prove``) then searches from the lhs for the rhs using the level's rules,
 only steps whose side conditions are among the theorem's hypotheses, and a fixed budget of node expansions
 (each expansion tries every rule at every position). Prints success rate, mean proof length found and seconds
 per theorem per level; the rate should fall as the level rises. Timings are noisy (shared machine).
@@ -16,11 +16,11 @@ import argparse
 import statistics
 import time
 
-from rpsdg.check.theorem import parse_row
-from rpsdg.generators import get_kind
-from rpsdg.generators.theorem import TheoremConfig
+from rpsdg.kinds.theorem.check import parse_row
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.theorem.generate import TheoremConfig
 from rpsdg.run.pipeline import produce
-from rpsdg.rules.search import best_first_prove
+from rpsdg.kinds.theorem.rules.search import best_first_prove
 
 
 def theorems(spec, config: TheoremConfig, level: int, count: int, seed: int) -> list[dict]:

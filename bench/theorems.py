@@ -17,8 +17,8 @@ import argparse
 import statistics
 import time
 
-from rpsdg.generators import get_kind
-from rpsdg.generators.theorem import TheoremConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.theorem.generate import TheoremConfig
 from rpsdg.run.pipeline import produce
 
 INT_RATES = {(3, 3): 51.0, (5, 5): 21.0, (7, 7): 12.0}

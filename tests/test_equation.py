@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from rpsdg.check import equation as check
+from rpsdg.kinds.equation import check as check
 from rpsdg.cli import app
 from rpsdg.core import Dropped
 from rpsdg.run.pipeline import candidate_row
 from rpsdg.errors import ConfigError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, add, num
-from rpsdg.generators import get_kind
-from rpsdg.generators.equation import DEFAULT_LEVELS, SUBKINDS, EquationConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.equation.generate import DEFAULT_LEVELS, SUBKINDS, EquationConfig
 
 SPEC = get_kind("equation")
 CONFIG = EquationConfig()

@@ -13,14 +13,14 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from rpsdg.check import equation as check
+from rpsdg.kinds.equation import check as check
 from rpsdg.core import Dropped
 from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import num
-from rpsdg.generators import get_kind
-from rpsdg.generators.equation import DEFAULT_LEVELS, EquationConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.equation.generate import DEFAULT_LEVELS, EquationConfig
 
 SPEC = get_kind("equation")
 RADICAL_ONLY = EquationConfig(levels={level: {**DEFAULT_LEVELS[level], "subkinds": ("radical",)} for level in (4, 5)})

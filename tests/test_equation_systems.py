@@ -10,12 +10,12 @@ import random
 
 import pytest
 
-from rpsdg.check import equation as check
+from rpsdg.kinds.equation import check as check
 from rpsdg.core import Dropped
 from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
-from rpsdg.generators import get_kind
-from rpsdg.generators.equation import DEFAULT_LEVELS, EquationConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.equation.generate import DEFAULT_LEVELS, EquationConfig
 
 SPEC = get_kind("equation")
 SYSTEMS = EquationConfig(levels={level: {**DEFAULT_LEVELS[level],

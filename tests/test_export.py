@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
-from rpsdg.check import integral as integral_check
-from rpsdg.check.numeric import derivative_agreement
+from rpsdg.kinds.integral import check as integral_check
+from rpsdg.maths.numeric import derivative_agreement
 from rpsdg.cli import app
 from rpsdg.corpus.store import Corpus
 from rpsdg.expr.parse import parse
@@ -359,7 +359,7 @@ def test_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
 # -- the other registered kinds, end to end --------------------------------------------------------------------
 
 def _kind_or_skip(kind: str):
-    from rpsdg.generators import get_kind
+    from rpsdg.kinds import get_kind
 
     return get_kind(kind)  # every kind is registered now: a missing one must fail, not skip
 

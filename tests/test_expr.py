@@ -16,7 +16,7 @@ from rpsdg.expr.printers import LeanUnsupported, to_latex, to_lean, to_prefix
 from rpsdg.expr.sampling import count_trees, sample_expr, split_weights, LeafDistribution
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import FUNCTIONS, Expr, neg, num, sym
-from rpsdg.generators.integral import LAMPLE_CHARTON_WEIGHTS
+from rpsdg.kinds.integral.generate import LAMPLE_CHARTON_WEIGHTS
 
 LEAVES = st.one_of(st.integers(-20, 20).map(num), st.sampled_from(["x", "y", "z"]).map(sym))
 

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rpsdg.calculus import outer_derivative
-from rpsdg.check.integral import check_row
-from rpsdg.check.numeric import derivative_agreement
+from rpsdg.maths.calculus import outer_derivative
+from rpsdg.kinds.integral.check import check_row
+from rpsdg.maths.numeric import derivative_agreement
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of, with_checks
 from rpsdg.expr import parse
 from rpsdg.expr.tree import FUNCTIONS, sym
-from rpsdg.generators import get_kind
-from rpsdg.generators.integral import IntegralConfig
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.integral.generate import IntegralConfig
 from rpsdg.errors import ConfigError
 from rpsdg.run.pipeline import item_rng, produce
 

@@ -16,16 +16,18 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
-from rpsdg.check.lean import keep_lean_passed, static_scan
+from rpsdg.lean.runner import keep_lean_passed, static_scan
 from rpsdg.cli import app
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, sym
-from rpsdg.render.equation import EquationLean, lean_equation
-from rpsdg.render.integral import IntegralLean, NotRenderable, lean_integral
-from rpsdg.render.lemma_table import DO_NOT_EMIT, FUNCTION_NAMES, LEMMAS, lemma
-from rpsdg.render.project import ITEMS, environment, line_map, module_text, render_row, write_project
-from rpsdg.render.theorem import TheoremLean, check_rule_term, lean_theorem
+from rpsdg.kinds.equation.lean import EquationLean, lean_equation
+from rpsdg.kinds.integral.lean import IntegralLean, lean_integral
+from rpsdg.lean.text import NotRenderable
+from rpsdg.lean.lemma_table import DO_NOT_EMIT, FUNCTION_NAMES, LEMMAS, lemma
+from rpsdg.lean.proof import Renderers
+from rpsdg.lean.project import ITEMS, environment, line_map, module_text, render_row, write_project
+from rpsdg.kinds.theorem.lean import TheoremLean, check_rule_term, lean_theorem
 from rpsdg.run.pipeline import BuildConfig, build
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,6 +39,9 @@ RULES = {  # hand-made rule terms in the format the rules/*.toml files will carr
     "add_zero": {"int": "Int.add_zero {a}", "real": "add_zero {a}"},
     "log_mul": {"real": "Real.log_mul {h0} {h1}"},
 }
+
+RENDERERS = Renderers({"theorem": lambda row: lean_theorem(row, RULES)})
+"""Renderers that read the hand-made rule terms above instead of the rule files."""
 
 
 def integral_row(uid: str, problem: str, answer: str, hypotheses: list[str], steps: list[tuple]) -> dict:
@@ -180,7 +185,7 @@ RADICAL_ROWS = [EQUATION_SQRT_CONST, EQUATION_SQRT_LINEAR, EQUATION_ODD_ROOT, EQ
 
 def _module(rows, dialect: str) -> str:
     env = environment()
-    blocks = [render_row(row, env, RULES).text for row in rows]
+    blocks = [render_row(row, env, RENDERERS).text for row in rows]
     return module_text(env, f"{ITEMS}.Golden", dialect, blocks, "golden")
 
 
@@ -510,7 +515,7 @@ def test_calc_has_exactly_one_line_per_step(data):
         return
     result = lean_theorem(row, RULES)
     assert isinstance(result, TheoremLean), getattr(result, "reason", "")
-    text = render_row(row, environment(), RULES).text
+    text = render_row(row, environment(), RENDERERS).text
     calc_lines = re.findall(r"^      _ = (.*) := (.*)$", text, re.M)
     assert len(calc_lines) == len(row["steps"]) == result.step_count
     for (after, proof), step in zip(calc_lines, row["steps"]):
@@ -539,7 +544,7 @@ def test_line_map_points_every_step_line_at_its_step():
 
 def test_project_layout_and_modules(tmp_path):
     rows = INTEGRAL_ROWS + [THEOREM_INT, THEOREM_REAL]
-    report = write_project(rows, tmp_path / "lean", per_module=2, rules=RULES)
+    report = write_project(rows, tmp_path / "lean", per_module=2, renderers=RENDERERS)
     root = tmp_path / "lean"
     assert report.rendered == 6 and not report.not_renderable
     assert (root / "lean-toolchain").read_text().strip() == "leanprover/lean4:v4.34.0"
@@ -555,7 +560,7 @@ def test_project_layout_and_modules(tmp_path):
     assert {u for m in maps.values() for _, _, u, _ in m["ranges"]} == {r["uid"] for r in rows}
     for module in (root / ITEMS).iterdir():
         assert static_scan(module.read_text()) == []
-    write_project(rows[:1], root, per_module=2, rules=RULES)  # replaced whole, no leftovers
+    write_project(rows[:1], root, per_module=2, renderers=RENDERERS)  # replaced whole, no leftovers
     assert sorted(p.name for p in (root / ITEMS).iterdir()) == ["Real00000.lean"]
 
 
@@ -608,12 +613,12 @@ def test_render_cli_and_require_filter(sample_corpus, tmp_path):
 
 
 def test_repository_pin_matches_rendered_pin():
-    from rpsdg.render.project import PIN
+    from rpsdg.lean.project import PIN
 
     root = Path(__file__).parents[1]
     assert (root / "lean-toolchain").read_text().strip() == PIN["toolchain"]
     assert f'@ "{PIN["mathlib"]}"' in (root / "lakefile.lean").read_text()
-    for template in ("integral_real", "theorem_int", "theorem_real", "equation_real", "module"):
+    for template in ("integral/real", "theorem/int", "theorem/real", "equation/real", "common/module"):
         assert (root / "templates" / f"{template}.lean.j2").read_text() == \
             environment().loader.get_source(environment(), f"{template}.lean.j2")[0]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from rpsdg.check.lean import (ItemVerdict, LeanMessage, ModuleInfo, RunLimits, Toolchain, _check_text,
+from rpsdg.lean.runner import (ItemVerdict, LeanMessage, ModuleInfo, RunLimits, Toolchain, _check_text,
                               _item_verdicts, find_toolchain, parse_axioms, parse_json_messages)
-from rpsdg.render.project import environment, line_map, module_text, render_row
+from rpsdg.lean.project import environment, line_map, module_text, render_row
 
-from test_lean_render import INTEGRAL_ROWS, RULES, THEOREM_INT
+from test_lean_render import INTEGRAL_ROWS, RENDERERS, THEOREM_INT
 
 LEAN = shutil.which("lean")
 LAKE = shutil.which("lake")
@@ -42,7 +42,7 @@ HAND_WRITTEN_JSON = "\n".join([
 
 def _golden_module() -> ModuleInfo:
     env = environment()
-    text = module_text(env, "RpsdgItems.Golden", "real", [render_row(r, env, RULES).text for r in INTEGRAL_ROWS[:2]],
+    text = module_text(env, "RpsdgItems.Golden", "real", [render_row(r, env, RENDERERS).text for r in INTEGRAL_ROWS[:2]],
                        "test")
     return ModuleInfo("RpsdgItems/Golden.lean", text, line_map(text), "RpsdgItems.Golden")
 
@@ -115,7 +115,7 @@ def test_timeout_on_single_item_is_reported(tmp_path):
 def test_core_only_int_theorem_checks_with_lean(tmp_path):
     """Core Lean only (no Mathlib): the Int calc chain must elaborate with no error."""
     env = environment()
-    text = module_text(env, "Golden", "int", [render_row(THEOREM_INT, env, RULES).text], "t")
+    text = module_text(env, "Golden", "int", [render_row(THEOREM_INT, env, RENDERERS).text], "t")
     path = tmp_path / "Golden.lean"
     path.write_text(text + "\n#print axioms Golden.item_e5e5e5e5e5e5e5e5\n")
     result = subprocess.run([LEAN, "--json", str(path)], capture_output=True, text=True, timeout=300)
@@ -129,7 +129,7 @@ def test_core_only_int_theorem_checks_with_lean(tmp_path):
                     reason="needs lake on PATH and RPSDG_LEAN_CORPUS=<corpus whose lean/ has Mathlib fetched "
                            "(lake exe cache get)>; Mathlib checks not run")
 def test_mathlib_items_check_with_lake():
-    from rpsdg.check.lean import check_corpus_lean
+    from rpsdg.lean.runner import check_corpus_lean
 
     corpus = Path(os.environ["RPSDG_LEAN_CORPUS"])
     report = check_corpus_lean(corpus, None, RunLimits(timeout_s=1800))
@@ -174,11 +174,11 @@ def test_error_on_print_axioms_line_fails_that_item_without_split(tmp_path):
 def test_check_project_caches_by_content(tmp_path):
     """check_project over a rendered project with a hand-made runner (documented output format, no Lean):
     every item gets a verdict row with versions, and a second run takes every module from the cache."""
-    from rpsdg.check.lean import check_project
-    from rpsdg.render.project import write_project
+    from rpsdg.lean.runner import check_project
+    from rpsdg.lean.project import write_project
 
     project = tmp_path / "lean"
-    write_project(INTEGRAL_ROWS + [THEOREM_INT], project, per_module=2, rules=RULES)
+    write_project(INTEGRAL_ROWS + [THEOREM_INT], project, per_module=2, renderers=RENDERERS)
     calls: list[str] = []
 
     def runner(toolchain, project_dir, relative, limits):

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
-from rpsdg.check.numeric import close
+from rpsdg.maths.numeric import close
 from rpsdg.cli import app
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import num, sym
-from rpsdg.rules import RuleError, default_rulebook, load_rule_file, load_rulebook
-from rpsdg.rules.graph import rule_graph, unify
-from rpsdg.rules.match import (Unstable, applications, format_substitution, instantiate, match,
+from rpsdg.kinds.theorem.rules import RuleError, default_rulebook, load_rule_file, load_rulebook
+from rpsdg.kinds.theorem.rules.graph import rule_graph, unify
+from rpsdg.kinds.theorem.rules.match import (Unstable, applications, format_substitution, instantiate, match,
                                parse_substitution, replace)
 
 BOOK = default_rulebook()

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
-from rpsdg.check import theorem as kernel
+from rpsdg.kinds.theorem import check as kernel
 from rpsdg.cli import app
 from rpsdg.core import Derivation
 from rpsdg.errors import ConfigError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import add, eq, num
-from rpsdg.generators import get_kind
-from rpsdg.generators.theorem import TheoremConfig, _rename, ac_key, statement_key
-from rpsdg.rules import default_rulebook
-from rpsdg.rules.match import Unstable, instantiate, parse_substitution
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.theorem.generate import TheoremConfig, _rename, ac_key, statement_key
+from rpsdg.kinds.theorem.rules import default_rulebook
+from rpsdg.kinds.theorem.rules.match import Unstable, instantiate, parse_substitution
 from rpsdg.run.pipeline import produce
 
 SPEC = get_kind("theorem")
@@ -265,7 +265,7 @@ def test_dedup_text_uses_domain_and_keys():
 
 
 def test_no_stored_theorem_is_trivial():
-    from rpsdg.generators.theorem import side_key
+    from rpsdg.kinds.theorem.generate import side_key
 
     for row in ROWS:
         lhs, rhs = parse(row["problem"]).args

@@ -1,1 +1,1 @@
-../../python/rpsdg/templates/RpsdgBasic.lean
+../../templates/common/RpsdgBasic.lean

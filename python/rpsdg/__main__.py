@@ -1,5 +1,5 @@
 """``python -m rpsdg``: the same CLI as the ``rpsdg`` command."""
 
-from .cli import main
+from rpsdg.cli import main
 
 main()

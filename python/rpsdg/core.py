@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Union
 
-from .expr.tree import Expr
+from rpsdg.expr.tree import Expr
 
 
 class Step(Protocol):

@@ -14,10 +14,10 @@ from typing import Any, Mapping
 
 import pyarrow as pa
 
-from ..core import Derivation, Verdict, verdict_row
-from ..errors import CorpusError
-from ..expr.printers import to_infix
-from ..generators import KindSpec
+from rpsdg.core import Derivation, Verdict, verdict_row
+from rpsdg.errors import CorpusError
+from rpsdg.expr.printers import to_infix
+from rpsdg.kinds import KindSpec
 
 RECORD_FORMAT = 1
 

@@ -21,9 +21,9 @@ from typing import Any, Iterator, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import CorpusError, RpsdgError
-from ..generators import KindSpec, get_kind
-from .record import arrow_schema, validate_row
+from rpsdg.errors import CorpusError, RpsdgError
+from rpsdg.kinds import KindSpec, get_kind
+from rpsdg.corpus.record import arrow_schema, validate_row
 
 FORMATS = ("parquet", "jsonl")
 MANIFEST = "manifest.json"

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .. import __version__
-from ..corpus.store import move_into_place
-from ..errors import CorpusError, RpsdgError
+from rpsdg import __version__
+from rpsdg.corpus.store import move_into_place
+from rpsdg.errors import CorpusError, RpsdgError
 
 EXPORT_FORMAT_VERSION = 1
 EXPORT_MANIFEST = "rpsdg_export.json"
@@ -98,7 +98,7 @@ def get_format(name: str) -> ExportSpec:
 def export_corpus(fmt: str, corpus: Path, out: Path, force: bool = False, seed: int = 0,
                   options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Export the corpus directory ``corpus`` as ``fmt`` into ``out``; returns the export manifest."""
-    from ..corpus.store import Corpus
+    from rpsdg.corpus.store import Corpus
 
     spec = get_format(fmt)
     opened = Corpus(corpus)
@@ -134,8 +134,8 @@ def _lean_verdicts(corpus: Path) -> tuple[dict[str, Mapping[str, Any]], str]:
 def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool = False, seed: int = 0,
                   options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write ``source`` as ``spec`` into ``out`` atomically (temporary directory, then rename)."""
-    from ..corpus.store import check_output_dir, write_json_atomic
-    from .card import write_card
+    from rpsdg.corpus.store import check_output_dir, write_json_atomic
+    from rpsdg.export.card import write_card
 
     if seed < 0:
         raise RpsdgError(f"--seed {seed}: must be a non-negative integer")

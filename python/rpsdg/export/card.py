@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from rpsdg.errors import RpsdgError
+
 LICENSE = "apache-2.0"
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                     (10_000_000, "1M<n<10M"))
@@ -100,6 +102,15 @@ def card_header(spec: Any, manifest: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _how_made(kind: str) -> str:
+    from rpsdg.kinds import get_kind
+
+    try:
+        return get_kind(kind).summary or "see the rpsdg README"
+    except RpsdgError:
+        return "see the rpsdg README"
+
+
 def card_body(spec: Any, manifest: Mapping[str, Any]) -> str:
     checkers = manifest.get("checkers", {})
     lines = [
@@ -108,15 +119,14 @@ def card_body(spec: Any, manifest: Mapping[str, Any]) -> str:
         f"Layout: {spec.layout}." if spec.layout else "",
         "", "## How it was made", "",
         "rpsdg (reverse-process synthetic data generation) makes each problem by running an easy process "
-        "backwards: for integrals, a random function is differentiated rule by rule and the derivation, reversed, "
-        "is the worked solution. Every record in the source corpus was re-checked from its stored text before it "
+        f"backwards: {_how_made(str(manifest['kind']))}. Every record in the source corpus was re-checked from its stored text before it "
         "was written; this export rewrites those records without changing their mathematics.", "",
         f"- source corpus: `{manifest.get('corpus')}` ({manifest.get('corpus_records')} records, corpus seed "
         f"{manifest.get('corpus_seed')}), made by rpsdg {manifest.get('corpus_rpsdg_version')}",
         f"- generator versions: {', '.join(manifest.get('generator_versions', [])) or 'none recorded'}",
         f"- records read: {manifest.get('records_in')}, written: {manifest.get('records_out')}, skipped: "
         f"{json.dumps(manifest.get('skipped', {}))}",
-        f"- wording seed: {manifest.get('seed')} (templates under `templates/export/`; the same seed gives the "
+        f"- wording seed: {manifest.get('seed')} (templates under `templates/<kind>/`; the same seed gives the "
         "same text)", "",
         "## How it was checked", "",
     ]

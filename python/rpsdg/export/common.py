@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, TextIO
 
-from ..errors import ParseError
-from ..expr.parse import parse
-from ..expr.printers import to_latex
-from .splits import SPLIT_KINDS, SPLITS, NovelPolicy, corpus_levels, novel_policy, random_split
+from rpsdg.errors import ParseError
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_latex
+from rpsdg.export.splits import SPLIT_KINDS, SPLITS, NovelPolicy, corpus_levels, novel_policy, random_split
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def readable(text: str) -> str:
 
 
 def _human(e) -> str:
-    from ..expr.printers import to_infix
+    from rpsdg.expr.printers import to_infix
 
     if e.op in _READABLE_RELATION and len(e.args) == 2:
         return _human(e.args[0]) + _READABLE_RELATION[e.op] + _human(e.args[1])

@@ -24,9 +24,10 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping, TextIO
 
-from . import ExportContext, ExportSource, ExportSpec
-from .common import SplitFiles, policy_for
-from .lean_text import full_name, header, premise_entry, proof_body, proof_of
+from rpsdg.export import ExportContext, ExportSource, ExportSpec
+from rpsdg.export.common import SplitFiles, policy_for
+from rpsdg.export.lean_text import full_name, header, proof_body, proof_of
+from rpsdg.lean.proof import Renderers, premise_entry
 
 URL = "https://rpsdg.invalid/RpsdgGen"
 NAMES = {"random": "random", "novel": "novel_premises"}
@@ -97,9 +98,9 @@ class LeanFiles:
 
 
 def traced_theorem(row: Mapping[str, Any], files: LeanFiles, commit: str,
-                   rule_terms: Mapping[str, Mapping[str, str]] | None = None,
+                   renderers: Renderers | None = None,
                    lean_verdicts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any] | str:
-    proof = proof_of(row, rule_terms)
+    proof = proof_of(row, renderers)
     if isinstance(proof, str):
         return proof
     name = full_name(row)
@@ -125,16 +126,12 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
     lean = LeanFiles(directory)
     records_in, records_out, tactics, skipped = 0, 0, 0, {}
     policy = policy_for(source.kind, source.manifest)
-    rule_terms = None
-    if source.kind == "theorem":
-        from ..render.theorem import load_rule_terms
-
-        rule_terms = load_rule_terms()
+    renderers = Renderers()
     try:
         with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES) as splits:
             for row in source.rows():
                 records_in += 1
-                theorem = traced_theorem(row, lean, commit, rule_terms, source.lean_verdicts)
+                theorem = traced_theorem(row, lean, commit, renderers, source.lean_verdicts)
                 if isinstance(theorem, str):
                     skipped[theorem] = skipped.get(theorem, 0) + 1
                     continue
@@ -149,7 +146,7 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
                 "state_source": "predicted", "note": "no Lean ran: tactics and states are rpsdg's rendering"}
     (directory / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-    notes = ["tactics come from rpsdg's Lean renderer (`rpsdg.render`), cut one step per tactic; proof states are "
+    notes = ["tactics come from rpsdg's Lean renderer (`rpsdg.lean`), cut one step per tactic; proof states are "
              "rpsdg's rendering of the goal (`state_source: \"predicted\"`): no Lean ran; `src/` holds the Lean "
              "files whose 1-based positions the records give",
              "`novel_premises/` holds rpsdg's `novel` split: " + policy.description,

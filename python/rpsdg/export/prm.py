@@ -25,20 +25,17 @@ import random
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..calculus import NotDifferentiable, derivative
-from ..check import run_checks
-from ..core import Passed, Rejected, Verdict, verdict_row
-from ..errors import ConfigError, ParseError, RpsdgError
-from ..expr.parse import parse
-from ..expr.printers import to_infix
-from ..expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
-from . import ExportContext, ExportSource, ExportSpec
-from .common import SplitFiles, policy_for, readable, reading_order, split_data_files
-from .wording import Wording
+from rpsdg.maths.calculus import NotDifferentiable, derivative
+from rpsdg.core import Passed, Rejected, Verdict, verdict_row
+from rpsdg.errors import ConfigError, ParseError, RpsdgError
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_infix
+from rpsdg.expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
+from rpsdg.export import ExportContext, ExportSource, ExportSpec
+from rpsdg.export.common import SplitFiles, policy_for, readable, reading_order, split_data_files
+from rpsdg.export.wording import Wording
 
 DEFAULT_NEGATIVES_PER_ITEM = 3
-RESULT_FIELDS = ("antiderivative", "after", "result", "rhs")
-"""The step field a corruption changes: the first one a step has (integral steps: ``antiderivative``)."""
 
 _FUNCTION_SWAPS = {"sin": "cos", "cos": "sin", "sinh": "cosh", "cosh": "sinh", "tan": "atan", "atan": "tan",
                    "exp": "log", "log": "exp", "asin": "acos", "acos": "asin", "tanh": "atanh", "atanh": "tanh",
@@ -101,10 +98,14 @@ def _misapplied_rule(step: Mapping[str, Any], target: Expr, rng: random.Random) 
 
 
 def _swapped_sides(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
-    """The two sides mixed up: the step's integrand (or ``before``) written as its result."""
-    text = step.get("integrand") or step.get("before") or ""
+    """The two sides mixed up: what the step starts from (its ``KindSpec.step_input_field``) written as its
+    result."""
+    text = step.get(INPUT_KEY) or ""
     return parse(text, "step input") if text else None
 
+
+INPUT_KEY = "\x00input"
+"""Where :class:`PrmWriter` puts what a step starts from (the kind's ``step_input_field``) for the corruptions."""
 
 CORRUPTIONS: dict[str, Callable[[Mapping[str, Any], Expr, random.Random], Expr | None]] = {
     "sign_error": _sign_error, "wrong_constant": _wrong_constant, "dropped_factor": _dropped_factor,
@@ -138,7 +139,7 @@ class Confirmer:
     else all of the kind's checkers)."""
 
     def __init__(self, kind: str):
-        from ..generators import get_kind
+        from rpsdg.kinds import get_kind
 
         self.kind = kind
         try:
@@ -162,7 +163,7 @@ class Confirmer:
             return None
         if self.spec.step_check is not None:
             return self.spec.step_check(row)
-        verdicts = run_checks(self.spec, row)
+        verdicts = self.spec.run_checks(row)
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:
             return next((v for v in rejected if v.step == step), rejected[0])
@@ -174,8 +175,9 @@ def _rng(seed: int, uid: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def _result_field(step: Mapping[str, Any]) -> str | None:
-    return next((name for name in RESULT_FIELDS if isinstance(step.get(name), str) and step.get(name)), None)
+def _result_field(step: Mapping[str, Any], name: str) -> str | None:
+    """``name`` if the step holds a result text there (the kind's ``step_result_field``), else ``None``."""
+    return name if isinstance(step.get(name), str) and step.get(name) else None
 
 
 def _label(texts: list[str], ratings: list[int], finish: str) -> dict[str, Any]:
@@ -231,12 +233,14 @@ class PrmWriter:
         order = list(range(len(steps)))
         rng.shuffle(order)
         for index in order:
-            field = _result_field(steps[index])
+            spec = self.confirmer.spec
+            field = _result_field(steps[index], spec.step_result_field) if spec else None
             if field is None:
                 continue
             try:
                 original = parse(steps[index][field], f"step {index} {field}")
-                corrupted = _corrupt(name, steps[index], original, rng)
+                site = {**steps[index], INPUT_KEY: str(steps[index].get(spec.step_input_field) or "")}
+                corrupted = _corrupt(name, site, original, rng)
             except (ParseError, ValueError):
                 continue
             if corrupted is None or corrupted == original:

@@ -1,10 +1,11 @@
 """``seq2seq``: Lample & Charton's prefix-notation pairs ("Deep Learning for Symbolic Mathematics").
 
-For integrals the source is ``sub Y' <integrand tokens>`` and the target the antiderivative's tokens (the record's
-``prefix`` and ``answer_prefix`` columns; integers as ``INT+ 2 5``). Files: ``random/{train,val,test}.txt`` with
+The source is the problem's prefix tokens after the kind's ``seq2seq_source_prefix`` (integrals: ``sub Y'
+<integrand tokens>``), the target the answer's tokens (the record's ``prefix`` and ``answer_prefix`` columns;
+integers as ``INT+ 2 5``). Files: ``random/{train,val,test}.txt`` with
 their line format ``<n>|<source>\\t<target>`` (what their data loader splits on ``|`` and a tab), and the same pairs
-as JSON lines (``src, tgt, uid, level, split``). Other kinds: the problem's prefix tokens as the source and the
-answer's as the target; records without an answer (theorems) are skipped and counted.
+as JSON lines (``src, tgt, uid, level, split``). Records without an answer (theorems) are
+skipped and counted.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import ParseError
-from ..expr.parse import parse
-from ..expr.printers import to_prefix
-from . import ExportContext, ExportSource, ExportSpec
-from .common import SplitFiles, policy_for, split_data_files
+from rpsdg.errors import ParseError
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_prefix
+from rpsdg.kinds import find_kind
+from rpsdg.export import ExportContext, ExportSource, ExportSpec
+from rpsdg.export.common import SplitFiles, policy_for, split_data_files
 
 FEATURES = (("src", "string"), ("tgt", "string"), ("uid", "string"), ("level", "int64"), ("split", "string"))
 
@@ -30,9 +32,9 @@ def pair(row: Mapping[str, Any]) -> tuple[str, str] | str:
         answer = str(row.get("answer_prefix") or "") or " ".join(to_prefix(parse(row["answer"], "answer")))
     except (ParseError, ValueError):
         return "text our grammar does not read"
-    if row["kind"] == "integral":
-        return f"sub Y' {problem}", answer
-    return problem, answer
+    spec = find_kind(str(row["kind"]))
+    lead = spec.seq2seq_source_prefix if spec is not None else ""
+    return (f"{lead} {problem}" if lead else problem), answer
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import ExportContext, ExportSource, ExportSpec
-from .common import SplitFiles, latex_of, policy_for, readable, reading_order, split_data_files
-from .wording import Wording
+from rpsdg.export import ExportContext, ExportSource, ExportSpec
+from rpsdg.export.common import SplitFiles, latex_of, policy_for, readable, reading_order, split_data_files
+from rpsdg.export.wording import Wording
 
 FEATURES = (
     ("uid", "string"), ("kind", "string"), ("level", "int64"), ("split", "string"),

@@ -4,10 +4,10 @@ Like DeepMind's mathematics_dataset, a record's split is a pure function of a ha
 record lands in the same split in every export, on every machine, whatever else the corpus holds:
 
 * ``random``: sha256 of the uid picks the split (``VAL_SHARE`` and ``TEST_SHARE`` of the records).
-* ``novel``: what generalisation is tested depends on the kind. For ``theorem`` records (and any kind listed in
-  :data:`COMBINATION_KINDS`) a whole *rule combination* (the sorted set of rules a solution uses) is held out:
+* ``novel``: what generalisation is tested depends on the kind (``KindSpec.novel_split``). For
+  ``rule_combination`` kinds (theorems) a whole *rule combination* (the sorted set of rules a solution uses) is held out:
   sha256 of the combination picks the split, so no val/test combination occurs in train (LeanDojo's
-  ``novel_premises`` idea). For other kinds the highest levels are held out for extrapolation: the highest level
+  ``novel_premises`` idea). For ``held_out_levels`` kinds the highest levels are held out for extrapolation: the highest level
   of the corpus is ``test``, the next ``val``, the rest ``train`` (a corpus with fewer than three levels falls
   back to rule combinations).
 
@@ -21,11 +21,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from rpsdg.kinds import find_kind
+
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 SPLIT_KINDS: tuple[str, ...] = ("random", "novel")
 VAL_SHARE = 0.05
 TEST_SHARE = 0.05
-COMBINATION_KINDS: frozenset[str] = frozenset({"theorem"})
 _BUCKETS = 10_000
 
 
@@ -74,7 +75,8 @@ def _by_combination(row: Mapping[str, Any]) -> str:
 def novel_policy(kind: str, levels: Sequence[int]) -> NovelPolicy:
     """The novel-split policy for a corpus of ``kind`` whose records have ``levels``."""
     ordered = sorted(set(int(level) for level in levels))
-    if kind in COMBINATION_KINDS or len(ordered) < 3:
+    spec = find_kind(kind)
+    if (spec is not None and spec.novel_split == "rule_combination") or len(ordered) < 3:
         return NovelPolicy("rule_combination", "whole rule combinations (the set of rules a solution uses) are "
                            "held out: about 10% of combinations go to val and 10% to test, by hash",
                            _by_combination)

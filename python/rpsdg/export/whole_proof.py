@@ -14,10 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import ExportContext, ExportSource, ExportSpec
-from .common import SplitFiles, policy_for, readable, split_data_files
-from .lean_text import full_name, header, proof_body, proof_of
-from .wording import Wording
+from rpsdg.export import ExportContext, ExportSource, ExportSpec
+from rpsdg.export.common import SplitFiles, policy_for, readable, split_data_files
+from rpsdg.export.lean_text import full_name, header, proof_body, proof_of
+from rpsdg.lean.proof import Renderers
+from rpsdg.export.wording import Wording
 
 FEATURES = (
     ("name", "string"), ("split", "string"), ("header", "string"), ("informal_prefix", "string"),
@@ -27,10 +28,10 @@ FEATURES = (
 
 
 def whole_proof_record(row: Mapping[str, Any], wording: Wording, lean_header: str,
-                       rule_terms: Mapping[str, Mapping[str, str]] | None = None,
+                       renderers: Renderers | None = None,
                        lean_verdicts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any] | str:
     """The record of one row, or the reason it is skipped."""
-    proof = proof_of(row, rule_terms)
+    proof = proof_of(row, renderers)
     if isinstance(proof, str):
         return proof
     lean_verdicts = lean_verdicts or {}
@@ -51,28 +52,22 @@ def _verdict(lean_verdicts: Mapping[str, Mapping[str, Any]], uid: str) -> str:
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
     wording = Wording(context.seed)
     lean_header = header()
-    rule_terms = _rule_terms(source.kind)
+    renderers = Renderers()
     records_in, records_out, skipped = 0, 0, {}
     with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
         for row in source.rows():
             records_in += 1
-            record = whole_proof_record(row, wording, lean_header, rule_terms, source.lean_verdicts)
+            record = whole_proof_record(row, wording, lean_header, renderers, source.lean_verdicts)
             if isinstance(record, str):
                 skipped[record] = skipped.get(record, 0) + 1
                 continue
             files.add(row, record)
             records_out += 1
-    notes = ["proofs come from rpsdg's Lean renderer (`rpsdg.render`) and were NOT checked by Lean here "
+    notes = ["proofs come from rpsdg's Lean renderer (`rpsdg.lean`) and were NOT checked by Lean here "
              "(`lean_checked: false`); check them (e.g. `rpsdg lean check`, or a Lean REPL) before training a "
              "prover on them", "the header inlines rpsdg's `rpsdg_deriv_eq` macro so each file needs only Mathlib"]
     return {"records_in": records_in, "records_out": records_out, "skipped": skipped, "notes": notes,
             **files.stats()}
-
-
-def _rule_terms(kind: str) -> Mapping[str, Mapping[str, str]] | None:
-    from ..render.theorem import load_rule_terms
-
-    return load_rule_terms() if kind == "theorem" else None
 
 
 SPEC = ExportSpec(

@@ -1,11 +1,12 @@
-"""Words around the mathematics: Jinja templates under ``templates/export/``, varied deterministically.
+"""Words around the mathematics: Jinja templates under ``templates/``, varied deterministically.
 
 A model trained on one phrasing learns the phrasing. Each slot (``problem``, ``intro``, ``step``, ``answer``) has
-a template per kind, ``<slot>_<kind>.j2``, falling back to ``<slot>_generic.j2``. A template declares how many
+a template per kind, ``templates/<kind>/<slot>.j2``, falling back to ``templates/common/<slot>.j2``. A template declares how many
 phrasings it has (``{% set variants = N %}``) and picks one with ``choice % variants``; ``choice`` is a
 sha256 of (export seed, uid, slot, position), so the same seed gives the same text and another seed another mix.
 
-To add wording for a new kind: copy the ``*_generic.j2`` templates to ``*_<kind>.j2`` and edit them.
+To add wording for a new kind: copy the ``templates/common/<slot>.j2`` templates to ``templates/<kind>/`` and
+edit them.
 Templates only place strings we already printed (infix, LaTeX); they never compute mathematics. The filter
 ``readable`` shows stored relations as people write them (``Eq(a, b)`` → ``a = b``, see ``common.readable``).
 """
@@ -18,11 +19,11 @@ from typing import Any
 
 import jinja2
 
-from ..errors import RpsdgError
-from .common import readable
+from rpsdg.errors import RpsdgError
+from rpsdg.export.common import readable
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "export"
-"""Shipped as package data; the repository's ``templates/export`` links here."""
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+"""Shipped as package data (the package's ``templates`` links to the repository's ``templates/``)."""
 SLOTS: tuple[str, ...] = ("problem", "intro", "step", "answer")
 
 
@@ -47,9 +48,9 @@ class Wording:
 
     def _template(self, slot: str, kind: str) -> jinja2.Template:
         try:
-            return self.env.get_template(f"{slot}_{kind}.j2")
+            return self.env.get_template(f"{kind}/{slot}.j2")
         except jinja2.TemplateNotFound:
-            return self.env.get_template(f"{slot}_generic.j2")
+            return self.env.get_template(f"common/{slot}.j2")
 
     def render(self, slot: str, kind: str, uid: str, position: int = 0, **values: Any) -> str:
         """The text of ``slot`` for a record of ``kind``; ``values`` are the strings the template places."""

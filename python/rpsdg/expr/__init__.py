@@ -2,8 +2,8 @@
 random sampling and the SymPy bridge. Import the pieces from their modules; this package re-exports the
 few names nearly every caller needs."""
 
-from .parse import parse
-from .printers import to_infix
-from .tree import Expr
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_infix
+from rpsdg.expr.tree import Expr
 
 __all__ = ["Expr", "parse", "to_infix"]

@@ -22,8 +22,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Union
 
-from .printers import to_infix
-from .tree import FUNCTIONS, Expr, div, func, mul, neg, num, pow_, add, sub
+from rpsdg.expr.printers import to_infix
+from rpsdg.expr.tree import FUNCTIONS, Expr, div, func, mul, neg, num, pow_, add, sub
 
 Number = Union[int, Fraction]
 Monomial = tuple[tuple[str, Number, Expr], ...]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping
 
-from .tree import Expr
+from rpsdg.expr.tree import Expr
 
 Point = Mapping[str, float]
 Compiled = Callable[[Point], float]

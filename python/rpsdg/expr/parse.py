@@ -16,8 +16,8 @@ from __future__ import annotations
 import keyword
 import re
 
-from ..errors import ParseError
-from .tree import FUNCTIONS, Expr, neg
+from rpsdg.errors import ParseError
+from rpsdg.expr.tree import FUNCTIONS, Expr, neg
 
 MAX_TEXT = 200_000
 MAX_NESTING = 100

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
-from .tree import Expr, func, num, pow_, sym
+from rpsdg.expr.tree import Expr, func, num, pow_, sym
 
 UNARY_OPERATORS: dict[str, Callable[[Expr], Expr]] = {
     "pow2": lambda a: pow_(a, num(2)), "pow3": lambda a: pow_(a, num(3)),

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import sympy
 
-from .tree import FUNCTIONS, Expr, num, sym
+from rpsdg.expr.tree import FUNCTIONS, Expr, num, sym
 
 _SYMPY_FUNCTION = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos,
                    "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,

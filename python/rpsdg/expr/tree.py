@@ -45,7 +45,7 @@ class Expr(NamedTuple):
     value: Union[int, str, None] = None
 
     def __repr__(self) -> str:  # infix is the readable form; the printers module owns it
-        from .printers import to_infix
+        from rpsdg.expr.printers import to_infix
 
         return f"Expr({to_infix(self)!r})"
 

@@ -20,13 +20,12 @@ from typing import Any, Callable, Iterator, Sequence
 import pyarrow
 import sympy
 
-from .. import __version__
-from ..check import run_checks
-from ..core import Dropped
-from ..corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
-from ..corpus.store import MANIFEST_FORMAT, CorpusWriter
-from ..errors import ConfigError, RpsdgError
-from ..generators import LEVELS, KindSpec, get_kind
+from rpsdg import __version__
+from rpsdg.core import Dropped
+from rpsdg.corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
+from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
+from rpsdg.errors import ConfigError, RpsdgError
+from rpsdg.kinds import LEVELS, KindSpec, get_kind
 
 BATCH_PER_WORKER = 64
 
@@ -117,7 +116,7 @@ def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, 
         row = candidate_row(spec, kind_config, level, item_rng(spec.name, seed, index), seed, index)
     except Dropped as dropped:
         return Outcome(index, level, reason=dropped.reason)
-    verdicts = run_checks(spec, row)
+    verdicts = spec.run_checks(row)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if rejected:
         return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")

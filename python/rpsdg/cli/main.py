@@ -1,0 +1,180 @@
+"""The ``rpsdg`` command line: one thin command per verb over an importable function.
+
+Commands here: ``build``, ``show``, ``check``, ``version``. Sub-apps for other areas live in their own modules and
+are added with ``app.add_typer``: ``rpsdg lean`` (``cli/lean.py``), ``rpsdg export`` (``cli/export.py``), and any
+commands a kind brings (``KindSpec.commands``, e.g. the theorem kind's ``rpsdg rules``). Errors become exit codes
+in ``cli/base.py`` only.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.markup import escape
+
+from rpsdg import __version__
+from rpsdg.cli.base import err, out, progress_bar, run_guarded
+from rpsdg.errors import ConfigError
+from rpsdg.kinds import kind_names
+
+app = typer.Typer(name="rpsdg", no_args_is_help=True, add_completion=False,
+                  help="Reverse-process synthetic data: hard problems with checked step-by-step solutions.")
+
+
+class ShardFormat(str, Enum):
+    parquet = "parquet"
+    jsonl = "jsonl"
+
+
+def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
+    from rpsdg.kinds import config_from_mapping, get_kind
+
+    spec = get_kind(kind)
+    if config_file is None:
+        return spec.config_type()
+    try:
+        document = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"--config {config_file}: cannot read it ({error.strerror}); check the path") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"--config {config_file}: not valid TOML ({error}); fix the syntax") from None
+    table = document.get(kind, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"--config {config_file}: [{kind}] must be a table")
+    return config_from_mapping(spec, table, f"--config {config_file} [{kind}]")
+
+
+@app.command()
+def build(
+    kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = "integral",
+    count: Annotated[int, typer.Option(help="Number of verified, distinct records to write.")] = 1000,
+    levels: Annotated[str, typer.Option(help="Difficulty levels: a range (1-5), a list (1,3) or one level.")] = "1-5",
+    seed: Annotated[int, typer.Option(help="Seed; the same command gives byte-identical shards.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output corpus directory.")] = Path("corpus"),
+    fmt: Annotated[ShardFormat, typer.Option("--format", help="Shard format.")] = ShardFormat.parquet,
+    force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
+    shard_size: Annotated[int, typer.Option(help="Records per shard.")] = 10_000,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file with a [KIND] table of generator settings.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted build of --out (same command) from its last "
+                                               "complete shard.")] = False,
+    lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
+) -> None:
+    """Generate, check and write a corpus."""
+    from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
+
+    def action() -> dict[str, Any]:
+        build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
+                                   format=fmt.value, force=force, shard_size=shard_size, workers=workers,
+                                   kind_config=_load_kind_config(kind, config), resume=resume)
+        with progress_bar(f"building {kind}", count) as advance:
+            return run_build(build_config, advance)
+
+    try:
+        manifest = run_guarded(action)
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted:[/] nothing was written to {escape(str(out_dir))}; run the same command with --resume to "
+                  f"continue from the last complete shard")
+        raise typer.Exit(130) from None
+    _print_build_summary(manifest, out_dir)
+    if lean:
+        from rpsdg.cli.lean import render_and_report
+
+        render_and_report(out_dir, 50)
+
+
+def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
+    seconds = manifest.get("seconds", 0) or 1e-9
+    confirmed = manifest["confirmed"]
+    out.print(f"wrote {manifest['records']} {manifest['kind']} records to {escape(str(out_dir))} "
+              f"({len(manifest['shards'])} shard(s), {manifest['records'] / seconds:.1f} records/s)")
+    out.print(f"  per level: {manifest['records_per_level']}")
+    out.print(f"  candidates: {manifest['candidates']}, dropped: {manifest['dropped'] or 'none'}")
+    out.print(f"  confirmed symbolically: {confirmed['symbolically']}, numerically only: "
+              f"{confirmed['numerically_only']}")
+    if manifest["shortfall"]:
+        err.print(f"[yellow]warning:[/] {manifest['shortfall']} fewer records than asked: the candidate budget ran "
+                  f"out (too many duplicates or drops at these levels); widen --levels or lower --count")
+
+
+@app.command()
+def show(
+    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    uid: Annotated[Optional[str], typer.Argument(help="A record's uid (or its first characters).")] = None,
+    list_uids: Annotated[bool, typer.Option("--list", help="List uids, levels and problems instead.")] = False,
+) -> None:
+    """Print one record as a person reads it."""
+    from rpsdg.corpus.store import Corpus
+
+    def action() -> str:
+        opened = Corpus(corpus)
+        if list_uids or uid is None:
+            return "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
+        return opened.spec.describe(opened.find(uid))
+
+    out.print(run_guarded(action), highlight=False, markup=False)
+
+
+@app.command()
+def check(
+    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    show_failures: Annotated[int, typer.Option(help="How many failing records to list.")] = 20,
+) -> None:
+    """Re-verify every record from its stored text; exit 1 if any record fails."""
+    from rpsdg.run.check import check_corpus
+
+    def action():
+        from rpsdg.corpus.store import read_manifest
+
+        total = read_manifest(corpus).get("records")
+        with progress_bar("checking", total if isinstance(total, int) else None) as advance:
+            return check_corpus(corpus, advance)
+
+    report = run_guarded(action)
+    for problem in report.integrity:
+        err.print(f"[red]integrity:[/] {escape(str(problem))}", highlight=False)
+    out.print(f"checked {report.records} records")
+    for checker, counts in sorted(report.per_checker.items()):
+        out.print(f"  {checker}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for uid, reason in report.failures[:show_failures]:
+        out.print(f"  FAIL {uid[:16]}  {reason}", highlight=False, markup=False)
+    if len(report.failures) > show_failures:
+        out.print(f"  ... and {len(report.failures) - show_failures} more")
+    if report.failures or report.integrity:
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the rpsdg version."""
+    out.print(__version__)
+
+
+SUBAPPS: tuple[str, ...] = ("rpsdg.cli.lean", "rpsdg.cli.export")
+"""Modules that each define ``app`` (a typer app), ``NAME`` and ``HELP``; added as ``rpsdg NAME ...``."""
+
+
+def _register_subapps() -> None:
+    import importlib
+
+    from rpsdg.kinds import get_kind
+
+    for module_name in SUBAPPS:
+        module = importlib.import_module(module_name)
+        app.add_typer(module.app, name=module.NAME, help=module.HELP)
+    for name in kind_names():
+        commands = get_kind(name).commands
+        if commands is not None:
+            sub_name, sub_help, sub_app = commands()
+            app.add_typer(sub_app, name=sub_name, help=sub_help)
+
+
+_register_subapps()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,133 @@
+"""The registry of item kinds: one folder per kind, looked up by name.
+
+Everything about one kind lives in ``kinds/<kind>/``: ``generate.py`` (config and generator), ``check.py`` (its
+checkers), ``lean.py`` (its Lean renderer), ``text.py`` (renderings and how a record reads), ``rules.py`` (the
+table that names each of its rules once) and ``spec.py``, which registers one :class:`KindSpec`. Its templates
+live in the repository's ``templates/<kind>/``. The rest of rpsdg only ever calls the hooks of a ``KindSpec``;
+nothing outside ``kinds/`` names a kind. Specs are imported on first use (no import side effects).
+
+To add a kind: copy a kind's folder (and its ``templates/<kind>/``), edit it, and add one line to
+:data:`KIND_MODULES`. ``tests/test_kinds.py`` then demands that every registered kind's items pass its own
+checkers at every level, render in Lean (or are counted not renderable with a reason) and export in every format.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from rpsdg import __version__
+from rpsdg.core import Derivation, Rejected, Verdict
+from rpsdg.errors import ConfigError, RpsdgError
+
+KIND_MODULES: dict[str, str] = {
+    "integral": "rpsdg.kinds.integral.spec",
+    "equation": "rpsdg.kinds.equation.spec",
+    "theorem": "rpsdg.kinds.theorem.spec",
+}
+
+LEVELS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything the pipeline, corpus and CLI need to know about one kind of item."""
+
+    name: str
+    """Registered name (``--kind``)."""
+    version: str
+    """Generator version, stored in every record; bump it when items for the same seed change."""
+    config_type: type
+    """Config dataclass; ``config_type()`` is the default configuration."""
+    generate: Callable[[Any, int, random.Random], Derivation]
+    """Make one candidate at a level from an rng; raise ``Dropped`` to reject it."""
+    step_fields: Sequence[tuple[str, str]]
+    """Names and types (``string``, ``int``, ``int_list``) of a stored step's fields."""
+    extra_fields: Sequence[tuple[str, str]]
+    """Names and types of kind-specific record columns (same type names)."""
+    dedup_text: Callable[[Derivation], str]
+    """Canonical text of the problem: equal texts are duplicates; its sha256 is the uid."""
+    checker_names: Sequence[str]
+    """Names of the kind's checkers, cheapest first."""
+    check: Callable[[Mapping[str, Any]], Sequence[Verdict]]
+    """Run every checker on one stored row (parsed once, from its text alone)."""
+    renderings: Callable[[Derivation], Mapping[str, str]]
+    """Extra renderings stored beside the record: ``prefix``, ``latex``, ``lean``."""
+    describe: Callable[[Mapping[str, Any]], str]
+    """A stored row as a person reads it (``rpsdg show``)."""
+    symbolic_checkers: Sequence[str] = ("symbolic",)
+    """Checkers whose pass confirms an item symbolically (exactly); the manifest counts items confirmed by one of
+    them apart from those confirmed numerically only."""
+    step_check: Callable[[Mapping[str, Any]], Verdict] | None = None
+    """The one checker that decides whether a corrupted step is wrong, for labelled negatives (``prm``); ``None``
+    means all of ``check`` (a rejection at the corrupted step counts). It may raise on a malformed row."""
+    step_check_name: str = ""
+    """The name of ``step_check``'s checker."""
+    lean: Any = None
+    """How items render into Lean: a :class:`rpsdg.lean.proof.LeanKind` (renderer and proof hooks), or ``None``
+    for a kind without a Lean renderer (its items are counted not renderable)."""
+    summary: str = ""
+    """One sentence on how the kind's items are made and checked, for dataset cards."""
+    seq2seq_source_prefix: str = ""
+    """Tokens put before the problem's prefix tokens in the ``seq2seq`` export (integrals: Lample & Charton's
+    ``sub Y'``)."""
+    novel_split: str = "held_out_levels"
+    """What the ``novel`` export split holds out: ``held_out_levels`` (the two highest levels) or
+    ``rule_combination`` (whole sets of rules a solution uses)."""
+    step_result_field: str = "after"
+    """The step field holding a step's result (what a ``prm`` corruption changes)."""
+    step_input_field: str = "before"
+    """The step field holding what a step starts from."""
+    commands: Callable[[], tuple[str, str, Any]] | None = None
+    """Extra CLI commands the kind brings: ``() -> (name, help, typer app)``, mounted as ``rpsdg NAME ...``."""
+
+    def run_checks(self, row: Mapping[str, Any]) -> list[Verdict]:
+        """Every verdict of this kind's checkers on ``row``. A row that makes a checker fail (a stranger's
+        malformed but parsable text, say an equation where a term belongs) is rejected by every checker, with the
+        error as reason: a record we cannot check is not a verified record."""
+        try:
+            return list(self.check(row))
+        except (RpsdgError, ArithmeticError, LookupError, ValueError, TypeError, RecursionError) as error:
+            reason = f"malformed record: the checkers could not read it ({type(error).__name__}: {error})"
+            return [Rejected(name, f"rpsdg-{__version__}", -1, reason) for name in self.checker_names]
+
+
+def kind_names() -> list[str]:
+    return sorted(KIND_MODULES)
+
+
+def get_kind(name: str) -> KindSpec:
+    """The spec registered under ``name``; a clear error naming the choices otherwise."""
+    if name not in KIND_MODULES:
+        raise ConfigError(f"unknown kind {name!r}; choose one of: {', '.join(kind_names())}")
+    return importlib.import_module(KIND_MODULES[name]).SPEC
+
+
+def find_kind(name: str) -> KindSpec | None:
+    """The spec registered under ``name``, or ``None`` (for rows of an unregistered kind, which exports still
+    write where they need no hook)."""
+    return get_kind(name) if name in KIND_MODULES else None
+
+
+def config_from_mapping(spec: KindSpec, values: Mapping[str, Any], source: str) -> Any:
+    """Build ``spec``'s config from a mapping (a TOML table), refusing unknown keys by name."""
+    known = set(spec.config_type.__dataclass_fields__)
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} for kind {spec.name!r}; "
+                          f"known keys: {', '.join(sorted(known))}")
+    try:
+        return spec.config_type(**values)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{source}: invalid configuration for kind {spec.name!r}: {error}") from None
+
+
+def level_table(kind: str, levels: Mapping[int, Mapping[str, Any]], level: int) -> Mapping[str, Any]:
+    """The settings of ``level`` in a kind's per-level table; a clear error naming the kind otherwise."""
+    if level not in levels:
+        raise ConfigError(f"{kind}: no level {level} configured; levels are {sorted(levels)}")
+    return levels[level]

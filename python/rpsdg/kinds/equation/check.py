@@ -1,0 +1,1306 @@
+"""Checkers for equation records, run on the stored text alone (the generator's objects are never trusted).
+
+* ``replay``: the steps chain from the problem; every equation is defined on the recorded domain (each divisor
+  with a variable is non-zero, each log argument positive, each square-root argument non-negative, by a recorded
+  hypothesis); each step's stated operation applied to ``before`` gives ``after`` (our canonical form decides
+  polynomial identities; rational identities by cross-multiplication) and is invertible on that domain
+  (multiply/divide only by what cannot vanish there, logs of positive sides only, squaring only of sides that are
+  non-negative there (the sign condition), odd roots only, equal bases for exponents, a system step changes one
+  equation by a multiple of another); the last equation is a solved form and the answer is exactly its solution
+  set (nothing excluded offered); factoring keeps degree = sum of multiplicities; every hypothesis is a domain
+  condition of the problem (a stronger one could hide solutions).
+  Systems: ``eliminate`` subtracts a multiple of another equation (the operand) from one equation; ``substitute``
+  replaces ``var`` in one equation by ``expr`` where the operand ``var = expr`` is another equation of the system
+  with ``var`` not in ``expr`` (:func:`_substitute_step`); any one-equation rule may change one equation.
+  Sign conditions: ``square_both_sides`` of ``sqrt(u) = v`` may record ``v >= 0`` as its operand. It is no
+  hypothesis (not a domain condition) but is implied by the equation (the other side is non-negative), so it
+  hides no solution; replay checks exactly that, and from that step on the domain in force
+  (:func:`step_domains`) includes it: a factor that vanishes only outside it may be divided out (an extraneous
+  root removed), and every checker demands that the answer satisfies it (:func:`recorded_conditions`).
+* ``symbolic``: the answer satisfies the original and every intermediate equation and the hypotheses, exactly in
+  our canonical form; ``NotRun`` where the form cannot decide (e.g. ``exp(log(5))``).
+* ``numeric``: every step's identities at random points of the domain, the answer in every equation and
+  hypothesis in floating point, and (one variable) a sign-change scan that finds no root the answer misses (the
+  grid plus the edges of linear ``>=`` hypotheses, so a root next to a square root's domain edge is seen).
+
+To add a solving rule: add its semantics to ``_SINGLE_RULES`` (one equation) and, if it acts on systems
+differently, to ``_system_step``; the generator must then use the rule name.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Mapping, Sequence
+
+from rpsdg import __version__
+from rpsdg.core import NotRun, Passed, Rejected, Verdict
+from rpsdg.errors import ParseError
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_value
+from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
+from rpsdg.expr.parse import parse
+from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
+from rpsdg.maths.numeric import PointSpec, close, collect_points
+
+VERSION = f"rpsdg-{__version__}"
+NAMES = ("replay", "symbolic", "numeric")
+VARIABLES = ("x", "y", "z")
+POINTS = PointSpec(count=3, quorum=3, tries=200)
+SCAN_POINTS = 31
+
+Pairs = list[tuple[Expr, Expr]]
+
+
+@dataclass(frozen=True)
+class ParsedStep:
+    rule: str
+    before: Expr
+    after: Expr
+    operand: Expr | None
+
+
+@dataclass(frozen=True)
+class ParsedEquation:
+    """An equation record re-read from its stored strings."""
+
+    uid: str
+    problem: Expr
+    answer: Expr
+    hypotheses: tuple[Expr, ...]
+    steps: tuple[ParsedStep, ...]
+    variables: tuple[str, ...]
+
+
+def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
+    """Re-read a stored row with our grammar; raises :class:`ParseError` naming the field."""
+    uid = str(row.get("uid", "?"))
+    seen: dict[str, Expr] = {}  # one step's after is the next step's before: parse each text once
+
+    def read(text: Any, what: str) -> Expr:
+        if isinstance(text, str) and text in seen:
+            return seen[text]
+        parsed = parse(text, f"{what} of record {uid[:12]}")
+        seen[text] = parsed
+        return parsed
+
+    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], f"step {i} before"),
+                             read(step["after"], f"step {i} after"),
+                             read(step["operand"], f"step {i} operand") if step["operand"] else None)
+                  for i, step in enumerate(row["steps"]))
+    problem = read(row["problem"], "problem")
+    size = len(problem.args) if problem.op == "tuple" else 1
+    parsed = ParsedEquation(uid, problem, read(row["answer"], "answer"),
+                            tuple(read(h, "hypothesis") for h in row["hypotheses"]), steps, VARIABLES[:size])
+    _validate_shapes(parsed)
+    return parsed
+
+
+def _validate_shapes(record: ParsedEquation) -> None:
+    """Refuse, with a ParseError naming the field, text that parses but is not an equation record's shape."""
+    where = f"record {record.uid[:12]}"
+    size = len(record.variables)
+    if size > len(VARIABLES):
+        raise ParseError(f"{where}: a system of {size} equations is more than we solve")
+
+    def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = ARITHMETIC_OPS) -> None:
+        node = foreign_node(e, allowed, record.variables if allow_variables else ())
+        if node is not None and node.op == "sym":
+            raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
+        if node is not None:
+            raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
+
+    validated: set[int] = set()  # one step's after is the next step's before (the same parsed object)
+
+    def equations(e: Expr, what: str) -> None:
+        if id(e) in validated:
+            return
+        validated.add(id(e))
+        items = e.args if e.op == "tuple" else (e,)
+        if (size > 1) != (e.op == "tuple") or len(items) != size or any(item.op != "eq" for item in items):
+            raise ParseError(f"{where}: {what} must be {size} equation(s) Eq(lhs, rhs) like the problem")
+        for item in items:
+            for side in item.args:
+                arithmetic(side, what)
+
+    equations(record.problem, "problem")
+    for index, step in enumerate(record.steps):
+        equations(step.before, f"step {index} before")
+        equations(step.after, f"step {index} after")
+        if step.operand is not None:
+            arithmetic(step.operand, f"step {index} operand", allowed=ARITHMETIC_OPS | {"eq", "tuple", "ge"})
+    for hypothesis in record.hypotheses:
+        if hypothesis.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
+            raise ParseError(f"{where}: hypothesis {hypothesis.op} is not a relation")
+        for side in hypothesis.args:
+            arithmetic(side, "a hypothesis")
+    if record.answer.op != "set":
+        raise ParseError(f"{where}: the answer must be FiniteSet(...)")
+    for element in record.answer.args:
+        values = element.args if element.op == "tuple" else (element,)
+        if (size > 1) != (element.op == "tuple") or len(values) != size:
+            raise ParseError(f"{where}: each solution must give {size} value(s)")
+        for value in values:
+            arithmetic(value, "a solution value", allow_variables=False)
+
+
+# -- exact helpers -------------------------------------------------------------------------------------------------
+
+def _fraction(e: Expr) -> tuple[Expr, Expr]:
+    """(numerator, denominator) with e = n/d wherever e is defined; atoms we do not split stay whole."""
+    op = e.op
+    if op in ("add", "sub"):
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return Expr(op, (_times(n1, d2), _times(n2, d1))), _times(d1, d2)
+    if op == "mul":
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return _times(n1, n2), _times(d1, d2)
+    if op == "div":
+        (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
+        return _times(n1, d2), _times(d1, n2)
+    if op == "neg":
+        n, d = _fraction(e.args[0])
+        return neg(n), d
+    if op == "pow" and e.args[1].op == "num":
+        n, d = _fraction(e.args[0])
+        power = e.args[1].value
+        if power >= 0:  # type: ignore[operator]
+            return pow_(n, num(power)), pow_(d, num(power))  # type: ignore[arg-type]
+        return pow_(d, num(-power)), pow_(n, num(-power))  # type: ignore[operator]
+    return e, num(1)
+
+
+def _times(a: Expr, b: Expr) -> Expr:
+    if b.op == "num" and b.value == 1:
+        return a
+    if a.op == "num" and a.value == 1:
+        return b
+    return mul(a, b)
+
+
+class Forms:
+    """The canonical forms and compiled closures of one record's expressions, each made once per check (an
+    equation side is the ``after`` of one step and inside the expected side of the next)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Expr, Sum] = {}
+        self.closures: dict[Expr, Callable] = {}
+        self.checked: dict[Expr, Callable] = {}
+        self.canonicalizer = Canonicalizer()
+        self.pairs: list[Pairs | StepProblem] | None = None
+
+    def pairs_by_step(self, record: ParsedEquation, facts: Domain) -> list[Pairs | StepProblem]:
+        """:func:`step_pairs` of every step on the domain in force there (:func:`step_domains`), worked out once
+        for replay and numeric; a step that breaks its rule has its :class:`StepProblem` in place of pairs."""
+        if self.pairs is None:
+            self.pairs = []
+            for step, domain in zip(record.steps, step_domains(record, facts)):
+                try:
+                    self.pairs.append(step_pairs(step, domain))
+                except StepProblem as problem:
+                    self.pairs.append(problem)
+        return self.pairs
+
+    def canon(self, e: Expr) -> Sum:
+        """``canon(e)``; sums, differences and constant multiples reuse their parts' memoised forms."""
+        known = self.sums.get(e)
+        if known is not None:
+            return known
+        op = e.op
+        if op in ("add", "sub"):
+            result = _combine(self.canon(e.args[0]), self.canon(e.args[1]), 1 if op == "add" else -1)
+        elif op in ("mul", "div"):
+            result = self._product(e)
+        else:
+            result = self.canonicalizer.run(e)
+        self.sums[e] = result
+        return result
+
+    def _product(self, e: Expr) -> Sum:
+        left, right = self.canon(e.args[0]), self.canon(e.args[1])
+        c = constant_value(right)
+        if c is not None and c != 0:
+            return _times_number(left, c if e.op == "mul" else Fraction(1) / c)
+        c = constant_value(left)
+        if e.op == "mul" and c is not None:
+            return _times_number(right, c)
+        return self.canonicalizer.run(e)
+
+    def compiled(self, e: Expr) -> Callable:
+        """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite."""
+        known = self.checked.get(e)
+        if known is None:
+            inner = self._closure(e)
+            known = self.checked[e] = lambda point: _finite(inner(point))
+        return known
+
+    def _closure(self, e: Expr) -> Callable:
+        """``compiled`` less the finiteness test of + - * (an inf or nan inside reaches the top, where it is
+        caught); + - * / reuse their parts' closures."""
+        known = self.closures.get(e)
+        if known is None:
+            if e.op in _ARITHMETIC:
+                known = _ARITHMETIC[e.op](self._closure(e.args[0]), self._closure(e.args[1]))
+            else:
+                known = compile_expr(e)
+            self.closures[e] = known
+        return known
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise OutsideDomain("non-finite value")
+    return value
+
+
+def _quotient(a: float, b: float) -> float:
+    if b == 0:
+        raise OutsideDomain("division by zero")
+    return a / b
+
+
+_ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
+    "add": lambda f, g: lambda point: f(point) + g(point),
+    "sub": lambda f, g: lambda point: f(point) - g(point),
+    "mul": lambda f, g: lambda point: f(point) * g(point),
+    "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
+}
+
+
+def _combine(a: Sum, b: Sum, sign: int) -> Sum:
+    result = dict(a)
+    for m, c in b.items():
+        total = result.get(m, 0) + sign * c
+        if total:
+            result[m] = total
+        else:
+            result.pop(m, None)
+    return result
+
+
+def _times_number(a: Sum, c: int | Fraction) -> Sum:
+    """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
+    if c == 0:
+        return {}
+    k = c if isinstance(c, int) or c.denominator != 1 else c.numerator
+    return {m: v * k for m, v in a.items()}
+
+
+def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
+    """Whether ``a`` and ``b`` agree wherever both are defined: canonical form, then cross-multiplication.
+    ``None`` when the forms grow too big; ``False`` also means "not confirmed"."""
+    forms = forms or Forms()
+    try:
+        if forms.canon(a) == forms.canon(b):  # sound: equal forms agree wherever both trees are defined
+            return True
+        n1, d1 = _fraction(a)
+        n2, d2 = _fraction(b)
+        if d1.op == "num" and d2.op == "num":
+            return False
+        return forms.canonicalizer.run(sub(_times(n1, d2), _times(n2, d1))) == {}
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+
+
+def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
+    if e.op == "sym":
+        return values.get(e.value, e)  # type: ignore[arg-type]
+    if not e.args:
+        return e
+    return Expr(e.op, tuple(_substitute(child, values) for child in e.args), e.value)
+
+
+def _has_variable(e: Expr) -> bool:
+    """Whether a variable occurs in ``e`` (stops at the first one)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return True
+        stack.extend(node.args)
+    return False
+
+
+def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
+    """Whether a variable other than ``names`` occurs in ``e``."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym" and node.value not in names:
+            return True
+        stack.extend(node.args)
+    return False
+
+
+def _constant(e: Expr) -> float | None:
+    """The value of a variable-free ``e`` (``None`` if it has variables or no real value)."""
+    if _has_variable(e):
+        return None
+    try:
+        return compile_expr(e)({})
+    except OutsideDomain:
+        return None
+
+
+# -- signs on the recorded domain ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fact:
+    """A hypothesis as ``difference rel 0``: ``difference`` is the canonical lhs - rhs."""
+
+    difference: Sum
+    relation: str
+
+
+class Domain:
+    """The recorded hypotheses as facts, with the signs already worked out for this record."""
+
+    def __init__(self, facts: list[Fact]):
+        self.facts = facts
+        self.signs: dict[Expr, str | None] = {}
+
+    def __iter__(self):
+        return iter(self.facts)
+
+
+def facts_of(hypotheses: Sequence[Expr]) -> Domain:
+    facts = []
+    for h in hypotheses:
+        if h.op in ("gt", "lt", "ge", "le", "ne"):
+            try:
+                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
+            except (CanonTooBig, ZeroDivisionError):
+                continue
+    return Domain(facts)
+
+
+_FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg"}
+_OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
+
+
+def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
+    ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
+    if not _has_variable(e):
+        return _constant_sign(e)
+    op = e.op
+    if op == "exp":
+        return "pos"
+    if op == "sqrt":
+        return "pos" if sign(e.args[0], facts) == "pos" else "nonneg"
+    if op == "neg":
+        inner = sign(e.args[0], facts)
+        return _FLIP.get(inner) if inner else None  # type: ignore[arg-type]
+    if op in ("mul", "div"):
+        return _product_sign(sign(e.args[0], facts), sign(e.args[1], facts))
+    if op == "pow":
+        return _power_sign(e, facts)
+    return _fact_sign(e, facts)
+
+
+def _constant_sign(e: Expr) -> str | None:
+    """The sign of a variable-free ``e``: exact for rationals; in floating point only when clearly away from 0
+    (``log(4) - 2*log(2)`` is 0 but may evaluate to 1e-16)."""
+    exact = exact_value(e)
+    if exact is not None:
+        return "pos" if exact > 0 else "neg" if exact < 0 else "zero"
+    value = _constant(e)
+    if value is None or abs(value) < 1e-9:
+        return None
+    return "pos" if value > 0 else "neg"
+
+
+def _product_sign(a: str | None, b: str | None) -> str | None:
+    if a in ("pos", "neg") and b in ("pos", "neg"):
+        return "pos" if a == b else "neg"
+    if {a, b} in ({"pos", "nonneg"}, {"neg", "nonpos"}):
+        return "nonneg"
+    if {a, b} in ({"pos", "nonpos"}, {"neg", "nonneg"}):
+        return "nonpos"
+    if a in ("pos", "neg", "nz") and b in ("pos", "neg", "nz"):
+        return "nz"
+    return None
+
+
+def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    base, exponent = e.args
+    if not _has_variable(base) and _constant_sign(base) == "pos":
+        return "pos"
+    if exponent.op != "num" or exponent.value == 0:
+        return None
+    inner = sign(base, facts)
+    if inner not in ("pos", "neg", "nz"):
+        return None
+    if exponent.value % 2 == 0:  # type: ignore[operator]
+        return "pos"
+    return inner
+
+
+def _fact_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
+    try:
+        s = canon(e)
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+    for fact in facts:
+        d = fact.difference
+        lead = next((m for m in d if m), None)
+        if lead is None or lead not in s:
+            continue
+        c = Fraction(s[lead]) / Fraction(d[lead])
+        rest = {m: v for m, v in s.items()}
+        for m, v in d.items():
+            total = rest.get(m, 0) - c * v
+            if total:
+                rest[m] = total
+            else:
+                rest.pop(m, None)
+        r = constant_value(rest)
+        if r is None:
+            continue
+        known = _OF_RELATION[fact.relation] if c > 0 else _FLIP[_OF_RELATION[fact.relation]]
+        if r == 0:
+            return known
+        if known == "pos" and r > 0 or known == "nonneg" and r > 0:
+            return "pos"
+        if known == "neg" and r < 0 or known == "nonpos" and r < 0:
+            return "neg"
+    return None
+
+
+def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
+    if isinstance(facts, Domain):
+        if e not in facts.signs:
+            facts.signs[e] = sign(e, facts)
+        return facts.signs[e] in ("pos", "neg", "nz")
+    return sign(e, facts) in ("pos", "neg", "nz")
+
+
+_PARTIAL = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
+
+
+def _partial_nodes(e: Expr) -> list[Expr]:
+    """The nodes of ``e`` that are not defined everywhere (divisions, powers, functions)."""
+    found, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if node.op in _PARTIAL:
+            found.append(node)
+        stack.extend(node.args)
+    return found
+
+
+def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
+    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
+    for node in _partial_nodes(e):
+        op = node.op
+        if op == "div" and _has_variable(node.args[1]) and not nonvanishing(node.args[1], facts):
+            return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
+        if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
+            return f"division by {_text(node.args[1])}, which is not clearly non-zero"
+        if op == "log" and sign(node.args[0], facts) != "pos":
+            return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
+        if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
+            return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
+        if op == "pow" and _has_variable(node.args[0]):
+            exponent = node.args[1]
+            if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
+                return f"power {_text(node)} needs a natural exponent"
+        if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
+            return f"base of {_text(node)} is not a positive constant"
+        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
+            return f"{op} is not used by equation items"
+    return None
+
+
+def _text(e: Expr) -> str:
+    from rpsdg.expr.printers import to_infix
+
+    return to_infix(e)
+
+
+# -- step semantics ------------------------------------------------------------------------------------------------
+
+class StepProblem(Exception):
+    """A step that does not do what its rule says (the message says why)."""
+
+
+def _need(condition: bool, problem: str) -> None:
+    if not condition:
+        raise StepProblem(problem)
+
+
+def _operand(step: ParsedStep, facts: Sequence[Fact]) -> Expr:
+    _need(step.operand is not None, f"{step.rule} needs an operand")
+    operand = step.operand
+    problem = domain_problem(operand, facts)  # type: ignore[arg-type]
+    _need(problem is None, f"operand: {problem}")
+    return operand  # type: ignore[return-value]
+
+
+def _rewrite(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, L), (R2, R)]
+
+
+def _add(step, facts, L, R, L2, R2) -> Pairs:
+    t = _operand(step, facts)
+    return [(L2, add(L, t)), (R2, add(R, t))]
+
+
+def _subtract(step, facts, L, R, L2, R2) -> Pairs:
+    t = _operand(step, facts)
+    return [(L2, sub(L, t)), (R2, sub(R, t))]
+
+
+def _multiply(step, facts, L, R, L2, R2) -> Pairs:
+    c = _operand(step, facts)
+    _need(nonvanishing(c, facts), f"multiplier {_text(c)} may vanish on the recorded domain")
+    return [(L2, mul(L, c)), (R2, mul(R, c))]
+
+
+def _divide(step, facts, L, R, L2, R2) -> Pairs:
+    c = _operand(step, facts)
+    _need(nonvanishing(c, facts), f"divisor {_text(c)} may vanish on the recorded domain")
+    return [(L2, div(L, c)), (R2, div(R, c))]
+
+
+def _swap(step, facts, L, R, L2, R2) -> Pairs:
+    _need(L2 == R and R2 == L, "sides are not swapped")
+    return []
+
+
+def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
+    """log(side) for a side that is positive on the domain: exp(u) → u, b**u → u·log(b), c → log(c)."""
+    if side.op == "exp":
+        return side.args[0]
+    if side.op == "pow" and _has_variable(side.args[1]):
+        base = _constant(side.args[0])
+        _need(base is not None and base > 0, f"base of {_text(side)} is not a positive constant")
+        return mul(side.args[1], func("log", side.args[0]))
+    _need(sign(side, facts) == "pos", f"log of {_text(side)}, which is not positive on the recorded domain")
+    return func("log", side)
+
+
+def _apply_log(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, _log_of(L, facts)), (R2, _log_of(R, facts))]
+
+
+def _exp_of(side: Expr) -> Expr:
+    """exp(side): log(u) → u (u > 0 is a domain condition of the equation), anything else exp(side)."""
+    if side.op == "log":
+        return side.args[0]
+    return func("exp", side)
+
+
+def _apply_exp(step, facts, L, R, L2, R2) -> Pairs:
+    return [(L2, _exp_of(L)), (R2, _exp_of(R))]
+
+
+def _equate_exponents(step, facts, L, R, L2, R2) -> Pairs:
+    _need(L.op == "pow" and R.op == "pow" and L.args[0] == R.args[0], "sides are not powers of one base")
+    base = _constant(L.args[0])
+    _need(base is not None and base > 0 and base != 1, "the base is not a positive constant other than 1")
+    return [(L2, L.args[1]), (R2, R.args[1])]
+
+
+def _combine_logs(step, facts, L, R, L2, R2) -> Pairs:
+    pairs: Pairs = []
+    for side, side2 in ((L, L2), (R, R2)):
+        if side == side2:
+            continue
+        _need(side.op == "add" and side.args[0].op == "log" and side.args[1].op == "log" and side2.op == "log",
+              "combine_logs turns log(u) + log(v) into log(w)")
+        u, v = side.args[0].args[0], side.args[1].args[0]
+        _need(sign(u, facts) == "pos" and sign(v, facts) == "pos", "log(u) + log(v) = log(uv) needs u, v > 0")
+        pairs.append((side2.args[0], mul(u, v)))
+    return pairs
+
+
+_NONNEGATIVE = ("pos", "nonneg", "zero")
+
+
+def _square(step, facts, L, R, L2, R2) -> Pairs:
+    """Squaring is invertible where both sides are non-negative: by the recorded domain, or, with a sign condition
+    ``C >= 0`` as operand, one side is ``C`` and the other is non-negative (see :func:`_implied_condition`)."""
+    if step.operand is None:
+        _need(sign(L, facts) in _NONNEGATIVE and sign(R, facts) in _NONNEGATIVE,
+              "squaring needs both sides non-negative on the recorded domain (the sign condition)")
+    else:
+        _implied_condition(step.operand, facts, L, R)
+    return [(L2, pow_(L, num(2))), (R2, pow_(R, num(2)))]
+
+
+def condition_fact(condition: Expr) -> Fact | None:
+    """The fact ``C >= 0`` a ``square_both_sides`` step records as its operand (``None`` if it is no such text)."""
+    if condition.op != "ge":
+        return None
+    try:
+        return Fact(canon(sub(condition.args[0], condition.args[1])), "ge")
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+
+
+def _implied_condition(condition: Expr, facts: Sequence[Fact], L: Expr, R: Expr) -> Fact:
+    """``C >= 0`` where ``C`` is one side of ``L = R`` and the other side is non-negative on the domain (a square
+    root): every solution then has ``C >= 0``, so narrowing the domain to it hides none."""
+    fact = condition_fact(condition)
+    _need(fact is not None, "the sign condition must read side >= 0")
+    for side, other in ((L, R), (R, L)):
+        try:
+            same = canon(side) == fact.difference  # type: ignore[union-attr]
+        except (CanonTooBig, ZeroDivisionError):
+            same = False
+        if same and sign(other, facts) in _NONNEGATIVE:
+            return fact  # type: ignore[return-value]
+    raise StepProblem(f"the sign condition {_text(condition)} is not implied by the equation (it must say that "
+                      f"one side is >= 0 where the other side is non-negative)")
+
+
+def _odd_root(step, facts, L, R, L2, R2) -> Pairs:
+    n = step.operand
+    _need(n is not None and n.op == "num" and n.value >= 3 and n.value % 2 == 1,  # type: ignore[operator]
+          "take_odd_root needs an odd integer n >= 3 as operand")
+    return [(pow_(L2, n), L), (pow_(R2, n), R)]  # type: ignore[arg-type]
+
+
+def _quadratic_formula(step, facts, L, R, L2, R2) -> Pairs:
+    _need(R == num(0) and R2 == num(0), "the quadratic formula solves p = 0")
+    coefficients = _polynomial(L)
+    _need(coefficients is not None and len(coefficients) == 3, "the left side is not a quadratic in x")
+    c, b, a = coefficients  # type: ignore[misc]
+    discriminant = b * b - 4 * a * c
+    _need(step.operand is not None and constant_value(canon(step.operand)) == discriminant,
+          f"operand is not the discriminant {discriminant}")
+    return [(L2, L)]
+
+
+_SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
+    "expand": _rewrite, "collect": _rewrite, "factor": _rewrite, "simplify": _rewrite,
+    "write_as_power": _rewrite, "add_both_sides": _add, "subtract_both_sides": _subtract,
+    "multiply_both_sides": _multiply, "clear_denominators": _multiply, "divide_both_sides": _divide,
+    "swap_sides": _swap, "apply_log": _apply_log, "apply_exp": _apply_exp, "equate_exponents": _equate_exponents,
+    "combine_logs": _combine_logs, "quadratic_formula": _quadratic_formula, "square_both_sides": _square,
+    "take_odd_root": _odd_root,
+}
+RULES = tuple(_SINGLE_RULES) + ("eliminate", "substitute")
+
+
+def _polynomial(e: Expr) -> list[Fraction] | None:
+    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``."""
+    try:
+        s = canon(e)
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+    coefficients: dict[int, Fraction] = {}
+    for mono, value in s.items():
+        if not mono:
+            power = 0
+        elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
+            power = mono[0][1]
+        else:
+            return None
+        coefficients[power] = Fraction(value)
+    if not coefficients:
+        return [Fraction(0)]
+    return [coefficients.get(p, Fraction(0)) for p in range(max(coefficients) + 1)]
+
+
+def _is_equation(e: Expr) -> bool:
+    return e.op == "eq"
+
+
+def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    before, after = step.before, step.after
+    _need(after.op == "tuple" and len(after.args) == len(before.args), "a system step keeps the number of equations")
+    changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
+    _need(len(changed) == 1, f"a system step changes exactly one equation, this one changes {len(changed)}")
+    (i,) = changed
+    if step.rule == "substitute":
+        return _substitute_step(step, i)
+    if step.rule != "eliminate":
+        return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
+    operand = _operand(step, facts)
+    _need(operand.op == "eq", "eliminate's operand is a multiple of another equation")
+    _need(any(j != i and _is_multiple(operand, before.args[j]) for j in range(len(before.args))),
+          "the operand is not a non-zero multiple of another equation of the system")
+    (L, R), (L2, R2) = before.args[i].args, after.args[i].args
+    return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
+
+
+def _substitute_step(step: ParsedStep, i: int) -> Pairs:
+    """``substitute`` with operand ``var = expr``, another equation of the system with ``var`` not in ``expr``:
+    equation ``i`` (which has ``var``) becomes itself with ``var`` replaced by ``expr``, up to canonical form. The
+    source equation stays in the system, so the two systems have the same solutions."""
+    source, before = step.operand, step.before
+    _need(source is not None and source.op == "eq" and source.args[0].op == "sym",
+          "substitute's operand is an equation var = expr of the system")
+    name = source.args[0].value  # type: ignore[union-attr]
+    _need(name not in source.args[1].free_symbols(), f"{name} occurs on both sides of the operand")  # type: ignore
+    _need(any(j != i and before.args[j] == source for j in range(len(before.args))),
+          "the operand is not another equation of the system")
+    _need(name in before.args[i].free_symbols(), f"the changed equation has no {name} to replace")
+    (L, R), (L2, R2) = before.args[i].args, step.after.args[i].args
+    values = {name: source.args[1]}  # type: ignore[union-attr]
+    return [(L2, _substitute(L, values)), (R2, _substitute(R, values))]
+
+
+def _is_multiple(operand: Expr, equation: Expr) -> bool:
+    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0``."""
+    try:
+        P, Q = canon(operand.args[0]), canon(operand.args[1])
+        A, B = canon(equation.args[0]), canon(equation.args[1])
+    except (CanonTooBig, ZeroDivisionError):
+        return False
+    lead = next((m for m in A if m), None)
+    if lead is None or lead not in P:
+        return False
+    k = Fraction(P[lead]) / Fraction(A[lead])
+    if k == 0:
+        return False
+    return _scaled(A, k) == P and _scaled(B, k) == Q
+
+
+def _scaled(s: Sum, k: Fraction) -> Sum:
+    out = {}
+    for m, v in s.items():
+        value = Fraction(v) * k
+        out[m] = int(value) if value.denominator == 1 else value
+    return out
+
+
+def _single_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    _need(_is_equation(step.before) and _is_equation(step.after), "before and after must be equations Eq(a, b)")
+    semantics = _SINGLE_RULES.get(step.rule)
+    if semantics is None:
+        raise StepProblem(f"unknown rule {step.rule!r}; known: {', '.join(RULES)}")
+    (L, R), (L2, R2) = step.before.args, step.after.args
+    return semantics(step, facts, L, R, L2, R2)  # type: ignore[misc]
+
+
+def step_domains(record: ParsedEquation, facts: Domain) -> list[Domain]:
+    """The domain in force at each step: the hypotheses, narrowed by every sign condition recorded by an earlier
+    ``square_both_sides`` (each implied by its equation, which that step's replay checks, so none hides a
+    solution). Later steps may use it: a factor that vanishes only outside it may be divided out."""
+    domains, current = [], facts
+    for step in record.steps:
+        domains.append(current)
+        if step.rule == "square_both_sides" and step.operand is not None:
+            fact = condition_fact(step.operand)
+            if fact is not None:
+                current = Domain([fact] + list(current.facts))  # first: it decides the signs it was made for
+    return domains
+
+
+def recorded_conditions(record: ParsedEquation) -> list[Expr]:
+    """The hypotheses and the sign conditions recorded by squaring steps: every answer must satisfy all."""
+    return list(record.hypotheses) + [step.operand for step in record.steps  # type: ignore[misc]
+                                      if step.rule == "square_both_sides" and step.operand is not None
+                                      and step.operand.op == "ge"]
+
+
+def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+    """(stated, expected) expressions that must agree on the domain for the step to be what its rule says;
+    raises :class:`StepProblem` for a step that breaks its rule's conditions."""
+    if step.before.op == "tuple":
+        return _system_step(step, facts)
+    return _single_step(step, facts)
+
+
+# -- solved forms --------------------------------------------------------------------------------------------------
+
+def _factors(e: Expr) -> list[tuple[Expr, int]] | None:
+    """``e`` as constant × Π factor^multiplicity with factors that contain x, or ``None``."""
+    if not _has_variable(e):
+        return [] if (_constant(e) or 0) != 0 else None
+    if e.op == "neg":
+        return _factors(e.args[0])
+    if e.op == "mul":
+        left, right = _factors(e.args[0]), _factors(e.args[1])
+        return None if left is None or right is None else left + right
+    if e.op == "pow" and e.args[1].op == "num" and e.args[1].value > 0:  # type: ignore[operator]
+        inner = _factors(e.args[0])
+        return None if inner is None else [(f, m * e.args[1].value) for f, m in inner]  # type: ignore[operator]
+    return [(e, 1)]
+
+
+def _linear_in_x(factor: Expr) -> bool:
+    try:
+        s = canon(factor)
+    except (CanonTooBig, ZeroDivisionError):
+        return False
+    has_x = False
+    for mono in s:
+        for key, exponent, _ in mono:
+            if key == "x" and exponent == 1 and len(mono) == 1:
+                has_x = True
+            elif key in VARIABLES:
+                return False
+    return has_x
+
+
+def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list[tuple[Expr, int]]] | str:
+    """For ``x = c``: ([c], []); for ``Π factors = 0``: ([], factors); for a solved system: ([Tuple], [])."""
+    if final.op == "tuple":
+        values = []
+        for name, equation in zip(variables, final.args):
+            if not (equation.op == "eq" and equation.args[0] == Expr("sym", (), name)
+                    and not _has_variable(equation.args[1])):
+                return f"the last system is not solved (expected {name} = constant in order)"
+        values = [equation.args[1] for equation in final.args]
+        return [Expr("tuple", tuple(values))], []
+    if final.op != "eq":
+        return "the last step does not give an equation"
+    L, R = final.args
+    if L == Expr("sym", (), "x") and not _has_variable(R):
+        return [R], []
+    if R == num(0):
+        factors = _factors(L)
+        if factors and all(_linear_in_x(f) for f, _ in factors):
+            return [], factors
+    return "the last equation is neither x = c nor a product of linear factors = 0"
+
+
+def _zero(e: Expr) -> bool | None:
+    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell)."""
+    value = exact_value(e)
+    if value is not None:
+        return value == 0
+    try:
+        s = canon(e)
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+    if not s:
+        return True
+    return False if constant_value(s) is not None else None
+
+
+class _NotRational(Exception):
+    pass
+
+
+def exact_value(e: Expr, values: Mapping[str, int | Fraction] | None = None) -> Fraction | int | None:
+    """The exact rational value of ``e`` built from + - * / and integer powers, with the variables set to
+    ``values``; ``None`` for anything else (also for a division by zero, which the canonical form then reports)."""
+    try:
+        return _exact(e, values or {})
+    except (_NotRational, ZeroDivisionError, OverflowError, KeyError):
+        return None
+
+
+def _exact(e: Expr, values: Mapping[str, int | Fraction]) -> Fraction | int:
+    """Integers stay Python ints (fast); a division makes a Fraction."""
+    op = e.op
+    if op == "num":
+        return e.value  # type: ignore[return-value]
+    if op == "sym":
+        return values[e.value]  # type: ignore[index]
+    if op == "add":
+        return _exact(e.args[0], values) + _exact(e.args[1], values)
+    if op == "sub":
+        return _exact(e.args[0], values) - _exact(e.args[1], values)
+    if op == "mul":
+        return _exact(e.args[0], values) * _exact(e.args[1], values)
+    if op == "div":
+        return Fraction(_exact(e.args[0], values)) / _exact(e.args[1], values)
+    if op == "neg":
+        return -_exact(e.args[0], values)
+    if op == "pow" and e.args[1].op == "num" and abs(e.args[1].value) <= 64:  # type: ignore[arg-type]
+        base, exponent = _exact(e.args[0], values), e.args[1].value
+        return base ** exponent if exponent >= 0 else Fraction(1) / Fraction(base) ** -exponent  # type: ignore
+    raise _NotRational(op)
+
+
+def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
+                      ) -> bool | None:
+    """Whether the equation ``part`` holds at ``point`` exactly (``None``: our forms cannot decide).
+    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides)."""
+    if values is not None:
+        try:
+            return _exact(part.args[0], values) == _exact(part.args[1], values)
+        except ZeroDivisionError:
+            return False
+        except (_NotRational, OverflowError):
+            pass
+    return _zero(_substitute(sub(part.args[0], part.args[1]), point))
+
+
+def _mapped_point(point: Mapping[str, Expr], convert: Callable[[Expr], Any]) -> dict[str, Any] | None:
+    """``point`` with every value converted, or ``None`` if some value has no conversion."""
+    values = {}
+    for name, value in point.items():
+        converted = convert(value)
+        if converted is None:
+            return None
+        values[name] = converted
+    return values
+
+
+def rational_point(point: Mapping[str, Expr]) -> dict[str, int | Fraction] | None:
+    return _mapped_point(point, exact_value)
+
+
+# -- the checkers -------------------------------------------------------------------------------------------------
+
+def _equations(record: ParsedEquation) -> list[Expr]:
+    return [record.problem] + [step.after for step in record.steps]
+
+
+def _chain_problem(record: ParsedEquation) -> tuple[int, str] | None:
+    if not record.steps:
+        return -1, "no steps"
+    if record.steps[0].before != record.problem:
+        return 0, "the first step does not start from the problem"
+    for index in range(1, len(record.steps)):
+        if record.steps[index].before != record.steps[index - 1].after:
+            return index, "does not start where the previous step ended"
+    for index, equation in enumerate(_equations(record)):
+        parts = equation.args if equation.op == "tuple" else (equation,)
+        if not all(p.op == "eq" for p in parts) or _foreign_symbol(equation, record.variables):
+            return index - 1, f"not an equation (or system) in {', '.join(record.variables)}"
+    return None
+
+
+def _points_of(record: ParsedEquation) -> list[dict[str, Expr]] | str:
+    answer = record.answer
+    if answer.op != "set" or not answer.args:
+        return "the answer is not a non-empty FiniteSet"
+    points = []
+    for element in answer.args:
+        values = element.args if element.op == "tuple" else (element,)
+        if len(values) != len(record.variables) or any(_has_variable(v) for v in values):
+            return f"answer element {_text(element)} is not a constant of the right size"
+        points.append(dict(zip(record.variables, values)))
+    return points
+
+
+def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None:
+    form = solved_form(record.steps[-1].after, record.variables)
+    if isinstance(form, str):
+        return form
+    values, factors = form
+    elements = list(record.answer.args)
+    for i in range(len(elements)):
+        for j in range(i):
+            if _zero(sub(elements[i], elements[j])) if elements[i].op != "tuple" else elements[i] == elements[j]:
+                return f"answer lists {_text(elements[i])} twice"
+    if values:
+        if len(elements) != 1:
+            return "the answer must be the single solution of the last equation"
+        (element,), (value,) = elements, values
+        if element.op == "tuple":
+            same = element == value or all(_zero(sub(a, b)) for a, b in zip(element.args, value.args))
+        else:
+            same = _zero(sub(element, value))
+        return None if same else f"the answer is not the solution {_text(value)} of the last equation"
+    for factor, _ in factors:
+        if not any(_zero(_substitute(factor, {"x": e})) for e in elements):
+            return f"the root of factor {_text(factor)} is missing from the answer"
+    for e in elements:
+        if not any(_zero(_substitute(factor, {"x": e})) for factor, _ in factors):
+            return f"answer {_text(e)} is not a root of the last equation"
+    return None
+
+
+def _outside_domain(record: ParsedEquation, points: Sequence[Mapping[str, Expr]]) -> str | None:
+    """Why an answer is not in the recorded domain (an excluded value offered), or ``None``."""
+    conditions = recorded_conditions(record)
+    for point in points:
+        for hypothesis in conditions:
+            verdict = _hypothesis_holds(hypothesis, point)
+            if verdict is None:
+                values = _float_point(point)
+                verdict = values is not None and holds(hypothesis, values)
+            if not verdict:
+                return f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}"
+    return None
+
+
+def _needless_hypothesis(record: ParsedEquation) -> str | None:
+    """A hypothesis that is not a domain condition of the problem would shrink the domain and hide solutions:
+    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive."""
+    divisors: list[Sum] = []
+    wanted_by: dict[str, list[Sum]] = {"gt": [], "ge": []}
+    try:
+        for node in _partial_nodes(record.problem):
+            if node.op == "div" and _has_variable(node.args[1]):
+                divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
+            elif node.op in ("log", "sqrt") and _has_variable(node.args[0]):
+                wanted_by["gt" if node.op == "log" else "ge"].append(canon(node.args[0]))
+        wanted_by["ne"] = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
+        wanted_by["lt"] = [_times_number(p, Fraction(-1)) for p in wanted_by["gt"]]
+        wanted_by["le"] = [_times_number(p, Fraction(-1)) for p in wanted_by["ge"]]
+        for hypothesis in record.hypotheses:
+            difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
+            if difference not in wanted_by.get(hypothesis.op, []):
+                return f"hypothesis {_text(hypothesis)} is not a domain condition of the problem"
+    except (CanonTooBig, ZeroDivisionError):
+        return "hypotheses too big to compare with the problem's domain"
+    return None
+
+
+def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
+    for index, step in enumerate(record.steps):
+        if step.rule not in ("factor", "quadratic_formula") or step.before.op != "eq":
+            continue
+        if step.before.args[1] != num(0) or step.after.args[1] != num(0):
+            continue
+        coefficients = _polynomial(step.before.args[0])
+        factors = _factors(step.after.args[0])
+        if coefficients is None or factors is None:
+            continue
+        if not all(_linear_in_x(f) for f, _ in factors):
+            return index, "a factor is not linear in x: the root set cannot be read off"
+        if sum(m for _, m in factors) != len(coefficients) - 1:
+            return index, (f"multiplicities add up to {sum(m for _, m in factors)}, the degree is "
+                           f"{len(coefficients) - 1}: the root set is not complete")
+    return None
+
+
+def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
+    chain = _chain_problem(record)
+    if chain:
+        return Rejected("replay", VERSION, *chain)
+    facts = facts if facts is not None else facts_of(record.hypotheses)
+    forms = forms or Forms()
+    for index, equation in enumerate(_equations(record)):
+        problem = domain_problem(equation, facts)
+        if problem:
+            return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
+    for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
+        if isinstance(pairs, StepProblem):
+            return Rejected("replay", VERSION, index, f"{step.rule}: {pairs}")
+        for stated, expected in pairs:
+            same = identical(stated, expected, forms)
+            if same is None:
+                return NotRun("replay", VERSION, f"step {index}: too big to expand")
+            if not same:
+                return Rejected("replay", VERSION, index,
+                                f"{step.rule}: {_text(stated)} is not {_text(expected)} in canonical form")
+    degree = _degree_problem(record)
+    if degree:
+        return Rejected("replay", VERSION, *degree)
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("replay", VERSION, -1, points)
+    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(record)
+    if mismatch:
+        return Rejected("replay", VERSION, len(record.steps) - 1, mismatch)
+    return Passed("replay", VERSION, f"{len(record.steps)} steps")
+
+
+def check_symbolic(record: ParsedEquation) -> Verdict:
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("symbolic", VERSION, -1, points)
+    undecided = 0
+    for point in points:
+        values = rational_point(point)
+        for index, equation in enumerate(_equations(record)):
+            for part in (equation.args if equation.op == "tuple" else (equation,)):
+                zero = satisfied_exactly(part, point, values)
+                if zero is False:
+                    where = "the problem" if index == 0 else f"the result of step {index - 1}"
+                    return Rejected("symbolic", VERSION, max(index - 1, -1),
+                                    f"the answer {_point_text(point)} does not satisfy {where}")
+                undecided += zero is None
+        for hypothesis in recorded_conditions(record):
+            verdict = _hypothesis_holds(hypothesis, point)
+            if verdict is False:
+                return Rejected("symbolic", VERSION, -1,
+                                f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}")
+            undecided += verdict is None
+    if undecided:
+        return NotRun("symbolic", VERSION, f"{undecided} substitution(s) not decided by the canonical form")
+    return Passed("symbolic", VERSION, "canonical")
+
+
+def _point_text(point: Mapping[str, Expr]) -> str:
+    return ", ".join(f"{name} = {_text(value)}" for name, value in point.items())
+
+
+def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | None:
+    difference = _substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)
+    try:
+        value = exact_value(difference)
+        value = value if value is not None else constant_value(canon(difference))
+    except CanonTooBig:
+        return None
+    except ZeroDivisionError:
+        return False
+    if value is None:
+        return None
+    return {"gt": value > 0, "ge": value >= 0, "lt": value < 0, "le": value <= 0, "ne": value != 0,
+            "eq": value == 0}.get(hypothesis.op, False)
+
+
+def _float_point(point: Mapping[str, Expr]) -> dict[str, float] | None:
+    return _mapped_point(point, _constant)
+
+
+def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
+    points = _points_of(record)
+    if isinstance(points, str):
+        return Rejected("numeric", VERSION, -1, points)
+    answers = []
+    forms = forms or Forms()
+    for point in points:
+        values = _float_point(point)
+        if values is None:
+            return Rejected("numeric", VERSION, -1, f"answer {_point_text(point)} has no real value")
+        answers.append(values)
+        problem = _numeric_answer_problem(record, values, forms)
+        if problem:
+            return Rejected("numeric", VERSION, *problem)
+    facts = facts if facts is not None else facts_of(record.hypotheses)
+    rng = random.Random(record.uid)
+    compiled = [forms.compiled(side) for equation in _equations(record)
+                for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
+    sample = _sample(rng, record, compiled, answers)
+    if len(sample) < POINTS.quorum:
+        return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
+    for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
+        if isinstance(pairs, StepProblem):
+            return Rejected("numeric", VERSION, index, f"{step.rule}: {pairs}")
+        for stated, expected in pairs:
+            if _agreeing(forms.compiled(stated), forms.compiled(expected), sample) < POINTS.quorum:
+                return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
+                                                           f"{_text(expected)} at sampled points")
+    if record.problem.op == "eq":
+        missed = _missed_root(record, [a["x"] for a in answers], forms)
+        if missed is not None:
+            return Rejected("numeric", VERSION, -1, f"the problem has a root near {missed:.6g} that the answer "
+                                                    f"does not list")
+    return Passed("numeric", VERSION, f"{len(sample)} points, answer in {len(record.steps) + 1} equations")
+
+
+def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers) -> list[dict]:
+    """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
+    (a domain like x > 9 is missed by small draws alone)."""
+    centres = [0.0] + [a[name] for a in answers for name in record.variables]
+    conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses]
+
+    def draw() -> dict[str, float]:
+        scale = rng.choice((1.0, 4.0, 16.0))
+        return {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
+
+    return collect_points(draw, lambda point: all(test(condition(point)) for condition, test in conditions),
+                          compiled, POINTS)
+
+
+def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) -> int:
+    count = 0
+    for point in points:
+        try:
+            if close(fa(point), fb(point), rtol=1e-9):
+                count += 1
+        except OutsideDomain:
+            continue
+    return count
+
+
+def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
+                            forms: Forms) -> tuple[int, str] | None:
+    for hypothesis in recorded_conditions(record):
+        if not holds(hypothesis, values):
+            return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
+    for index, equation in enumerate(_equations(record)):
+        for part in (equation.args if equation.op == "tuple" else (equation,)):
+            try:
+                left, right = forms.compiled(part.args[0])(values), forms.compiled(part.args[1])(values)
+            except OutsideDomain:
+                return max(index - 1, -1), "the answer is outside the domain of an equation"
+            if not close(left, right, rtol=1e-9):
+                where = "the problem" if index == 0 else f"the result of step {index - 1}"
+                return max(index - 1, -1), f"the answer does not satisfy {where} ({left:.10g} vs {right:.10g})"
+    return None
+
+
+def _missed_root(record: ParsedEquation, answers: Sequence[float], forms: Forms) -> float | None:
+    """A sign change of lhs - rhs on a grid (inside the domain) whose bisection converges to a zero that is not
+    an answer; poles (where |f| grows instead) are skipped. Evidence, not proof: roots closer than the grid step
+    or of even multiplicity are not seen."""
+    difference = forms.compiled(sub(*record.problem.args))
+    conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses if h.op != "ne"]
+    reach = max([12.0] + [2 * abs(a) + 3 for a in answers])
+
+    def f(x: float) -> float | None:
+        point = {"x": x}
+        try:
+            for condition, test in conditions:
+                if not test(condition(point)):
+                    return None
+            return difference(point)
+        except OutsideDomain:
+            return None
+
+    previous_x, previous = 0.0, None
+    grid = [-reach + 2 * reach * k / (SCAN_POINTS - 1) + 1e-7 for k in range(SCAN_POINTS)]
+    edges = [edge for edge in _domain_edges(record) if -reach < edge < reach]
+    for x in sorted(grid + edges) if edges else grid:
+        value = f(x)
+        if (value is not None and previous is not None and (value > 0) != (previous > 0) and value != 0
+                and not any(previous_x <= a <= x for a in answers)):
+            root = _bisect(f, previous_x, x, previous)
+            if root is not None and not any(abs(root - a) <= 1e-6 * max(1.0, abs(a)) for a in answers):
+                return root
+        previous_x, previous = x, value
+    return None
+
+
+def _domain_edges(record: ParsedEquation) -> list[float]:
+    """Just inside and outside the edge of each linear ``>=``/``<=`` hypothesis (a square root's domain): a root
+    between the edge and the first grid point inside would otherwise show no sign change."""
+    edges = []
+    for hypothesis in record.hypotheses:
+        if hypothesis.op in ("ge", "le"):
+            coefficients = _polynomial(sub(hypothesis.args[0], hypothesis.args[1]))
+            if coefficients is not None and len(coefficients) == 2 and coefficients[1]:
+                edge = float(-coefficients[0] / coefficients[1])
+                nudge = 1e-9 * max(1.0, abs(edge))
+                edges += [edge - nudge, edge + nudge]
+    return edges
+
+
+_TESTS: dict[str, Callable[[float], bool]] = {
+    "gt": lambda v: v > 0, "ge": lambda v: v >= 0, "lt": lambda v: v < 0, "le": lambda v: v <= 0,
+    "ne": lambda v: v != 0, "eq": lambda v: v == 0,
+}
+
+
+def _bisect(f: Callable[[float], float | None], a: float, b: float, fa: float) -> float | None:
+    """A zero of ``f`` in [a, b] where f changes sign, or ``None`` where the change is a pole (|f| grows)."""
+    fb = f(b)
+    if fb is None:
+        return None
+    bound = 4 * max(abs(fa), abs(fb))
+    for _ in range(36):
+        middle = (a + b) / 2
+        value = f(middle)
+        if value is None or abs(value) > bound:
+            return None
+        if value == 0:
+            return middle
+        if (value > 0) == (fa > 0):
+            a, fa = middle, value
+        else:
+            b = middle
+    value = f((a + b) / 2)
+    if value is None or not math.isfinite(value) or abs(value) > 1e-6 * max(1.0, bound):
+        return None
+    return (a + b) / 2
+
+
+def check_row(row: Mapping[str, Any]) -> list[Verdict]:
+    """All verdicts for one stored row, cheapest first; a row that does not parse fails every checker."""
+    try:
+        record = parse_row(row)
+    except (ParseError, KeyError, TypeError, ValueError) as error:
+        reason = f"malformed record: {error}"
+        return [Rejected(name, VERSION, -1, reason) for name in NAMES]
+    facts, forms = facts_of(record.hypotheses), Forms()  # shared: signs and forms are worked out once
+    return [check_replay(record, facts, forms), check_symbolic(record), check_numeric(record, facts, forms)]

@@ -1,0 +1,39 @@
+"""How a integral record reads: the renderings stored beside it (prefix tokens, LaTeX, the Lean statement) and
+the text ``rpsdg show`` prints. Wording for the exports lives in ``templates/integral/``."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from rpsdg.core import Derivation, checks_line
+from rpsdg.expr.printers import LeanUnsupported, to_latex, to_lean, to_prefix
+
+
+def renderings(derivation: Derivation) -> dict[str, str]:
+    f, F = derivation.problem, derivation.answer or derivation.problem
+    try:
+        hyps = "".join(f" (h{i} : {to_lean(h)})" for i, h in enumerate(derivation.hypotheses))
+        lean = f"theorem integral_item (x : ℝ){hyps} :\n    HasDerivAt (fun x : ℝ => {to_lean(F)}) ({to_lean(f)}) x"
+    except LeanUnsupported as unsupported:
+        lean = f"-- not stated in Lean: {unsupported}"
+    return {"prefix": " ".join(to_prefix(f)), "answer_prefix": " ".join(to_prefix(F)),
+            "latex": rf"\int {to_latex(f)} \, dx = {to_latex(F)} + C", "lean": lean}
+
+
+def describe(row: Mapping[str, Any]) -> str:
+    """The record as a person reads it."""
+    lines = [f"∫ {row['problem']} dx    (level {row['level']}, uid {row['uid'][:12]})"]
+    if row["hypotheses"]:
+        lines.append("where " + ", ".join(row["hypotheses"]))
+    lines.append("")
+    for number, step in enumerate(row["steps"], start=1):
+        how = step["rule"].replace("_", " ")
+        extra = f", u = {step['substitution']}" if step["substitution"] else ""
+        extra += f", c = {step['factor']}" if step["factor"] else ""
+        parts = f" from steps {', '.join(str(p + 1) for p in step['parts'])}" if step["parts"] else ""
+        lines.append(f"{number:>3}. [{how}{extra}]{parts}")
+        lines.append(f"     ∫ {step['integrand']} dx = {step['antiderivative']}")
+    lines.append("")
+    lines.append(f"Answer: {row['answer']} + C")
+    lines.append(checks_line(row["checks"]))
+    return "\n".join(lines)

@@ -1,0 +1,249 @@
+"""Checkers for theorem records, run on the stored text alone (the generator's objects are never trusted).
+
+* ``replay`` (the kernel): re-parse every field with our grammar; the chain must start at the problem's lhs, each
+  step's ``before`` must be the previous ``after``; the named rule, used in the stated direction, instantiated with
+  the stated substitution (which must bind exactly the rule's variables), must be the subterm at the stated path,
+  and replacing it by the other side must give exactly the stored ``after``; the rule must hold in the record's
+  domain; every side condition of every step must be a hypothesis and every hypothesis some step's condition; the
+  chain must end at the rhs; ``shortest_found`` must be the number of steps and ``proof_length`` at least that.
+  Over ℤ, every expression must stay in the ring language (no division, functions or non-literal powers).
+* ``numeric``: at random points where the hypotheses hold and every expression of the chain is defined, each
+  step's ``before`` and ``after`` agree (independent of the rules and the matcher).
+
+To change what the kernel accepts, change :func:`check_replay`; ``tests/test_theorem.py`` corrupts generated
+records in every way the format allows and demands that each corruption is rejected.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from rpsdg import __version__
+from rpsdg.core import Passed, Rejected, Verdict
+from rpsdg.errors import ParseError
+from rpsdg.expr.evaluate import OutsideDomain, compile_expr
+from rpsdg.expr.parse import parse
+from rpsdg.expr.tree import Expr, Path
+from rpsdg.kinds.theorem.rules import default_rulebook
+from rpsdg.kinds.theorem.rules.match import Unstable, conditions_of, instantiate, parse_substitution, replace
+from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, RuleBook
+from rpsdg.maths.numeric import RELATION_TESTS, PointSpec, close, sample_points
+
+VERSION = f"rpsdg-{__version__}"
+NAMES = ("replay", "numeric")
+POINTS = PointSpec(count=6, quorum=5, tries=400)
+_INT_OPS = frozenset({"num", "sym", "add", "sub", "mul", "neg", "pow"})
+
+
+@dataclass(frozen=True)
+class ParsedStep:
+    rule: str
+    direction: str
+    path: Path
+    substitution: dict[str, Expr]
+    before: Expr
+    after: Expr
+
+
+@dataclass(frozen=True)
+class ParsedTheorem:
+    """A theorem record re-read from its stored strings."""
+
+    uid: str
+    lhs: Expr
+    rhs: Expr
+    hypotheses: tuple[Expr, ...]
+    steps: tuple[ParsedStep, ...]
+    domain: str
+    proof_length: int
+    shortest_found: int
+
+
+def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
+    """Re-read a stored row with our grammar; raises :class:`ParseError` (or ``KeyError``/``TypeError``)."""
+    uid = str(row.get("uid", "?"))
+    parsed: dict[str, Expr] = {}  # one step's after is the next one's before: read each distinct text once
+
+    def read(text: Any, what: str) -> Expr:
+        if isinstance(text, str) and text in parsed:
+            return parsed[text]
+        tree = parse(text, f"{what} of record {uid[:12]}")
+        parsed[text] = tree
+        return tree
+
+    problem = read(row["problem"], "problem")
+    if problem.op != "eq":
+        raise ParseError(f"problem of record {uid[:12]} is not an equation Eq(lhs, rhs)")
+    steps = []
+    for i, step in enumerate(row["steps"]):
+        path = step["path"]
+        if not isinstance(path, (list, tuple)) or not all(isinstance(p, int) and not isinstance(p, bool)
+                                                            for p in path):
+            raise ParseError(f"step {i} of record {uid[:12]}: path must be a list of integers")
+        steps.append(ParsedStep(str(step["rule"]), str(step["direction"]), tuple(path),
+                                parse_substitution(step["substitution"], f"step {i} substitution"),
+                                read(step["before"], f"step {i} before"), read(step["after"], f"step {i} after")))
+    hypotheses = tuple(read(h, "hypothesis") for h in row["hypotheses"])
+    for hypothesis in hypotheses:
+        if hypothesis.op not in RELATION_TESTS:
+            raise ParseError(f"hypothesis {row['hypotheses'][hypotheses.index(hypothesis)]!r} of record {uid[:12]} "
+                             f"is not a relation")
+    return ParsedTheorem(uid, problem.args[0], problem.args[1], hypotheses,
+                         tuple(steps), str(row["domain"]), int(row["proof_length"]), int(row["shortest_found"]))
+
+
+def _subterm(e: Expr, path: Path) -> Expr | None:
+    node = e
+    for index in path:
+        if not 0 <= index < len(node.args):
+            return None
+        node = node.args[index]
+    return node
+
+
+def _replay_step(record: ParsedTheorem, step: ParsedStep, current: Expr, book: RuleBook,
+                 used: set[Expr]) -> str | None:
+    rule = book.by_name.get(step.rule)
+    if rule is None:
+        return f"unknown rule {step.rule!r} (see `rpsdg rules list`)"
+    if record.domain not in rule.domain:
+        return f"rule {rule.name} does not hold over {record.domain}"
+    if step.direction not in (FORWARD, BACKWARD):
+        return f"direction {step.direction!r} is neither forward nor backward"
+    if step.before != current:
+        return "before is not the previous step's result (or the lhs)"
+    if set(step.substitution) != set(rule.variables):
+        return f"the substitution binds {sorted(step.substitution)}, the rule's variables are {list(rule.variables)}"
+    direction = book.directions[(rule.name, step.direction)]
+    subterm = _subterm(step.before, step.path)
+    if subterm is None:
+        return f"no subterm at path {list(step.path)}"
+    side = "lhs" if step.direction == FORWARD else "rhs"
+    try:
+        if instantiate(direction.source, step.substitution) != subterm:
+            return f"the subterm at {list(step.path)} is not the rule's {side} under the substitution"
+        result = replace(step.before, step.path, instantiate(direction.target, step.substitution))
+    except Unstable:
+        return "the rewrite puts a minus sign on a literal <= 0 (not a plain rewrite)"
+    if result == step.before:
+        return "the step changes nothing"
+    if result != step.after:
+        return "after is not what the rule gives at that position"
+    for condition in conditions_of(direction, step.substitution):
+        if condition not in record.hypotheses:
+            return f"side condition {condition!r} of {rule.name} is not among the hypotheses"
+        used.add(condition)
+    return None
+
+
+def _int_language(e: Expr) -> bool:
+    return all(node.op in _INT_OPS and (node.op != "pow" or (node.args[1].op == "num" and node.args[1].value >= 0))
+               for _, node in e.positions())
+
+
+def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict:
+    book = book or default_rulebook()
+
+    def reject(step: int, reason: str) -> Rejected:
+        return Rejected("replay", VERSION, step, reason)
+
+    if record.domain not in ("int", "real"):
+        return reject(-1, f"domain {record.domain!r} is neither int nor real")
+    if not record.steps:
+        return reject(-1, "no steps")
+    if record.lhs == record.rhs:
+        return reject(-1, "the sides are identical")
+    if record.shortest_found != len(record.steps) or record.proof_length < record.shortest_found:
+        return reject(-1, f"shortest_found ({record.shortest_found}) must be the number of steps "
+                          f"({len(record.steps)}) and proof_length ({record.proof_length}) at least that")
+    current, used = record.lhs, set()
+    for i, step in enumerate(record.steps):
+        problem = _replay_step(record, step, current, book, used)
+        if problem:
+            return reject(i, problem)
+        if record.domain == "int" and not _int_language(step.after):
+            return reject(i, "over int, expressions must use + - * and natural powers only")
+        current = step.after
+    if current != record.rhs:
+        return reject(len(record.steps) - 1, "the last step does not end at the rhs")
+    if record.domain == "int" and not _int_language(record.lhs):
+        return reject(-1, "over int, expressions must use + - * and natural powers only")
+    unused = [h for h in record.hypotheses if h not in used]
+    if unused:
+        return reject(-1, f"hypothesis {unused[0]!r} is no step's side condition")
+    if len(set(record.hypotheses)) != len(record.hypotheses):
+        return reject(-1, "a hypothesis is repeated")
+    return Passed("replay", VERSION, f"{len(record.steps)} steps")
+
+
+def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[str]:
+    names: set[str] = set()
+    for e in list(expressions) + list(hypotheses):
+        names |= e.free_symbols()
+    return sorted(names)
+
+
+def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> list[dict[str, float]]:
+    """Up to ``POINTS.count`` points (an rng seeded by ``seed``) where the hypotheses hold and every expression is
+    defined; each tree is compiled once."""
+    compiled = [compile_expr(e) for e in dict.fromkeys(expressions)]
+    return sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS)
+
+
+def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> bool:
+    """Whether the numeric checker will find its quorum of points (the generator drops items that would not)."""
+    return len(domain_points(expressions, hypotheses, seed)) >= POINTS.quorum
+
+
+def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]) -> int | None:
+    """The first index i at which ``chain[i]`` and ``chain[i + 1]`` agree at fewer than the quorum of ``points``
+    (values huge enough to lose all precision can disagree at a few points), else ``None``."""
+    values = [_values(e, points) for e in chain]
+    for i in range(len(chain) - 1):
+        if _agreeing(values[i], values[i + 1]) < POINTS.quorum:
+            return i
+    return None
+
+
+def check_numeric(record: ParsedTheorem) -> Verdict:
+    chain = [record.lhs] + [step.after for step in record.steps]
+    expressions = chain + [step.before for step in record.steps] + [record.rhs]
+    points = domain_points(expressions, record.hypotheses, record.uid)
+    if len(points) < POINTS.quorum:
+        return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold and every step "
+                                                "is defined")
+    values = {e: _values(e, points) for e in dict.fromkeys(expressions)}
+    for i, step in enumerate(record.steps):
+        if _agreeing(values[step.before], values[step.after]) < POINTS.quorum:
+            return Rejected("numeric", VERSION, i, f"before and after differ at more than "
+                                                   f"{len(points) - POINTS.quorum} of {len(points)} points")
+    if _agreeing(values[record.lhs], values[record.rhs]) < POINTS.quorum:
+        return Rejected("numeric", VERSION, -1, "lhs and rhs differ")
+    return Passed("numeric", VERSION, f"{len(points)} points, quorum {POINTS.quorum}")
+
+
+def _values(e: Expr, points: Sequence[dict[str, float]]) -> list[float]:
+    fn = compile_expr(e)
+    out = []
+    for point in points:
+        try:
+            out.append(fn(point))
+        except OutsideDomain:
+            out.append(float("nan"))
+    return out
+
+
+def _agreeing(a: Sequence[float], b: Sequence[float]) -> int:
+    return sum(close(x, y, rtol=1e-7) for x, y in zip(a, b))
+
+
+def check_row(row: Mapping[str, Any]) -> list[Verdict]:
+    """Both verdicts for one stored row, cheapest first; a row that does not parse fails both."""
+    try:
+        record = parse_row(row)
+    except (ParseError, KeyError, TypeError, ValueError) as error:
+        reason = f"malformed record: {error}"
+        return [Rejected(name, VERSION, -1, reason) for name in NAMES]
+    return [check_replay(record), check_numeric(record)]

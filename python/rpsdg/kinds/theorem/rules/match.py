@@ -1,0 +1,157 @@
+"""Matching rule patterns against expressions, instantiating them, and rewriting at a position.
+
+A pattern is an :class:`Expr` whose ``sym`` leaves are pattern variables; literals match only themselves.
+:func:`match` extends a binding (variable → subterm) or fails; :func:`instantiate` builds a pattern's instance
+with the same smart constructors the parser uses (``-3`` is a literal), so every rewritten tree prints and parses
+back to itself. :func:`applications` lists every (direction, path, binding) that fires in an expression, using a
+per-head index so only directions whose source has the node's operator are tried.
+Substitutions are stored as text ``a := x + 1; b := 2*y`` (names sorted); :func:`format_substitution` and
+:func:`parse_substitution` are exact inverses.
+To extend: new node kinds need nothing here unless they need special folding in :func:`instantiate`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+from rpsdg.errors import ParseError
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_infix
+from rpsdg.expr.tree import Expr, Path
+from rpsdg.kinds.theorem.rules.model import Direction
+
+Binding = dict[str, Expr]
+
+
+def match(pattern: Expr, term: Expr, binding: Binding) -> bool:
+    """Whether ``term`` is an instance of ``pattern`` consistent with ``binding`` (extended in place)."""
+    op = pattern.op
+    if op == "sym":
+        bound = binding.get(pattern.value)  # type: ignore[arg-type]
+        if bound is None:
+            binding[pattern.value] = term  # type: ignore[index]
+            return True
+        return bound == term
+    if op != term.op:
+        return False
+    if op == "num":
+        return pattern.value == term.value
+    for p, t in zip(pattern.args, term.args):
+        if not match(p, t, binding):
+            return False
+    return len(pattern.args) == len(term.args)
+
+
+class Unstable(ValueError):
+    """The rewrite would put a minus sign on a literal that is zero or negative (``-(-3)``, ``-0``): our tree
+    would fold it to another literal, which no Lean rewrite does, so such steps are not taken."""
+
+
+def _negate(child: Expr) -> Expr:
+    if child.op != "num":
+        return Expr("neg", (child,))
+    if child.value > 0:  # type: ignore[operator]
+        return Expr("num", (), -child.value)  # type: ignore[operator]  # Lean's -n is Neg.neg n as well
+    raise Unstable("minus sign on a literal <= 0")
+
+
+def instantiate(pattern: Expr, binding: Mapping[str, Expr]) -> Expr:
+    """``pattern`` with every variable replaced by its binding (a missing one raises ``KeyError``); a minus sign
+    on a positive literal becomes the negative literal, as the parser reads it; on a literal <= 0 it raises
+    :class:`Unstable`."""
+    op = pattern.op
+    if op == "sym":
+        return binding[pattern.value]  # type: ignore[index]
+    if op == "num":
+        return pattern
+    args = tuple(instantiate(child, binding) for child in pattern.args)
+    if op == "neg":
+        return _negate(args[0])
+    return Expr(op, args, pattern.value)
+
+
+def replace(expr: Expr, path: Path, new: Expr) -> Expr:
+    """``expr`` with the subterm at ``path`` replaced by ``new``; :class:`Unstable` if ``new`` is a literal and
+    its new parent a minus sign (the parser would fold ``-(3)`` into the literal ``-3``, changing the positions)."""
+    if not path:
+        return new
+    head = path[0]
+    if expr.op == "neg" and len(path) == 1 and new.op == "num":
+        raise Unstable("a literal under a minus sign would fold into a negative literal")
+    child = replace(expr.args[head], path[1:], new)
+    return Expr(expr.op, expr.args[:head] + (child,) + expr.args[head + 1:], expr.value)
+
+
+def rewrite(expr: Expr, direction: Direction, path: Path, binding: Mapping[str, Expr]) -> Expr:
+    """``expr`` with the subterm at ``path`` replaced by ``direction``'s target under ``binding``; raises
+    :class:`Unstable` for a rewrite that would need folding a double minus."""
+    return replace(expr, path, instantiate(direction.target, binding))
+
+
+def conditions_of(direction: Direction, binding: Mapping[str, Expr]) -> tuple[Expr, ...]:
+    """The rule's side conditions for this use."""
+    return tuple(instantiate(condition, binding) for condition in direction.rule.conditions)
+
+
+def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
+                 ) -> Iterator[tuple[Direction, Path, Binding]]:
+    """Every (direction, path, binding) that fires in ``expr``, pre-order. Bare-variable sources fire on every
+    subterm; they are offered only at subterms of at most ``bare_max_size`` nodes (0: never)."""
+    bare = index.get("*", ()) if bare_max_size > 0 else ()
+    stack: list[tuple[Path, Expr]] = [((), expr)]
+    while stack:
+        path, node = stack.pop()
+        args = node.args
+        for direction in index.get(node.op, ()):
+            need = direction.need
+            if need:
+                if need[0] is not None and args[0].op != need[0]:
+                    continue
+                if len(need) > 1 and need[1] is not None and args[1].op != need[1]:
+                    continue
+            binding: Binding = {}
+            if match(direction.source, node, binding):
+                yield direction, path, binding
+        if bare and _small(node, bare_max_size):
+            for direction in bare:
+                yield direction, path, {direction.source.value: node}  # type: ignore[dict-item]
+        for i in range(len(args) - 1, -1, -1):
+            if i == 1 and node.op == "pow" and args[1].op == "num":
+                continue  # literal exponents stay literals (x**2 must not become x**(2 + 0))
+            stack.append((path + (i,), args[i]))
+
+
+def _small(node: Expr, limit: int) -> bool:
+    """Whether ``node`` has at most ``limit`` nodes (stops counting as soon as it has more)."""
+    budget = limit
+    stack = [node]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return False
+        stack.extend(stack.pop().args)
+    return True
+
+
+def format_substitution(binding: Mapping[str, Expr]) -> str:
+    """``a := x + 1; b := 2*y`` with names sorted."""
+    return "; ".join(f"{name} := {to_infix(binding[name])}" for name in sorted(binding))
+
+
+def parse_substitution(text: str, what: str = "substitution") -> dict[str, Expr]:
+    """The binding written by :func:`format_substitution`; :class:`ParseError` unless ``text`` is exactly in
+    that form (names sorted, unique, each right side read by our grammar)."""
+    if not isinstance(text, str):
+        raise ParseError(f"cannot read {what}: expected text like 'a := x + 1; b := 2*y'")
+    if text == "":
+        return {}  # a rule without variables (exp(0) = 1)
+    binding: dict[str, Expr] = {}
+    for part in text.split("; "):
+        name, sep, value = part.partition(" := ")
+        if not sep or not name.isidentifier() or name in binding:
+            raise ParseError(f"cannot read {what} {text!r}: {part!r} is not 'name := expression' with a new name")
+        binding[name] = parse(value, f"{what} binding {name}")
+    if format_substitution(binding) != text:
+        raise ParseError(f"cannot read {what} {text!r}: not in canonical form (names sorted, printed as "
+                         f"{format_substitution(binding)!r})")
+    return binding

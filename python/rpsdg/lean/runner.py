@@ -1,0 +1,470 @@
+"""Checking a rendered corpus with a real Lean toolchain, and writing the per-item Lean verdicts.
+
+Flow (``check_corpus_lean``): find ``lake``/``lean`` (PATH or ``--lean-path``; none → :class:`LeanNotFound`, exit 3,
+corpus untouched) → render ``<corpus>/lean`` if absent → static axiom scan of every module (always; no Lean
+needed) → per module, ``lake env lean --json`` on a copy with ``#print axioms`` appended for each theorem, under a
+per-module timeout and an address-space limit, several modules in parallel within a memory budget → messages
+mapped to (item, step) through ``linemap.json`` → a module that times out or has errors outside any item is split
+in halves until the failing items are found → results cached by sha256 of (toolchain, module text) under
+``<corpus>/lean/.cache`` → ``lean_verdicts.json`` written atomically into the corpus. ``--require`` then rewrites
+the corpus keeping only Lean-passed items.
+
+``lake env lean --json`` prints one JSON object per message: ``fileName, pos{line,column}, endPos, severity
+("information"|"warning"|"error"), caption, data`` (lines 1-based, columns 0-based); see formats.md §2.
+To add a check: a function from module text/messages to per-item problems, folded into ``_item_verdicts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from rpsdg.errors import LeanNotFound, RpsdgError
+
+STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
+FORBIDDEN = ("sorry", "admit", "native_decide")
+VERDICTS_FILE = "lean_verdicts.json"
+INSTALL_HINT = ("install a Lean toolchain with elan: `curl https://elan.lean-lang.org/elan-init.sh -sSf | sh`, "
+                "then `cd CORPUS/lean && lake exe cache get`, or pass --lean-path DIR (the directory holding lake "
+                "and lean). Until then the embedded checkers' verdicts (replay, numeric, symbolic) stand; the "
+                "corpus was not changed")
+
+
+# -- toolchain --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Toolchain:
+    lake: Path
+    lean: Path
+    version: str
+
+
+def find_toolchain(lean_path: Path | None = None, run: Callable[..., Any] = subprocess.run) -> Toolchain:
+    """``lake`` and ``lean`` from ``lean_path`` or PATH; :class:`LeanNotFound` with how to install otherwise."""
+    search = str(lean_path) if lean_path is not None else None
+    if lean_path is not None and not lean_path.is_dir():
+        raise LeanNotFound(f"--lean-path {lean_path}: not a directory; {INSTALL_HINT}")
+    lake, lean = shutil.which("lake", path=search), shutil.which("lean", path=search)
+    if not lake or not lean:
+        where = f"in {lean_path}" if lean_path is not None else "on PATH"
+        raise LeanNotFound(f"no Lean toolchain found {where} (lake: {lake or 'missing'}, lean: "
+                           f"{lean or 'missing'}); {INSTALL_HINT}")
+    try:
+        result = run([lean, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise LeanNotFound(f"{lean} --version failed ({error}); {INSTALL_HINT}") from None
+    return Toolchain(Path(lake), Path(lean), (result.stdout or "").strip() or "unknown")
+
+
+# -- static scan -----------------------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"/-.*?-/|--[^\n]*", re.S)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def static_scan(text: str) -> list[str]:
+    """Forbidden words (``sorry``, ``admit``, ``native_decide``) and ``axiom`` declarations in Lean code,
+    comments and strings left out. Returns ``"line N: word"`` entries."""
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    code = _STRING.sub(blank, _COMMENT.sub(blank, text))
+    found = []
+    for number, line in enumerate(code.split("\n"), start=1):
+        for word in FORBIDDEN + ("axiom",):
+            if re.search(rf"(?<![\w.']){word}(?![\w'])", line):
+                found.append(f"line {number}: {word}")
+    return found
+
+
+# -- Lean output --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeanMessage:
+    severity: str
+    line: int
+    column: int
+    text: str
+
+
+def parse_json_messages(stdout: str) -> list[LeanMessage]:
+    """Messages from ``lean --json`` output (one JSON object per line; other lines are ignored)."""
+    messages = []
+    for raw in stdout.splitlines():
+        raw = raw.strip()
+        if not raw.startswith("{"):
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(obj, Mapping) or "severity" not in obj:
+            continue
+        pos = obj.get("pos") or {}
+        messages.append(LeanMessage(str(obj["severity"]), int(pos.get("line", 0)), int(pos.get("column", 0)),
+                                    str(obj.get("data", ""))))
+    return messages
+
+
+_AXIOMS = re.compile(r"'([^']+)' depends on axioms: \[([^\]]*)\]")
+_NO_AXIOMS = re.compile(r"'([^']+)' does not depend on any axioms")
+
+
+def parse_axioms(messages: Iterable[LeanMessage]) -> dict[str, set[str]]:
+    """``{declaration: axioms}`` from ``#print axioms`` info messages."""
+    found: dict[str, set[str]] = {}
+    for message in messages:
+        for match in _AXIOMS.finditer(message.text):
+            found[match.group(1)] = {a.strip() for a in match.group(2).split(",") if a.strip()}
+        for match in _NO_AXIOMS.finditer(message.text):
+            found[match.group(1)] = set()
+    return found
+
+
+# -- mapping and verdicts ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    path: str
+    text: str
+    ranges: list[list[Any]]
+    namespace: str
+
+    def uids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for _, _, uid, _ in self.ranges:
+            seen.setdefault(uid, None)
+        return list(seen)
+
+    def locate(self, line: int) -> tuple[str, int | None] | None:
+        for first, last, uid, step in self.ranges:
+            if first <= line <= last:
+                return uid, step
+        return None
+
+    def theorems(self) -> dict[str, list[str]]:
+        """``{uid: [fully qualified theorem names]}`` read from the module text."""
+        names: dict[str, list[str]] = {}
+        for number, line in enumerate(self.text.split("\n"), start=1):
+            match = re.match(r"theorem (\S+)", line)
+            where = self.locate(number)
+            if match and where:
+                names.setdefault(where[0], []).append(f"{self.namespace}.{match.group(1)}")
+        return names
+
+
+@dataclass
+class ItemVerdict:
+    status: str  # passed | failed | timeout | forbidden
+    detail: str = ""
+    step: int | None = None
+
+
+def _item_verdicts(module: ModuleInfo, messages: Sequence[LeanMessage], body_lines: int,
+                   axiom_lines: Mapping[int, str] | None = None) -> tuple[dict[str, ItemVerdict], list[str]]:
+    """Per-item verdicts of one checked module and the errors no item owns (``axiom_lines``: the line of each
+    appended ``#print axioms`` command and the item it belongs to)."""
+    verdicts = {uid: ItemVerdict("passed") for uid in module.uids()}
+    orphans = []
+    for message in messages:
+        if message.severity != "error" and "declaration uses 'sorry'" not in message.text:
+            continue
+        if message.line > body_lines and axiom_lines and message.line in axiom_lines:
+            where: tuple[str, int | None] | None = (axiom_lines[message.line], None)
+        else:
+            where = module.locate(message.line) if message.line <= body_lines else None
+        if where is None:
+            orphans.append(f"line {message.line}: {message.text[:200]}")
+            continue
+        uid, step = where
+        if verdicts[uid].status == "passed":
+            verdicts[uid] = ItemVerdict("failed", message.text[:300], step)
+    axioms = parse_axioms(messages)
+    for uid, names in module.theorems().items():
+        for name in names:
+            used = axioms.get(name)
+            if used is None and verdicts[uid].status == "passed":
+                verdicts[uid] = ItemVerdict("failed", f"#print axioms gave nothing for {name}")
+            elif used and not used <= STANDARD_AXIOMS and verdicts[uid].status == "passed":
+                verdicts[uid] = ItemVerdict("failed", f"{name} uses non-standard axioms "
+                                            f"{sorted(used - STANDARD_AXIOMS)}")
+    return verdicts, orphans
+
+
+# -- running Lean ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunLimits:
+    timeout_s: float = 600.0
+    memory_gb: float = 9.0
+    """Address-space limit per Lean process (a Mathlib process takes 6-9 GB)."""
+    budget_gb: float = 16.0
+    """Total memory for parallel Lean processes: workers = budget // memory."""
+
+    def workers(self) -> int:
+        return max(1, int(self.budget_gb // self.memory_gb))
+
+
+def _limit_memory(gigabytes: float) -> Callable[[], None]:
+    def apply() -> None:
+        import resource
+
+        limit = int(gigabytes * (1 << 30))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def run_lean_file(toolchain: Toolchain, project: Path, relative: str, limits: RunLimits) -> tuple[str, bool]:
+    """``lake env lean --json FILE`` in ``project``: (stdout, timed_out)."""
+    try:
+        result = subprocess.run([str(toolchain.lake), "env", "lean", "--json", relative], cwd=project,
+                                capture_output=True, text=True, timeout=limits.timeout_s,
+                                preexec_fn=_limit_memory(limits.memory_gb))
+    except subprocess.TimeoutExpired:
+        return "", True
+    return (result.stdout or "") + "\n" + (result.stderr or ""), False
+
+
+def _check_text(module: ModuleInfo, toolchain: Toolchain, project: Path, limits: RunLimits,
+                runner: Callable[[Toolchain, Path, str, RunLimits], tuple[str, bool]]) -> dict[str, ItemVerdict]:
+    """Check one module's text (with ``#print axioms`` appended); split on a timeout or an orphan error."""
+    body = module.text.rstrip("\n")
+    body_lines = body.count("\n") + 1
+    pairs = [(uid, name) for uid, names in module.theorems().items() for name in names]
+    extra = "".join(f"\n#print axioms {name}" for _, name in pairs)
+    axiom_lines = {body_lines + 1 + number: uid for number, (uid, _) in enumerate(pairs, start=1)}
+    directory = project / ".rpsdg-check"
+    directory.mkdir(exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, suffix=".lean")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body + "\n" + extra + "\n")
+        stdout, timed_out = runner(toolchain, project, os.path.relpath(temporary, project), limits)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    uids = module.uids()
+    if timed_out and len(uids) == 1:
+        return {uids[0]: ItemVerdict("timeout", f"over {limits.timeout_s:.0f} s")}
+    if not timed_out:
+        verdicts, orphans = _item_verdicts(module, parse_json_messages(stdout), body_lines, axiom_lines)
+        if not orphans:
+            return verdicts
+        if len(uids) == 1:
+            return {uids[0]: ItemVerdict("failed", "; ".join(orphans)[:300])}
+    if not uids:
+        return {}
+    return {**_check_text(_subset(module, uids[:len(uids) // 2]), toolchain, project, limits, runner),
+            **_check_text(_subset(module, uids[len(uids) // 2:]), toolchain, project, limits, runner)}
+
+
+def _subset(module: ModuleInfo, keep: Sequence[str]) -> ModuleInfo:
+    """The module with only the items ``keep`` (header and footer kept), and its re-computed line map."""
+    from rpsdg.lean.project import line_map
+
+    lines = module.text.split("\n")
+    kept_uids = set(keep)
+    owner: dict[int, str] = {}
+    for first, last, uid, _ in module.ranges:
+        for number in range(first, last + 1):
+            owner[number] = uid
+    out = [line for number, line in enumerate(lines, start=1) if owner.get(number, None) in (None, *kept_uids)]
+    text = "\n".join(out)
+    return ModuleInfo(module.path, text, line_map(text), module.namespace)
+
+
+# -- the corpus-level check ---------------------------------------------------------------------------------------
+
+@dataclass
+class LeanReport:
+    toolchain: str
+    mathlib: str
+    verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cached_modules: int = 0
+    checked_modules: int = 0
+    not_renderable: int = 0
+    removed: int | None = None
+    removed_reasons: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for verdict in self.verdicts.values():
+            counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def load_modules(project: Path) -> list[ModuleInfo]:
+    try:
+        maps = json.loads((project / "linemap.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RpsdgError(f"{project}/linemap.json: cannot read it ({error}); re-run `rpsdg lean render`") from None
+    modules = []
+    for path, entry in maps.items():
+        text = (project / path).read_text(encoding="utf-8")
+        namespace = path[:-len(".lean")].replace("/", ".")
+        modules.append(ModuleInfo(path, text, entry["ranges"], namespace))
+    return modules
+
+
+def mathlib_version(project: Path) -> str:
+    """The Mathlib revision the project resolved (lake-manifest.json), else the pinned tag."""
+    from rpsdg.lean.project import PIN
+
+    try:
+        manifest = json.loads((project / "lake-manifest.json").read_text(encoding="utf-8"))
+        for package in manifest.get("packages", []):
+            if package.get("name") == "mathlib":
+                return f"{package.get('inputRev', PIN['mathlib'])} ({package.get('rev', '?')})"
+    except (OSError, json.JSONDecodeError, AttributeError):
+        pass
+    return f"{PIN['mathlib']} (pinned; lake-manifest.json not resolved yet)"
+
+
+def scan_modules(modules: Sequence[ModuleInfo]) -> dict[str, ItemVerdict]:
+    """Static verdicts: items whose lines contain a forbidden word (the rest are not decided here)."""
+    bad: dict[str, ItemVerdict] = {}
+    for module in modules:
+        for entry in static_scan(module.text):
+            line = int(entry.split()[1].rstrip(":"))
+            where = module.locate(line)
+            uid = where[0] if where else None
+            for target in ([uid] if uid else module.uids()):
+                bad.setdefault(target, ItemVerdict("forbidden", entry))
+    return bad
+
+
+def prepare_project(project: Path, toolchain: Toolchain, limits: RunLimits) -> None:
+    """Fetch Mathlib's prebuilt oleans when absent (``lake exe cache get``) and build the support library
+    (``lake build Rpsdg``), which every Mathlib module imports; a failure names the command and its output."""
+    steps = []
+    if not (project / ".lake" / "packages" / "mathlib").is_dir():
+        steps.append(["exe", "cache", "get"])
+    steps.append(["build", "Rpsdg"])
+    for arguments in steps:
+        command = [str(toolchain.lake), *arguments]
+        try:
+            result = subprocess.run(command, cwd=project, capture_output=True, text=True,
+                                    timeout=max(limits.timeout_s, 1800))
+        except subprocess.TimeoutExpired:
+            raise RpsdgError(f"{project}: `{' '.join(command[1:])}` ran over its time limit; run `lake "
+                             f"{' '.join(arguments)}` there by hand, then re-run `rpsdg lean check`") from None
+        if result.returncode != 0:
+            tail = ((result.stdout or "") + (result.stderr or ""))[-800:]
+            raise RpsdgError(f"{project}: `lake {' '.join(arguments)}` failed (exit {result.returncode}): {tail}; "
+                             f"fix the Lake project (network for the Mathlib cache?) and re-run")
+
+
+def check_project(project: Path, toolchain: Toolchain, limits: RunLimits = RunLimits(),
+                  runner: Callable[[Toolchain, Path, str, RunLimits], tuple[str, bool]] = run_lean_file,
+                  progress: Callable[[int], None] = lambda n: None) -> LeanReport:
+    """Check every module of a rendered project (cached by content hash); per-item verdict rows."""
+    modules = load_modules(project)
+    report = LeanReport(toolchain.version, mathlib_version(project))
+    forbidden = scan_modules(modules)
+    cache = project / ".cache"
+    cache.mkdir(exist_ok=True)
+
+    def one(module: ModuleInfo) -> tuple[ModuleInfo, dict[str, ItemVerdict], bool]:
+        key = hashlib.sha256(f"{toolchain.version}\n{report.mathlib}\n{module.text}".encode()).hexdigest()
+        cached = cache / f"{key}.json"
+        if cached.is_file():
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            return module, {u: ItemVerdict(**v) for u, v in stored.items()}, True
+        verdicts = _check_text(module, toolchain, project, limits, runner)
+        _write_json(cached, {u: v.__dict__ for u, v in verdicts.items()})
+        return module, verdicts, False
+
+    with ThreadPoolExecutor(max_workers=limits.workers()) as pool:
+        for module, verdicts, was_cached in pool.map(one, modules):
+            report.cached_modules += was_cached
+            report.checked_modules += not was_cached
+            for uid, verdict in verdicts.items():
+                verdict = forbidden.get(uid, verdict)
+                report.verdicts[uid] = {"status": verdict.status, "detail": verdict.detail, "step": verdict.step,
+                                        "module": module.path, "lean": report.toolchain,
+                                        "mathlib": report.mathlib}
+            progress(1)
+    return report
+
+
+def _write_json(path: Path, value: Any) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, indent=1, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLimits = RunLimits(),
+                      require: bool = False, per_module: int | None = None,
+                      progress: Callable[[int], None] = lambda n: None) -> LeanReport:
+    """``rpsdg lean check``: find Lean first (nothing is written without it), render if needed, check, record."""
+    from rpsdg.corpus.store import read_manifest
+    from rpsdg.lean.project import DEFAULT_PER_MODULE, LEAN_DIR, render_corpus
+
+    read_manifest(corpus)  # a bad corpus is reported before anything else
+    toolchain = find_toolchain(lean_path)
+    project = corpus / LEAN_DIR
+    if not (project / "linemap.json").is_file() or per_module is not None:
+        render_corpus(corpus, per_module or DEFAULT_PER_MODULE)
+    render_info = json.loads((project / "render.json").read_text(encoding="utf-8"))
+    prepare_project(project, toolchain, limits)
+    report = check_project(project, toolchain, limits, progress=progress)
+    for item in render_info.get("not_renderable_items", []):
+        report.verdicts.setdefault(item["uid"], {"status": "not_renderable", "detail": item["reason"],
+                                                 "step": None, "module": "", "lean": report.toolchain,
+                                                 "mathlib": report.mathlib})
+    report.not_renderable = len(render_info.get("not_renderable_items", []))
+    _write_json(corpus / VERDICTS_FILE, {"lean": report.toolchain, "mathlib": report.mathlib,
+                                         "counts": report.counts(), "items": report.verdicts})
+    if require:
+        report.removed = keep_lean_passed(corpus, report.verdicts)
+        report.removed_reasons = dict(sorted(
+            (status, count) for status, count in report.counts().items() if status != "passed"))
+    return report
+
+
+def keep_lean_passed(corpus: Path, verdicts: Mapping[str, Mapping[str, Any]]) -> int:
+    """Rewrite the corpus keeping only items whose Lean verdict is ``passed``; returns how many were removed."""
+    from rpsdg.corpus.store import Corpus, CorpusWriter
+
+    opened = Corpus(corpus)
+    shard_size = max([s.get("records", 1) for s in opened.manifest["shards"]] + [1])
+    writer = CorpusWriter(corpus, opened.spec, opened.format, shard_size, force=True)
+    removed = 0
+    reasons: dict[str, int] = {}
+    try:
+        for row in opened.rows():
+            status = verdicts.get(row["uid"], {}).get("status", "unchecked")
+            if status == "passed":
+                writer.add(row)
+            else:
+                removed += 1
+                reasons[status] = reasons.get(status, 0) + 1
+        for name in (VERDICTS_FILE, "lean"):
+            source = corpus / name
+            if source.is_dir():
+                shutil.copytree(source, writer.temporary / name, symlinks=True)
+            elif source.is_file():
+                shutil.copy2(source, writer.temporary / name)
+        manifest = {k: v for k, v in opened.manifest.items() if k not in ("format", "shards")}
+        manifest["records"] = int(manifest.get("records", 0)) - removed
+        manifest["lean_require"] = {"removed": removed, "reasons": reasons}
+        writer.commit(manifest)
+    except BaseException:
+        writer.abort()
+        raise
+    return removed

@@ -1,0 +1,79 @@
+"""Symbolic equality: our canonical form first, SymPy under a time limit as the fallback.
+
+Returns a small value, never raises for "could not decide": ``"canonical"`` or ``"sympy"`` when equality is
+confirmed, ``"different"`` when SymPy reduces the difference to a non-zero number, ``None`` when undecided
+(too big, timed out, or SymPy left a non-numeric difference). The time limit uses ``SIGALRM`` and so only applies
+in a main thread; elsewhere SymPy is not called (an undecided answer is safe, a hang is not).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+import sympy
+
+from rpsdg.expr.canonical import CanonTooBig, Canonicalizer
+from rpsdg.expr.sympy_bridge import to_sympy
+from rpsdg.expr.tree import Expr
+
+SYMPY_VERSION = sympy.__version__
+
+
+class _TimedOut(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[bool]:
+    """Raise ``_TimedOut`` inside the block after ``seconds``; yields whether a limit could be set."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield False
+        return
+
+    def expire(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def canonical_equal(a: Expr, b: Expr, canonicalizer: Canonicalizer | None = None) -> bool | None:
+    """Whether the canonical forms agree; ``None`` when one is too big or divides by zero."""
+    canonicalizer = canonicalizer or Canonicalizer()
+    try:
+        return canonicalizer.key(a) == canonicalizer.key(b)
+    except (CanonTooBig, ZeroDivisionError):
+        return None
+
+
+def sympy_equal(a: Expr, b: Expr, seconds: float) -> str | None:
+    """``"sympy"`` if SymPy shows a - b = 0 within ``seconds``, ``"different"`` if it finds a non-zero number."""
+    try:
+        with time_limit(seconds) as limited:
+            if not limited:
+                return None
+            difference = sympy.simplify(to_sympy(a) - to_sympy(b))
+    except (_TimedOut, RecursionError, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if difference == 0:
+        return "sympy"
+    if difference.is_number and difference.is_finite and difference != 0:
+        return "different"
+    return None
+
+
+def equal(a: Expr, b: Expr, sympy_seconds: float = 2.0, canonicalizer: Canonicalizer | None = None) -> str | None:
+    """How equality of ``a`` and ``b`` was confirmed, ``"different"``, or ``None`` if undecided."""
+    if canonical_equal(a, b, canonicalizer):
+        return "canonical"
+    if sympy_seconds <= 0:
+        return None
+    return sympy_equal(a, b, sympy_seconds)
