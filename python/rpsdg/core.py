@@ -28,7 +28,7 @@ class Derivation:
     """A problem with its known solution, as a generator made it (before rendering and checking)."""
 
     kind: str
-    """Registered kind name, e.g. ``"integral"``."""
+    """Registered kind name (``KindSpec.name``)."""
     level: int
     """Difficulty level, 1 (easiest) to 5."""
     problem: Expr

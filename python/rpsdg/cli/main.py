@@ -19,7 +19,7 @@ from rich.markup import escape
 from rpsdg import __version__
 from rpsdg.cli.base import err, out, progress_bar, run_guarded
 from rpsdg.errors import ConfigError
-from rpsdg.kinds import kind_names
+from rpsdg.kinds import DEFAULT_KIND, kind_names
 
 app = typer.Typer(name="rpsdg", no_args_is_help=True, add_completion=False,
                   help="Reverse-process synthetic data: hard problems with checked step-by-step solutions.")
@@ -50,7 +50,7 @@ def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
 
 @app.command()
 def build(
-    kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = "integral",
+    kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = DEFAULT_KIND,
     count: Annotated[int, typer.Option(help="Number of verified, distinct records to write.")] = 1000,
     levels: Annotated[str, typer.Option(help="Difficulty levels: a range (1-5), a list (1,3) or one level.")] = "1-5",
     seed: Annotated[int, typer.Option(help="Seed; the same command gives byte-identical shards.")] = 0,

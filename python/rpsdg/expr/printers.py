@@ -8,7 +8,12 @@ round-trips every operator through :func:`to_infix` and :func:`rpsdg.expr.parse.
 
 from __future__ import annotations
 
-from rpsdg.expr.tree import FUNCTIONS, Expr
+from typing import TYPE_CHECKING
+
+from rpsdg.expr.ops import FUNCTIONS
+
+if TYPE_CHECKING:
+    from rpsdg.expr.tree import Expr
 
 _PREC = {"add": 10, "sub": 10, "mul": 20, "div": 20, "neg": 30, "pow": 40}
 _ATOM = 100

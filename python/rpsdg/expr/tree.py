@@ -20,17 +20,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterator, NamedTuple, Union
 
-Path = tuple[int, ...]
+from rpsdg.expr.ops import ARITHMETIC_OPS, BINARY_ARITH, CONTAINERS, FUNCTIONS, RELATIONS  # noqa: F401 (re-exported)
 
-FUNCTIONS: tuple[str, ...] = (
-    "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan",
-    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-)
-BINARY_ARITH: tuple[str, ...] = ("add", "sub", "mul", "div", "pow")
-RELATIONS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
-CONTAINERS: tuple[str, ...] = ("set", "tuple")
-ARITHMETIC_OPS: frozenset[str] = frozenset(("num", "sym", "neg") + BINARY_ARITH + FUNCTIONS)
-"""Node kinds of an arithmetic expression (no relations or containers)."""
+Path = tuple[int, ...]
 
 
 class Expr(NamedTuple):

@@ -27,6 +27,10 @@ KIND_MODULES: dict[str, str] = {
     "equation": "rpsdg.kinds.equation.spec",
     "theorem": "rpsdg.kinds.theorem.spec",
 }
+"""Kind name → the module that defines its ``SPEC``: the one line a new kind adds."""
+
+DEFAULT_KIND = next(iter(KIND_MODULES))
+"""The kind ``rpsdg build`` makes when none is named."""
 
 LEVELS = (1, 2, 3, 4, 5)
 
