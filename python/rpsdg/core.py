@@ -43,6 +43,24 @@ class Derivation:
     """Kind-specific columns (declared in the kind's spec), e.g. ``proof_length`` for theorems."""
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """One rule of a kind, named once: what it means, how the checker verifies it, how Lean proves it.
+
+    Each kind's ``rules.py`` holds one table of these (``KindSpec.rules``); ``tests/test_kinds.py`` demands that
+    the generator, the checker, the Lean renderer and the wording all know exactly the rules in the table.
+    """
+
+    name: str
+    """The rule name stored in a step's ``rule`` field."""
+    words: str
+    """The rule in words, as a teacher names it (step text, ``rpsdg show``, PRM labels)."""
+    check: str
+    """What the replay checker demands of a step with this rule."""
+    lean: str
+    """How the Lean renderer proves such a step, or ``not rendered: <reason>``."""
+
+
 class Dropped(Exception):
     """A candidate was rejected while generating; ``reason`` is a short key counted in the manifest."""
 

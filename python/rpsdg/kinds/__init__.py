@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from rpsdg import __version__
-from rpsdg.core import Derivation, Rejected, Verdict
+from rpsdg.core import Derivation, Rejected, RuleInfo, Verdict
 from rpsdg.errors import ConfigError, RpsdgError
 
 KIND_MODULES: dict[str, str] = {
@@ -69,6 +69,9 @@ class KindSpec:
     means all of ``check`` (a rejection at the corrupted step counts). It may raise on a malformed row."""
     step_check_name: str = ""
     """The name of ``step_check``'s checker."""
+    rules: Callable[[], Sequence[RuleInfo]] = tuple
+    """The kind's rule table (``kinds/<kind>/rules.py``): every rule a step may name, each named once, with its
+    words, its check and its Lean proof."""
     lean: Any = None
     """How items render into Lean: a :class:`rpsdg.lean.proof.LeanKind` (renderer and proof hooks), or ``None``
     for a kind without a Lean renderer (its items are counted not renderable)."""

@@ -11,6 +11,7 @@ from rpsdg.kinds.equation.generate import EquationConfig, dedup_text, generate
 from rpsdg.kinds.equation.text import describe, renderings
 from rpsdg.kinds.equation.lean import equation_proof, lean_equation
 from rpsdg.lean.proof import LeanKind
+from rpsdg.kinds.equation.rules import RULES
 
 SPEC = KindSpec(
     name="equation",
@@ -24,6 +25,7 @@ SPEC = KindSpec(
     check=equation_check.check_row,
     renderings=renderings,
     describe=describe,
+    rules=lambda: RULES,
     lean=LeanKind(renderer=lambda: lean_equation, proof=equation_proof),
     summary="invertible operations are applied to both sides of a solved form such as x = a; their inverses, last "
             "first, are the solving steps",

@@ -11,6 +11,7 @@ from rpsdg.kinds.integral.generate import IntegralConfig, dedup_text, generate
 from rpsdg.kinds.integral.text import describe, renderings
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
+from rpsdg.kinds.integral.rules import RULES
 
 SPEC = KindSpec(
     name="integral",
@@ -25,6 +26,7 @@ SPEC = KindSpec(
     check=integral_check.check_row,
     renderings=renderings,
     describe=describe,
+    rules=lambda: RULES,
     lean=LeanKind(renderer=lambda: lean_integral, proof=integral_proof),
     summary="a random function F is differentiated rule by rule; the derivation, reversed, is the worked solution "
             "of the integral of F'",

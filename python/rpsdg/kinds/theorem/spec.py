@@ -11,6 +11,7 @@ from rpsdg.kinds.theorem.generate import TheoremConfig, dedup_text, generate
 from rpsdg.kinds.theorem.text import describe, renderings
 from rpsdg.kinds.theorem.lean import lean_theorem, load_rule_terms, theorem_proof
 from rpsdg.lean.proof import LeanKind
+from rpsdg.kinds.theorem.rules_table import rules
 
 def lean_renderer():
     """A renderer for one run: the rule files' Lean terms are read once."""
@@ -39,6 +40,7 @@ SPEC = KindSpec(
     check=theorem_check.check_row,
     renderings=renderings,
     describe=describe,
+    rules=rules,
     lean=LeanKind(renderer=lean_renderer, proof=theorem_proof),
     summary="a random walk applies audited rewrite rules to a start expression; start = end is the theorem and "
             "the walk (shortened where a shorter proof is found) its proof",
