@@ -111,7 +111,8 @@ def test_check_reports_tampered_records(corpus, tmp_path):
     (["--kind", "poetry"], "unknown kind"),
     (["--levels", "0-3"], "levels must be between"),
     (["--levels", "two"], "write a range"),
-    (["--seed", "-4"], "non-negative"),
+    (["--seed", "-4"], "from 0 to 2**63 - 1"),
+    (["--seed", str(2 ** 70)], "from 0 to 2**63 - 1"),
     (["--count", "0"], "at least 1"),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, args, fragment):

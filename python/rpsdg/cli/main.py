@@ -40,8 +40,18 @@ def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
         document = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"--config {config_file}: cannot read it ({error.strerror}); check the path") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"--config {config_file}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"--config {config_file}: not valid TOML ({error}); fix the syntax") from None
+    others = sorted(name for name in document if name != kind)
+    unknown = [name for name in others if name not in kind_names()]
+    if unknown:
+        raise ConfigError(f"--config {config_file}: unknown table(s) [{'], ['.join(unknown)}]; tables are named "
+                          f"after kinds: {', '.join(kind_names())}")
+    if kind not in document and others:
+        raise ConfigError(f"--config {config_file}: has [{'], ['.join(others)}] but no [{kind}] table, and this "
+                          f"build makes {kind} items; pass --kind {others[0]} or add a [{kind}] table")
     table = document.get(kind, {})
     if not isinstance(table, dict):
         raise ConfigError(f"--config {config_file}: [{kind}] must be a table")
@@ -114,9 +124,22 @@ def show(
         opened = Corpus(corpus)
         if list_uids or uid is None:
             return "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
-        return opened.spec.describe(opened.find(uid))
+        row = opened.find(uid)
+        return opened.spec.describe(row) + "\n" + _rechecked(opened.spec, row)
 
     out.print(run_guarded(action), highlight=False, markup=False)
+
+
+def _rechecked(spec: Any, row: dict[str, Any]) -> str:
+    """The checkers' verdicts now, under the stored ones ``describe`` printed (they may differ: the record may have
+    been edited, or the checkers changed since the build)."""
+    from rpsdg.core import checks_line, verdict_row
+
+    now = [verdict_row(v) for v in spec.run_checks(row)]
+    stored = [(c.get("checker"), c.get("status")) for c in row["checks"]]
+    same = stored == [(c["checker"], c["status"]) for c in now]
+    note = "same as stored" if same else "DIFFERENT from the stored verdicts above: run `rpsdg check`"
+    return "Re-checked now (" + note + "): " + checks_line(now).removeprefix("Checks: ")
 
 
 @app.command()

@@ -30,6 +30,11 @@ Monomial = tuple[tuple[str, Number, Expr], ...]
 Sum = dict[Monomial, Number]
 
 TERM_LIMIT = 400
+MAX_EXPANDED_POWER = 64
+"""Largest natural power of a sum that is expanded; a larger one is :class:`CanonTooBig` (hostile text such as
+``x**100000000`` must not loop)."""
+MAX_COEFFICIENT_BITS = 4096
+"""Largest exact coefficient (numerator or denominator bits) a power may create (``10**10**10`` must not hang)."""
 _ODD = frozenset({"sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh"})
 _EVEN = frozenset({"cos", "cosh"})
 _VALUE_AT_ZERO = {"sin": 0, "tan": 0, "asin": 0, "atan": 0, "sinh": 0, "tanh": 0, "asinh": 0, "atanh": 0,
@@ -209,6 +214,7 @@ class Canonicalizer:
                 raise ZeroDivisionError("0 to a negative power")
             return {}
         if isinstance(r, int) and r > 0:
+            _refuse_huge_power(base, r)
             result: Sum = {(): 1}
             for _ in range(r):
                 result = self.mul(result, base)
@@ -306,8 +312,23 @@ def _power_monomial(mono: Monomial, coeff: Number, r: Number) -> Sum | None:
     return out
 
 
+def _refuse_huge_power(base: Sum, r: int) -> None:
+    """Raise :class:`CanonTooBig` before expanding ``base ** r`` beyond the size bounds."""
+    if r > MAX_EXPANDED_POWER and len(base) > 1:
+        raise CanonTooBig(f"power {r} of a sum (at most {MAX_EXPANDED_POWER} is expanded)")
+    bits = max((max(abs(Fraction(c).numerator), Fraction(c).denominator).bit_length() for c in base.values()),
+               default=0)
+    if bits > 1 and bits * r > MAX_COEFFICIENT_BITS:
+        raise CanonTooBig(f"power {r} would make a coefficient of about {bits * r} bits")
+    if r > MAX_EXPANDED_POWER and any(exp * r > 10 ** 6 for mono in base for _, exp, _ in mono):
+        raise CanonTooBig(f"power {r} would make an exponent over 10**6")
+
+
 def _power_number(value: Fraction, r: Number) -> Sum:
     if isinstance(r, int):
+        bits = max(abs(value.numerator), value.denominator).bit_length()
+        if bits > 1 and bits * abs(r) > MAX_COEFFICIENT_BITS:
+            raise CanonTooBig(f"power {r} would make a coefficient of about {bits * abs(r)} bits")
         return {(): _normal(value ** r)}
     coeff: Number = 1
     mono: Monomial = ()

@@ -21,6 +21,8 @@ from rpsdg.expr.tree import FUNCTIONS, Expr, neg
 
 MAX_TEXT = 200_000
 MAX_NESTING = 100
+MAX_DIGITS = 1000
+"""Longest integer literal read (Python itself refuses to convert over 4300 digits, with its own message)."""
 MAX_DEPTH = 300
 
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
@@ -48,6 +50,10 @@ def _tokenize(text: str, what: str) -> list[str]:
         raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {stray.group()[0]!r} at "
                          f"column {stray.start() + 1}; use integers, variables, + - * / ** and known functions")
     tokens = _TOKEN.findall(text)
+    longest = max((len(t) for t in tokens if t[:1].isdigit()), default=0)
+    if longest > MAX_DIGITS:
+        raise ParseError(f"cannot parse {what}: a number with {longest} digits (at most {MAX_DIGITS}); write "
+                         f"smaller numbers")
     tokens.append(_END)
     return tokens
 

@@ -13,14 +13,18 @@ checkers at every level, render in Lean (or are counted not renderable with a re
 
 from __future__ import annotations
 
+import collections.abc
 import importlib
 import random
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import Derivation, Rejected, RuleInfo, Verdict
 from rpsdg.errors import ConfigError, RpsdgError
+from rpsdg.limits import CHECK_SECONDS, OutOfTime, time_limit
 
 KIND_MODULES: dict[str, str] = {
     "integral": "rpsdg.kinds.integral.spec",
@@ -95,7 +99,11 @@ class KindSpec:
         malformed but parsable text, say an equation where a term belongs) is rejected by every checker, with the
         error as reason: a record we cannot check is not a verified record."""
         try:
-            return list(self.check(row))
+            with time_limit(CHECK_SECONDS):
+                return list(self.check(row))
+        except OutOfTime as error:
+            reason = f"the checkers {error} on this record (a hostile or degenerate text); not verified"
+            return [Rejected(name, f"rpsdg-{__version__}", -1, reason) for name in self.checker_names]
         except (RpsdgError, ArithmeticError, LookupError, ValueError, TypeError, RecursionError) as error:
             reason = f"malformed record: the checkers could not read it ({type(error).__name__}: {error})"
             return [Rejected(name, f"rpsdg-{__version__}", -1, reason) for name in self.checker_names]
@@ -119,18 +127,59 @@ def find_kind(name: str) -> KindSpec | None:
 
 
 def config_from_mapping(spec: KindSpec, values: Mapping[str, Any], source: str) -> Any:
-    """Build ``spec``'s config from a mapping (a TOML table), refusing unknown keys by name."""
+    """Build ``spec``'s config from a mapping (a TOML table): unknown keys are refused by name, every value is
+    checked against its field's declared type first, and whatever the config's own validation raises (a missing
+    key in a level table included) becomes a :class:`ConfigError` naming ``source``."""
     known = set(spec.config_type.__dataclass_fields__)
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} for kind {spec.name!r}; "
                           f"known keys: {', '.join(sorted(known))}")
+    hints = typing.get_type_hints(spec.config_type)
+    for name, value in values.items():
+        problem = _type_problem(value, hints.get(name, Any))
+        if problem:
+            raise ConfigError(f"{source}: {name} = {value!r}: {problem}; see the field's documentation in "
+                              f"{spec.config_type.__module__}.{spec.config_type.__name__}")
     try:
         return spec.config_type(**values)
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
-    except (TypeError, ValueError) as error:
+    except KeyError as error:
+        raise ConfigError(f"{source}: missing key {error} in a table of kind {spec.name!r}'s config; every level "
+                          f"table needs all of its keys (see the defaults in {spec.config_type.__module__})") from None
+    except (TypeError, ValueError, AttributeError, IndexError) as error:
         raise ConfigError(f"{source}: invalid configuration for kind {spec.name!r}: {error}") from None
+
+
+def _type_problem(value: Any, annotation: Any) -> str:
+    """Why ``value`` does not fit ``annotation`` (a config field's type), or ``""``. Containers are checked one
+    level deep; their contents are left to the config's own validation."""
+    origin = typing.get_origin(annotation) or annotation
+    if annotation is Any:
+        return ""
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        return "" if any(not _type_problem(value, option) for option in options) else \
+            f"expected one of {', '.join(getattr(o, '__name__', str(o)) for o in options)}"
+    if origin is bool:
+        return "" if isinstance(value, bool) else "expected true or false"
+    if origin is int:
+        return "" if isinstance(value, int) and not isinstance(value, bool) else "expected an integer"
+    if origin is float:
+        return "" if isinstance(value, (int, float)) and not isinstance(value, bool) else "expected a number"
+    if origin is str:
+        return "" if isinstance(value, str) else "expected a string"
+    if origin in (tuple, list, collections.abc.Sequence):
+        if not isinstance(value, (list, tuple)):
+            return "expected a list"
+        args = typing.get_args(annotation)
+        if origin is tuple and args and args[-1] is not Ellipsis and len(args) != len(value):
+            return f"expected a list of {len(args)} values"
+        return ""
+    if origin in (dict, collections.abc.Mapping):
+        return "" if isinstance(value, Mapping) else "expected a table"
+    return ""
 
 
 def level_table(kind: str, levels: Mapping[int, Mapping[str, Any]], level: int) -> Mapping[str, Any]:

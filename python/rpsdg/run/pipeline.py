@@ -53,8 +53,8 @@ class BuildConfig:
     def __post_init__(self) -> None:
         if self.count < 1:
             raise ConfigError(f"--count {self.count}: must be at least 1")
-        if self.seed < 0:
-            raise ConfigError(f"--seed {self.seed}: must be a non-negative integer")
+        if not 0 <= self.seed < 2 ** 63:
+            raise ConfigError(f"--seed {self.seed}: must be an integer from 0 to 2**63 - 1 (it is stored as int64)")
         if not self.levels or any(level not in LEVELS for level in self.levels):
             raise ConfigError(f"--levels {self.levels}: levels must be in {LEVELS[0]}..{LEVELS[-1]}")
         if self.workers < 1:
@@ -230,6 +230,10 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                     progress(1)
                 if len(seen) == config.count:
                     break
+        if not seen:
+            reasons = ", ".join(f"{reason} {n}" for reason, n in tally.dropped.most_common(5)) or "none"
+            raise RpsdgError(f"no candidate of {tally.candidates} became a record (dropped: {reasons}); nothing "
+                             f"was written; loosen the generator settings (--config) or widen --levels")
         manifest = _manifest(config, spec, kind_config, tally, len(seen))
         written = writer.commit(manifest)
     except BaseException:

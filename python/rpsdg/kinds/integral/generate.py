@@ -77,6 +77,10 @@ class IntegralConfig:
         levels = {int(k): v for k, v in self.levels.items()}
         object.__setattr__(self, "levels", levels)
         for level, table in levels.items():
+            missing = sorted({"operators", "max_depth", "allowed"} - set(table))
+            if missing:
+                raise ConfigError(f"integral level {level}: missing key(s) {', '.join(missing)}; a level table needs "
+                                  f"operators = [min, max], max_depth and allowed = [operator names]")
             low, high = table["operators"]
             if not 1 <= low <= high:
                 raise ConfigError(f"integral level {level}: operators must be 1 <= min <= max, got {low}, {high}")
@@ -85,6 +89,9 @@ class IntegralConfig:
                 raise ConfigError(f"integral level {level}: unknown operator(s) {', '.join(bad)}")
         if not 0 < self.p_variable <= 1:
             raise ConfigError(f"integral p_variable must be in (0, 1], got {self.p_variable}")
+        if self.max_integrand_tokens < 1 or self.term_limit < 1:
+            raise ConfigError(f"integral max_integrand_tokens ({self.max_integrand_tokens}) and term_limit "
+                              f"({self.term_limit}) must be positive integers")
 
     def level_table(self, level: int) -> Mapping[str, Any]:
         return level_table("integral", self.levels, level)
