@@ -1,9 +1,9 @@
 """The ``rpsdg`` command line: one thin command per verb over an importable function.
 
-Commands here: ``build``, ``show``, ``check``, ``version``. Sub-apps for other areas live in their own modules and
-are added with ``app.add_typer``: ``rpsdg lean`` (``cli/lean.py``), ``rpsdg export`` (``cli/export.py``), and any
-commands a kind brings (``KindSpec.commands``, e.g. the theorem kind's ``rpsdg rules``). Errors become exit codes
-in ``cli/base.py`` only.
+Commands here: ``build``, ``show``, ``check``, ``version``, and ``convert`` (``cli/convert.py``). Sub-apps for
+other areas live in their own modules and are added with ``app.add_typer``: ``rpsdg lean`` (``cli/lean.py``),
+``rpsdg export`` (``cli/export.py``), and any commands a kind brings (``KindSpec.commands``, e.g. the theorem
+kind's ``rpsdg rules``). Errors become exit codes in ``cli/base.py`` only.
 """
 
 from __future__ import annotations
@@ -146,6 +146,15 @@ def check(
         out.print(f"  ... and {len(report.failures) - show_failures} more")
     if report.failures or report.integrity:
         raise typer.Exit(1)
+
+
+def _register_convert() -> None:
+    from rpsdg.cli.convert import convert
+
+    app.command("convert")(convert)
+
+
+_register_convert()
 
 
 @app.command()
