@@ -109,22 +109,14 @@ def corpus_card(manifest: Mapping[str, Any], spec: Any, data_glob: str, num_byte
                          "splits": [{"name": CORPUS_SPLIT, "num_bytes": int(num_bytes), "num_examples": records}]},
     }
     fmt = str(manifest.get("format"))
-    reader = ('pd.read_parquet("CORPUS/data")' if fmt == "parquet"
-              else 'pd.concat(pd.read_json(p, lines=True) for p in sorted(Path("CORPUS/data").glob("*.jsonl")))')
-    arrow = 'pyarrow.dataset.dataset("CORPUS/data")' if fmt == "parquet" else \
-        'pyarrow.dataset.dataset("CORPUS/data", format="json")'
     per_level = manifest.get("records_per_level", {})
     lines = [
         f"# rpsdg {kind} corpus", "",
         f"{records} verified {kind} items with step-by-step solutions, made by rpsdg (reverse-process synthetic data "
         f"generation): {getattr(spec, 'summary', '') or 'see the rpsdg README'}.", "",
         "## Loading", "",
-        "No rpsdg is needed:", "",
-        "```python",
-        'datasets.load_dataset("CORPUS")["train"]',
-        reader,
-        arrow,
-        "```", "",
+        "No rpsdg is needed (`CORPUS` is this directory):", "",
+        "```python", *loading_code(fmt), "```", "",
         f"Shards: `{data_glob}` ({fmt}). `manifest.json` (counts, checker tallies, settings, timings) and, when "
         "made, `lean/` (a Lake project of the items) and `lean_verdicts.json` sit beside `data/`. Every kind has "
         "the same columns, so corpora of several kinds concatenate.", "",
@@ -151,6 +143,32 @@ def corpus_card(manifest: Mapping[str, Any], spec: Any, data_glob: str, num_byte
               f"format {manifest.get('manifest_format')}",
               f"- dependencies: {json.dumps(manifest.get('dependencies', {}))}", ""]
     return card_text(header, "\n".join(lines))
+
+
+def loading_code(fmt: str) -> list[str]:
+    """Python lines that load a corpus of shard format ``fmt`` with ``datasets``, pandas and pyarrow (no rpsdg).
+
+    JSON type inference cannot type a shard whose lists are all empty, so the JSON lines reader gets the schema."""
+    from rpsdg.corpus.record import FEATURES
+
+    lines = ["import datasets, pandas as pd, pyarrow as pa, pyarrow.dataset", "from pathlib import Path", "",
+             'rows = datasets.load_dataset("CORPUS")["train"]  # one split, "train"']
+    if fmt == "parquet":
+        return lines + ['frame = pd.read_parquet("CORPUS/data")',
+                        'table = pyarrow.dataset.dataset("CORPUS/data").to_table()']
+    fields = ",\n    ".join(f"({json.dumps(name)}, {_arrow_code(kind)})" for name, kind in FEATURES)
+    return lines + ['shards = sorted(Path("CORPUS/data").glob("*.jsonl"))',
+                    "frame = pd.concat(pd.read_json(p, lines=True) for p in shards)",
+                    f"schema = pa.schema([\n    {fields},\n])",
+                    'table = pyarrow.dataset.dataset("CORPUS/data", format="json", schema=schema).to_table()']
+
+
+def _arrow_code(kind: Any) -> str:
+    if isinstance(kind, str):
+        return f"pa.{kind}()"
+    if isinstance(kind, list):
+        return f"pa.list_({_arrow_code(kind[0])})"
+    return "pa.struct([" + ", ".join(f"({json.dumps(k)}, {_arrow_code(v)})" for k, v in kind.items()) + "])"
 
 
 def _type_text(kind: Any) -> str:

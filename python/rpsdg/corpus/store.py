@@ -182,6 +182,7 @@ class CorpusWriter:
         self.shards: list[dict[str, Any]] = []
         self.lock = OutputLock(out).acquire()
         try:
+            check_output_dir(out, force)  # again, under the lock: a writer that just finished may have filled it
             if resume:
                 if not (self.temporary / PROGRESS).is_file():
                     raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} has no "
