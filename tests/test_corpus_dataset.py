@@ -391,3 +391,19 @@ def test_lock_is_released_when_a_build_fails(tmp_path):
         build(BuildConfig(kind="equation", count=3, seed=1, out=out), stop)
     assert not (tmp_path / ".c.lock").exists()
     OutputLock(out).acquire().release()  # free again
+
+
+def test_resume_of_a_build_killed_before_its_first_shard_starts_over(tmp_path):
+    """A kill -9 before the first shard was complete leaves a work directory without a checkpoint: ``--resume``
+    starts over (same result as a fresh build) instead of refusing."""
+    out, reference = tmp_path / "c", tmp_path / "reference"
+    partial = tmp_path / ".c.partial"
+    (partial / "data").mkdir(parents=True)
+    (partial / "data" / "shard-00000.parquet").write_bytes(b"half a shard")
+    result = runner.invoke(app, ["build", "--kind", "equation", "--count", "4", "--seed", "3", "--out", str(out),
+                                 "--resume"])
+    assert result.exit_code == 0, result.output
+    build(BuildConfig(kind="equation", count=4, seed=3, out=reference))
+    for name in ("data/shard-00000.parquet", "manifest.json", "README.md"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes()
+    assert not partial.exists()

@@ -180,14 +180,17 @@ class CorpusWriter:
         self.temporary = out.resolve().parent / f".{out.name}.partial"
         self.buffer: list[dict[str, Any]] = []
         self.shards: list[dict[str, Any]] = []
+        self.resuming = resume
+        """Whether there is a checkpoint to :meth:`restore`; false for a fresh build, and for a ``--resume`` of a
+        build killed before its first shard was complete (nothing to keep: it starts over, with the same result)."""
         self.lock = OutputLock(out).acquire()
         try:
             check_output_dir(out, force)  # again, under the lock: a writer that just finished may have filled it
-            if resume:
-                if not (self.temporary / PROGRESS).is_file():
-                    raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} has no "
-                                     f"{PROGRESS}); run the build without --resume")
-            else:
+            if resume and not self.temporary.is_dir():
+                raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} does not "
+                                 f"exist); run the build without --resume")
+            if not (resume and (self.temporary / PROGRESS).is_file()):
+                self.resuming = False
                 shutil.rmtree(self.temporary, ignore_errors=True)
                 try:
                     (self.temporary / DATA).mkdir(parents=True)
