@@ -196,6 +196,27 @@ def test_files_and_directories_follow_the_umask(corpora, tmp_path):
     for path in (corpus, corpus / "data", tmp_path / "sft", corpus / "lean"):
         assert _mode(path) == 0o750, (path, oct(_mode(path)))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries or locks left
+    # lean/ beside data/ does not disturb the readers
+    assert len(pq.read_table(corpus / "data")) == pads.dataset(str(corpus / "data")).count_rows() == 3
+
+
+def test_lean_require_rewrites_the_corpus_in_the_new_layout(corpora, tmp_path):
+    """``rpsdg lean check --require`` keeps the Lean-passed items (verdicts written by hand here: no Lean runs)."""
+    from rpsdg.lean.runner import keep_lean_passed
+
+    corpus = tmp_path / "c"
+    shutil.copytree(corpora[("theorem", "jsonl")], corpus)
+    (corpus / "lean").mkdir()
+    (corpus / "lean" / "render.json").write_text("{}")
+    rows = list(Corpus(corpus).rows())
+    verdicts = {row["uid"]: {"status": "passed" if n % 2 else "failed"} for n, row in enumerate(rows)}
+    (corpus / "lean_verdicts.json").write_text(json.dumps({"items": verdicts}))
+    assert keep_lean_passed(corpus, verdicts) == COUNT // 2
+    kept = list(Corpus(corpus).rows())
+    assert kept == [row for n, row in enumerate(rows) if n % 2]
+    assert (corpus / "lean" / "render.json").is_file() and (corpus / "lean_verdicts.json").is_file()
+    assert f"num_examples: {len(kept)}" in (corpus / "README.md").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 # -- old layout -----------------------------------------------------------------------------------------------------
