@@ -122,9 +122,13 @@ def with_checks(row: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
     return {**row, "checks": [verdict_row(v) for v in verdicts]}
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Compact JSON, keys in insertion order, non-ASCII kept (stateless; one instance saves building one per call)."""
+
+
 def _json_text(value: Any) -> str:
-    """Compact JSON, keys in insertion order, non-ASCII kept: a pure function of ``value`` (stable bytes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """``value`` as JSON text: a pure function of ``value`` (stable bytes)."""
+    return _ENCODER.encode(value)
 
 
 def encode_row(row: Mapping[str, Any], spec: KindSpec) -> dict[str, Any]:
@@ -133,10 +137,10 @@ def encode_row(row: Mapping[str, Any], spec: KindSpec) -> dict[str, Any]:
     Each step keeps exactly the kind's ``step_fields``, in their order (as the typed Parquet schema of record format
     1 did), and ``extra`` holds exactly the kind's ``extra_fields``.
     """
-    stored = {name: row.get(name) for name in STORED_COLUMNS if name not in (STEPS, EXTRA)}
-    stored[STEPS] = _json_text([{name: step.get(name) for name, _ in spec.step_fields} for step in row["steps"]])
-    stored[EXTRA] = _json_text({name: row.get(name) for name, _ in spec.extra_fields})
-    return {name: stored[name] for name in STORED_COLUMNS}
+    fields = [name for name, _ in spec.step_fields]
+    steps = _json_text([{name: step.get(name) for name in fields} for step in row["steps"]])
+    extra = _json_text({name: row.get(name) for name, _ in spec.extra_fields})
+    return {name: steps if name == STEPS else extra if name == EXTRA else row.get(name) for name in STORED_COLUMNS}
 
 
 def decode_row(stored: Any, where: str) -> dict[str, Any]:
