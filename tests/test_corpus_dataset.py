@@ -428,3 +428,18 @@ def test_resume_of_a_build_killed_before_its_first_shard_starts_over(tmp_path):
     for name in ("data/shard-00000.parquet", "manifest.json", "README.md"):
         assert (out / name).read_bytes() == (reference / name).read_bytes()
     assert not partial.exists()
+
+
+def test_show_re_checks_and_warns_about_a_record_that_fails(corpora, tmp_path):
+    copy = tmp_path / "c"
+    shutil.copytree(corpora[("integral", "jsonl")], copy)
+    shard = copy / "data" / "shard-00000.jsonl"
+    rows = [json.loads(line) for line in shard.read_text("utf-8").splitlines()]
+    rows[0]["answer"] = rows[0]["answer"] + " + x**2"
+    shard.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    result = runner.invoke(app, ["show", str(copy), rows[0]["uid"][:12]])
+    _no_traceback(result)
+    assert result.exit_code == 1 and "FAILS when re-checked" in result.output
+    assert "stored from the build" in result.output
+    good = runner.invoke(app, ["show", str(copy), rows[1]["uid"][:12]])
+    assert good.exit_code == 0 and "re-checked now" in good.output and "rejected" not in good.output

@@ -107,16 +107,29 @@ def show(
     uid: Annotated[Optional[str], typer.Argument(help="A record's uid (or its first characters).")] = None,
     list_uids: Annotated[bool, typer.Option("--list", help="List uids, levels and problems instead.")] = False,
 ) -> None:
-    """Print one record as a person reads it."""
+    """Print one record as a person reads it, and re-check it (the stored verdicts are the build's)."""
     from rpsdg.corpus.store import Corpus
 
-    def action() -> str:
+    def action() -> tuple[str, str]:
         opened = Corpus(corpus)
         if list_uids or uid is None:
-            return "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
-        return opened.spec.describe(opened.find(uid))
+            listing = "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
+            return listing, ""
+        row = opened.find(uid)
+        verdicts = opened.spec.run_checks(row)
+        now = ", ".join(f"{v.checker} {v.status}" for v in verdicts)
+        text = f"{opened.spec.describe(row)}\n(the checks above are stored from the build) re-checked now: {now}"
+        rejected = [v for v in verdicts if v.status == "rejected"]
+        warning = (f"warning: this record FAILS when re-checked from its stored text ({rejected[0].checker}: "
+                   f"{rejected[0].detail}); its stored verdicts are not to be trusted; run `rpsdg check {corpus}`"
+                   if rejected else "")
+        return text, warning
 
-    out.print(run_guarded(action), highlight=False, markup=False)
+    text, warning = run_guarded(action)
+    out.print(text, highlight=False, markup=False)
+    if warning:
+        err.print(escape(warning), highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()
