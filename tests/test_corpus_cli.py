@@ -35,10 +35,12 @@ def test_build_writes_shards_and_manifest(corpus):
     assert sum(manifest["records_per_level"].values()) == 40
     assert manifest["candidates"] == 40 + sum(manifest["dropped"].values())
     assert manifest["confirmed"]["symbolically"] + manifest["confirmed"]["numerically_only"] == 40
-    table = pq.read_table(sorted(corpus.glob("*.parquet")))
+    assert [s["file"] for s in manifest["shards"]] == [f"data/shard-0000{i}.parquet" for i in range(3)]
+    assert sorted(p.name for p in corpus.iterdir()) == ["README.md", "data", "manifest.json"]
+    table = pq.read_table(sorted((corpus / "data").glob("*.parquet")))
     assert table.num_rows == 40
     assert set(table.column_names) >= {"uid", "kind", "level", "problem", "answer", "hypotheses", "steps", "checks",
-                                       "prefix", "latex", "lean"}
+                                       "prefix", "latex", "lean", "extra"}
     uids = table.column("uid").to_pylist()
     assert len(set(uids)) == 40
 
@@ -48,7 +50,8 @@ def test_same_command_gives_byte_identical_shards(corpus, tmp_path):
     assert _build(again, "--shard-size", "15").exit_code == 0
     parallel = tmp_path / "parallel"
     assert _build(parallel, "--shard-size", "15", "--workers", "2").exit_code == 0
-    for name in ("shard-00000.parquet", "shard-00001.parquet", "shard-00002.parquet", "manifest.json"):
+    for name in ("data/shard-00000.parquet", "data/shard-00001.parquet", "data/shard-00002.parquet",
+                 "manifest.json", "README.md"):
         assert (again / name).read_bytes() == (corpus / name).read_bytes()
         assert (parallel / name).read_bytes() == (corpus / name).read_bytes()
 
@@ -56,30 +59,30 @@ def test_same_command_gives_byte_identical_shards(corpus, tmp_path):
 def test_records_are_sympy_parsable_and_loadable_without_rpsdg(corpus):
     import sympy
 
-    table = pq.read_table(corpus / "shard-00000.parquet")
+    table = pq.read_table(corpus / "data" / "shard-00000.parquet")
     for row in table.to_pylist()[:5]:
         x = sympy.Symbol("x")
         problem, answer = sympy.sympify(row["problem"]), sympy.sympify(row["answer"])
         assert problem.free_symbols <= {x} and answer.free_symbols <= {x}
-        for step in row["steps"]:
+        for step in json.loads(row["steps"]):
             sympy.sympify(step["integrand"]), sympy.sympify(step["antiderivative"])
     pandas = pytest.importorskip("pandas", reason="pandas not installed; pyarrow loading is tested above")
-    assert len(pandas.read_parquet(corpus / "shard-00000.parquet")) == 15
+    assert len(pandas.read_parquet(corpus / "data")) == 40
 
 
 def test_loads_with_hugging_face_datasets(corpus, tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets", reason="`datasets` not installed; pyarrow loading is tested above")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    loaded = datasets.load_dataset("parquet", data_files=sorted(str(p) for p in corpus.glob("*.parquet")),
-                                   split="train", cache_dir=str(tmp_path / "hf"))
+    loaded = datasets.load_dataset(str(corpus), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows == 40 and loaded[0]["kind"] == "integral"
-    assert isinstance(loaded[0]["steps"], list) and "antiderivative" in loaded[0]["steps"][0]
+    assert "antiderivative" in json.loads(loaded[0]["steps"])[0]
+    assert set(json.loads(loaded[0]["extra"])) == {"answer_prefix"}
 
 
 def test_jsonl_format(tmp_path):
     out = tmp_path / "j"
     assert _build(out, "--format", "jsonl", count=10).exit_code == 0
-    lines = (out / "shard-00000.jsonl").read_text().splitlines()
+    lines = (out / "data" / "shard-00000.jsonl").read_text().splitlines()
     assert len(lines) == 10 and json.loads(lines[0])["kind"] == "integral"
     assert runner.invoke(app, ["check", str(out)]).exit_code == 0
 
@@ -98,7 +101,7 @@ def test_show_and_check(corpus):
 def test_check_reports_tampered_records(corpus, tmp_path):
     out = tmp_path / "tampered"
     assert _build(out, "--format", "jsonl", count=6).exit_code == 0
-    shard = out / "shard-00000.jsonl"
+    shard = out / "data" / "shard-00000.jsonl"
     rows = [json.loads(line) for line in shard.read_text().splitlines()]
     rows[2]["answer"] = rows[2]["answer"] + " + x**2"
     shard.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -180,8 +183,8 @@ def test_a_killed_build_resumes_without_loss_or_duplicates(corpus, tmp_path):
     build(BuildConfig(**{**config.__dict__, "resume": True}))
     reference = tmp_path / "reference"
     build(BuildConfig(**{**config.__dict__, "out": reference}))
-    for name in ("shard-00000.parquet", "shard-00001.parquet", "shard-00002.parquet", "shard-00003.parquet",
-                 "manifest.json"):
+    for name in ("data/shard-00000.parquet", "data/shard-00001.parquet", "data/shard-00002.parquet",
+                 "data/shard-00003.parquet", "manifest.json", "README.md"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     assert not (tmp_path / ".resumed.partial").exists()
     result = runner.invoke(app, ["build", "--out", str(tmp_path / "none"), "--resume"])

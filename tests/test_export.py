@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import re
+import shutil
+import warnings
 from pathlib import Path
 
 import pyarrow.json as pajson
@@ -26,6 +29,7 @@ from rpsdg.corpus.store import Corpus
 from rpsdg.expr.parse import parse
 from rpsdg.export import (ExportSource, ExportSpec, export_corpus, export_source, format_names, get_format,
                           rows_of)
+from rpsdg.export.leandojo import FILE_NAMES as LEANDOJO_FILE_NAMES
 from rpsdg.export.splits import SPLITS, novel_policy, random_split, rule_combination, split_of_key
 from rpsdg.run.pipeline import BuildConfig, build
 
@@ -62,6 +66,11 @@ def _manifest(out: Path) -> dict:
     return json.loads((out / "rpsdg_export.json").read_text(encoding="utf-8"))
 
 
+def _dojo_files(folder: Path) -> list[Path]:
+    """LeanDojo's split files, in SPLITS order: ``train.json``, ``val.json`` (its own name), ``test.json``."""
+    return [folder / f"{LEANDOJO_FILE_NAMES.get(split, split)}.json" for split in SPLITS]
+
+
 # -- every format, read back by readers that are not ours -----------------------------------------------------
 
 @pytest.mark.parametrize("fmt", JSONL_FORMATS)
@@ -84,7 +93,7 @@ def test_jsonl_formats_round_trip_through_json_and_pyarrow(exports: dict[str, Pa
 
 def test_leandojo_round_trips_through_json_and_pyarrow(exports: dict[str, Path]) -> None:
     out = exports["leandojo"]
-    theorems = [t for split in SPLITS for t in json.loads((out / "random" / f"{split}.json").read_text("utf-8"))]
+    theorems = [t for path in _dojo_files(out / "random") for t in json.loads(path.read_text("utf-8"))]
     assert len(theorems) == _manifest(out)["records_out"] > 0
     table = pajson.read_json(out / "corpus.jsonl")
     assert set(table.column_names) == {"path", "imports", "premises"}
@@ -101,10 +110,33 @@ def test_datasets_loads_the_card_configs(exports: dict[str, Path], fmt: str, tmp
 
     out = exports[fmt]
     manifest = _manifest(out)
-    for config in ("random", "novel"):
-        loaded = datasets.load_dataset(str(out), config, cache_dir=str(tmp_path / "cache"))
-        expected = {split: n for split, n in manifest["splits"][config].items() if n}
-        assert {split: loaded[split].num_rows for split in loaded} == expected
+    assert sorted(p.name for p in (out / "random").glob("*.jsonl")) == ["test.jsonl", "train.jsonl",
+                                                                       "validation.jsonl"]
+    heard = _Heard()
+    logger = logging.getLogger("datasets")
+    logger.addHandler(heard)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a card datasets warns about fails here
+            for config in ("random", "novel"):
+                loaded = datasets.load_dataset(str(out), config, cache_dir=str(tmp_path / "cache"))
+                expected = {split: n for split, n in manifest["splits"][config].items() if n}
+                assert {split: loaded[split].num_rows for split in loaded} == expected
+                assert set(loaded) <= {"train", "validation", "test"}
+    finally:
+        logger.removeHandler(heard)
+    assert heard.messages == []
+
+
+class _Heard(logging.Handler):
+    """Collects the warnings ``datasets`` logs (e.g. about a malformed ``splits`` in the card's YAML)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def test_dataset_card_has_the_hugging_face_header(exports: dict[str, Path]) -> None:
@@ -135,8 +167,9 @@ def test_whole_proof_fields_match_deepseek_goedel(exports: dict[str, Path]) -> N
 def test_leandojo_layout_fields_and_one_based_positions(exports: dict[str, Path]) -> None:
     out = exports["leandojo"]
     for folder in ("random", "novel_premises"):
-        for split in SPLITS:
-            assert isinstance(json.loads((out / folder / f"{split}.json").read_text("utf-8")), list)
+        assert sorted(p.name for p in (out / folder).iterdir()) == ["test.json", "train.json", "val.json"]
+        for path in _dojo_files(out / folder):
+            assert isinstance(json.loads(path.read_text("utf-8")), list)
     metadata = json.loads((out / "metadata.json").read_text("utf-8"))
     assert set(metadata) >= {"dataset_name", "creation_time", "from_repo", "leandojo_version"}
     assert set(metadata["from_repo"]) == {"url", "commit"}
@@ -245,13 +278,13 @@ def test_random_split_is_about_90_5_5() -> None:
     counts = {s: 0 for s in SPLITS}
     for n in range(4000):
         counts[random_split({"uid": hashlib.sha256(str(n).encode()).hexdigest()})] += 1
-    assert 3400 < counts["train"] < 3800 and 100 < counts["val"] < 300 and 100 < counts["test"] < 300
+    assert 3400 < counts["train"] < 3800 and 100 < counts["validation"] < 300 and 100 < counts["test"] < 300
 
 
 def test_novel_split_holds_out_levels_or_rule_combinations() -> None:
     by_level = novel_policy("integral", [1, 2, 3, 4, 5])
-    assert [by_level.assign({"level": level, "uid": "u"}) for level in (1, 3, 4, 5)] == ["train", "train", "val",
-                                                                                          "test"]
+    assert [by_level.assign({"level": level, "uid": "u"}) for level in (1, 3, 4, 5)] == ["train", "train",
+                                                                                          "validation", "test"]
     by_rules = novel_policy("theorem", [1, 2, 3, 4, 5])
     rows = [{"kind": "theorem", "uid": str(n), "level": 1,
              "steps": [{"rule": r} for r in rules]} for n, rules in enumerate(
@@ -296,7 +329,7 @@ def test_generic_kind_rows_export_or_are_skipped_with_a_reason(tmp_path: Path) -
     assert "subtract both sides" in record["steps"][0]["text"] and "Eq(x, 2)" in record["steps"][0]["text"]
     dojo = export_source(get_format("leandojo"), source, tmp_path / "dojo")
     assert dojo["records_out"] == 1 and sum(dojo["skipped"].values()) == 2
-    theorem = [t for s in SPLITS for t in json.loads((tmp_path / "dojo" / "random" / f"{s}.json").read_text())][0]
+    theorem = [t for path in _dojo_files(tmp_path / "dojo" / "random") for t in json.loads(path.read_text())][0]
     assert theorem["traced_tactics"][0]["tactic"] == "linarith"
     seq = export_source(get_format("seq2seq"), source, tmp_path / "seq")
     assert seq["records_out"] == 2 and seq["skipped"] == {"no answer to predict": 1}
@@ -386,7 +419,7 @@ def test_other_kinds_export_and_prm_negatives_are_rejected_by_their_checkers(kin
     for fmt in ("sft", "leandojo", "whole-proof"):
         made = export_corpus(fmt, corpus, tmp_path / fmt)
         assert made["records_out"] + sum(made["skipped"].values()) == made["records_in"] == len(rows)
-    dojo = [t for s in SPLITS for t in json.loads((tmp_path / "leandojo" / "random" / f"{s}.json").read_text())]
+    dojo = [t for path in _dojo_files(tmp_path / "leandojo" / "random") for t in json.loads(path.read_text())]
     assert dojo, "the Lean renderer should render some items of this kind"
     for theorem in dojo:
         assert theorem["traced_tactics"][-1]["state_after"] == "no goals"
@@ -396,9 +429,8 @@ def test_other_kinds_export_and_prm_negatives_are_rejected_by_their_checkers(kin
 def test_export_refuses_a_corpus_whose_shards_changed(corpus: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
-    for path in corpus.iterdir():
-        (copy / path.name).write_bytes(path.read_bytes())
-    shard = next(copy.glob("shard-*"))
+    shutil.copytree(corpus, copy, dirs_exist_ok=True)
+    shard = next(copy.glob("data/shard-*"))
     shard.write_bytes(shard.read_bytes() + b"\n")
     result = CliRunner().invoke(app, ["export", "sft", str(copy), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "sha256 differs" in result.output and "rpsdg check" in result.output
@@ -410,8 +442,7 @@ def test_lean_verdicts_of_the_corpus_are_carried_not_invented(corpus: Path, tmp_
     the export must carry each item's status and say ``not_run`` for the rest, never claim a check itself."""
     copy = tmp_path / "copy"
     copy.mkdir()
-    for path in corpus.iterdir():
-        (copy / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(corpus, copy, dirs_exist_ok=True)
     uids = [row["uid"] for row in Corpus(copy).rows()]
     document = {"lean": "example-toolchain", "items": {uids[0]: {"status": "passed"}, uids[1]: {"status": "failed"}}}
     (copy / "lean_verdicts.json").write_text(json.dumps(document))

@@ -80,8 +80,10 @@ def test_check_rejects_hostile_records_quickly(small_corpus, tmp_path, field, te
     shutil.copytree(small_corpus, corpus)
     shard = sorted(corpus.rglob("shard-*.jsonl"))[0]
     rows = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
-    if field == "step":
-        rows[0]["steps"][0]["integrand"] = text
+    if field == "step":  # steps are stored as JSON text (one schema for every kind)
+        steps = json.loads(rows[0]["steps"]) if isinstance(rows[0]["steps"], str) else rows[0]["steps"]
+        steps[0]["integrand"] = text
+        rows[0]["steps"] = json.dumps(steps) if isinstance(rows[0]["steps"], str) else steps
     else:
         rows[0][field] = text
     shard.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")

@@ -1,15 +1,25 @@
-"""The public corpus record: one row per verified item, the same columns for every kind.
+"""The public corpus record: one row per verified item, the same stored columns for every kind.
 
-Common columns (documented in README): ``uid kind level problem answer hypotheses steps checks`` plus the
-renderings ``prefix latex lean`` and provenance ``generator generator_version seed index``. A kind adds the fields
-of its steps and its extra columns through its spec (``generators/__init__.py``). Every expression is infix text
-that our grammar and ``sympy.sympify`` both read. Rows are plain dicts so that pyarrow, pandas and ``datasets`` load
-them without rpsdg; :func:`validate_row` is how we read a row someone else wrote.
+Two shapes of one row, converted only at the store boundary (:func:`encode_row`, :func:`decode_row`):
+
+* **In memory** (what generators make, checkers and exporters read): the common columns ``uid kind level problem
+  answer hypotheses steps checks prefix latex lean generator generator_version seed index``, with ``steps`` a list
+  of step objects (the kind's ``KindSpec.step_fields``), plus the kind's ``KindSpec.extra_fields`` as top-level keys.
+* **Stored** (shards; record format 2): the same common columns, in :data:`STORED_COLUMNS` order and with the
+  Arrow types of :data:`SCHEMA` for every kind, except that ``steps`` is JSON text (a list of step objects) and the
+  kind's extra fields are one JSON text column ``extra`` (an object). So shards of every kind share one schema and
+  concatenate (``pyarrow``, ``pandas``, ``datasets``), and adding a kind changes no column.
+
+Every expression is infix text that our grammar and ``sympy.sympify`` both read. Rows are plain dicts so that
+pyarrow, pandas and ``datasets`` load them without rpsdg; :func:`validate_row` is how we read a row someone else
+wrote. To add a common column: add it to :data:`STORED_COLUMNS` (and the in-memory type to ``COMMON_COLUMNS``),
+describe it in :data:`COLUMN_DOCS`, and bump :data:`RECORD_FORMAT`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Mapping
 
 import pyarrow as pa
@@ -19,9 +29,10 @@ from rpsdg.errors import CorpusError
 from rpsdg.expr.printers import to_infix
 from rpsdg.kinds import KindSpec
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
+"""1: one Arrow schema per kind (typed ``steps`` structs, extra fields as columns), shards beside the manifest.
+2: one schema for every kind (``steps`` and ``extra`` as JSON text), shards under ``data/``."""
 
-_ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "int_list": pa.list_(pa.int32())}
 _PY_TYPES = {"string": str, "int": int, "int_list": list}
 
 CHECK_TYPE = pa.struct([("checker", pa.string()), ("status", pa.string()), ("detail", pa.string()),
@@ -33,6 +44,49 @@ COMMON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("latex", "string"), ("lean", "string"), ("generator", "string"), ("generator_version", "string"),
     ("seed", "int"), ("index", "int"),
 )
+"""The in-memory common columns and their types (``steps``: a list of step objects)."""
+
+STEPS, EXTRA = "steps", "extra"
+
+SCHEMA = pa.schema([
+    ("uid", pa.string()), ("kind", pa.string()), ("level", pa.int64()), ("problem", pa.string()),
+    ("answer", pa.string()), ("hypotheses", pa.list_(pa.string())), (STEPS, pa.string()),
+    ("checks", pa.list_(CHECK_TYPE)), ("prefix", pa.string()), ("latex", pa.string()), ("lean", pa.string()),
+    ("generator", pa.string()), ("generator_version", pa.string()), ("seed", pa.int64()), ("index", pa.int64()),
+    (EXTRA, pa.string()),
+])
+"""The stored (Arrow/Parquet) schema, the same for every kind."""
+
+STORED_COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
+
+FEATURES: tuple[tuple[str, Any], ...] = (
+    ("uid", "string"), ("kind", "string"), ("level", "int64"), ("problem", "string"), ("answer", "string"),
+    ("hypotheses", ["string"]), (STEPS, "string"),
+    ("checks", [{"checker": "string", "status": "string", "detail": "string", "version": "string"}]),
+    ("prefix", "string"), ("latex", "string"), ("lean", "string"), ("generator", "string"),
+    ("generator_version", "string"), ("seed", "int64"), ("index", "int64"), (EXTRA, "string"),
+)
+""":data:`SCHEMA` in the dataset card's feature notation (``corpus/card.py``)."""
+
+COLUMN_DOCS: Mapping[str, str] = {
+    "uid": "sha256 of the canonical problem text; equal uids are duplicates",
+    "kind": "the kind of item (`integral`, `equation`, `theorem`, ...)",
+    "level": "difficulty level, 1 (easiest) to 5",
+    "problem": "the problem as infix text (SymPy reads it with `sympify`)",
+    "answer": "the answer as infix text; empty where the proof is the answer (theorems)",
+    "hypotheses": "conditions under which the problem is stated (infix relations such as `x > 0`)",
+    STEPS: "JSON text: a list of step objects, one per checkable step (fields per kind, listed below); "
+           "`json.loads(row['steps'])`",
+    "checks": "the verdicts of the checkers that ran before the record was written: checker, status, detail, version",
+    "prefix": "the problem as prefix tokens (Lample & Charton)",
+    "latex": "the problem in LaTeX",
+    "lean": "the Lean 4 statement, where the kind renders one",
+    "generator": "the generator (kind) that made the record",
+    "generator_version": "its version; the same seed and version give the same record",
+    "seed": "the build seed",
+    "index": "the candidate index in the build: the record is a pure function of (config, seed, index)",
+    EXTRA: "JSON text: an object with the kind's own fields (listed below); `json.loads(row['extra'])`",
+}
 
 
 def uid_of(text: str) -> str:
@@ -40,17 +94,13 @@ def uid_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def arrow_schema(spec: KindSpec) -> pa.Schema:
-    """The Parquet schema of a corpus of ``spec``'s kind."""
-    step_type = pa.struct([(name, _ARROW_TYPES[kind]) for name, kind in spec.step_fields])
-    special = {"string_list": pa.list_(pa.string()), "steps": pa.list_(step_type), "checks": pa.list_(CHECK_TYPE)}
-    fields = [(name, special.get(kind) or _ARROW_TYPES[kind]) for name, kind in COMMON_COLUMNS]
-    fields += [(name, _ARROW_TYPES[kind]) for name, kind in spec.extra_fields]
-    return pa.schema(fields)
+def arrow_schema(spec: KindSpec | None = None) -> pa.Schema:
+    """The Parquet schema of a corpus: :data:`SCHEMA`, the same for every kind (``spec`` is not needed)."""
+    return SCHEMA
 
 
 def make_row(derivation: Derivation, spec: KindSpec, uid: str, seed: int, index: int) -> dict[str, Any]:
-    """The stored row of a derivation, before checking (``checks`` is empty)."""
+    """The in-memory row of a derivation, before checking (``checks`` is empty)."""
     renderings = dict(spec.renderings(derivation))
     row: dict[str, Any] = {
         "uid": uid, "kind": derivation.kind, "level": derivation.level,
@@ -72,8 +122,64 @@ def with_checks(row: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
     return {**row, "checks": [verdict_row(v) for v in verdicts]}
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Compact JSON, keys in insertion order, non-ASCII kept (stateless; one instance saves building one per call)."""
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text: a pure function of ``value`` (stable bytes)."""
+    return _ENCODER.encode(value)
+
+
+def encode_row(row: Mapping[str, Any], spec: KindSpec) -> dict[str, Any]:
+    """The stored row of an in-memory row: ``steps`` and the extra fields become JSON text.
+
+    Each step keeps exactly the kind's ``step_fields``, in their order (as the typed Parquet schema of record format
+    1 did), and ``extra`` holds exactly the kind's ``extra_fields``.
+    """
+    fields = [name for name, _ in spec.step_fields]
+    steps = _json_text([{name: step.get(name) for name in fields} for step in row["steps"]])
+    extra = _json_text({name: row.get(name) for name, _ in spec.extra_fields})
+    return {name: steps if name == STEPS else extra if name == EXTRA else row.get(name) for name in STORED_COLUMNS}
+
+
+def decode_row(stored: Any, where: str) -> dict[str, Any]:
+    """The in-memory row of a stored row (the inverse of :func:`encode_row`); a :class:`CorpusError` naming
+    ``where`` when ``steps`` or ``extra`` is not the JSON it must be. Validate the result with :func:`validate_row`.
+    """
+    if not isinstance(stored, Mapping):
+        raise CorpusError(f"{where}: a record must be an object, got {type(stored).__name__}; re-create the "
+                          f"corpus with `rpsdg build` or fix the record")
+    uid = str(stored.get("uid", "?"))[:16]
+
+    def load(column: str, expected: type) -> Any:
+        text = stored.get(column)
+        if not isinstance(text, str):
+            raise CorpusError(f"{where}, record {uid}: column {column!r} must be JSON text, got "
+                              f"{type(text).__name__}; convert old corpora with `rpsdg convert`, or fix the record")
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise CorpusError(f"{where}, record {uid}: column {column!r} is not valid JSON ({error}); fix the "
+                              f"record") from None
+        if not isinstance(value, expected):
+            raise CorpusError(f"{where}, record {uid}: column {column!r} must hold a JSON "
+                              f"{'list' if expected is list else 'object'}; fix the record")
+        return value
+
+    steps, extra = load(STEPS, list), load(EXTRA, dict)
+    clash = sorted(set(extra) & set(STORED_COLUMNS))
+    if clash:
+        raise CorpusError(f"{where}, record {uid}: column 'extra' names common column(s) {', '.join(clash)}; "
+                          f"fix the record")
+    row = {name: (steps if name == STEPS else value) for name, value in stored.items() if name != EXTRA}
+    row.update(extra)
+    return row
+
+
 def validate_row(row: Any, spec: KindSpec, where: str) -> dict[str, Any]:
-    """``row`` if it has every column with the right type; a :class:`CorpusError` naming ``where`` otherwise."""
+    """``row`` (in memory) if it has every column with the right type; a :class:`CorpusError` naming ``where``
+    otherwise."""
     if not isinstance(row, Mapping):
         raise CorpusError(f"{where}: a record must be an object, got {type(row).__name__}")
     uid = row.get("uid", "?")

@@ -1,11 +1,29 @@
-"""Writing and reading corpus directories: shards (Parquet or JSONL) plus ``manifest.json``.
+"""Writing and reading corpus directories: a dataset that loads without rpsdg.
 
-Nothing is ever half-written: a build writes into a hidden temporary directory beside the target and renames it
-into place at the end; a failure removes the temporary directory and leaves any old corpus untouched. Shards are
-streamed (``shard_size`` rows at a time), so memory stays flat as a corpus grows, and their bytes are a pure
-function of their rows (no timestamps), so the same build gives byte-identical shards.
-Readers validate every row (``record.validate_row``) because corpora may come from strangers.
-To add a format: a ``_write_<format>`` and ``_read_<format>`` pair and an entry in ``FORMATS``.
+Layout (manifest format 2, record format 2)::
+
+    CORPUS/
+      README.md        dataset card: Hugging Face YAML (``configs`` → ``data/*.<format>``), schema, provenance
+      manifest.json    counts, checker tallies, settings, shard list with sha256
+      data/            shard-00000.parquet, shard-00001.parquet, ... (or .jsonl): one schema for every kind
+      lean/            (``rpsdg lean render``) a Lake project of the items
+      lean_verdicts.json  (``rpsdg lean check``)
+
+so ``datasets.load_dataset("CORPUS")``, ``pandas.read_parquet("CORPUS/data")`` and
+``pyarrow.dataset.dataset("CORPUS/data")`` all work. Rows are stored in ``record``'s stored shape and decoded back
+to the in-memory shape on reading (``record.encode_row`` / ``record.decode_row``); nothing else sees the stored
+shape. Corpora of the old layout (record format 1: shards beside the manifest) are refused with the command that
+converts them (:func:`convert_corpus`, ``rpsdg convert``).
+
+Nothing is ever half-written: a build writes into a hidden work directory beside the target (``.NAME.partial``)
+and renames it into place at the end; a failure removes it (or keeps it for ``--resume``) and leaves any old
+corpus untouched. While a writer works on ``NAME``, it holds an exclusive lock (``.NAME.lock`` beside it), so a
+second build to the same ``--out`` is refused instead of destroying the first one's work. Shards are streamed
+(``shard_size`` rows at a time), so memory stays flat, and their bytes, like the card's, are a pure function of
+their rows (no timestamps), so the same build gives byte-identical shards and card. Every file is created with
+the user's umask (never ``mkstemp``'s 0600). Readers validate every row (``record.validate_row``) because corpora
+may come from strangers. To add a shard format: a writer branch in ``CorpusWriter._flush``, a ``_read_<format>``
+reader and an entry in ``FORMATS``.
 """
 
 from __future__ import annotations
@@ -13,28 +31,32 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rpsdg.atomic import atomic_path, move_into_place, work_dir, write_json_atomic  # noqa: F401 (re-exported)
+from rpsdg.corpus.card import corpus_card
+from rpsdg.corpus.record import RECORD_FORMAT, SCHEMA, decode_row, encode_row, validate_row
 from rpsdg.errors import CorpusError, RpsdgError
 from rpsdg.kinds import KindSpec, get_kind
-from rpsdg.corpus.record import arrow_schema, validate_row
 
 FORMATS = ("parquet", "jsonl")
 MANIFEST = "manifest.json"
+CARD = "README.md"
+DATA = "data"
 PROGRESS = "progress.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+"""1: shards beside ``manifest.json``. 2: shards under ``data/``, a dataset card ``README.md``."""
+CARRIED = ("lean", "lean_verdicts.json")
+"""What a rewrite of a corpus (``convert``, ``lean check --require``) carries over from the old directory."""
 
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+_SHARD_FILE = re.compile(r"^data/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_OLD_SHARD_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _sha256(path: Path) -> str:
@@ -45,48 +67,106 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def move_into_place(finished: Path, out: Path) -> None:
-    """Replace directory ``out`` by ``finished`` (a sibling): readers see the old or the new tree, never a mix."""
-    if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, retired)
-        os.replace(finished, out)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(finished, out)
-
-
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def read_json_file(path: Path, fix: str) -> Any:
+    """The JSON value in ``path``; a :class:`CorpusError` naming the file, the line and ``fix`` otherwise (bytes
+    that are not UTF-8 included)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2, ensure_ascii=False, sort_keys=False)
-            handle.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        data = path.read_bytes()
+    except OSError as error:
+        raise CorpusError(f"{path}: cannot read it ({error.strerror}); {fix}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise CorpusError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); {fix}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{path}:{error.lineno}: not valid JSON ({error.msg}); {fix}") from None
 
 
 def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse a non-empty ``out`` without ``force`` and an unwritable parent, before any work is done."""
-    if out.exists() and not out.is_dir():
-        raise RpsdgError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise RpsdgError(f"--out {out}: directory is not empty; pass --force to replace it, or choose another path")
-    parent = out.resolve().parent
+    """Refuse a non-empty ``out`` without ``force`` and a parent that is missing, a file or unwritable, before any
+    work is done."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise RpsdgError(f"--out {out}: exists and is not a directory; choose another path")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise RpsdgError(f"--out {out}: directory is not empty; pass --force to replace it, or choose another "
+                             f"path")
+        parent = out.resolve().parent
+    except OSError as error:
+        raise RpsdgError(f"--out {out}: cannot read it ({error.strerror}); choose another path") from None
+    ancestor = parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise RpsdgError(f"--out {out}: {ancestor} is a file, not a directory; choose a path inside a directory")
     if not parent.exists():
         raise RpsdgError(f"--out {out}: parent directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise RpsdgError(f"--out {out}: cannot write in {parent}; choose a writable location")
 
 
+class OutputLock:
+    """An exclusive lock on writing directory ``out``: the file ``.NAME.lock`` beside it, locked with ``flock``.
+
+    Beside ``out``, not inside its work directory, because a second writer must see the lock before it clears the
+    work directory, and the work directory is renamed into place at the end. The kernel drops the lock when its
+    holder dies, so a killed build never blocks the next one; the holder removes the file when it is done.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.path = out.resolve().parent / f".{out.name}.lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> "OutputLock":
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): concurrent builds to one --out are not detected there
+            return self
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as error:
+                raise RpsdgError(f"--out {self.out}: cannot create {self.path} ({error.strerror}); choose a "
+                                 f"writable location") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+                os.close(fd)
+                raise RpsdgError(f"--out {self.out}: another rpsdg process (pid {holder}) is writing it now (lock "
+                                 f"{self.path}); wait for it to finish, or choose another --out") from None
+            try:  # the previous holder may have removed the file after we opened it: then lock the new one
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
 class CorpusWriter:
     """Streams rows into shards inside a hidden work directory beside ``out``; :meth:`commit` moves it into place.
 
     The work directory (``.NAME.partial``) also holds ``progress.json``, written after every shard, so a build that
-    was killed can be resumed (``resume=True``) from its last complete shard without loss or duplicates.
+    was killed can be resumed (``resume=True``) from its last complete shard without loss or duplicates. The writer
+    holds ``out``'s :class:`OutputLock` from construction to :meth:`commit` or :meth:`abort`.
     """
 
     def __init__(self, out: Path, spec: KindSpec, fmt: str, shard_size: int, force: bool, resume: bool = False):
@@ -96,21 +176,34 @@ class CorpusWriter:
             raise RpsdgError(f"--shard-size {shard_size}: must be at least 1")
         check_output_dir(out, force)
         self.out, self.spec, self.format, self.shard_size, self.force = out, spec, fmt, shard_size, force
-        self.schema = arrow_schema(spec)
+        self.schema = SCHEMA
         self.temporary = out.resolve().parent / f".{out.name}.partial"
         self.buffer: list[dict[str, Any]] = []
         self.shards: list[dict[str, Any]] = []
-        if resume:
-            if not (self.temporary / PROGRESS).is_file():
-                raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} has no "
-                                 f"{PROGRESS}); run the build without --resume")
-        else:
-            shutil.rmtree(self.temporary, ignore_errors=True)
-            self.temporary.mkdir()
-            os.chmod(self.temporary, 0o777 & ~_umask())
+        self.resuming = resume
+        """Whether there is a checkpoint to :meth:`restore`; false for a fresh build, and for a ``--resume`` of a
+        build killed before its first shard was complete (nothing to keep: it starts over, with the same result)."""
+        self.lock = OutputLock(out).acquire()
+        try:
+            check_output_dir(out, force)  # again, under the lock: a writer that just finished may have filled it
+            if resume and not self.temporary.is_dir():
+                raise RpsdgError(f"--resume: no interrupted build of {out} to resume ({self.temporary} does not "
+                                 f"exist); run the build without --resume")
+            if not (resume and (self.temporary / PROGRESS).is_file()):
+                self.resuming = False
+                shutil.rmtree(self.temporary, ignore_errors=True)
+                try:
+                    (self.temporary / DATA).mkdir(parents=True)
+                except OSError as error:
+                    raise RpsdgError(f"--out {out}: cannot create {self.temporary} ({error.strerror}); choose a "
+                                     f"writable location") from None
+        except BaseException:
+            self.lock.release()
+            raise
 
     def add(self, row: dict[str, Any]) -> bool:
-        """Buffer ``row``; returns whether a shard was completed (the moment to :meth:`checkpoint`)."""
+        """Buffer ``row`` (in-memory shape); returns whether a shard was completed (the moment to
+        :meth:`checkpoint`)."""
         self.buffer.append(row)
         if len(self.buffer) >= self.shard_size:
             self._flush()
@@ -120,14 +213,14 @@ class CorpusWriter:
     def _flush(self) -> None:
         if not self.buffer:
             return
-        name = f"shard-{len(self.shards):05d}.{self.format}"
+        name = f"{DATA}/shard-{len(self.shards):05d}.{self.format}"
         path = self.temporary / name
+        stored = [encode_row(row, self.spec) for row in self.buffer]
         if self.format == "parquet":
-            table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-            pq.write_table(table, path, compression="zstd")
+            pq.write_table(pa.Table.from_pylist(stored, schema=SCHEMA), path, compression="zstd")
         else:
             with path.open("w", encoding="utf-8") as handle:
-                for row in self.buffer:
+                for row in stored:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.shards.append({"file": name, "records": len(self.buffer), "sha256": _sha256(path)})
         self.buffer = []
@@ -142,52 +235,73 @@ class CorpusWriter:
             progress = json.loads((self.temporary / PROGRESS).read_text(encoding="utf-8"))
             self.shards = list(progress["shards"])
             state = dict(progress["state"])
+            kept = {str(shard["file"]) for shard in self.shards}
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise RpsdgError(f"--resume: {self.temporary / PROGRESS} is unreadable ({error}); run the build "
                              f"without --resume") from None
-        kept = {shard["file"] for shard in self.shards}
-        for path in self.temporary.iterdir():
-            if path.name != PROGRESS and path.name not in kept:
+        (self.temporary / DATA).mkdir(exist_ok=True)
+        for path in list(self.temporary.iterdir()) + list((self.temporary / DATA).iterdir()):
+            relative = path.relative_to(self.temporary).as_posix()
+            if path.is_file() and relative != PROGRESS and relative not in kept:
                 path.unlink()
         for shard in self.shards:
-            if _sha256(self.temporary / shard["file"]) != shard["sha256"]:
-                raise RpsdgError(f"--resume: {shard['file']} changed since it was written; run the build without "
-                                 f"--resume")
+            path = self.temporary / shard["file"]
+            if not _SHARD_FILE.match(shard["file"]) or not path.is_file() or _sha256(path) != shard["sha256"]:
+                raise RpsdgError(f"--resume: {shard['file']} is missing or changed since it was written (or was "
+                                 f"written by another rpsdg version); run the build without --resume")
         return state
 
     def written_uids(self) -> Iterator[str]:
         """The uids in the shards written so far."""
         for shard in self.shards:
-            path = self.temporary / shard["file"]
-            rows = _read_parquet(path) if self.format == "parquet" else _read_jsonl(path)
-            for row in rows:
+            for _, row in _read_shard(self.temporary / shard["file"], self.format):
                 yield row["uid"]
 
+    def carry_over(self, source: Path, names: tuple[str, ...] = CARRIED) -> None:
+        """Copy ``names`` (files or directories) from the corpus directory ``source`` into the new corpus."""
+        for name in names:
+            path = source / name
+            if path.is_dir():
+                shutil.copytree(path, self.temporary / name, symlinks=True)
+            elif path.is_file():
+                shutil.copy2(path, self.temporary / name)
+
     def commit(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        """Write the last shard and the manifest, then move the corpus into place."""
+        """Write the last shard, the manifest and the dataset card, then move the corpus into place."""
         self._flush()
         manifest = {**manifest, "format": self.format, "shards": self.shards}
         write_json_atomic(self.temporary / MANIFEST, manifest)
+        num_bytes = sum((self.temporary / shard["file"]).stat().st_size for shard in self.shards)
+        (self.temporary / CARD).write_text(corpus_card(manifest, self.spec, f"{DATA}/*.{self.format}", num_bytes),
+                                           encoding="utf-8")
         (self.temporary / PROGRESS).unlink(missing_ok=True)
         move_into_place(self.temporary, self.out)
+        self.lock.release()
         return manifest
 
-    def abort(self, keep_for_resume: bool) -> None:
+    def abort(self, keep_for_resume: bool = False) -> None:
         """Remove the work directory, or keep it (with its last checkpoint) so ``--resume`` can continue."""
-        if not (keep_for_resume and (self.temporary / PROGRESS).is_file()):
-            shutil.rmtree(self.temporary, ignore_errors=True)
+        try:
+            if not (keep_for_resume and (self.temporary / PROGRESS).is_file()):
+                shutil.rmtree(self.temporary, ignore_errors=True)
+        finally:
+            self.lock.release()
 
 
 # -- reading --------------------------------------------------------------------------------------------------------
 
 class Corpus:
-    """A corpus directory opened for reading: its manifest and a stream of validated rows."""
+    """A corpus directory opened for reading: its manifest and a stream of validated rows (in-memory shape).
 
-    def __init__(self, path: Path):
+    ``allow_old`` also opens the old layout (record format 1), for :func:`convert_corpus` only.
+    """
+
+    def __init__(self, path: Path, allow_old: bool = False):
         self.path = path
-        self.manifest = read_manifest(path)
+        self.manifest = read_manifest(path, allow_old)
         self.spec = get_kind(str(self.manifest.get("kind")))
         self.format = self.manifest["format"]
+        self.old_layout = is_old_layout(self.manifest)
 
     def shard_paths(self) -> list[Path]:
         return [self.path / shard["file"] for shard in self.manifest["shards"]]
@@ -207,9 +321,9 @@ class Corpus:
         for path in self.shard_paths():
             if not path.is_file():
                 raise CorpusError(f"{path}: shard listed in the manifest is missing; rebuild or restore it")
-            reader = _read_parquet if self.format == "parquet" else _read_jsonl
-            for number, row in enumerate(reader(path)):
-                yield validate_row(row, self.spec, f"{path.name} row {number}")
+            for where, stored in _read_shard(path, self.format):
+                row = stored if self.old_layout else decode_row(stored, where)
+                yield validate_row(row, self.spec, where)
 
     def find(self, uid_prefix: str) -> dict[str, Any]:
         """The one row whose uid starts with ``uid_prefix``."""
@@ -224,46 +338,122 @@ class Corpus:
         return matches[0]
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def is_old_layout(manifest: Mapping[str, Any]) -> bool:
+    """Whether a manifest describes the old layout (record format 1: shards beside the manifest)."""
+    return manifest.get("record_format", 1) == 1
+
+
+def old_layout_message(path: Path) -> str:
+    return (f"{path}: an rpsdg corpus in the old layout (record format 1: shards beside manifest.json, columns "
+            f"that differ by kind); this rpsdg reads record format {RECORD_FORMAT} (shards under data/, one schema "
+            f"for every kind, a dataset card). Convert it with `rpsdg convert {path} --out NEW` (or `rpsdg convert "
+            f"{path} --out {path} --force` to convert it in place)")
+
+
+def read_manifest(path: Path, allow_old: bool = False) -> dict[str, Any]:
+    """The manifest of the corpus directory ``path``, checked; an old-layout corpus is refused with the command that
+    converts it unless ``allow_old``."""
     manifest_path = path / MANIFEST
     if not path.is_dir():
         raise CorpusError(f"{path}: not a directory; pass the corpus directory that `rpsdg build` wrote")
     if not manifest_path.is_file():
         raise CorpusError(f"{path}: no {MANIFEST}; this is not an rpsdg corpus (build one with `rpsdg build`)")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CorpusError(f"{manifest_path}: not valid JSON ({error}); restore it or rebuild the corpus") from None
+    manifest = read_json_file(manifest_path, "restore it or rebuild the corpus")
     if not isinstance(manifest, Mapping):
         raise CorpusError(f"{manifest_path}: must be a JSON object")
     for key in ("kind", "format", "shards"):
         if key not in manifest:
             raise CorpusError(f"{manifest_path}: missing key {key!r}; rebuild the corpus")
+    record_format = manifest.get("record_format", 1)
+    if not isinstance(record_format, int) or isinstance(record_format, bool) or record_format < 1:
+        raise CorpusError(f"{manifest_path}: 'record_format' must be a positive integer; rebuild the corpus")
+    if record_format > RECORD_FORMAT:
+        raise CorpusError(f"{manifest_path}: record format {record_format} is newer than this rpsdg reads "
+                          f"({RECORD_FORMAT}); upgrade rpsdg")
+    old = is_old_layout(manifest)
+    if old and not allow_old:
+        raise CorpusError(old_layout_message(path))
     if manifest["format"] not in FORMATS:
         raise CorpusError(f"{manifest_path}: unknown shard format {manifest['format']!r}")
+    pattern = _OLD_SHARD_FILE if old else _SHARD_FILE
     shards = manifest["shards"]
     if not isinstance(shards, list) or not all(
-            isinstance(s, Mapping) and isinstance(s.get("file"), str) and "/" not in s["file"]
-            and not s["file"].startswith(".") and isinstance(s.get("sha256"), str) for s in shards):
-        raise CorpusError(f"{manifest_path}: 'shards' must list {{file, sha256}} objects naming files in the corpus")
+            isinstance(s, Mapping) and isinstance(s.get("file"), str) and pattern.match(s["file"])
+            and isinstance(s.get("sha256"), str) for s in shards):
+        where = "files beside manifest.json" if old else f"files in {DATA}/ (e.g. {DATA}/shard-00000.parquet)"
+        raise CorpusError(f"{manifest_path}: 'shards' must list {{file, sha256}} objects naming {where}; rebuild "
+                          f"the corpus")
     return dict(manifest)
 
 
-def _read_parquet(path: Path) -> Iterator[dict[str, Any]]:
+def _read_shard(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(where, stored row)`` of every row of a shard; ``where`` names the file and the row (or line)."""
+    return _read_parquet(path) if fmt == "parquet" else _read_jsonl(path)
+
+
+def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
         parquet = pq.ParquetFile(path)
+        number = 0
         for batch in parquet.iter_batches(batch_size=1024):
-            yield from batch.to_pylist()
+            for row in batch.to_pylist():
+                yield f"{path} row {number}", row
+                number += 1
     except (pa.ArrowException, OSError) as error:
         raise CorpusError(f"{path}: not a readable Parquet shard ({error}); rebuild the corpus") from None
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise CorpusError(f"{path}: cannot read it ({error.strerror}); rebuild or restore the corpus") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise CorpusError(f"{path}:{number}: not UTF-8 text (byte 0x{raw[error.start]:02x}); fix or remove "
+                                  f"the line") from None
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                yield f"{path}:{number}", json.loads(line)
             except json.JSONDecodeError as error:
                 raise CorpusError(f"{path}:{number}: not valid JSON ({error.msg}); fix or remove the line") from None
+
+
+# -- converting -----------------------------------------------------------------------------------------------------
+
+def convert_corpus(source: Path, out: Path, force: bool = False, fmt: str | None = None,
+                   shard_size: int | None = None) -> dict[str, Any]:
+    """Rewrite the corpus ``source`` (old layout or current) in the current layout into ``out``; returns the new
+    manifest. The rows (their mathematics and uids) are unchanged; ``lean/`` and ``lean_verdicts.json`` are carried
+    over. ``out`` may be ``source`` itself with ``force``."""
+    opened = Corpus(source, allow_old=True)
+    problems = opened.integrity_problems()
+    if problems:
+        raise CorpusError(f"{source}: {'; '.join(problems[:3])}; run `rpsdg check {source}` and rebuild or restore "
+                          f"the corpus before converting it")
+    in_place = out.resolve() == source.resolve()
+    if in_place and not force:
+        raise RpsdgError(f"--out {out}: is the corpus itself; pass --force to convert it in place, or choose "
+                         f"another --out")
+    if not in_place and source.resolve() in out.resolve().parents:
+        raise RpsdgError(f"--out {out}: is inside the corpus {source}; write the converted corpus somewhere else")
+    sizes = [int(s.get("records", 0)) for s in opened.manifest["shards"] if isinstance(s.get("records"), int)]
+    writer = CorpusWriter(out, opened.spec, fmt or opened.format, shard_size or max(sizes + [1]), force)
+    try:
+        for row in opened.rows():
+            writer.add(row)
+        writer.carry_over(source)
+        manifest = {k: v for k, v in opened.manifest.items() if k not in ("format", "shards")}
+        manifest.update(manifest_format=MANIFEST_FORMAT, record_format=RECORD_FORMAT)
+        if opened.old_layout or opened.manifest.get("converted_from"):
+            manifest["converted_from"] = opened.manifest.get("converted_from") or {
+                "manifest_format": opened.manifest.get("manifest_format", 1),
+                "record_format": opened.manifest.get("record_format", 1)}
+        return writer.commit(manifest)
+    except BaseException:
+        writer.abort()
+        raise

@@ -15,15 +15,13 @@ streams ``source.rows()`` and a ``SPEC`` naming its features (for the card) and 
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
-from rpsdg.corpus.store import move_into_place
+from rpsdg.atomic import move_into_place, work_dir
 from rpsdg.errors import CorpusError, RpsdgError
 
 EXPORT_FORMAT_VERSION = 1
@@ -116,15 +114,12 @@ def export_corpus(fmt: str, corpus: Path, out: Path, force: bool = False, seed: 
 
 def _lean_verdicts(corpus: Path) -> tuple[dict[str, Mapping[str, Any]], str]:
     """The ``items`` and toolchain of ``corpus/lean_verdicts.json`` (written by ``rpsdg lean check``), if any."""
-    import json
+    from rpsdg.corpus.store import read_json_file
 
     path = corpus / "lean_verdicts.json"
     if not path.is_file():
         return {}, ""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CorpusError(f"{path}: not readable JSON ({error}); re-run `rpsdg lean check` or remove it") from None
+    document = read_json_file(path, "re-run `rpsdg lean check` or remove it")
     items = document.get("items") if isinstance(document, Mapping) else None
     if not isinstance(items, Mapping) or not all(isinstance(v, Mapping) for v in items.values()):
         raise CorpusError(f"{path}: expected {{'items': {{uid: {{status, ...}}}}}}; re-run `rpsdg lean check`")
@@ -140,9 +135,11 @@ def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool
     if seed < 0:
         raise RpsdgError(f"--seed {seed}: must be a non-negative integer")
     check_output_dir(out, force)
-    temporary = Path(tempfile.mkdtemp(dir=out.resolve().parent, prefix=f".{out.name}.tmp-"))
     try:
-        os.chmod(temporary, 0o777 & ~_umask())
+        temporary = work_dir(out.resolve().parent, out.name)  # with the user's umask
+    except RpsdgError as error:
+        raise RpsdgError(f"--out {out}: {error}") from None
+    try:
         observed = _Observed(source)
         stats = spec.write(ExportSource(source.kind, source.manifest, observed.rows, source.path,
                                         source.lean_verdicts, source.lean_toolchain),
@@ -192,13 +189,6 @@ def _export_manifest(spec: ExportSpec, source: ExportSource, seed: int, stats: d
         **stats,
     }
 
-
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def rows_of(rows: Iterable[dict[str, Any]]) -> Callable[[], Iterator[dict[str, Any]]]:

@@ -1,12 +1,13 @@
 """The dataset card: ``README.md`` with the Hugging Face YAML header, written into every export.
 
 The header carries license, language, size category, task, tags, ``configs`` (which files make which split, so
-``datasets.load_dataset(DIR, CONFIG)`` works; empty splits are left out, as ``datasets`` cannot type an empty file) and ``dataset_info`` (features and split sizes). The body says how
-the data was made and checked and which versions were used, from the export manifest.
+``datasets.load_dataset(DIR, CONFIG)`` works; empty splits are left out, as ``datasets`` cannot type an empty
+file) and ``dataset_info`` (features and split sizes: ``num_examples``, and ``num_bytes`` as the size of the split's
+file, which ``datasets`` requires but does not verify). The body says how the data was made and checked and which
+versions were used, from the export manifest.
 
-Feature types (``ExportSpec.features``): a string is a dtype (``string``, ``int64``, ``bool``, ``float64``); a
-one-element list ``[t]`` is a list of ``t``; a dict is a struct of named fields. The YAML is emitted by hand
-(JSON scalars are valid YAML), so no YAML library is needed.
+Feature types (``ExportSpec.features``) and the YAML writer are shared with the corpus card (``corpus/card.py``).
+Split names are Hugging Face's (``train``, ``validation``, ``test``), so ``datasets`` maps them to its own splits.
 """
 
 from __future__ import annotations
@@ -15,71 +16,13 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from rpsdg.corpus.card import LICENSE, card_text, feature_yaml, size_category, to_yaml  # noqa: F401 (re-exported)
 from rpsdg.errors import RpsdgError
 
-LICENSE = "apache-2.0"
-_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-                    (10_000_000, "1M<n<10M"))
 
-
-def size_category(count: int) -> str:
-    for bound, name in _SIZE_CATEGORIES:
-        if count < bound:
-            return name
-    return "n>10M"
-
-
-def feature_yaml(name: str | None, kind: Any) -> dict[str, Any]:
-    """One feature in the card's notation."""
-    head: dict[str, Any] = {"name": name} if name is not None else {}
-    if isinstance(kind, str):
-        return {**head, "dtype": kind}
-    if isinstance(kind, list):
-        inner = kind[0]
-        if isinstance(inner, dict):
-            return {**head, "list": [feature_yaml(k, v) for k, v in inner.items()]}
-        if isinstance(inner, list):
-            return {**head, "list": feature_yaml(None, inner)}
-        return {**head, "sequence": inner}
-    if isinstance(kind, dict):
-        return {**head, "struct": [feature_yaml(k, v) for k, v in kind.items()]}
-    raise TypeError(f"feature {name!r}: unknown type notation {kind!r}")
-
-
-def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML of dicts, lists and JSON scalars."""
-    pad = " " * indent
-    if isinstance(value, Mapping):
-        if not value:
-            return pad + "{}\n"
-        lines = []
-        for key, item in value.items():
-            if isinstance(item, (Mapping, list)) and item:
-                lines.append(f"{pad}{key}:\n" + to_yaml(item, indent + 2))
-            else:
-                lines.append(f"{pad}{key}: {_scalar(item)}\n")
-        return "".join(lines)
-    if isinstance(value, list):
-        lines = []
-        for item in value:
-            if isinstance(item, (Mapping, list)) and item:
-                body = to_yaml(item, indent + 2)
-                lines.append(f"{pad}- " + body[indent + 2:])
-            else:
-                lines.append(f"{pad}- {_scalar(item)}\n")
-        return "".join(lines)
-    return pad + _scalar(value) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def card_header(spec: Any, manifest: Mapping[str, Any]) -> dict[str, Any]:
+def card_header(spec: Any, manifest: Mapping[str, Any], sizes: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The YAML header; ``sizes`` gives the bytes of each data file (relative path), the splits' ``num_bytes``."""
+    sizes = sizes or {}
     splits: Mapping[str, Mapping[str, int]] = manifest.get("splits", {})
     data_files = {config: {split: path for split, path in files.items() if splits.get(config, {}).get(split)}
                   for config, files in spec.data_files(manifest).items()}
@@ -96,8 +39,9 @@ def card_header(spec: Any, manifest: Mapping[str, Any]) -> dict[str, Any]:
                                                            for split, path in files.items()]}
                     for config, files in data_files.items()],
         "dataset_info": [{"config_name": config, "features": features,
-                          "splits": [{"name": split, "num_examples": int(splits.get(config, {}).get(split, 0))}
-                                     for split in files]}
+                          "splits": [{"name": split, "num_bytes": int(sizes.get(path, 0)),
+                                      "num_examples": int(splits.get(config, {}).get(split, 0))}
+                                     for split, path in files.items()]}
                          for config, files in data_files.items()],
     }
 
@@ -135,7 +79,7 @@ def card_body(spec: Any, manifest: Mapping[str, Any]) -> str:
     if not checkers:
         lines.append("- (no records, no checker verdicts)")
     lines += ["", "## Splits", "",
-              "`random`: by sha256 of the uid (about 90/5/5). `novel`: " +
+              "`random`: by sha256 of the uid (about 90/5/5 train/validation/test). `novel`: " +
               str(manifest.get("novel_policy", {}).get("description", "not used by this format")) + ".", ""]
     for config, counts in manifest.get("splits", {}).items():
         lines.append(f"- {config}: " + ", ".join(f"{split} {n}" for split, n in counts.items()))
@@ -153,5 +97,8 @@ def card_body(spec: Any, manifest: Mapping[str, Any]) -> str:
 def write_card(path: Path, spec: Any, manifest: Mapping[str, Any]) -> None:
     """Write the dataset card (the directory is still the export's temporary one, so a plain write is atomic
     with the export)."""
-    text = "---\n" + to_yaml(card_header(spec, manifest)) + "---\n\n" + card_body(spec, manifest)
-    path.write_text(text, encoding="utf-8")
+    directory = path.parent
+    sizes = {relative: (directory / relative).stat().st_size
+             for files in spec.data_files(manifest).values() for relative in files.values()
+             if (directory / relative).is_file()}
+    path.write_text(card_text(card_header(spec, manifest, sizes), card_body(spec, manifest)), encoding="utf-8")

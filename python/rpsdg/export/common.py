@@ -59,14 +59,16 @@ def policy_for(kind: str, manifest: Mapping[str, Any]) -> NovelPolicy:
 
 
 class SplitFiles:
-    """Streams records into ``random/{train,val,test}<suffix>`` and ``novel/...``; counts what went where.
+    """Streams records into ``random/{train,validation,test}<suffix>`` and ``novel/...``; counts what went where.
 
-    Each record is written once per split kind with its ``split`` field set. ``json_array`` writes each file as
-    one JSON array (LeanDojo's layout), streamed element by element, instead of JSON lines.
+    Each record is written once per split kind with its ``split`` field set (Hugging Face's split names, see
+    ``splits.SPLITS``). ``json_array`` writes each file as one JSON array (LeanDojo's layout), streamed element by
+    element, instead of JSON lines. ``names`` renames the split-kind folders and ``file_names`` the split files of a
+    layout with its own names (LeanDojo: ``novel_premises/``, ``val.json``); counts keep the split names.
     """
 
     def __init__(self, directory: Path, policy: NovelPolicy, suffix: str = ".jsonl", json_array: bool = False,
-                 names: Mapping[str, str] | None = None):
+                 names: Mapping[str, str] | None = None, file_names: Mapping[str, str] | None = None):
         self.policy, self.json_array = policy, json_array
         self.names = dict(names or {kind: kind for kind in SPLIT_KINDS})
         self.handles: dict[tuple[str, str], TextIO] = {}
@@ -76,11 +78,12 @@ class SplitFiles:
             folder = directory / self.names[kind]
             folder.mkdir(parents=True, exist_ok=True)
             for split in SPLITS:
-                handle = (folder / f"{split}{suffix}").open("w", encoding="utf-8")
+                file_name = f"{(file_names or {}).get(split, split)}{suffix}"
+                handle = (folder / file_name).open("w", encoding="utf-8")
                 if json_array:
                     handle.write("[")
                 self.handles[(kind, split)] = handle
-                self.paths.setdefault(self.names[kind], {})[split] = f"{self.names[kind]}/{split}{suffix}"
+                self.paths.setdefault(self.names[kind], {})[split] = f"{self.names[kind]}/{file_name}"
 
     def splits_of(self, row: Mapping[str, Any]) -> dict[str, str]:
         return {"random": random_split(row), "novel": self.policy.assign(row)}

@@ -31,6 +31,8 @@ from rpsdg.lean.proof import Renderers, premise_entry
 
 URL = "https://rpsdg.invalid/RpsdgGen"
 NAMES = {"random": "random", "novel": "novel_premises"}
+FILE_NAMES = {"validation": "val"}
+"""LeanDojo's own file names: ``val.json`` holds the ``validation`` split."""
 
 FEATURES = (
     ("url", "string"), ("commit", "string"), ("file_path", "string"), ("full_name", "string"),
@@ -128,7 +130,8 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
     policy = policy_for(source.kind, source.manifest)
     renderers = Renderers()
     try:
-        with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES) as splits:
+        with SplitFiles(directory, policy, suffix=".json", json_array=True, names=NAMES,
+                        file_names=FILE_NAMES) as splits:
             for row in source.rows():
                 records_in += 1
                 theorem = traced_theorem(row, lean, commit, renderers, source.lean_verdicts)

@@ -2,7 +2,7 @@
 
 The source is the problem's prefix tokens after the kind's ``seq2seq_source_prefix`` (integrals: ``sub Y'
 <integrand tokens>``), the target the answer's tokens (the record's ``prefix`` and ``answer_prefix`` columns;
-integers as ``INT+ 2 5``). Files: ``random/{train,val,test}.txt`` with
+integers as ``INT+ 2 5``). Files: ``random/{train,validation,test}.txt`` with
 their line format ``<n>|<source>\\t<target>`` (what their data loader splits on ``|`` and a tab), and the same pairs
 as JSON lines (``src, tgt, uid, level, split``). Records without an answer (theorems) are
 skipped and counted.

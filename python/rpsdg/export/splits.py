@@ -1,4 +1,5 @@
-"""Deterministic train/val/test splits, decided row by row from the record alone (no global shuffle).
+"""Deterministic train/validation/test splits (Hugging Face's split names), decided row by row from the record
+alone (no global shuffle).
 
 Like DeepMind's mathematics_dataset, a record's split is a pure function of a hash of its identity, so the same
 record lands in the same split in every export, on every machine, whatever else the corpus holds:
@@ -6,9 +7,9 @@ record lands in the same split in every export, on every machine, whatever else 
 * ``random``: sha256 of the uid picks the split (``VAL_SHARE`` and ``TEST_SHARE`` of the records).
 * ``novel``: what generalisation is tested depends on the kind (``KindSpec.novel_split``). For
   ``rule_combination`` kinds (theorems) a whole *rule combination* (the sorted set of rules a solution uses) is held out:
-  sha256 of the combination picks the split, so no val/test combination occurs in train (LeanDojo's
+  sha256 of the combination picks the split, so no validation/test combination occurs in train (LeanDojo's
   ``novel_premises`` idea). For ``held_out_levels`` kinds the highest levels are held out for extrapolation: the highest level
-  of the corpus is ``test``, the next ``val``, the rest ``train`` (a corpus with fewer than three levels falls
+  of the corpus is ``test``, the next ``validation``, the rest ``train`` (a corpus with fewer than three levels falls
   back to rule combinations).
 
 To add a policy: a function ``(row) -> split`` and a branch in :func:`novel_policy`; say what it holds out in
@@ -23,7 +24,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 from rpsdg.kinds import find_kind
 
-SPLITS: tuple[str, ...] = ("train", "val", "test")
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+"""Hugging Face's split names: ``datasets`` maps ``validation`` to ``Split.VALIDATION`` (``val`` would be a custom
+split). A format with its own names (LeanDojo's ``val.json``) renames the files only (``SplitFiles(file_names=)``)."""
 SPLIT_KINDS: tuple[str, ...] = ("random", "novel")
 VAL_SHARE = 0.05
 TEST_SHARE = 0.05
@@ -36,12 +39,12 @@ def _bucket(text: str) -> int:
 
 
 def split_of_key(key: str, val_share: float = VAL_SHARE, test_share: float = TEST_SHARE) -> str:
-    """``train``, ``val`` or ``test`` for a key, by its hash."""
+    """``train``, ``validation`` or ``test`` for a key, by its hash."""
     bucket = _bucket(key)
     if bucket < test_share * _BUCKETS:
         return "test"
     if bucket < (test_share + val_share) * _BUCKETS:
-        return "val"
+        return "validation"
     return "train"
 
 
@@ -78,13 +81,13 @@ def novel_policy(kind: str, levels: Sequence[int]) -> NovelPolicy:
     spec = find_kind(kind)
     if (spec is not None and spec.novel_split == "rule_combination") or len(ordered) < 3:
         return NovelPolicy("rule_combination", "whole rule combinations (the set of rules a solution uses) are "
-                           "held out: about 10% of combinations go to val and 10% to test, by hash",
+                           "held out: about 10% of combinations go to validation and 10% to test, by hash",
                            _by_combination)
     test_level, val_level = ordered[-1], ordered[-2]
 
     def by_level(row: Mapping[str, Any]) -> str:
         level = int(row["level"])
-        return "test" if level >= test_level else "val" if level == val_level else "train"
+        return "test" if level >= test_level else "validation" if level == val_level else "train"
 
     return NovelPolicy("held_out_levels", f"levels are held out for extrapolation: train on levels "
                        f"{', '.join(map(str, ordered[:-2]))}, validate on level {val_level}, test on level "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,7 +28,7 @@ import jinja2
 
 from rpsdg import __version__
 from rpsdg.lean.runner import static_scan
-from rpsdg.corpus.store import move_into_place
+from rpsdg.atomic import move_into_place, work_dir
 from rpsdg.errors import RpsdgError
 from rpsdg.lean.proof import Renderers
 from rpsdg.lean.text import NotRenderable
@@ -173,7 +172,7 @@ def write_project(rows: Iterable[Mapping[str, Any]], target: Path, per_module: i
             report.per_dialect[result.dialect] += 1
         progress(1)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+    temporary = work_dir(target.parent, target.name)  # with the user's umask (mkdtemp: 0700)
     try:
         _write_files(temporary, groups, per_module, env, corpus_name, report)
         move_into_place(temporary, target)

@@ -397,15 +397,9 @@ def check_project(project: Path, toolchain: Toolchain, limits: RunLimits = RunLi
 
 
 def _write_json(path: Path, value: Any) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=1, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from rpsdg.atomic import write_json_atomic
+
+    write_json_atomic(path, value, indent=1)  # temp file + rename, with the user's umask
 
 
 def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLimits = RunLimits(),

@@ -210,7 +210,7 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     tally, seen, start = _Tally(), set(), 0  # 32-byte digests: memory stays small as the corpus grows
     started = time.perf_counter()
     try:
-        if config.resume:
+        if writer.resuming:  # False when the interrupted build never completed a shard: it starts over
             tally, seen, start = _resume(writer, identity)
             if progress:
                 progress(len(seen))

@@ -63,11 +63,9 @@ def list_rules(
 
 def write_graph(out_path: Path, files: Optional[list[Path]] = None, force: bool = False) -> tuple[int, int]:
     """Write the rule graph as GraphML (temp file, then rename); (nodes, edges)."""
-    import os
-    import tempfile
-
     import networkx as nx
 
+    from rpsdg.atomic import atomic_path
     from rpsdg.errors import ConfigError
     from rpsdg.kinds.theorem.rules.graph import rule_graph
 
@@ -76,14 +74,8 @@ def write_graph(out_path: Path, files: Optional[list[Path]] = None, force: bool 
     if not out_path.parent.is_dir():
         raise ConfigError(f"--out {out_path}: the folder {out_path.parent} does not exist; create it first")
     graph = rule_graph(_book(files))
-    handle, temp = tempfile.mkstemp(prefix=".rules-", suffix=".graphml", dir=out_path.parent)
-    os.close(handle)
-    try:
-        nx.write_graphml(graph, temp)
-        os.replace(temp, out_path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with atomic_path(out_path) as temporary:  # temp file + rename, with the user's umask
+        nx.write_graphml(graph, str(temporary))
     return graph.number_of_nodes(), graph.number_of_edges()
 
 
