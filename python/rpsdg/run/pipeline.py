@@ -27,6 +27,7 @@ from rpsdg.corpus.record import RECORD_FORMAT
 from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
 from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
+from rpsdg.run.dedup import UidSet, default_spill_dir
 from rpsdg.run.executors import EXECUTORS, make_executor
 from rpsdg.run.items import ItemTask, Outcome, candidate_row, item_rng, produce
 
@@ -56,6 +57,9 @@ class BuildConfig:
     """Where items are made: ``process`` (this process, or ``workers`` local processes) or ``ray``."""
     ray_address: str | None = None
     """The Ray cluster to use (``ray://host:10001`` or ``host:6379``); ``None`` starts a local Ray."""
+    uids_in_memory: int = 100_000
+    """Dedup keeps at most this many uids in memory and spills the rest to sorted runs on disk (``run/dedup.py``);
+    the corpus does not depend on it."""
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -66,6 +70,8 @@ class BuildConfig:
             raise ConfigError(f"--levels {self.levels}: levels must be in {LEVELS[0]}..{LEVELS[-1]}")
         if self.workers < 1:
             raise ConfigError(f"--workers {self.workers}: must be at least 1")
+        if self.uids_in_memory < 1:
+            raise ConfigError(f"uids_in_memory {self.uids_in_memory}: must be at least 1")
         if self.executor not in EXECUTORS:
             raise ConfigError(f"--executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
         if self.ray_address and self.executor != "ray":
@@ -152,13 +158,14 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     limit = config.max_candidates or 50 * config.count + 1000
     identity = _identity(config, kind_config)
     writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force, config.resume)
-    tally, seen, start = _Tally(), set(), 0  # 32-byte digests: memory stays small as the corpus grows
+    tally, start = _Tally(), 0
+    seen = UidSet(config.uids_in_memory, spill_dir=default_spill_dir(config.out))  # bounded memory, exact answers
     task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed)
     executor = make_executor(config.executor, config.workers, config.ray_address)
     started = time.perf_counter()
     try:
         if config.resume:
-            tally, seen, start = _resume(writer, identity)
+            tally, start = _resume(writer, identity, seen)
             if progress:
                 progress(len(seen))
         else:  # a build killed before its first shard resumes from index 0
@@ -168,10 +175,9 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                 tally.candidates += 1
                 if outcome.row is None:
                     tally.dropped[outcome.reason] += 1
-                elif bytes.fromhex(outcome.uid) in seen:
+                elif not seen.add(bytes.fromhex(outcome.uid)):
                     tally.dropped["duplicate"] += 1
                 else:
-                    seen.add(bytes.fromhex(outcome.uid))
                     tally.accept(outcome.row, spec.symbolic_checkers)
                     if writer.add(outcome.row):
                         writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
@@ -185,18 +191,20 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     except BaseException:
         writer.abort(keep_for_resume=True)  # kept with its last checkpoint; a refused --resume keeps it too
         raise
+    finally:
+        seen.close()
     written["seconds"] = round(time.perf_counter() - started, 3)
     return written
 
 
-def _resume(writer: CorpusWriter, identity: dict[str, Any]) -> tuple[_Tally, set[bytes], int]:
+def _resume(writer: CorpusWriter, identity: dict[str, Any], seen: UidSet) -> tuple[_Tally, int]:
     state = writer.restore()
     if state.get("identity") != identity:
         raise RpsdgError(f"--resume: the interrupted build of {writer.out} used other settings (kind, count, "
                          f"levels, seed, format, shard size, generator config or rpsdg version); repeat its exact "
                          f"command with --resume, or run without --resume to start over")
-    seen = {bytes.fromhex(uid) for uid in writer.written_uids()}
-    return _Tally.from_json(state["tally"]), seen, int(state["next_index"])
+    seen.update(bytes.fromhex(uid) for uid in writer.written_uids())
+    return _Tally.from_json(state["tally"]), int(state["next_index"])
 
 
 def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tally, records: int) -> dict[str, Any]:
