@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from rpsdg.errors import RpsdgError
-from rpsdg.run.executors import FAULT_ENV, InlineExecutor, ProcessExecutor, make_executor
+from rpsdg.run.executors import FAULT_ENV, HANG_ENV, ExecutorError, InlineExecutor, ProcessExecutor, make_executor
 from rpsdg.run.items import ItemTask
 from rpsdg.run.pipeline import BuildConfig, build
 
@@ -101,3 +101,13 @@ def test_resume_after_a_kill_before_the_first_shard_continues(tmp_path):
     reference = tmp_path / "reference"
     build(BuildConfig(**{**config.__dict__, "out": reference}))
     assert_same_corpus(out, reference)
+
+
+def test_a_stuck_worker_stops_the_build_with_a_message(monkeypatch):
+    from rpsdg.kinds import get_kind
+
+    monkeypatch.setenv(HANG_ENV, "20")
+    task = ItemTask("equation", get_kind("equation").config_type(), (1,), 3)
+    executor = ProcessExecutor(2, chunk=4, task_timeout=45)
+    with pytest.raises(ExecutorError, match=r"items 20\.\.23 were not done 45 s after .*stuck worker.*--resume"):
+        list(executor.outcomes(task, 0, 40))

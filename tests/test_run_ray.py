@@ -41,10 +41,13 @@ def test_a_killed_ray_worker_is_retried_and_the_corpus_is_unchanged(reference, t
     assert_same_corpus(out, reference)
 
 
-def test_a_task_that_always_dies_fails_the_build_with_a_message(tmp_path):
+def test_a_task_that_always_dies_fails_the_build_with_a_message_and_resume_completes_it(reference, tmp_path):
     out = tmp_path / "ray-dead"
     done = _cli(*_equation_build(out, "--executor", "ray"), env={FAULT_ENV: "37"})
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     message = " ".join(done.stderr.split())
     assert "--executor ray: items" in message and "retries" in message and "--resume" in message, message
     assert "Traceback" not in done.stderr and not out.exists()
+    resumed = _cli(*_equation_build(out, "--executor", "ray", "--resume"))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert_same_corpus(out, reference)

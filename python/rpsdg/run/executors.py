@@ -10,7 +10,8 @@ Faults never hang a build:
 
 - ``ProcessExecutor`` (``--workers N``): a worker that dies (killed, out of memory, ``os._exit``) breaks the pool;
   the build stops at once with :class:`ExecutorError` naming the process, its exit code and the items it was making.
-  The pipeline keeps the partial build, so ``--resume`` continues from the last complete shard.
+  A chunk not done ``task_timeout`` seconds after the build started waiting for it (a stuck worker) stops the build
+  the same way. The pipeline keeps the partial build, so ``--resume`` continues from the last complete shard.
 - ``RayExecutor`` (``--executor ray``): a task whose worker dies is retried by Ray (``max_retries``); a task that runs
   past ``task_timeout`` is cancelled and resubmitted; when retries run out, :class:`ExecutorError`.
 
@@ -19,14 +20,15 @@ in :func:`make_executor`.
 
 Fault injection for tests: ``RPSDG_FAULT_EXIT_AT=K`` makes the worker that is about to make item K exit with
 ``os._exit(70)``; ``RPSDG_FAULT_EXIT_AT=K:PATH`` does so only once (while PATH does not exist; it is created first),
-so a retry succeeds. Only worker-side code reads it (never the in-process executor), once per chunk.
+so a retry succeeds; ``RPSDG_FAULT_HANG_AT=K`` makes it sleep for ever instead. Only worker-side code reads them
+(never the in-process executor), once per chunk.
 """
 
 from __future__ import annotations
 
 import os
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, TypeVar
@@ -38,6 +40,7 @@ CHUNK = 16
 """Indices per unit of work: small enough that a lost chunk costs little, big enough to amortise the transfer."""
 
 FAULT_ENV = "RPSDG_FAULT_EXIT_AT"
+HANG_ENV = "RPSDG_FAULT_HANG_AT"
 RESUME_HINT = "completed shards are kept: run the same command with --resume to continue from the last one"
 
 Handle = TypeVar("Handle")
@@ -62,6 +65,12 @@ def produce_chunk(task: ItemTask, first: int, stop: int) -> list[Outcome]:
 
 
 def _maybe_inject_fault(first: int, stop: int) -> None:
+    hang = os.environ.get(HANG_ENV)
+    if hang and first <= int(hang) < stop:
+        import time
+
+        while True:
+            time.sleep(3600)
     setting = os.environ.get(FAULT_ENV)
     if not setting:
         return
@@ -109,8 +118,8 @@ class ProcessExecutor:
 
     name = "process"
 
-    def __init__(self, workers: int, chunk: int = CHUNK):
-        self.workers, self.chunk = workers, chunk
+    def __init__(self, workers: int, chunk: int = CHUNK, task_timeout: float | None = 900.0):
+        self.workers, self.chunk, self.task_timeout = workers, chunk, task_timeout
 
     def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
         import multiprocessing
@@ -125,7 +134,12 @@ class ProcessExecutor:
             try:
                 for first, stop, future in _in_order(submit, start, limit, self.chunk, 4 * self.workers):
                     waiting_for = first
-                    outcomes = future.result()
+                    try:
+                        outcomes = future.result(timeout=self.task_timeout)
+                    except FuturesTimeout:
+                        raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
+                                            f"{self.task_timeout:g} s after the build started waiting for them (a "
+                                            f"stuck worker); the build stopped. {RESUME_HINT}") from None
                     yield from outcomes
             except BrokenProcessPool:  # from result() or from submit() once the pool knows
                 raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
