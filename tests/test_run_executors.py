@@ -111,3 +111,20 @@ def test_a_stuck_worker_stops_the_build_with_a_message(monkeypatch):
     executor = ProcessExecutor(2, chunk=4, task_timeout=45)
     with pytest.raises(ExecutorError, match=r"items 20\.\.23 were not done 45 s after .*stuck worker.*--resume"):
         list(executor.outcomes(task, 0, 40))
+
+
+def test_executor_ray_without_ray_installed_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    out = tmp_path / "c"
+    with pytest.raises(RpsdgError, match=r"Ray is not installed.*pip install 'rpsdg\[ray\]'"):
+        build(BuildConfig(kind="equation", count=5, out=out, executor="ray"))
+    assert list(tmp_path.iterdir()) == []

@@ -185,6 +185,7 @@ class RayExecutor:
                  task_timeout: float = 600.0, chunk: int = CHUNK):
         self.address, self.num_cpus, self.max_retries = address, num_cpus, max_retries
         self.task_timeout, self.chunk = task_timeout, chunk
+        import_ray()  # a missing Ray is refused before the build creates anything
 
     def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
         ray = import_ray()

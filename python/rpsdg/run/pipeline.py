@@ -157,11 +157,11 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
     limit = config.max_candidates or 50 * config.count + 1000
     identity = _identity(config, kind_config)
+    executor = make_executor(config.executor, config.workers, config.ray_address)  # refuses before any file exists
     writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force, config.resume)
     tally, start = _Tally(), 0
     seen = UidSet(config.uids_in_memory, spill_dir=default_spill_dir(config.out))  # bounded memory, exact answers
     task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed)
-    executor = make_executor(config.executor, config.workers, config.ray_address)
     started = time.perf_counter()
     try:
         if config.resume:
