@@ -30,6 +30,11 @@ class ShardFormat(str, Enum):
     jsonl = "jsonl"
 
 
+class Executor(str, Enum):
+    process = "process"
+    ray = "ray"
+
+
 def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
     from rpsdg.kinds import config_from_mapping, get_kind
 
@@ -73,6 +78,12 @@ def build(
     resume: Annotated[bool, typer.Option(help="Continue an interrupted build of --out (same command) from its last "
                                                "complete shard.")] = False,
     lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
+    executor: Annotated[Executor, typer.Option(help="Where items are made: local processes (--workers) or a Ray "
+                                                     "cluster (needs `pip install 'rpsdg[ray]'`); the corpus is "
+                                                     "the same.")] = Executor.process,
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (e.g. "
+                                                            "ray://head:10001); without it a local Ray starts with "
+                                                            "--workers CPUs (at least 2).")] = None,
 ) -> None:
     """Generate, check and write a corpus."""
     from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
@@ -80,7 +91,8 @@ def build(
     def action() -> dict[str, Any]:
         build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
-                                   kind_config=_load_kind_config(kind, config), resume=resume)
+                                   kind_config=_load_kind_config(kind, config), resume=resume,
+                                   executor=executor.value, ray_address=ray_address)
         with progress_bar(f"building {kind}", count) as advance:
             return run_build(build_config, advance)
 

@@ -1,33 +1,37 @@
 """The build pipeline, the same for every kind: generate → render → check from text → dedup → write.
 
-Item i is a pure function of (kind config, seed, i): its level is ``levels[i % len(levels)]`` and its rng is
-seeded from ``(kind, seed, i)``, so 1 worker or 8 give the same corpus. Workers generate and check candidates;
-the parent consumes them strictly in index order, so dedup (first occurrence wins), drop counts and shard bytes
-do not depend on scheduling. Candidates are processed in bounded batches, so memory stays flat.
+Item i is a pure function of (kind config, seed, i) (``run/items.py``), so 1 worker, 8 or a Ray cluster give the
+same corpus. An executor (``run/executors.py``: in-process, local processes, Ray) makes candidates; this process
+consumes them strictly in index order, so dedup (first occurrence wins), drop counts and shard bytes do not depend on
+scheduling. Executors keep a bounded number of chunks in flight, so memory stays flat.
+
+A build checkpoints at its start and after every shard (``CorpusWriter.checkpoint``), so a build killed at any
+moment, even before its first shard, continues with ``--resume``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import platform
-import random
 import time
+from contextlib import closing
 from collections import Counter
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import pyarrow
 import sympy
 
 from rpsdg import __version__
-from rpsdg.core import Dropped
-from rpsdg.corpus.record import RECORD_FORMAT, make_row, uid_of, with_checks
+from rpsdg.corpus.record import RECORD_FORMAT
 from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
 from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
+from rpsdg.run.dedup import UidSet, default_spill_dir
+from rpsdg.run.executors import EXECUTORS, make_executor
+from rpsdg.run.items import ItemTask, Outcome, candidate_row, item_rng, produce
 
-BATCH_PER_WORKER = 64
+__all__ = ["BuildConfig", "build", "parse_levels", "ItemTask", "Outcome", "candidate_row", "item_rng", "produce"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ class BuildConfig:
     """Stop after this many candidates even if ``count`` is not reached (default: 50 × count + 1000)."""
     resume: bool = False
     """Continue an interrupted build of ``out`` from its last complete shard."""
+    executor: str = "process"
+    """Where items are made: ``process`` (this process, or ``workers`` local processes) or ``ray``."""
+    ray_address: str | None = None
+    """The Ray cluster to use (``ray://host:10001`` or ``host:6379``); ``None`` starts a local Ray."""
+    uids_in_memory: int = 100_000
+    """Dedup keeps at most this many uids in memory and spills the rest to sorted runs on disk (``run/dedup.py``);
+    the corpus does not depend on it."""
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -59,21 +70,13 @@ class BuildConfig:
             raise ConfigError(f"--levels {self.levels}: levels must be in {LEVELS[0]}..{LEVELS[-1]}")
         if self.workers < 1:
             raise ConfigError(f"--workers {self.workers}: must be at least 1")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of candidate ``index``: a checked row, or the reason it was dropped."""
-
-    index: int
-    level: int
-    row: dict[str, Any] | None = None
-    reason: str = ""
-
-    @property
-    def uid(self) -> str:
-        """sha256 of the canonical problem: equal uids are duplicates."""
-        return self.row["uid"] if self.row is not None else ""
+        if self.uids_in_memory < 1:
+            raise ConfigError(f"uids_in_memory {self.uids_in_memory}: must be at least 1")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"--executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
+        if self.ray_address and self.executor != "ray":
+            raise ConfigError(f"--ray-address {self.ray_address}: only used with --executor ray; add it or drop "
+                              f"--ray-address")
 
 
 def parse_levels(text: str) -> tuple[int, ...]:
@@ -95,58 +98,6 @@ def parse_levels(text: str) -> tuple[int, ...]:
     if bad or not levels:
         raise ConfigError(f"--levels {text!r}: levels must be between {LEVELS[0]} and {LEVELS[-1]}")
     return tuple(sorted(set(levels)))
-
-
-def item_rng(kind: str, seed: int, index: int) -> random.Random:
-    """The rng of item ``index``: string seeds hash with SHA-512, stable across processes and platforms."""
-    return random.Random(f"rpsdg:{kind}:{seed}:{index}")
-
-
-def candidate_row(spec: KindSpec, kind_config: Any, level: int, rng: random.Random, seed: int = 0,
-                  index: int = 0) -> dict[str, Any]:
-    """The stored row of one generated candidate, before any checker ran; raises ``Dropped`` as the generator does."""
-    derivation = spec.generate(kind_config, level, rng)
-    return make_row(derivation, spec, uid_of(spec.dedup_text(derivation)), seed, index)
-
-
-def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, index: int) -> Outcome:
-    """Generate, render and check candidate ``index``: a pure function of its arguments."""
-    level = levels[index % len(levels)]
-    try:
-        row = candidate_row(spec, kind_config, level, item_rng(spec.name, seed, index), seed, index)
-    except Dropped as dropped:
-        return Outcome(index, level, reason=dropped.reason)
-    verdicts = spec.run_checks(row)
-    rejected = [v for v in verdicts if v.status == "rejected"]
-    if rejected:
-        return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")
-    return Outcome(index, level, with_checks(row, verdicts))
-
-
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def _init_worker(kind: str, kind_config: Any, levels: Sequence[int], seed: int) -> None:
-    _WORKER_STATE.update(spec=get_kind(kind), kind_config=kind_config, levels=tuple(levels), seed=seed)
-
-
-def _produce_in_worker(index: int) -> Outcome:
-    state = _WORKER_STATE
-    return produce(state["spec"], state["kind_config"], state["levels"], state["seed"], index)
-
-
-def _outcomes(config: BuildConfig, spec: KindSpec, kind_config: Any, start: int, limit: int) -> Iterator[Outcome]:
-    """Outcomes for indices start, start + 1, ... in order (the consumer stops early)."""
-    if config.workers == 1:
-        for index in range(start, limit):
-            yield produce(spec, kind_config, config.levels, config.seed, index)
-        return
-    batch = BATCH_PER_WORKER * config.workers
-    # "spawn", not "fork": a parent that already runs pyarrow or SymPy threads can deadlock a forked child.
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(config.workers, _init_worker, (config.kind, kind_config, config.levels, config.seed)) as pool:
-        for first in range(start, limit, batch):
-            yield from pool.imap(_produce_in_worker, range(first, min(first + batch, limit)), chunksize=8)
 
 
 @dataclass
@@ -206,51 +157,58 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
     limit = config.max_candidates or 50 * config.count + 1000
     identity = _identity(config, kind_config)
+    executor = make_executor(config.executor, config.workers, config.ray_address)  # refuses before any file exists
     writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force, config.resume)
-    tally, seen, start = _Tally(), set(), 0  # 32-byte digests: memory stays small as the corpus grows
+    tally, start = _Tally(), 0
+    seen = UidSet(config.uids_in_memory, spill_dir=default_spill_dir(config.out))  # bounded memory, exact answers
+    task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed)
     started = time.perf_counter()
     try:
         if writer.resuming:  # False when the interrupted build never completed a shard: it starts over
-            tally, seen, start = _resume(writer, identity)
+            tally, start = _resume(writer, identity, seen)
             if progress:
                 progress(len(seen))
-        for outcome in _outcomes(config, spec, kind_config, start, limit):
-            tally.candidates += 1
-            if outcome.row is None:
-                tally.dropped[outcome.reason] += 1
-            elif bytes.fromhex(outcome.uid) in seen:
-                tally.dropped["duplicate"] += 1
-            else:
-                seen.add(bytes.fromhex(outcome.uid))
-                tally.accept(outcome.row, spec.symbolic_checkers)
-                if writer.add(outcome.row):
-                    writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
-                                       "tally": tally.to_json()})
-                if progress:
-                    progress(1)
-                if len(seen) == config.count:
-                    break
-        if not seen:
+        else:  # a build killed before its first shard resumes from index 0
+            writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
+        with closing(executor.outcomes(task, start, limit)) as outcomes:  # closing stops the workers at once
+            for outcome in outcomes:
+                tally.candidates += 1
+                if outcome.row is None:
+                    tally.dropped[outcome.reason] += 1
+                elif not seen.add(bytes.fromhex(outcome.uid)):
+                    tally.dropped["duplicate"] += 1
+                else:
+                    tally.accept(outcome.row, spec.symbolic_checkers)
+                    if writer.add(outcome.row):
+                        writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
+                                           "tally": tally.to_json()})
+                    if progress:
+                        progress(1)
+                    if len(seen) == config.count:
+                        break
+        if not len(seen):
             reasons = ", ".join(f"{reason} {n}" for reason, n in tally.dropped.most_common(5)) or "none"
             raise RpsdgError(f"no candidate of {tally.candidates} became a record (dropped: {reasons}); nothing "
                              f"was written; loosen the generator settings (--config) or widen --levels")
         manifest = _manifest(config, spec, kind_config, tally, len(seen))
         written = writer.commit(manifest)
     except BaseException:
-        writer.abort(keep_for_resume=True)  # kept only once a shard is complete; a refused --resume keeps it too
+        writer.abort(keep_for_resume=True)  # kept with its last checkpoint; a refused --resume keeps it too
         raise
+    finally:
+        seen.close()
     written["seconds"] = round(time.perf_counter() - started, 3)
     return written
 
 
-def _resume(writer: CorpusWriter, identity: dict[str, Any]) -> tuple[_Tally, set[bytes], int]:
+def _resume(writer: CorpusWriter, identity: dict[str, Any], seen: UidSet) -> tuple[_Tally, int]:
     state = writer.restore()
     if state.get("identity") != identity:
         raise RpsdgError(f"--resume: the interrupted build of {writer.out} used other settings (kind, count, "
                          f"levels, seed, format, shard size, generator config or rpsdg version); repeat its exact "
                          f"command with --resume, or run without --resume to start over")
-    seen = {bytes.fromhex(uid) for uid in writer.written_uids()}
-    return _Tally.from_json(state["tally"]), seen, int(state["next_index"])
+    seen.update(bytes.fromhex(uid) for uid in writer.written_uids())
+    return _Tally.from_json(state["tally"]), int(state["next_index"])
 
 
 def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tally, records: int) -> dict[str, Any]:

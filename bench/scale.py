@@ -1,0 +1,118 @@
+"""Scale: build throughput per executor (1 worker, 2 workers, Ray) and peak memory as the corpus grows.
+
+Prints figures; asserts nothing. Every figure is a real ``rpsdg build`` in a fresh subprocess (the CLI, as users run
+it). Other work may share this machine, so wall-clock figures are noisy: medians of ``--repeats`` runs are printed.
+
+Throughput: each executor builds ``N`` and ``2N`` records; the *marginal* rate ``N / (t(2N) - t(N))`` (medians) is
+what the executor sustains once started, without interpreter start-up, worker spawn or Ray start-up, which are printed
+separately as the start-up cost (``t(N) - N / rate``).
+
+Memory: peak RSS (``ru_maxrss`` of the build process, from ``wait4``: the parent holds the dedup set, the shard
+buffer and the tallies, so it is where growth would show; ``--workers 1`` so nothing lives elsewhere) at each size in
+``--sizes``. Flat means the largest within 1.2x of the smallest.
+
+    PYTHONPATH=python python3 bench/scale.py                          # throughput + RSS at 10k and 100k
+    PYTHONPATH=python python3 bench/scale.py --sizes 10000,100000,1000000 --skip-throughput
+    PYTHONPATH=python python3 bench/scale.py --executors 1,2 --items 1000 --repeats 3 --skip-memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON_DIR = Path(__file__).resolve().parents[1] / "python"
+
+
+def run_build(out: Path, count: int, kind: str, levels: str, extra: list[str]) -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS in KiB, manifest) of one ``rpsdg build`` subprocess."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "rpsdg", "build", "--kind", kind, "--levels", levels, "--count", str(count),
+               "--seed", "1", "--format", "parquet", "--out", str(out), *extra]
+    environment = {**os.environ, "PYTHONPATH": f"{PYTHON_DIR}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}\n{stderr[-2000:]}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    return wall, int(usage.ru_maxrss), manifest
+
+
+def executor_args(name: str) -> list[str]:
+    if name == "ray":
+        return ["--executor", "ray"]
+    return ["--workers", name]
+
+
+def throughput(args: argparse.Namespace, scratch: Path) -> None:
+    print(f"throughput: {args.kind} levels {args.levels}, N = {args.items} and 2N records, median of "
+          f"{args.repeats} runs (wall clock, shared machine)")
+    print(f"{'executor':>10} {'t(N) s':>8} {'t(2N) s':>8} {'marginal rec/s':>15} {'start-up s':>11} "
+          f"{'end-to-end rec/s at 2N':>23}")
+    for name in args.executors.split(","):
+        if name == "ray" and importlib.util.find_spec("ray") is None:
+            print(f"{name:>10}  skipped: ray is not installed (pip install 'rpsdg[ray]')")
+            continue
+        times = {}
+        for count in (args.items, 2 * args.items):
+            walls = [run_build(scratch / f"t-{name}", count, args.kind, args.levels, executor_args(name))[0]
+                     for _ in range(args.repeats)]
+            times[count] = statistics.median(walls)
+        t1, t2 = times[args.items], times[2 * args.items]
+        rate = args.items / (t2 - t1) if t2 > t1 else float("inf")
+        label = "ray" if name == "ray" else f"{name} worker" + ("s" if name != "1" else "")
+        print(f"{label:>10} {t1:8.1f} {t2:8.1f} {rate:15.0f} {t1 - args.items / rate:11.1f} "
+              f"{2 * args.items / t2:23.0f}", flush=True)
+
+
+def memory(args: argparse.Namespace, scratch: Path) -> None:
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"peak RSS: {args.kind} levels {args.levels}, --workers 1, default shard size (10,000), parquet")
+    print(f"{'records':>10} {'peak RSS MiB':>13} {'vs first':>9} {'seconds':>8} {'rec/s':>7} {'duplicates':>11}")
+    first = None
+    for size in sizes:
+        wall, rss_kib, manifest = run_build(scratch / f"m-{size}", size, args.kind, args.levels, [])
+        first = first or rss_kib
+        print(f"{manifest['records']:>10} {rss_kib / 1024:13.1f} {rss_kib / first:8.2f}x {wall:8.1f} "
+              f"{manifest['records'] / wall:7.0f} {manifest['duplicates']:>11}", flush=True)
+        shutil.rmtree(scratch / f"m-{size}", ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kind", default="equation")
+    parser.add_argument("--levels", default="2-3", help="level 1 holds only ~7,400 distinct equations")
+    parser.add_argument("--items", type=int, default=2000, help="N for the throughput runs")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--executors", default="1,2,ray", help="comma list of worker counts and/or 'ray'")
+    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes for peak RSS")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--scratch", type=Path, default=None, help="where the corpora go (default: a temp dir)")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    scratch = Path(tempfile.mkdtemp(prefix="rpsdg-scale-", dir=args.scratch))
+    try:
+        if not args.skip_throughput:
+            throughput(args, scratch)
+        if not args.skip_memory:
+            memory(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

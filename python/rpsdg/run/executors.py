@@ -1,0 +1,255 @@
+"""Where the items of a build are made: in this process, in local worker processes, or on a Ray cluster.
+
+An executor turns an :class:`~rpsdg.run.items.ItemTask` and an index range into outcomes **in index order**
+(``outcomes(task, start, limit)``); the pipeline consumes them in that order, so dedup, drop counts and shard bytes do
+not depend on the executor, the number of workers or nodes, or scheduling. Work travels in chunks of consecutive
+indices (``ItemTask.produce_range``); at most ``window`` chunks are in flight, so memory stays bounded however far
+ahead the workers are.
+
+Faults never hang a build:
+
+- ``ProcessExecutor`` (``--workers N``): a worker that dies (killed, out of memory, ``os._exit``) breaks the pool;
+  the build stops at once with :class:`ExecutorError` naming the process, its exit code and the items it was making.
+  A chunk not done ``task_timeout`` seconds after the build started waiting for it (a stuck worker) stops the build
+  the same way. The pipeline keeps the partial build, so ``--resume`` continues from the last complete shard.
+- ``RayExecutor`` (``--executor ray``): a task whose worker dies is retried by Ray (``max_retries``); a task that runs
+  past ``task_timeout`` is cancelled and resubmitted; when retries run out, :class:`ExecutorError`.
+
+To add an executor: a class with ``outcomes(task, start, limit) -> Iterator[Outcome]`` and a ``name``, and a branch
+in :func:`make_executor`.
+
+Fault injection for tests: ``RPSDG_FAULT_EXIT_AT=K`` makes the worker that is about to make item K exit with
+``os._exit(70)``; ``RPSDG_FAULT_EXIT_AT=K:PATH`` does so only once (while PATH does not exist; it is created first),
+so a retry succeeds; ``RPSDG_FAULT_HANG_AT=K`` makes it sleep for ever instead. Only worker-side code reads them
+(never the in-process executor), once per chunk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol, TypeVar
+
+from rpsdg.errors import RpsdgError
+from rpsdg.run.items import ItemTask, Outcome
+
+CHUNK = 16
+"""Indices per unit of work: small enough that a lost chunk costs little, big enough to amortise the transfer."""
+
+FAULT_ENV = "RPSDG_FAULT_EXIT_AT"
+HANG_ENV = "RPSDG_FAULT_HANG_AT"
+RESUME_HINT = "completed shards are kept: run the same command with --resume to continue from the last one"
+
+Handle = TypeVar("Handle")
+
+
+class ExecutorError(RpsdgError):
+    """Work was lost: a worker died or a task ran out of retries. The partial build is kept for ``--resume``."""
+
+
+class Executor(Protocol):
+    name: str
+
+    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+        """Outcomes of candidates ``start, start + 1, ... < limit`` in index order; the consumer may stop early."""
+        ...
+
+
+def produce_chunk(task: ItemTask, first: int, stop: int) -> list[Outcome]:
+    """The worker-side unit of work (a worker process or a Ray task): ``task.produce_range`` plus the fault hook."""
+    _maybe_inject_fault(first, stop)
+    return task.produce_range(first, stop)
+
+
+def _maybe_inject_fault(first: int, stop: int) -> None:
+    hang = os.environ.get(HANG_ENV)
+    if hang and first <= int(hang) < stop:
+        import time
+
+        while True:
+            time.sleep(3600)
+    setting = os.environ.get(FAULT_ENV)
+    if not setting:
+        return
+    index_text, _, marker = setting.partition(":")
+    if not first <= int(index_text) < stop:
+        return
+    if marker:
+        try:
+            Path(marker).touch(exist_ok=False)
+        except FileExistsError:
+            return  # already died once: let the retry succeed
+    os._exit(70)
+
+
+def _in_order(submit: Callable[[int, int], Handle], start: int, limit: int, chunk: int,
+              window: int) -> Iterator[tuple[int, int, Handle]]:
+    """Submit chunks of ``[start, limit)`` keeping ``window`` in flight; yield (first, stop, handle) in index order."""
+    pending: deque[tuple[int, int, Handle]] = deque()
+    next_first = start
+    while pending or next_first < limit:
+        while len(pending) < window and next_first < limit:
+            stop = min(next_first + chunk, limit)
+            pending.append((next_first, stop, submit(next_first, stop)))
+            next_first = stop
+        yield pending.popleft()
+
+
+class InlineExecutor:
+    """Everything in this process, one item after another (``--workers 1``)."""
+
+    name = "inline"
+
+    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+        from rpsdg.kinds import get_kind
+
+        spec = get_kind(task.kind)
+        for index in range(start, limit):
+            yield task.produce(index, spec)
+
+
+class ProcessExecutor:
+    """``workers`` local processes (``spawn``: a forked child of a parent that already runs pyarrow or SymPy
+    threads can deadlock). Built on ``concurrent.futures``, whose pool notices a dead worker, unlike
+    ``multiprocessing.Pool``, which waits forever for the results of a worker that is gone."""
+
+    name = "process"
+
+    def __init__(self, workers: int, chunk: int = CHUNK, task_timeout: float | None = 900.0):
+        self.workers, self.chunk, self.task_timeout = workers, chunk, task_timeout
+
+    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+        import multiprocessing
+
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        clean = False
+        try:
+            def submit(first: int, stop: int) -> Future:
+                return pool.submit(produce_chunk, task, first, stop)
+
+            waiting_for = start
+            try:
+                for first, stop, future in _in_order(submit, start, limit, self.chunk, 4 * self.workers):
+                    waiting_for = first
+                    try:
+                        outcomes = future.result(timeout=self.task_timeout)
+                    except FuturesTimeout:
+                        raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
+                                            f"{self.task_timeout:g} s after the build started waiting for them (a "
+                                            f"stuck worker); the build stopped. {RESUME_HINT}") from None
+                    yield from outcomes
+            except BrokenProcessPool:  # from result() or from submit() once the pool knows
+                raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
+                                    f"{waiting_for} on were being made; the build stopped. {RESUME_HINT} (exit "
+                                    f"code -9 is SIGKILL, often the out-of-memory killer: lower --workers)"
+                                    ) from None
+            clean = True
+        finally:
+            if not clean:
+                _terminate(pool)
+            pool.shutdown(wait=clean, cancel_futures=True)
+
+
+def _worker_processes(pool: ProcessPoolExecutor) -> list[Any]:
+    # ``_processes`` is the pool's own table of its workers (CPython 3.8-3.13); without it we name no process.
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _dead_workers(pool: ProcessPoolExecutor) -> str:
+    dead = [f"worker process {p.pid} exited with code {p.exitcode}" for p in _worker_processes(pool)
+            if p.exitcode is not None]
+    return "; ".join(dead) if dead else "a worker process died"
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now: after a failure or an early stop nobody waits for chunks in progress."""
+    for process in _worker_processes(pool):
+        if process.exitcode is None:
+            process.terminate()
+
+
+class RayExecutor:
+    """Ray tasks of (task, index range) → outcomes; without ``address`` a local Ray with ``num_cpus`` CPUs.
+
+    Ray retries a task whose worker process or node died (``max_retries``); a task still running after
+    ``task_timeout`` seconds is cancelled and resubmitted (up to ``max_retries`` times). Every task is a pure function
+    of its arguments, so a retry gives the same outcomes. On a cluster, every node needs rpsdg installed (the same
+    version as the driver; the manifest records it)."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_cpus: int = 2, max_retries: int = 3,
+                 task_timeout: float = 600.0, chunk: int = CHUNK):
+        self.address, self.num_cpus, self.max_retries = address, num_cpus, max_retries
+        self.task_timeout, self.chunk = task_timeout, chunk
+        import_ray()  # a missing Ray is refused before the build creates anything
+
+    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+        ray = import_ray()
+        started_here = not ray.is_initialized()
+        if started_here:
+            self._init(ray)
+        try:
+            remote = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(produce_chunk)
+            task_ref = ray.put(task)
+            window = 4 * max(1, int(ray.cluster_resources().get("CPU", self.num_cpus)))
+
+            def submit(first: int, stop: int) -> Any:
+                return remote.remote(task_ref, first, stop)
+
+            for first, stop, ref in _in_order(submit, start, limit, self.chunk, window):
+                yield from self._result(ray, remote, task_ref, first, stop, ref)
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _init(self, ray: Any) -> None:
+        try:
+            if self.address:
+                ray.init(address=self.address, logging_level="WARNING", log_to_driver=False)
+            else:
+                ray.init(num_cpus=self.num_cpus, include_dashboard=False, logging_level="WARNING",
+                         log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
+            raise ExecutorError(f"--executor ray: cannot start or reach {where} ({error}); check --ray-address "
+                                f"(`ray status` on the head node prints it) or run without --executor ray") from None
+
+    def _result(self, ray: Any, remote: Any, task_ref: Any, first: int, stop: int, ref: Any) -> list[Outcome]:
+        for attempt in range(self.max_retries + 1):
+            try:
+                return ray.get(ref, timeout=self.task_timeout)
+            except ray.exceptions.GetTimeoutError:
+                ray.cancel(ref, force=True)
+                ref = remote.remote(task_ref, first, stop)
+            except ray.exceptions.RayError as error:
+                raise ExecutorError(f"--executor ray: items {first}..{stop - 1} failed after {self.max_retries} "
+                                    f"retries ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
+                                    f"{RESUME_HINT}") from None
+        raise ExecutorError(f"--executor ray: items {first}..{stop - 1} ran past {self.task_timeout:g} s "
+                            f"{self.max_retries + 1} times; {RESUME_HINT}")
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ExecutorError("--executor ray: Ray is not installed; install it with `pip install 'rpsdg[ray]'` "
+                            "(or `pip install ray`), or use the local process executor (--workers N)") from None
+    return ray
+
+
+EXECUTORS = ("process", "ray")
+
+
+def make_executor(name: str, workers: int, ray_address: str | None = None) -> Executor:
+    """The executor ``rpsdg build --executor NAME`` asks for. ``workers`` is the number of local processes
+    (``process``) or the CPUs of a local Ray (``ray`` without an address; default 2)."""
+    if name == "process":
+        return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
+    if name == "ray":
+        return RayExecutor(ray_address, num_cpus=workers if workers > 1 else 2)
+    raise RpsdgError(f"--executor {name!r}: unknown executor; choose one of {', '.join(EXECUTORS)}")
