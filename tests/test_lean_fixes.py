@@ -141,3 +141,24 @@ def test_long_items_get_heartbeat_headroom_and_short_ones_do_not():
     assert heartbeats_line(25, 100) == ""
     assert heartbeats_line(61, 24000) == "set_option maxHeartbeats 1220000 in\n"
     assert heartbeats_line(3, 9000) == "set_option maxHeartbeats 450000 in\n"
+
+
+# -- the golden Lake project (.ci/run builds it with lake where Lean exists) -----------------------------------------
+
+def test_golden_project_holds_every_golden_file_and_fresh_items(tmp_path):
+    from pathlib import Path
+
+    from rpsdg.lean.golden import write_golden_project
+    from rpsdg.lean.runner import static_scan
+
+    golden = Path(__file__).parent / "golden"
+    modules = write_golden_project(tmp_path / "g", golden, items_per_kind=3, seed=2)
+    names = {Path(m).stem for m in modules}
+    assert {"GoldenIntegralFixes", "GoldenTheoremConstant", "GoldenEquationRadicals"} <= names
+    assert any(name.startswith("Real") for name in names)
+    root = (tmp_path / "g" / "RpsdgItems.lean").read_text(encoding="utf-8")
+    assert root.count("import RpsdgItems.") == len(modules) == len(list(golden.glob("*.lean"))) + \
+        len([m for m in modules if not Path(m).stem.startswith("Golden")])
+    for module in modules:
+        assert static_scan((tmp_path / "g" / module).read_text(encoding="utf-8")) == []
+    assert (tmp_path / "g" / "lakefile.lean").is_file() and (tmp_path / "g" / "Rpsdg" / "Basic.lean").is_file()
