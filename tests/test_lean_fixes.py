@@ -162,3 +162,13 @@ def test_golden_project_holds_every_golden_file_and_fresh_items(tmp_path):
     for module in modules:
         assert static_scan((tmp_path / "g" / module).read_text(encoding="utf-8")) == []
     assert (tmp_path / "g" / "lakefile.lean").is_file() and (tmp_path / "g" / "Rpsdg" / "Basic.lean").is_file()
+
+
+def test_constant_only_theorem_export_statement_is_typed():
+    from rpsdg.kinds.theorem.lean import lean_theorem, theorem_proof
+
+    from test_lean_render import RULES
+
+    proof = theorem_proof(lean_theorem(THEOREM_CONSTANT, RULES), "t")
+    assert proof.statement.goal == "(2 + 3 : Int) = 3 + 2"
+    assert theorem_proof(lean_theorem(THEOREM_INT, RULES), "t").statement.goal == "(a + b) * c = c * b + a * c"

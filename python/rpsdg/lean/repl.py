@@ -258,12 +258,12 @@ class ReplProcess:
         def limit() -> None:
             import resource
 
-            os.setsid()
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
         self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty REPL never blocks on it
         self.process = subprocess.Popen(self.command, cwd=self.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self._stderr, preexec_fn=limit)
+                                        stderr=self._stderr, preexec_fn=limit,
+                                        start_new_session=True)  # its own process group: killed with its children
         self._buffer, self.uses, self.env = "", 0, None
         if self.header:
             response = self._exchange(command_request(self.header, None), self.limits.header_timeout_s)

@@ -3,19 +3,29 @@
 Each recorded step says ∫ integrand dx = antiderivative by a named rule from its parts. In Lean that is one
 explicit obligation per step, proved from the parts' obligations by one derivative lemma:
 
-    have sK : HasDerivAt (fun x : ℝ => F_K) (f_K) x :=
-      (LEMMA-TERM built from sI, sJ).congr_deriv (by rpsdg_deriv_eq)
+    have sK : HasDerivAt (fun x : ℝ => F_K) (f_K : ℝ) x :=
+      (LEMMA-TERM built from sI, sJ).congr_deriv (by ring1)
 
-``congr_deriv`` turns the lemma's own derivative shape into the recorded integrand; the algebra is closed by
-``rpsdg_deriv_eq`` (``ring1``, with a ``norm_num`` pass for ``↑n * x ^ (n - 1)``; see ``lean/Rpsdg/Basic.lean``).
-Steps are emitted leaves first (a step's parts have larger indices). Side conditions (``x > 0``, ``Ne(u, 0)``)
-become hypotheses ``h0 h1 ...``; a step that needs ``u ≠ 0`` cites the hypothesis that gives it.
-Where the problem is continuous on ℝ (no hypotheses, only + - * ^n exp sin cos and division by a literal), a
-second theorem gives ∫ x in a..b, f x = F b - F a by ``intervalIntegral.integral_eq_sub_of_hasDerivAt``.
+``congr_deriv`` turns the derivative the lemma states, in the lemma's own shape (``HasDerivAt.fun_mul`` gives
+``f' * g x + f x * g'``, ``fun_div`` ``(c' * d x - c x * d') / d x ^ 2``, ``hasDerivAt_pow`` ``↑n * x ^ (n - 1)``,
+``fun_pow`` ``↑n * f x ^ (n - 1) * f'``, ``sqrt`` ``f' / (2 * √(f x))``, …; ``_Fact.derivative``), into the recorded
+integrand. That goal is decided here before anything is emitted (``rpsdg.lean.identity``): a ring identity with
+functions and reciprocals as atoms → ``ring1``; a rational identity → a ``have nK : b ≠ 0`` for every denominator
+base b (from the hypotheses, ``Real.exp_pos``, ``Real.sqrt_pos``, ``positivity`` on positive shapes), then
+``rpsdg_field`` (``field_simp`` and ``ring1``, ``lean/Rpsdg/Basic.lean``); anything else (``√(exp x)² = exp x``)
+makes the item :class:`NotRenderable` with the reason. ``IntegralLean.decision`` (``ring1``/``field_simp``) goes
+into ``render.json`` per item. Steps are emitted leaves first (a step's parts have larger indices). Side
+conditions (``x > 0``, ``Ne(u, 0)``) become hypotheses ``h0 h1 ...``, a ``u ≠ 0`` stated for u's bases
+(``(x + 3) ^ 3 ≠ 0`` is ``x + 3 ≠ 0``; a product gives one binder per base, ``h0 h0_1``), and a lemma that needs
+``u ≠ 0`` gets it from them (``pow_ne_zero``, ``mul_ne_zero``). ``tan`` goes through ``HasDerivAt.rpsdg_tan``,
+proved once in the support library. Where the problem is continuous on ℝ (no hypotheses, only + - * ^n exp sin cos
+and division by a literal), a second theorem gives ∫ x in a..b, f x = F b - F a by
+``intervalIntegral.integral_eq_sub_of_hasDerivAt``.
 
 Not every record is renderable: functions without a checked Mathlib lemma (acosh, atanh, tanh, asinh, asin, acos),
 real powers and c^u are reported as :class:`NotRenderable` values with the reason, never guessed.
-To support a function: pin its lemma in ``lemma_table.py`` and add it to ``_CHAIN``.
+To support a function: pin its lemma in ``lemma_table.py``, add it to ``_CHAIN`` and its derivative shape to
+``_chain_derivative``.
 """
 
 from __future__ import annotations
