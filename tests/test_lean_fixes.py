@@ -172,3 +172,12 @@ def test_constant_only_theorem_export_statement_is_typed():
     proof = theorem_proof(lean_theorem(THEOREM_CONSTANT, RULES), "t")
     assert proof.statement.goal == "(2 + 3 : Int) = 3 + 2"
     assert theorem_proof(lean_theorem(THEOREM_INT, RULES), "t").statement.goal == "(a + b) * c = c * b + a * c"
+
+
+def test_positive_hypothesis_gives_its_bases_nonzero():
+    row = dict(INTEGRAL_FIELD, hypotheses=["2*x**3 > 0"])
+    data = lean_integral(row)
+    assert isinstance(data, IntegralLean) and data.hypotheses == (("h0", "0 < 2 * x ^ 3"),)
+    rewrite = [have for have in data.haves if have.step == 0][0]
+    assert rewrite.facts == (("n0", "x ≠ 0", "(ne_zero_pow (by norm_num : (3 : ℕ) ≠ 0) "
+                                            "(right_ne_zero_of_mul (h0).ne'))"),)

@@ -92,6 +92,14 @@ LEMMAS: dict[str, LemmaInfo] = {
     "pow_ne_zero": LemmaInfo("mathlib", "pow_ne_zero [MonoidWithZero M₀] [IsReduced M₀] {a : M₀} (n : ℕ) "
                              "(h : a ≠ 0) : a ^ n ≠ 0 (n explicit first)",
                              "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, 2025-26 copy)"),
+    "left_ne_zero_of_mul": LemmaInfo("mathlib", "left_ne_zero_of_mul [MulZeroClass M₀] {a b : M₀} : a * b ≠ 0 → a ≠ 0",
+                                     "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, several copies)"),
+    "right_ne_zero_of_mul": LemmaInfo("mathlib", "right_ne_zero_of_mul [MulZeroClass M₀] {a b : M₀} : a * b ≠ 0 → "
+                                      "b ≠ 0", "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, several "
+                                      "copies)"),
+    "ne_zero_pow": LemmaInfo("mathlib", "ne_zero_pow [MonoidWithZero M₀] {a : M₀} {n : ℕ} (hn : n ≠ 0) "
+                             "(ha : a ^ n ≠ 0) : a ≠ 0", "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, "
+                             "2025-26 copy)"),
     "HasDerivAt.comp": LemmaInfo("mathlib", "HasDerivAt.comp x hh₂ hh : HasDerivAt (h₂ ∘ h) (h₂' * h') x "
                                  "(x explicit first)", "lemmas.md §2, Calculus/Deriv/Comp.lean@cd22842"),
     "HasDerivAt.congr_deriv": LemmaInfo("mathlib", "h.congr_deriv (h' : f' = g') : HasDerivAt f g' x",

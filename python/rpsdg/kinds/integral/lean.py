@@ -179,8 +179,20 @@ def _nonzero_hypotheses(hypotheses: list[Expr]) -> dict[Expr, str]:
             for part, base in enumerate(factor_bases(h.args[0])):
                 known.setdefault(base, f"h{number}" + (f"_{part}" if part else ""))
         elif h.op == "gt" and is_num(h.args[1], 0):
-            known.setdefault(h.args[0], f"(h{number}).ne'")
+            _derive_nonzero(h.args[0], f"(h{number}).ne'", known)
     return known
+
+
+def _derive_nonzero(u: Expr, proof: str, known: dict[Expr, str]) -> None:
+    """Record ``proof : u ≠ 0`` and what follows for u's factors: ``left_ne_zero_of_mul`` /
+    ``right_ne_zero_of_mul`` for a product, ``ne_zero_pow`` for a power (``0 < 2 * x ^ 2`` gives ``x ≠ 0``)."""
+    known.setdefault(u, proof)
+    if u.op == "mul":
+        _derive_nonzero(u.args[0], f"({lemma('left_ne_zero_of_mul')} {proof})", known)
+        _derive_nonzero(u.args[1], f"({lemma('right_ne_zero_of_mul')} {proof})", known)
+    elif u.op == "pow" and u.args[1].op == "num" and u.args[1].value > 0:  # type: ignore[operator]
+        n = u.args[1].value
+        _derive_nonzero(u.args[0], f"({lemma('ne_zero_pow')} (by norm_num : ({n} : ℕ) ≠ 0) {proof})", known)
 
 
 def _positive_shape(e: Expr) -> bool:
