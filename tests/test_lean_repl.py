@@ -344,3 +344,33 @@ def test_real_repl_checks_the_golden_items(tmp_path):  # pragma: no cover - need
                                  repl_command(toolchain.lake, Path(os.environ["RPSDG_LEAN_REPL"])),
                                  toolchain.version, "pinned", PoolLimits(workers=1))
     assert {r.status for r in results.values()} == {"passed"}, results
+
+
+def test_rpsdg_lean_check_wiring_through_the_pool(tmp_path, monkeypatch):
+    """``check_project_with_repls`` end to end with the replaying program as the ``repl`` binary (started as
+    ``/usr/bin/env env REPLAYER`` in place of ``lake env repl``): every item gets a verdict row, ``failed`` (the
+    recorded README error), and a second run reads them all from the cache without starting a process."""
+    from rpsdg.lean.project import write_project
+    from rpsdg.lean.runner import RunLimits, Toolchain, check_project_with_repls, find_repl
+
+    project = tmp_path / "lean"
+    write_project(INTEGRAL_ROWS + [THEOREM_INT], project, renderers=RENDERERS)
+    starts = tmp_path / "starts"
+    script = tmp_path / "repl"
+    script.write_text(f"#!{sys.executable}\n"
+                      f"open({str(starts)!r}, 'a').write('start\\n')\n"
+                      f"import sys\nsys.argv = ['replayer', {json.dumps(json.dumps(README_ERROR_RESPONSE))}]\n"
+                      + REPLAYER, encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("RPSDG_LEAN_REPL", str(script))
+    assert find_repl() == script
+    toolchain = Toolchain(Path("/usr/bin/env"), Path("lean"), "test-toolchain")
+    limits = RunLimits(timeout_s=30, memory_gb=4, budget_gb=4)
+    report = check_project_with_repls(project, toolchain, script, limits)
+    assert set(report.verdicts) == {r["uid"] for r in INTEGRAL_ROWS + [THEOREM_INT]}
+    assert {v["status"] for v in report.verdicts.values()} == {"failed"}
+    assert all(v["module"].startswith("RpsdgItems/") for v in report.verdicts.values())
+    first_starts = starts.read_text().count("start")
+    assert first_starts == 2  # one warm process per header: Mathlib items, core-only Int items
+    again = check_project_with_repls(project, toolchain, script, limits)
+    assert again.verdicts == report.verdicts and starts.read_text().count("start") == first_starts
