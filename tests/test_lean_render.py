@@ -64,6 +64,56 @@ INTEGRAL_ROWS = [
                   ("power_rule", "3*x**2", "x**3", [], "", "")]),
 ]
 
+INTEGRAL_TAN = integral_row(  # defect 2: tan chain through HasDerivAt.rpsdg_tan, not (Real.hasDerivAt_tan h).comp
+    "a5" * 32, "2*x/cos(x**2)**2", "tan(x**2)", ["Ne(cos(x**2), 0)"],
+    [("substitution", "2*x/cos(x**2)**2", "tan(x**2)", [1], "x**2", ""), ("power_rule", "2*x", "x**2", [], "", "")])
+
+INTEGRAL_FIELD = integral_row(  # defect 1: the rewrite step is a rational identity (1/x*x = 1 needs x ≠ 0)
+    "b6" * 32, "log(x) + 2", "log(x)*x + x", ["x > 0"],
+    [("rewrite", "log(x) + 2", "log(x)*x + x", [1], "", ""),
+     ("linearity_sum", "1/x*x + log(x) + 1", "log(x)*x + x", [2, 5], "", ""),
+     ("reverse_product", "1/x*x + log(x)", "log(x)*x", [3, 4], "", ""),
+     ("table", "1/x", "log(x)", [], "", ""), ("power_rule", "1", "x", [], "", ""),
+     ("power_rule", "1", "x", [], "", "")])
+
+INTEGRAL_NEVER = integral_row(  # defect 1: √(exp x)^2 = exp x is neither a ring nor a field identity
+    "c7" * 32, "sqrt(exp(x))/2", "sqrt(exp(x))", [],
+    [("rewrite", "sqrt(exp(x))/2", "sqrt(exp(x))", [1], "", ""),
+     ("substitution", "1/(2*sqrt(exp(x)))*exp(x)", "sqrt(exp(x))", [2], "exp(x)", ""),
+     ("table", "exp(x)", "exp(x)", [], "", "")])
+
+INTEGRAL_POWER_BASE = integral_row(  # defect 4: (x + 3)^3 ≠ 0 is stated as x + 3 ≠ 0; pow_ne_zero for the lemma
+    "d8" * 32, "-3/(x + 3)**4", "1/(x + 3)**3", ["Ne((x + 3)**3, 0)"],
+    [("rewrite", "-3/(x + 3)**4", "1/(x + 3)**3", [1], "", ""),
+     ("reverse_quotient", "-3*(x + 3)**2/((x + 3)**3)**2", "1/(x + 3)**3", [2], "", ""),
+     ("substitution", "3*(x + 3)**2", "(x + 3)**3", [3], "x + 3", ""),
+     ("linearity_sum", "1", "x + 3", [4], "", ""), ("power_rule", "1", "x", [], "", "")])
+
+
+def _long_sum_row(terms: int) -> dict:
+    """∫ 1 + 2x + 3x² + … dx by one linearity_sum per +: 2·terms - 1 steps (defect 5: heartbeat headroom).
+    Steps 0 … terms-2 are the sums (largest first), then one power_rule step per term."""
+    powers = [("x" if k == 1 else f"x**{k}", "1" if k == 1 else "2*x" if k == 2 else f"{k}*x**{k - 1}")
+              for k in range(1, terms + 1)]
+    sums, rows = terms - 1, []
+    for position, count in enumerate(range(terms, 1, -1)):
+        inner = position + 1 if count > 2 else sums  # the next smaller sum, or the power step of x
+        rows.append(("linearity_sum", " + ".join(f for _, f in powers[:count]),
+                     " + ".join(F for F, _ in powers[:count]), [inner, sums + count - 1], "", ""))
+    rows.extend(("power_rule", f, F, [], "", "") for F, f in powers)
+    return integral_row("e9" * 32, rows[0][1], rows[0][2], [], rows)
+
+
+INTEGRAL_LONG = _long_sum_row(14)
+
+INTEGRAL_FIX_ROWS = [INTEGRAL_TAN, INTEGRAL_FIELD, INTEGRAL_NEVER, INTEGRAL_POWER_BASE, INTEGRAL_LONG]
+
+THEOREM_CONSTANT = {"uid": "f0" * 32, "kind": "theorem", "problem": "Eq(2 + 3, 3 + 2)", "hypotheses": [],
+                    "domain": "int", "answer": "",
+                    "steps": [{"rule": "add_comm", "direction": "forward", "path": [], "substitution": "a := 2; b := 3",
+                               "before": "2 + 3", "after": "3 + 2"}]}
+"""Defect 3: a constant-only statement must be typed (it would elaborate over ℕ)."""
+
 THEOREM_INT = {"uid": "e5" * 32, "kind": "theorem", "problem": "Eq((a + b)*c, c*b + a*c)", "hypotheses": [],
                "domain": "int", "answer": "",
                "steps": [{"rule": "mul_comm", "direction": "forward", "path": [], "substitution": "a := a + b; b := c",
@@ -191,6 +241,8 @@ def _module(rows, dialect: str) -> str:
 
 @pytest.mark.parametrize("name, rows, dialect", [
     ("integral_real", INTEGRAL_ROWS, "real"),
+    ("integral_fixes", [r for r in INTEGRAL_FIX_ROWS if r is not INTEGRAL_NEVER], "real"),
+    ("theorem_constant", [THEOREM_CONSTANT], "int"),
     ("theorem_int", [THEOREM_INT], "int"),
     ("theorem_real", [THEOREM_REAL], "real"),
     ("equation_real", [EQUATION], "real"),
@@ -216,12 +268,12 @@ def test_int_module_is_core_only_and_real_imports_support():
 
 # -- lemma names -----------------------------------------------------------------------------------------------
 
-_LOCAL = re.compile(r"^(?:s\d+|h\d+|e\d+|[rfpuzcn]\d+|hz|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
+_LOCAL = re.compile(r"^(?:s\d+|h\d+(?:_\d+)?|e\d+|[rfpuzcn]\d+|hz|[a-z]|t'*|hderiv|hint|Set\.uIcc|MeasureTheory\.volume|ℝ|Int)$")
 _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "fun_prop", "rpsdg_deriv_eq",
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
                     "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "norm", "skip", "first",
                     "field_simp", "done", "ring1", "constructor", "rintro", "rcases", "with", "norm_num",
-                    "rfl", "intro", "linarith", "decide", "e0", "e1", "e2",
+                    "rfl", "intro", "linarith", "decide", "rpsdg_field", "positivity", "set_option", "maxHeartbeats", "e0", "e1", "e2",
                     "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 
@@ -235,7 +287,7 @@ def proof_names(text: str) -> set[str]:
     for match in re.finditer(r"(\)\.)?([A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*)", code):
         dotted, token = match.group(1), match.group(2)
         head, _, rest = token.partition(".")
-        if dotted or (rest and re.fullmatch(r"s\d+|h\d+", head)):
+        if dotted or (rest and re.fullmatch(r"s\d+|h\d+(?:_\d+)?", head)):
             for method in (token if dotted else rest).split("."):
                 owner = "LT.lt" if method == "ne'" else "Eq" if method in ("symm", "trans") else "HasDerivAt"
                 names.add(f"{owner}.{method}")

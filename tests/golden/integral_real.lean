@@ -8,21 +8,21 @@ namespace RpsdgItems.Golden
 -- rpsdg:item a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
 -- ∫ 2 dx = 2*x + C
 theorem item_a1a1a1a1a1a1a1a1 (x : ℝ) :
-    HasDerivAt (fun x : ℝ => 2 * x) (2) x := by
+    HasDerivAt (fun x : ℝ => 2 * x) (2 : ℝ) x := by
   -- rpsdg:step 1 power_rule
-  have s1 : HasDerivAt (fun x : ℝ => x) (1) x :=
-    (hasDerivAt_id' x).congr_deriv (by rpsdg_deriv_eq)
+  have s1 : HasDerivAt (fun x : ℝ => x) (1 : ℝ) x :=
+    (hasDerivAt_id' x).congr_deriv (by ring1)
   -- rpsdg:step 0 linearity_constant
-  have s0 : HasDerivAt (fun x : ℝ => 2 * x) (2) x :=
-    (s1.const_mul (2 : ℝ)).congr_deriv (by rpsdg_deriv_eq)
+  have s0 : HasDerivAt (fun x : ℝ => 2 * x) (2 : ℝ) x :=
+    (s1.const_mul (2 : ℝ)).congr_deriv (by ring1)
   -- rpsdg:end
   exact s0
 
 -- rpsdg:item a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
 theorem item_a1a1a1a1a1a1a1a1_integral (a b : ℝ) :
-    ∫ x in a..b, (2 : ℝ) = (2 * b) - (2 * a) := by
+    ∫ x in a..b, (2 : ℝ) = (2 * b : ℝ) - (2 * a : ℝ) := by
   have hderiv : ∀ x ∈ Set.uIcc a b,
-      HasDerivAt (fun x : ℝ => 2 * x) (2) x :=
+      HasDerivAt (fun x : ℝ => 2 * x) (2 : ℝ) x :=
     fun x _ => item_a1a1a1a1a1a1a1a1 x
   have hint : IntervalIntegrable (fun x : ℝ => (2 : ℝ)) MeasureTheory.volume a b := by
     apply Continuous.intervalIntegrable
@@ -33,50 +33,50 @@ theorem item_a1a1a1a1a1a1a1a1_integral (a b : ℝ) :
 -- rpsdg:item b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2
 -- ∫ -3/x**2 dx = 3/x + C
 theorem item_b2b2b2b2b2b2b2b2 (x : ℝ) (h0 : x ≠ 0) :
-    HasDerivAt (fun x : ℝ => 3 / x) (-3 / x ^ 2) x := by
+    HasDerivAt (fun x : ℝ => 3 / x) (-3 / x ^ 2 : ℝ) x := by
   -- rpsdg:step 1 power_rule
-  have s1 : HasDerivAt (fun x : ℝ => x) (1) x :=
-    (hasDerivAt_id' x).congr_deriv (by rpsdg_deriv_eq)
+  have s1 : HasDerivAt (fun x : ℝ => x) (1 : ℝ) x :=
+    (hasDerivAt_id' x).congr_deriv (by ring1)
   -- rpsdg:step 0 reverse_quotient
-  have s0 : HasDerivAt (fun x : ℝ => 3 / x) (-3 / x ^ 2) x :=
-    ((hasDerivAt_const x (3 : ℝ)).fun_div s1 h0).congr_deriv (by rpsdg_deriv_eq)
+  have s0 : HasDerivAt (fun x : ℝ => 3 / x) (-3 / x ^ 2 : ℝ) x :=
+    ((hasDerivAt_const x (3 : ℝ)).fun_div s1 h0).congr_deriv (by ring1)
   -- rpsdg:end
   exact s0
 
 -- rpsdg:item c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3
 -- ∫ cos(x)/sin(x) dx = log(sin(x)) + C
 theorem item_c3c3c3c3c3c3c3c3 (x : ℝ) (h0 : 0 < Real.sin x) :
-    HasDerivAt (fun x : ℝ => Real.log (Real.sin x)) (Real.cos x / Real.sin x) x := by
+    HasDerivAt (fun x : ℝ => Real.log (Real.sin x)) (Real.cos x / Real.sin x : ℝ) x := by
   -- rpsdg:step 1 table
-  have s1 : HasDerivAt (fun x : ℝ => Real.sin x) (Real.cos x) x :=
-    ((hasDerivAt_id' x).sin).congr_deriv (by rpsdg_deriv_eq)
+  have s1 : HasDerivAt (fun x : ℝ => Real.sin x) (Real.cos x : ℝ) x :=
+    ((hasDerivAt_id' x).sin).congr_deriv (by ring1)
   -- rpsdg:step 0 substitution
-  have s0 : HasDerivAt (fun x : ℝ => Real.log (Real.sin x)) (Real.cos x / Real.sin x) x :=
-    (s1.log (h0).ne').congr_deriv (by rpsdg_deriv_eq)
+  have s0 : HasDerivAt (fun x : ℝ => Real.log (Real.sin x)) (Real.cos x / Real.sin x : ℝ) x :=
+    (s1.log (h0).ne').congr_deriv (by ring1)
   -- rpsdg:end
   exact s0
 
 -- rpsdg:item d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
 -- ∫ 3*x**2*exp(x**3) dx = exp(x**3) + C
 theorem item_d4d4d4d4d4d4d4d4 (x : ℝ) :
-    HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3)) x := by
+    HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) x := by
   -- rpsdg:step 2 power_rule
-  have s2 : HasDerivAt (fun x : ℝ => x ^ 3) (3 * x ^ 2) x :=
-    (hasDerivAt_pow 3 x).congr_deriv (by rpsdg_deriv_eq)
+  have s2 : HasDerivAt (fun x : ℝ => x ^ 3) (3 * x ^ 2 : ℝ) x :=
+    (hasDerivAt_pow 3 x).congr_deriv (by ring1)
   -- rpsdg:step 1 substitution
-  have s1 : HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (Real.exp (x ^ 3) * (3 * x ^ 2)) x :=
-    (s2.exp).congr_deriv (by rpsdg_deriv_eq)
+  have s1 : HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (Real.exp (x ^ 3) * (3 * x ^ 2) : ℝ) x :=
+    (s2.exp).congr_deriv (by ring1)
   -- rpsdg:step 0 rewrite
-  have s0 : HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3)) x :=
-    s1.congr_deriv (by rpsdg_deriv_eq)
+  have s0 : HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) x :=
+    s1.congr_deriv (by ring1)
   -- rpsdg:end
   exact s0
 
 -- rpsdg:item d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
 theorem item_d4d4d4d4d4d4d4d4_integral (a b : ℝ) :
-    ∫ x in a..b, (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) = (Real.exp (b ^ 3)) - (Real.exp (a ^ 3)) := by
+    ∫ x in a..b, (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) = (Real.exp (b ^ 3) : ℝ) - (Real.exp (a ^ 3) : ℝ) := by
   have hderiv : ∀ x ∈ Set.uIcc a b,
-      HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3)) x :=
+      HasDerivAt (fun x : ℝ => Real.exp (x ^ 3)) (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ) x :=
     fun x _ => item_d4d4d4d4d4d4d4d4 x
   have hint : IntervalIntegrable (fun x : ℝ => (3 * x ^ 2 * Real.exp (x ^ 3) : ℝ)) MeasureTheory.volume a b := by
     apply Continuous.intervalIntegrable

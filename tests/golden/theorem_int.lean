@@ -6,8 +6,8 @@ namespace RpsdgItems.Golden
 -- rpsdg:item e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5
 -- Eq((a + b)*c, c*b + a*c)
 theorem item_e5e5e5e5e5e5e5e5 (a b c : Int) :
-    (a + b) * c = c * b + a * c :=
-  calc (a + b) * c
+    ((a + b) * c : Int) = c * b + a * c :=
+  calc ((a + b) * c : Int)
       -- rpsdg:step 0 mul_comm
       _ = c * (a + b) := Int.mul_comm (a + b) c
       -- rpsdg:step 1 mul_add

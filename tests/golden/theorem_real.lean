@@ -8,8 +8,8 @@ namespace RpsdgItems.Golden
 -- rpsdg:item f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6
 -- Eq(log(x*y) + 0, log(x) + log(y))
 theorem item_f6f6f6f6f6f6f6f6 (x y : ℝ) (h0 : x ≠ 0) (h1 : y ≠ 0) :
-    Real.log (x * y) + 0 = Real.log x + Real.log y :=
-  calc Real.log (x * y) + 0
+    (Real.log (x * y) + 0 : ℝ) = Real.log x + Real.log y :=
+  calc (Real.log (x * y) + 0 : ℝ)
       -- rpsdg:step 0 add_zero
       _ = Real.log (x * y) := add_zero (Real.log (x * y))
       -- rpsdg:step 1 log_mul

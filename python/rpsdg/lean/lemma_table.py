@@ -20,13 +20,14 @@ from rpsdg.errors import RpsdgError
 
 @dataclass(frozen=True)
 class LemmaInfo:
-    """One pinned name: ``library`` is ``core`` or ``mathlib``; ``statement`` is what the renderer relies on."""
+    """One pinned name: ``library`` is ``core``, ``mathlib`` or ``rpsdg`` (our support library); ``statement`` is what the renderer relies on."""
 
     library: str
     statement: str
     source: str
     confirmed: bool = True
     """False for names lemmas.md lists as not re-checked ([?]); they are emitted, and the doubt is reported."""
+    # library "rpsdg": proved once in lean/Rpsdg/Basic.lean (templates/common/RpsdgBasic.lean) from pinned lemmas
 
 
 LEMMAS: dict[str, LemmaInfo] = {
@@ -72,10 +73,33 @@ LEMMAS: dict[str, LemmaInfo] = {
     "HasDerivAt.sinh": LemmaInfo("mathlib", "hf.sinh : HasDerivAt (fun x => Real.sinh (f x)) (Real.cosh (f x) * f') x",
                                  "SpecialFunctions/Trigonometric/DerivHyp (code search)"),
     "HasDerivAt.cosh": LemmaInfo("mathlib", "hf.cosh : HasDerivAt (fun x => Real.cosh (f x)) (Real.sinh (f x) * f') x",
-                                 "same file as HasDerivAt.sinh (code search)", confirmed=False),
+                                 "SpecialFunctions/Trigonometric/DerivHyp (code search, several mathlib4 copies: "
+                                 "`(Real.hasDerivAt_cosh (f x)).comp x hf`)"),
     "Real.hasDerivAt_tan": LemmaInfo("mathlib", "Real.hasDerivAt_tan {x} (h : cos x ≠ 0) : HasDerivAt tan "
                                      "(1 / cos x ^ 2) x", "SpecialFunctions/Trigonometric/ArctanDeriv.lean "
                                      "(code search)"),
+    "HasDerivAt.rpsdg_tan": LemmaInfo("rpsdg", "hf.rpsdg_tan (h : Real.cos (f x) ≠ 0) : HasDerivAt (fun y => "
+                                      "Real.tan (f y)) (f' / Real.cos (f x) ^ 2) x",
+                                      "lean/Rpsdg/Basic.lean (templates/common/RpsdgBasic.lean): proved once from "
+                                      "Real.hasDerivAt_tan and HasDerivAt.comp"),
+    "Real.exp_pos": LemmaInfo("mathlib", "Real.exp_pos (x : ℝ) : 0 < Real.exp x (x explicit)",
+                              "Mathlib/Analysis/Complex/Exponential.lean (code search, 2025-26 mathlib4 copies)"),
+    "Real.sqrt_pos": LemmaInfo("mathlib", "Real.sqrt_pos {x : ℝ} : 0 < √x ↔ 0 < x (simp)",
+                               "Mathlib/Data/Real/Sqrt.lean (code search, 2025-26 mathlib4 copies)"),
+    "mul_ne_zero": LemmaInfo("mathlib", "mul_ne_zero [Mul M₀] [Zero M₀] [NoZeroDivisors M₀] {a b : M₀} "
+                             "(ha : a ≠ 0) (hb : b ≠ 0) : a * b ≠ 0",
+                             "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, module-era copy)"),
+    "pow_ne_zero": LemmaInfo("mathlib", "pow_ne_zero [MonoidWithZero M₀] [IsReduced M₀] {a : M₀} (n : ℕ) "
+                             "(h : a ≠ 0) : a ^ n ≠ 0 (n explicit first)",
+                             "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, 2025-26 copy)"),
+    "left_ne_zero_of_mul": LemmaInfo("mathlib", "left_ne_zero_of_mul [MulZeroClass M₀] {a b : M₀} : a * b ≠ 0 → a ≠ 0",
+                                     "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, several copies)"),
+    "right_ne_zero_of_mul": LemmaInfo("mathlib", "right_ne_zero_of_mul [MulZeroClass M₀] {a b : M₀} : a * b ≠ 0 → "
+                                      "b ≠ 0", "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, several "
+                                      "copies)"),
+    "ne_zero_pow": LemmaInfo("mathlib", "ne_zero_pow [MonoidWithZero M₀] {a : M₀} {n : ℕ} (hn : n ≠ 0) "
+                             "(ha : a ^ n ≠ 0) : a ≠ 0", "Mathlib/Algebra/GroupWithZero/Basic.lean (code search, "
+                             "2025-26 copy)"),
     "HasDerivAt.comp": LemmaInfo("mathlib", "HasDerivAt.comp x hh₂ hh : HasDerivAt (h₂ ∘ h) (h₂' * h') x "
                                  "(x explicit first)", "lemmas.md §2, Calculus/Deriv/Comp.lean@cd22842"),
     "HasDerivAt.congr_deriv": LemmaInfo("mathlib", "h.congr_deriv (h' : f' = g') : HasDerivAt f g' x",
@@ -126,6 +150,7 @@ LEMMAS: dict[str, LemmaInfo] = {
     "Eq.symm": LemmaInfo("core", "h.symm : b = a", "Init/Prelude"),
     "Eq.trans": LemmaInfo("core", "h₁.trans h₂ : a = c for h₁ : a = b, h₂ : b = c", "Init/Prelude"),
     "Iff.mp": LemmaInfo("core", "Iff.mp (self : a ↔ b) : a → b", "Init/Core (structure Iff, field mp)"),
+    "Iff.mpr": LemmaInfo("core", "Iff.mpr (self : a ↔ b) : b → a", "Init/Core (structure Iff, field mpr)"),
     "Or.inl": LemmaInfo("core", "Or.inl (h : a) : a ∨ b", "Init/Prelude (inductive Or)"),
     "Or.inr": LemmaInfo("core", "Or.inr (h : b) : a ∨ b", "Init/Prelude (inductive Or)"),
     # -- equations: roots, square roots ---------------------------------------------------------------------
@@ -183,9 +208,9 @@ def lemma(name: str) -> str:
     """``name`` itself, after checking it is pinned and not deprecated: the only way renderers emit a lemma."""
     if name in DO_NOT_EMIT:
         raise RpsdgError(f"Lean lemma {name!r} is deprecated or does not exist at the pinned Mathlib; "
-                         f"see python/rpsdg/render/lemma_table.py for the replacement")
+                         f"see python/rpsdg/lean/lemma_table.py for the replacement")
     if name not in LEMMAS:
-        raise RpsdgError(f"Lean lemma {name!r} is not in the pinned table python/rpsdg/render/lemma_table.py; "
+        raise RpsdgError(f"Lean lemma {name!r} is not in the pinned table python/rpsdg/lean/lemma_table.py; "
                          f"read its statement at the pinned Mathlib and add it there first")
     return name
 
@@ -201,7 +226,7 @@ def lemma_names_in(term: str) -> list[str]:
     names = []
     for match in _IDENT.finditer(text):
         name = match.group(1)
-        if name in _TERM_WORDS or name == "_" or re.fullmatch(r"[a-z]|t|h\d+", name):
+        if name in _TERM_WORDS or name == "_" or re.fullmatch(r"[a-z]|t|[hn]\d+(?:_\d+)?", name):
             continue
         names.append(name)
     return names

@@ -70,6 +70,22 @@ def support_library() -> str:
     return resources.files("rpsdg").joinpath("templates/common/RpsdgBasic.lean").read_text(encoding="utf-8")
 
 
+HEARTBEAT_STEPS = 25
+"""Items with more steps than this get ``set_option maxHeartbeats N in`` (Lean's default is 200000)."""
+HEARTBEAT_CHARS = 8000
+"""Items whose Lean text is longer than this get it too."""
+HEARTBEATS_PER_STEP = 20000
+
+
+def heartbeats_line(steps: int, chars: int) -> str:
+    """``set_option maxHeartbeats N in`` (with its newline) for a long item, else ``""``: N grows with the step
+    count and never goes under twice the default, so a 61-step, 24k-character item gets 1,220,000."""
+    if steps <= HEARTBEAT_STEPS and chars <= HEARTBEAT_CHARS:
+        return ""
+    budget = max(400000, HEARTBEATS_PER_STEP * steps, 50 * chars)
+    return f"set_option maxHeartbeats {budget} in\n"
+
+
 @dataclass(frozen=True)
 class Rendered:
     """One item's Lean text, its dialect (module group) and its step count."""
@@ -78,6 +94,9 @@ class Rendered:
     dialect: str
     text: str
     steps: int
+    decision: str | None = None
+    """How the renderer closes the item's algebra, where the kind records it (integral: ``ring1`` or
+    ``field_simp``, see ``IntegralLean.decision``); written per item into ``render.json``."""
 
 
 @dataclass
@@ -86,6 +105,12 @@ class RenderReport:
     not_renderable: list[tuple[str, str]] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
     per_dialect: Counter = field(default_factory=Counter)
+    decisions: list[tuple[str, str]] = field(default_factory=list)
+    """``(uid, decision)`` per item: the renderer's decision for rendered items that record one, else
+    ``rendered``; ``not_renderable`` for the rest (their reasons are in ``not_renderable``)."""
+
+    def decision_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(decision for _, decision in self.decisions).items()))
 
     def reasons(self) -> dict[str, int]:
         counts: Counter = Counter(_reason_class(reason) for _, reason in self.not_renderable)
@@ -108,9 +133,13 @@ def render_row(row: Mapping[str, Any], env: jinja2.Environment, renderers: Rende
     data = render(row)
     if isinstance(data, NotRenderable):
         return data
-    text = env.get_template(f"{kind}/{data.dialect}.lean.j2").render(
-        item=data, problem=_one_line(row["problem"]), answer=_one_line(row.get("answer", "")))
-    return Rendered(data.uid, data.dialect, text.strip("\n"), data.step_count)
+    template = env.get_template(f"{kind}/{data.dialect}.lean.j2")
+    values = dict(item=data, problem=_one_line(row["problem"]), answer=_one_line(row.get("answer", "")))
+    text = template.render(**values, heartbeats="")
+    extra = heartbeats_line(data.step_count, len(text))
+    if extra:
+        text = template.render(**values, heartbeats=extra)
+    return Rendered(data.uid, data.dialect, text.strip("\n"), data.step_count, getattr(data, "decision", None))
 
 
 def _one_line(text: str) -> str:
@@ -166,7 +195,9 @@ def write_project(rows: Iterable[Mapping[str, Any]], target: Path, per_module: i
         result = render_row(row, env, renderers)
         if isinstance(result, NotRenderable):
             report.not_renderable.append((result.uid, result.reason))
+            report.decisions.append((result.uid, "not_renderable"))
         else:
+            report.decisions.append((result.uid, result.decision or "rendered"))
             groups.setdefault(result.dialect, []).append(result)
             report.rendered += 1
             report.per_dialect[result.dialect] += 1
@@ -211,6 +242,8 @@ def _write_files(root: Path, groups: Mapping[str, list[Rendered]], per_module: i
     summary = {"rpsdg_version": __version__, "pin": PIN, "per_module": per_module, "rendered": report.rendered,
                "per_dialect": dict(report.per_dialect), "not_renderable": len(report.not_renderable),
                "not_renderable_reasons": report.reasons(),
+               "decisions": report.decision_counts(),
+               "items": [{"uid": u, "decision": d} for u, d in report.decisions],
                "not_renderable_items": [{"uid": u, "reason": r} for u, r in report.not_renderable],
                "modules": report.modules}
     (root / "render.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -3,7 +3,9 @@
 Flow (``check_corpus_lean``): find ``lake``/``lean`` (PATH or ``--lean-path``; none → :class:`LeanNotFound`, exit 3,
 corpus untouched) → render ``<corpus>/lean`` if absent → static axiom scan of every module (always; no Lean
 needed) → per module, ``lake env lean --json`` on a copy with ``#print axioms`` appended for each theorem, under a
-per-module timeout and an address-space limit, several modules in parallel within a memory budget → messages
+per-module timeout and an address-space limit, several modules in parallel within a memory budget (or, when a Lean
+REPL binary is found — ``$RPSDG_LEAN_REPL`` or ``repl`` on the path — a pool of warm REPLs, ``lean/repl.py``, many
+items per command, cached per item and resumable) → messages
 mapped to (item, step) through ``linemap.json`` → a module that times out or has errors outside any item is split
 in halves until the failing items are found → results cached by sha256 of (toolchain, module text) under
 ``<corpus>/lean/.cache`` → ``lean_verdicts.json`` written atomically into the corpus. ``--require`` then rewrites
@@ -396,6 +398,40 @@ def check_project(project: Path, toolchain: Toolchain, limits: RunLimits = RunLi
     return report
 
 
+def find_repl(lean_path: Path | None = None) -> Path | None:
+    """The Lean REPL binary (leanprover-community/repl, ``lean/repl.py``): ``$RPSDG_LEAN_REPL``, else ``repl`` in
+    ``lean_path`` or on PATH; None means the per-module ``lake env lean`` checker is used."""
+    given = os.environ.get("RPSDG_LEAN_REPL")
+    if given:
+        if not Path(given).is_file():
+            raise RpsdgError(f"RPSDG_LEAN_REPL={given}: no such file; build the REPL (`lake build` in a checkout of "
+                             f"leanprover-community/repl at the tag matching the Lean pin) or unset it")
+        return Path(given)
+    found = shutil.which("repl", path=str(lean_path) if lean_path is not None else None)
+    return Path(found) if found else None
+
+
+def check_project_with_repls(project: Path, toolchain: Toolchain, repl: Path, limits: RunLimits,
+                             progress: Callable[[int], None] = lambda n: None) -> LeanReport:
+    """:func:`check_project` through a pool of warm REPLs (``lean/repl.py``): one verdict row per item."""
+    from rpsdg.lean.repl import PoolLimits, check_project_repl, repl_command
+
+    modules = load_modules(project)
+    report = LeanReport(toolchain.version, mathlib_version(project))
+    forbidden = scan_modules(modules)
+    pool = PoolLimits(workers=limits.workers(), per_obligation_s=min(limits.timeout_s, 120.0),
+                      memory_mb=int(limits.memory_gb * 1024))
+    results = check_project_repl(project, modules, repl_command(toolchain.lake, repl), toolchain.version,
+                                 report.mathlib, pool, progress)
+    owner = {uid: module.path for module in modules for uid in module.uids()}
+    for uid, result in results.items():
+        verdict = forbidden.get(uid, ItemVerdict(result.status, result.detail, result.step))
+        report.verdicts[uid] = {"status": verdict.status, "detail": verdict.detail, "step": verdict.step,
+                                "module": owner.get(uid, ""), "lean": report.toolchain, "mathlib": report.mathlib}
+    report.checked_modules = len(modules)
+    return report
+
+
 def _write_json(path: Path, value: Any) -> None:
     from rpsdg.atomic import write_json_atomic
 
@@ -416,7 +452,11 @@ def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLi
         render_corpus(corpus, per_module or DEFAULT_PER_MODULE)
     render_info = json.loads((project / "render.json").read_text(encoding="utf-8"))
     prepare_project(project, toolchain, limits)
-    report = check_project(project, toolchain, limits, progress=progress)
+    repl = find_repl(lean_path)
+    if repl is not None:
+        report = check_project_with_repls(project, toolchain, repl, limits, progress)
+    else:
+        report = check_project(project, toolchain, limits, progress=progress)
     for item in render_info.get("not_renderable_items", []):
         report.verdicts.setdefault(item["uid"], {"status": "not_renderable", "detail": item["reason"],
                                                  "step": None, "module": "", "lean": report.toolchain,

@@ -84,6 +84,7 @@ from rpsdg.lean.text import NotRenderable, theorem_name
 from rpsdg.lean.proof import Proof, Statement, Tactic, predicted_states, premises_of
 from rpsdg.lean.text import lean_text
 from rpsdg.lean.lemma_table import lemma
+from rpsdg.lean.identity import multiple, opaque_ring, rational_equal, ring_equal
 
 _SAME_DIFFERENCE = frozenset({"add_both_sides", "subtract_both_sides", "expand", "collect", "factor", "simplify"})
 _TERMWISE = frozenset({"add_both_sides", "subtract_both_sides", "swap_sides", "multiply_both_sides",
@@ -186,30 +187,9 @@ def _difference(equation: Expr) -> Expr:
     return sub(equation.args[0], equation.args[1])
 
 
-def _opaque(e: Expr, atoms: dict[str, Expr]) -> Expr:
-    """``e`` with every function application and every reciprocal of a non-numeral replaced by a symbol named
-    after its text: the ring ``ring1`` works in, where such terms are atoms."""
-    if e.op in FUNCTIONS:
-        key = to_infix(e)
-        return atoms.setdefault(key, sym(f"_atom{len(atoms)}"))
-    if e.op == "div" and rational_value(e.args[1]) is None:
-        key = "1/" + to_infix(e.args[1])
-        return mul(_opaque(e.args[0], atoms), atoms.setdefault(key, sym(f"_atom{len(atoms)}")))
-    if e.op == "pow" and not (e.args[1].op == "num" and e.args[1].value >= 0):  # type: ignore[operator]
-        key = to_infix(e)
-        return atoms.setdefault(key, sym(f"_atom{len(atoms)}"))
-    if not e.args:
-        return e
-    return Expr(e.op, tuple(_opaque(a, atoms) for a in e.args), e.value)
-
-
-def _ring_equal(a: Expr, b: Expr) -> bool:
-    """Whether ``a = b`` is a commutative-ring identity with functions and reciprocals as opaque atoms."""
-    atoms: dict[str, Expr] = {}
-    try:
-        return equal(_opaque(a, atoms), _opaque(b, atoms)) is True
-    except (CanonTooBig, ZeroDivisionError, ValueError):
-        return False
+_opaque = opaque_ring
+_ring_equal = ring_equal
+_multiple = multiple
 
 
 def _confirmed(before: Expr, after: Expr, coefficient: Expr) -> bool:
@@ -219,36 +199,14 @@ def _confirmed(before: Expr, after: Expr, coefficient: Expr) -> bool:
 
 def _confirmed_rational(before: Expr, after: Expr, coefficient: Expr) -> bool:
     """The identity of ``_confirmed`` as rational functions (SymPy ``cancel`` on our tree, never on stored text)."""
-    import sympy
-
-    from rpsdg.expr.sympy_bridge import to_sympy
-
-    left = sub(after.args[0], after.args[1])
-    right = mul(coefficient, sub(before.args[0], before.args[1]))
-    try:
-        return sympy.cancel(to_sympy(left) - to_sympy(right)) == 0
-    except (TypeError, ValueError, ZeroDivisionError, sympy.SympifyError):
-        return False
+    return rational_equal(sub(after.args[0], after.args[1]), mul(coefficient, sub(before.args[0], before.args[1])),
+                          functions_opaque=False)
 
 
 def _no_variable_division(e: Expr, variables: frozenset[str]) -> None:
     for _, node in e.positions():
         if node.op == "div" and node.args[1].free_symbols() & variables:
             raise _Refuse("division by an expression in the variable (needs field_simp; not rendered)")
-
-
-def _multiple(d: Expr, e: Expr) -> Fraction | None:
-    """The rational c with ``d = c·e`` as a ring identity (``e`` not identically 0), else None."""
-    atoms: dict[str, Expr] = {}
-    try:
-        sd, se = canon(_opaque(d, atoms)), canon(_opaque(e, atoms))
-    except (CanonTooBig, ZeroDivisionError, ValueError):
-        return None
-    if not se:
-        return None
-    monomial, coefficient = next(iter(se.items()))
-    c = Fraction(sd.get(monomial, 0)) / Fraction(coefficient)
-    return c if _ring_equal(d, mul(num(c), e)) else None
 
 
 # -- one recorded step of a single equation ------------------------------------------------------------------------

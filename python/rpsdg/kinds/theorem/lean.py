@@ -197,8 +197,9 @@ def theorem_proof(item: TheoremLean, name: str) -> Proof:
     shown_type = "ℤ" if type_name == "Int" else type_name
     binders = ((f"{' '.join(item.variables)} : {type_name}",) if item.variables else ()) + tuple(
         f"{h} : {text}" for h, text in item.hypotheses)
-    goal = f"{item.lhs} = {item.rhs}"
-    tactics, before = [], item.lhs
+    lhs = item.lhs if item.variables else f"({item.lhs} : {type_name})"  # constant-only: typed, not over ℕ
+    goal = f"{lhs} = {item.rhs}"
+    tactics, before = [], lhs
     for position, line in enumerate(item.lines):
         if position == len(item.lines) - 1:
             text = f"exact ({line.proof} : {before} = {line.after})"
