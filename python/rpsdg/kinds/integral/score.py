@@ -1,0 +1,234 @@
+"""Scoring a model's answer to an integral, and checking the claims in its steps, by meaning.
+
+An antiderivative ``F`` is right iff ``F' = f`` on the problem's domain: any constant, any equivalent form.
+Decided by our derivative (:mod:`rpsdg.maths.calculus`) and, first, our canonical form; where that form cannot
+decide, numerically at points where the record's hypotheses hold and ``f`` is defined (seeded by the uid, so the
+verdict is reproducible). ``F`` must also be defined at those points (an answer defined on less than the domain is
+not an antiderivative there). A constant of integration is any of :data:`CONSTANT_NAMES`, set to 0.
+No partial credit: the score is 1.0 or 0.0.
+
+Step claims: a chain ``∫ g dx = A = B ...`` (and ``= B`` on a later line continues the previous chain): each
+link must agree up to a constant, i.e. the derivatives of both sides (``g`` for ``∫ g dx``) agree on the domain;
+a chain without an integral is a plain equality checked by values. Anything else is ``unparsed``.
+To accept more notation, extend :func:`_read_piece`.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Mapping
+
+from rpsdg.expr.canonical import Canonicalizer
+from rpsdg.expr.evaluate import OutsideDomain, compile_expr
+from rpsdg.expr.parse import parse
+from rpsdg.expr.printers import to_latex
+from rpsdg.expr.tree import ARITHMETIC_OPS, Expr, foreign_node, num
+from rpsdg.maths.calculus import NotDifferentiable, derivative
+from rpsdg.maths.numeric import PointSpec, close, finite_difference, sample_points
+from rpsdg.maths.symbolic import canonical_equal
+
+VAR = "x"
+CONSTANT_NAMES = frozenset({"C", "c", "K", "k", "C_1", "C1", "c_1", "c1", "C_0", "D"})
+POINTS = PointSpec(count=8, quorum=7, tries=400)
+RTOL = 1e-6
+
+_RULE_WORDS = {"rewrite": "Rewrite the integrand", "linearity_sum": "Split the sum",
+               "linearity_difference": "Split the difference", "linearity_negation": "Take out the minus sign",
+               "linearity_constant": "Take out the constant factor", "substitution": "Substitute",
+               "reverse_product": "Reverse the product rule", "reverse_quotient": "Reverse the quotient rule",
+               "power_rule": "Power rule", "table": "Table integral"}
+
+
+# -- the problem ------------------------------------------------------------------------------------------------
+
+class _Problem:
+    """One row's integrand, domain and sample points, read once per call."""
+
+    def __init__(self, row: Mapping[str, Any]):
+        self.integrand = parse(row["problem"], "integral problem")
+        self.answer = parse(row["answer"], "integral answer")
+        self.hypotheses = tuple(parse(h, "hypothesis") for h in row["hypotheses"])
+        must = [compile_expr(self.integrand), compile_expr(self.answer)]
+        self.points = sample_points(random.Random(f"score:{row['uid']}"), [VAR], self.hypotheses, must, POINTS)
+        self.canon = Canonicalizer()
+
+
+def question(row: Mapping[str, Any]) -> str:
+    """The prompt: the integral in LaTeX, and the domain where the answer depends on it."""
+    integrand = parse(row["problem"], "integral problem")
+    text = f"Find an antiderivative: compute $\\int {to_latex(integrand)} \\, dx$"
+    if row["hypotheses"]:
+        conditions = ", ".join(to_latex(parse(h, "hypothesis")) for h in row["hypotheses"])
+        text += f" for $x$ with ${conditions}$"
+    return text + ". Give the final answer as \\boxed{F(x) + C}."
+
+
+def reference_answer(row: Mapping[str, Any]) -> str:
+    return f"{to_latex(parse(row['answer'], 'integral answer'))} + C"
+
+
+def solution_text(row: Mapping[str, Any]) -> str:
+    """The record's steps, innermost first (the order a person solves in), one claim per line."""
+    lines = []
+    for number, step in enumerate(reversed(row["steps"]), start=1):
+        integrand, antiderivative = parse(step["integrand"], "step"), parse(step["antiderivative"], "step")
+        words = _RULE_WORDS.get(step["rule"], step["rule"].replace("_", " ").capitalize())
+        if step.get("substitution"):
+            words += f" $u = {to_latex(parse(step['substitution'], 'substitution'))}$"
+        lines.append(f"Step {number}. {words}: $\\int {to_latex(integrand)} \\, dx = {to_latex(antiderivative)}$")
+    lines.append(f"Answer: $\\boxed{{{reference_answer(row)}}}$")
+    return "\n".join(lines)
+
+
+# -- reading --------------------------------------------------------------------------------------------------------
+
+def _without_constants(e: Expr) -> Expr | None:
+    """``e`` with every constant of integration set to 0; ``None`` if another variable than x is left."""
+    names = e.free_symbols()
+    if not names <= CONSTANT_NAMES | {VAR}:
+        return None
+    if names & CONSTANT_NAMES:
+        e = _substitute(e, {name: num(0) for name in names & CONSTANT_NAMES})
+    return e if foreign_node(e, ARITHMETIC_OPS, (VAR,)) is None else None
+
+
+def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
+    if e.op == "sym":
+        return values.get(e.value, e)  # type: ignore[arg-type]
+    if not e.args:
+        return e
+    return Expr(e.op, tuple(_substitute(a, values) for a in e.args), e.value)
+
+
+def _read_piece(text: str, reader: Any) -> tuple[str, Expr] | None:
+    """``("integral", g)`` for ``∫ g dx``, ``("expr", F)`` for an expression in x, else ``None``."""
+    text = text.strip()
+    if "\\int" in text:
+        body = text.split("\\int", 1)
+        if body[0].strip():
+            return None
+        inner = body[1].strip()
+        for ending in ("dx", "d x", "\\,dx", "\\, dx", "\\mathrm{d}x", "\\, \\mathrm{d}x", "\\,\\mathrm{d}x"):
+            if inner.endswith(ending):
+                inner = inner[:-len(ending)].rstrip().rstrip(",").rstrip("\\").rstrip()
+                break
+        else:
+            return None
+        tree = reader.expr(inner)
+        if tree is None or foreign_node(tree, ARITHMETIC_OPS, (VAR,)) is not None:
+            return None
+        return "integral", tree
+    tree = reader.expr(text)
+    if tree is None:
+        return None
+    tree = _without_constants(tree)
+    return None if tree is None else ("expr", tree)
+
+
+def _normal_text(text: str, reader: Any) -> str | None:
+    plain = reader.normalize(text)
+    if plain is None:
+        return None
+    return plain.replace("∫", "\\int ")
+
+
+# -- deciding -------------------------------------------------------------------------------------------------
+
+def _derivative_fn(e: Expr):
+    """A function of a point giving d/dx ``e``: our derivative compiled, or a finite difference."""
+    try:
+        return compile_expr(derivative(e, VAR))
+    except (NotDifferentiable, RecursionError):
+        fn = compile_expr(e)
+        return lambda point: finite_difference(fn, point, VAR)
+
+
+def _agree(first: Any, second: Any, problem: _Problem, first_defined: Expr | None = None,
+           second_defined: Expr | None = None) -> bool:
+    """Whether the point functions ``first`` and ``second`` agree at the quorum of the problem's points; an
+    expression in ``*_defined`` must be defined at each point (an antiderivative must be, where f is)."""
+    checks = [compile_expr(e) for e in (first_defined, second_defined) if e is not None]
+    agreeing = counted = 0
+    for point in problem.points:
+        try:
+            for check in checks:
+                check(point)
+            a, b = first(point), second(point)
+        except (OutsideDomain, ZeroDivisionError, OverflowError, ValueError):
+            counted += 1
+            continue
+        counted += 1
+        if close(a, b, rtol=RTOL):
+            agreeing += 1
+    return counted >= POINTS.quorum and agreeing >= min(POINTS.quorum, counted - 1)
+
+
+def is_antiderivative(candidate: Expr, problem: _Problem, integrand: Expr | None = None) -> bool:
+    """Whether d/dx ``candidate`` equals ``integrand`` (default: the problem's) on the problem's domain."""
+    integrand = problem.integrand if integrand is None else integrand
+    if len(problem.points) < POINTS.quorum:
+        return False
+    try:
+        exact = canonical_equal(derivative(candidate, VAR), integrand, problem.canon)
+    except (NotDifferentiable, RecursionError):
+        exact = None
+    if exact:
+        defined = compile_expr(candidate)
+        return _agree(defined, defined, problem)
+    return _agree(_derivative_fn(candidate), compile_expr(integrand), problem, first_defined=candidate)
+
+
+def score(row: Mapping[str, Any], answer: str, reader: Any) -> float:
+    """1.0 iff the final answer is an antiderivative of the problem's integrand on its domain, else 0.0."""
+    plain = _normal_text(answer, reader)
+    if plain is None:
+        return 0.0
+    pieces = reader.split(plain, ("=",))
+    if not pieces:
+        return 0.0
+    read = _read_piece(pieces[-1], reader)
+    if read is None or read[0] != "expr":
+        return 0.0
+    return 1.0 if is_antiderivative(read[1], _Problem(row)) else 0.0
+
+
+def grade_claim(row: Mapping[str, Any], text: str, reader: Any, state: dict) -> tuple[str, str]:
+    """Label one step: its chain of equalities, each link checked up to a constant (see the module docstring)."""
+    segments = [segment for segment in reader.math(text) if "=" in segment]
+    if not segments:
+        return "unparsed", "no equality in this step"
+    plain = _normal_text(" ".join(segments[-1:]), reader)
+    if plain is None:
+        return "unparsed", "notation we cannot read"
+    raw = reader.split(plain, ("=",))
+    if plain.strip().startswith("=") and state.get("last") is not None:
+        pieces = [state["last"]]
+    else:
+        pieces = []
+    for piece_text in raw:
+        piece = _read_piece(piece_text, reader)
+        if piece is None:
+            return "unparsed", f"cannot read {piece_text[:60]!r} as ∫ g dx or an expression in x"
+        pieces.append(piece)
+    if len(pieces) < 2:
+        return "unparsed", "no equality in this step"
+    state["last"] = pieces[-1]
+    problem = _Problem(row)
+    if len(problem.points) < POINTS.quorum:
+        return "unparsed", "too few points in the problem's domain to check on"
+    up_to_constant = any(kind == "integral" for kind, _ in pieces) or state.get("integral_chain", False)
+    state["integral_chain"] = up_to_constant
+    for index in range(len(pieces) - 1):
+        (kind_a, a), (kind_b, b) = pieces[index], pieces[index + 1]
+        if up_to_constant:
+            fa = compile_expr(a) if kind_a == "integral" else _derivative_fn(a)
+            fb = compile_expr(b) if kind_b == "integral" else _derivative_fn(b)
+            ok = _agree(fa, fb, problem, None if kind_a == "integral" else a,
+                        None if kind_b == "integral" else b)
+        else:
+            ok = _agree(compile_expr(a), compile_expr(b), problem)
+        if not ok:
+            what = "derivatives differ" if up_to_constant else "the sides differ"
+            return "incorrect", f"link {index + 1} of the chain is wrong: {what} on the domain"
+    return "correct", "every link holds on the domain" + (" (up to a constant)" if up_to_constant else "")
+
