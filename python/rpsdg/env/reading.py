@@ -281,10 +281,13 @@ def _is_atom_start(token: str) -> bool:
     return token == "(" or token[:1].isdigit() or token[:1] == "." or token[:1].isalpha() or token[:1] == "_"
 
 
-def _decimal(token: str) -> str:
+def _decimal(token: str) -> list[str]:
     whole, _, fraction = token.partition(".")
+    if len(token) > 40:
+        raise Unreadable("decimal too long")
     value = Fraction(int(whole or "0") * 10 ** len(fraction) + int(fraction or "0"), 10 ** len(fraction))
-    return f"({value.numerator}/{value.denominator})" if value.denominator != 1 else str(value.numerator)
+    return ["(", str(value.numerator), "/", str(value.denominator), ")"] if value.denominator != 1 else \
+        [str(value.numerator)]
 
 
 def _split_name(token: str) -> list[str]:
@@ -305,7 +308,7 @@ def _tokens_to_infix(tokens: list[str]) -> str:
         if token[:1].isalpha():
             expanded.extend(_split_name(token))
         elif token[:1].isdigit() or token[:1] == ".":
-            expanded.append(_decimal(token) if "." in token else token)
+            expanded.extend(_decimal(token) if "." in token else [token])
         else:
             expanded.append(token)
     tokens = ["**" if t == "^" else t for t in expanded]
@@ -372,6 +375,9 @@ def _tokens_to_infix(tokens: list[str]) -> str:
                 index = end
             else:
                 argument = []
+                if index + 1 < len(tokens) and tokens[index] in _FUNCTION_NAMES and tokens[index + 1] == "(":
+                    end = index + 1 + _balanced_prefix(tokens[index + 1:])
+                    argument, index = tokens[index:end], end
                 while index < len(tokens) and (tokens[index][:1].isalnum() or tokens[index] == "(") \
                         and tokens[index] not in _FUNCTION_NAMES and tokens[index] not in ("or", "and", "in"):
                     piece, index = atom(index)
