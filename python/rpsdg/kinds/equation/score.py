@@ -34,7 +34,7 @@ from rpsdg.maths.numeric import RELATION_TESTS
 from rpsdg.maths.symbolic import canonical_equal
 
 RTOL = 1e-9
-SCAN_POINTS = 4000
+SCAN_POINTS = 2000
 _NO_SOLUTION = re.compile(r"no\s+(real\s+)?solutions?|emptyset|\bnone\b|has\s+no\s+roots?", re.IGNORECASE)
 _RULE_WORDS = {"add_both_sides": "Add {} to both sides", "subtract_both_sides": "Subtract {} from both sides",
                "multiply_both_sides": "Multiply both sides by {}", "divide_both_sides": "Divide both sides by {}",
