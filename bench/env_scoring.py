@@ -103,12 +103,28 @@ def reasoning_gym_side_by_side(integral_items: list, per_level: int) -> None:
               f"{agree:>5}/{len(items):<3} {rejects:>4}/{len(items):<3} {timeouts:>11}")
 
 
+HOSTILE = ["(" * 5000, "x^{" * 400, "9" * 5000, "\\frac" * 2000, "(x + 1)^{64}^{64}^{64}", "((x+1)^64)^64",
+           "(x + y + z + 1)^{60}", "2^{2^{2^{2^{2^{2}}}}}", "10^{10^{10}}", "x" * 20000, "e^{e^{e^{e^{e^{e^{x}}}}}}",
+           "\\sin^{999999999} x", "x \\in \\{" + ", ".join(str(i) for i in range(2000)) + "\\}",
+           "(" + "+".join(f"x^{{{k}}}" for k in range(60)) + ")^{64}", "(x+1)^{64} (x+2)^{64} (x+3)^{64}"]
+
+
+def hostile(items: dict) -> None:
+    print("\nhostile text (the inputs in this script's HOSTILE list): ms per score_answer call, max and median")
+    for kind, item in items.items():
+        times = [_ms(lambda: rpsdg.score_answer(item, text))[0] for text in HOSTILE]
+        steps = [_ms(lambda: rpsdg.grade_steps(item, text))[0] for text in HOSTILE]
+        print(f"{kind:<9} score max {max(times):8.1f}  median {statistics.median(times):6.2f}   "
+              f"grade_steps max {max(steps):8.1f}  median {statistics.median(steps):6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-level", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     found = ours(args.per_level, args.seed)
+    hostile({kind: rpsdg.create_dataset(kind, 1, seed=args.seed, levels=[5])[0] for kind in kind_names()})
     reasoning_gym_side_by_side(found["integral_items"], args.per_level)
 
 

@@ -141,7 +141,7 @@ def page(title: str, body: str) -> str:
     style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
              "text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}"
-             "section{margin:2em 0}.item{border-top:1px solid #ddd;padding:.6em 0}.small{color:#666;font-size:90%}")
+             "section{margin:2em 0}.item{border-top:1px solid #ddd;padding:.6em 0;overflow-x:auto}.small{color:#666;font-size:90%}")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
             f"<style>{style}</style></head><body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
 

@@ -438,20 +438,32 @@ def bounded(tree: Expr) -> bool:
             return False
         if node.op == "pow":
             exponent = node.args[1]
-            literal = exponent.args[0] if exponent.op == "neg" else exponent
-            if literal.op == "num" and abs(literal.value) > MAX_EXPONENT:  # type: ignore[arg-type]
-                return False
-            if literal.op == "div" and all(a.op == "num" for a in literal.args) and (
-                    abs(literal.args[0].value) > MAX_EXPONENT * 8 or abs(literal.args[1].value) > MAX_EXPONENT):
-                return False
-            if exponent.op not in ("num", "neg", "div"):
-                # a computed exponent: allowed only when it has a variable (exp-like) or is small
-                if not _has_variable(exponent) and exponent.size() > 7:
-                    return False
+            if not _has_variable(exponent):
+                value = _constant_value(exponent)
+                if value is None or abs(value) > MAX_EXPONENT or value.denominator > MAX_EXPONENT:
+                    return False  # 2^(2^(2^2)), 10^(10^10), x^(10^12): refused before anything expands them
             if node.args[0].op == "pow" and _literal_exponent(node) * _literal_exponent(node.args[0]) > 512:
                 return False
         stack.extend(node.args)
     return True
+
+
+def _constant_value(e: Expr) -> Fraction | None:
+    """The value of a constant built from literals with + - * / and negation (no powers, no functions); ``None``
+    for anything else."""
+    if e.op == "num":
+        return Fraction(e.value)  # type: ignore[arg-type]
+    if e.op == "neg":
+        inner = _constant_value(e.args[0])
+        return None if inner is None else -inner
+    if e.op in ("add", "sub", "mul", "div"):
+        a, b = _constant_value(e.args[0]), _constant_value(e.args[1])
+        if a is None or b is None or (e.op == "div" and b == 0):
+            return None
+        if max(abs(a.numerator), a.denominator, abs(b.numerator), b.denominator) > MAX_LITERAL:
+            return None
+        return {"add": a + b, "sub": a - b, "mul": a * b}[e.op] if e.op != "div" else a / b
+    return None
 
 
 def _literal_exponent(node: Expr) -> int:
