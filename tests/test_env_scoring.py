@@ -290,3 +290,25 @@ def test_fuzzed_unicode_never_raises(text):
     item = items("integral")[0]
     assert 0.0 <= rpsdg.score_answer(item, text) <= 1.0
     assert isinstance(rpsdg.grade_steps(item, text), list)
+
+
+@pytest.mark.parametrize("text", [
+    "**Answer:** $x^3 + C$", "The antiderivative is $x^3$ plus a constant", r"$x^3 + \mathcal{C}$",
+    "x^3 + C, where C is a constant", r"F(x) = x^3 + \text{const}", r"$$\int 3x^2\,dx = x^3 + C$$",
+    "x^3 + C for all x", "Final answer: x**3 + 2", r"\[ \boxed{x^{3}} \]",
+])
+def test_integral_answers_in_model_formats(text):
+    assert rpsdg.score_answer(_row("3*x**2", "x**3"), text) == 1.0
+
+
+@pytest.mark.parametrize("text,expected", [
+    (r"x = \frac{5 \pm \sqrt{13}}{2}", 1.0),
+    (r"The solutions are $x = \frac{5+\sqrt{13}}{2}$ and $x = \frac{5-\sqrt{13}}{2}$.", 1.0),
+    (r"x_1 = \frac{5 - \sqrt{13}}{2}, \quad x_2 = \frac{5 + \sqrt{13}}{2}", 1.0),
+    (r"x = \frac{5 + \sqrt{13}}{2}", 0.0),
+    (r"x = \frac{5 \pm \sqrt{12}}{2}", 0.0),
+])
+def test_equation_answers_in_model_formats(text, expected):
+    row = {"kind": "equation", "uid": "t", "level": 3, "problem": "Eq(x**2 - 5*x + 3, 0)",
+           "answer": "FiniteSet(5/2 - sqrt(13)/2, 5/2 + sqrt(13)/2)", "hypotheses": [], "steps": []}
+    assert rpsdg.score_answer(row, text) == expected

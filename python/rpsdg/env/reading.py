@@ -88,10 +88,26 @@ def final_answer(text: str) -> str | None:
         else:
             lines = [line for line in text.splitlines() if line.strip()]
             answer = lines[-1]
-    answer = _strip_math_delimiters(answer.strip())
+    answer = _math_of_prose(answer.strip().strip("*").strip())
+    answer = _strip_math_delimiters(answer)
     if not answer or len(answer) > MAX_ANSWER_CHARS:
         return None
     return answer
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _math_of_prose(text: str) -> str:
+    """The math segments of a line that mixes prose and ``$...$`` math, joined by commas (``The solutions are $x =
+    2$ and $x = 3$`` gives ``x = 2, x = 3``); other text unchanged."""
+    if "$" not in text and "\\(" not in text:
+        return text
+    segments = math_segments(text)
+    prose = _MATH.sub(" ", text)
+    if segments and _WORD.search(prose) and segments != [text.strip()]:
+        return ", ".join(segments)
+    return text
 
 
 def _strip_math_delimiters(text: str) -> str:
@@ -212,7 +228,7 @@ def _convert(text: str, nesting: int) -> str:
                 inner = _convert(inner, nesting + 1)
                 out.append(f" sqrt({inner}) " if degree is None else
                            f" (({inner})^(1/({_convert(degree, nesting + 1)}))) ")
-            elif name in ("text", "mathrm", "textrm", "operatorname", "mathit", "mathbf", "textbf", "mbox",
+            elif name in ("text", "mathrm", "textrm", "operatorname", "mathit", "mathbf", "textbf", "mbox", "mathcal",
                           "boxed", "fbox"):
                 inner, index = _argument(text, index)
                 converted = _convert(inner, nesting + 1)
@@ -295,7 +311,7 @@ def _split_name(token: str) -> list[str]:
     name, a constant name, or carries a subscript (``x_1``)."""
     if token in _FUNCTION_NAMES or "_" in token or len(token) == 1 or any(c.isdigit() for c in token):
         return [token]
-    if token in ("pi", "oo", "or", "and", "in", "emptyset"):
+    if token in ("pi", "oo", "or", "and", "in", "emptyset", "const"):
         return [token]
     return list(token)
 

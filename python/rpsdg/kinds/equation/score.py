@@ -2,7 +2,7 @@
 
 Answer: right iff it is the record's solution set: any order, any equivalent form of each value (``(5 +
 \\sqrt{13})/2``, ``\\frac{e}{3} + \\frac{8}{3}``), written as ``x = 2 or x = 3``, ``x = 2, x = 3``, ``x \\in \\{2,
-3\\}``, ``\\{2, 3\\}``, ``2, 3``; systems as ``x = 1, y = 2``, ``(1, 2)`` or ``(x, y) = (1, 2)``; no solution as
+3\\}``, ``\\{2, 3\\}``, ``2, 3``, ``x = \\frac{5 \\pm \\sqrt{13}}{2}``; systems as ``x = 1, y = 2``, ``(1, 2)`` or ``(x, y) = (1, 2)``; no solution as
 "no solution", ``\\emptyset``. A missing or an extra value scores 0. No partial credit: 1.0 or 0.0.
 Values are compared exactly by our canonical form, else as floats to 1e-9 relative.
 
@@ -134,7 +134,13 @@ def read_solutions(text: str, names: Sequence[str], reader: Any) -> list[tuple[E
     if " in " in plain:
         plain = plain.rsplit(" in ", 1)[1]
     plain = _unwrap(plain)
-    pieces = reader.split(plain, (",", ";", " or ", " and "))
+    pieces = []
+    for piece in reader.split(plain, (",", ";", " or ", " and ")):  # a ± b is two values
+        if piece.count("±") + piece.count("∓") == 1:
+            sign = "±" if "±" in piece else "∓"
+            pieces.extend([piece.replace(sign, "+"), piece.replace(sign, "-")])
+        else:
+            pieces.append(piece)
     named: dict[str, Expr] = {}
     tuples: list[tuple[Expr, ...]] = []
     scalars: list[Expr] = []

@@ -16,6 +16,7 @@ To accept more notation, extend :func:`_read_piece`.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any, Mapping
 
 from rpsdg.expr.canonical import Canonicalizer
@@ -28,7 +29,7 @@ from rpsdg.maths.numeric import PointSpec, close, finite_difference, sample_poin
 from rpsdg.maths.symbolic import canonical_equal
 
 VAR = "x"
-CONSTANT_NAMES = frozenset({"C", "c", "K", "k", "C_1", "C1", "c_1", "c1", "C_0", "D"})
+CONSTANT_NAMES = frozenset({"C", "c", "K", "k", "C_1", "C1", "c_1", "c1", "C_0", "D", "const"})
 POINTS = PointSpec(count=8, quorum=7, tries=400)
 RTOL = 1e-6
 
@@ -186,7 +187,9 @@ def score(row: Mapping[str, Any], answer: str, reader: Any) -> float:
     pieces = reader.split(plain, ("=",))
     if not pieces:
         return 0.0
-    read = _read_piece(pieces[-1], reader)
+    last = re.split(r"\s(?:where|for|with)\s", pieces[-1], maxsplit=1)[0]
+    last = reader.split(last, (",", ";"))[0] if reader.split(last, (",", ";")) else last
+    read = _read_piece(last, reader)
     if read is None or read[0] != "expr":
         return 0.0
     return 1.0 if is_antiderivative(read[1], _Problem(row)) else 0.0
