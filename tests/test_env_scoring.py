@@ -312,3 +312,13 @@ def test_equation_answers_in_model_formats(text, expected):
     row = {"kind": "equation", "uid": "t", "level": 3, "problem": "Eq(x**2 - 5*x + 3, 0)",
            "answer": "FiniteSet(5/2 - sqrt(13)/2, 5/2 + sqrt(13)/2)", "hypotheses": [], "steps": []}
     assert rpsdg.score_answer(row, text) == expected
+
+
+def test_a_chain_may_start_on_its_own_line():
+    row = _row("2*x*exp(x**2)", "exp(x**2)")
+    text = "$$\\int 2x e^{x^2} \\, dx$$\n$= e^{x^2} + C$\n$= 3 e^{x^2}$"
+    assert [g.label for g in rpsdg.grade_steps(row, text)] == ["unparsed", "correct", "incorrect"]
+    theorem = {"kind": "theorem", "uid": "t", "level": 1, "problem": "Eq((x + 1)**2, x**2 + 2*x + 1)",
+               "answer": "", "hypotheses": [], "steps": [], "domain": "real"}
+    text = "$(x + 1)^2$\n$= (x + 1)(x + 1)$\n$= x^2 + x + x + 1$\n$= x^2 + 3x + 1$"
+    assert [g.label for g in rpsdg.grade_steps(theorem, text)] == ["unparsed", "correct", "correct", "incorrect"]

@@ -199,6 +199,11 @@ def grade_claim(row: Mapping[str, Any], text: str, reader: Any, state: dict) -> 
     """Label one step: its chain of equalities, each link checked up to a constant (see the module docstring)."""
     segments = [segment for segment in reader.math(text) if "=" in segment]
     if not segments:
+        plain = _normal_text(reader.math(text)[-1], reader)
+        start = _read_piece(plain, reader) if plain is not None else None
+        if start is not None:
+            state["last"] = start  # a chain may start on its own line: "∫ f dx", then "= F"
+            state["integral_chain"] = state.get("integral_chain", False) or start[0] == "integral"
         return "unparsed", "no equality in this step"
     plain = _normal_text(" ".join(segments[-1:]), reader)
     if plain is None:

@@ -159,6 +159,9 @@ def _holds(a: Expr, b: Expr, problem: _Problem, points: Sequence[dict[str, float
 def grade_claim(row: Mapping[str, Any], text: str, reader: Any, state: dict) -> tuple[str, str]:
     segments = [segment for segment in reader.math(text) if "=" in segment]
     if not segments:
+        start = _read_chain(reader.math(text)[-1], reader)
+        if start is not None and len(start) == 1:
+            state["last"] = start[0]  # a chain may start on its own line: "lhs", then "= e1", "= e2"
         return "unparsed", "no equality in this step"
     plain = segments[-1]
     chain = _read_chain(plain, reader)
