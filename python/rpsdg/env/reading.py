@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Iterator
-
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import FUNCTIONS, Expr

@@ -17,6 +17,7 @@ belongs to :mod:`rpsdg.env.reading`. What it adds is the contract users rely on 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -88,7 +89,7 @@ def score_answer(item: Any, text: str) -> float:
         value = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return min(1.0, max(0.0, value)) if value == value else 0.0
+    return min(1.0, max(0.0, value)) if not math.isnan(value) else 0.0
 
 
 _ANSWER_LINE = re.compile(r"\\boxed\{|\\fbox\{|^\W*(?:final answer|answer)\b|the answer is", re.IGNORECASE)
@@ -117,7 +118,7 @@ def grade_steps(item: Any, solution_text: str) -> list[StepGrade]:
             label, reason = ("correct", "the final answer is right") if scored >= 1.0 else (
                 "incorrect", "the final answer is wrong or unreadable")
         else:
-            label, reason = _limited(lambda: spec.grade_claim(record, step, READER, state),
+            label, reason = _limited(lambda step=step: spec.grade_claim(record, step, READER, state),
                                      ("unparsed", "the check failed or took too long"))
             if label not in LABELS:
                 label, reason = "unparsed", f"the kind's grader gave an unknown label {label!r}"

@@ -1,18 +1,20 @@
 """Scoring a model's answer to an equation or system, and checking the equations in its steps, by meaning.
 
 Answer: right iff it is the record's solution set: any order, any equivalent form of each value (``(5 +
-\\sqrt{13})/2``, ``\\frac{e}{3} + \\frac{8}{3}``), written as ``x = 2 or x = 3``, ``x = 2, x = 3``, ``x \\in \\{2,
-3\\}``, ``\\{2, 3\\}``, ``2, 3``, ``x = \\frac{5 \\pm \\sqrt{13}}{2}``; systems as ``x = 1, y = 2``, ``(1, 2)`` or ``(x, y) = (1, 2)``; no solution as
-"no solution", ``\\emptyset``. A missing or an extra value scores 0. No partial credit: 1.0 or 0.0.
-Values are compared exactly by our canonical form, else as floats to 1e-9 relative.
+\\sqrt{13})/2``, ``\\frac{e}{3} + \\frac{8}{3}``), written as ``x = 2 or x = 3``, ``x = 2, x = 3``,
+``x \\in \\{2, 3\\}``, ``\\{2, 3\\}``, ``2, 3``, ``x = \\frac{5 \\pm \\sqrt{13}}{2}``; systems as
+``x = 1, y = 2``, ``(1, 2)`` or ``(x, y) = (1, 2)``; no solution as "no solution", ``\\emptyset``. A missing or
+an extra value scores 0. No partial credit: 1.0 or 0.0. Values are compared exactly by our canonical form, else
+as floats to 1e-9 relative.
 
 Step claims (checked on their own against the problem, never against the previous step):
 * one variable: the step's equations are alternatives (``x - 2 = 0 or x - 3 = 0``); inequalities in the step are
-  conditions it works under (``x + 7 \\geq 0`` after squaring), from that step to the end of the solution. The step is correct iff its solution set within the
-  problem's domain (hypotheses) and its conditions is the problem's: every root satisfies it, and a sign-change and
-  local-minimum scan of each equation over an interval around the roots finds no other solution. A step that is
-  an identity (every x solves it) is incorrect; a true but useless rewriting is correct. An equality without
-  variables (``b^2 - 4ac = 25 - 24 = 1``) is checked as arithmetic.
+  conditions it works under (``x + 7 \\geq 0`` after squaring), from that step to the end of the solution. The
+  step is correct iff its solution set within the problem's domain (hypotheses) and its conditions is the
+  problem's: every root satisfies it, and a sign-change and local-minimum scan of each equation over an interval
+  around the roots finds no other solution. A step that is an identity (every x solves it) is incorrect; a true
+  but useless rewriting is correct. An equality without variables (``b^2 - 4ac = 25 - 24 = 1``) is checked as
+  arithmetic.
 * systems: the step's equations are a conjunction; correct iff each holds at the solution (the generator's systems
   have one solution, so this means each is a consequence of the system).
 Limits: roots outside the scanned interval ([-B, B], B = max(50, 4·max|root|)) are not seen; roots of even
