@@ -322,3 +322,33 @@ def test_a_chain_may_start_on_its_own_line():
                "answer": "", "hypotheses": [], "steps": [], "domain": "real"}
     text = "$(x + 1)^2$\n$= (x + 1)(x + 1)$\n$= x^2 + x + x + 1$\n$= x^2 + 3x + 1$"
     assert [g.label for g in rpsdg.grade_steps(theorem, text)] == ["unparsed", "correct", "correct", "incorrect"]
+
+
+def test_grade_steps_flags_every_prm_corruption_of_integral_steps():
+    """The prm export's corruptions (sign error, wrong constant, dropped factor, missing chain-rule factor,
+    misapplied rule, swapped sides) that its checker confirms at a step are flagged at that step. (For equations
+    and theorems the prm checker judges the *move*, while grade_steps judges the *claim*: a step that writes the
+    previous equation again is a wrong move but a true claim, so the comparison holds for integrals only.)"""
+    import random
+
+    from rpsdg.export.prm import CORRUPTIONS, INPUT_KEY, Confirmer, _corrupt
+
+    confirmer = Confirmer("integral")
+    flagged = 0
+    for item in items("integral"):
+        steps = item.record["steps"]
+        for k in {k for k in (1, len(steps) // 2, len(steps) - 1) if 0 < k < len(steps)}:
+            step = dict(steps[k], **{INPUT_KEY: steps[k]["integrand"]})
+            for name in CORRUPTIONS:
+                changed = _corrupt(name, step, parse(steps[k]["antiderivative"]), random.Random(k))
+                if changed is None:
+                    continue
+                row = copy.deepcopy(dict(item.record))
+                row["steps"][k]["antiderivative"] = to_infix(changed)
+                verdict = confirmer.verdict(row, k)
+                if verdict is None or verdict.status != "rejected" or verdict.step != k:
+                    continue
+                grades = rpsdg.grade_steps(row, item_of(row).solution)
+                assert grades[len(steps) - 1 - k].label == "incorrect", (name, item.uid, k)
+                flagged += 1
+    assert flagged >= 20
