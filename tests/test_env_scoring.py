@@ -352,3 +352,18 @@ def test_grade_steps_flags_every_prm_corruption_of_integral_steps():
                 assert grades[len(steps) - 1 - k].label == "incorrect", (name, item.uid, k)
                 flagged += 1
     assert flagged >= 20
+
+
+def test_grade_steps_follows_a_u_substitution():
+    row = _row("2*x*cos(x**2)", "sin(x**2)")
+    text = "\n".join([
+        r"Let $u = x^2$, so $du = 2x \, dx$.",
+        r"Then $\int 2x\cos(x^2)\,dx = \int \cos(u)\,du$",
+        r"$= \sin(u) + C$",
+        r"$= \sin(x^2) + C$",
+        r"Wrong: $\int \cos(u) du = -\sin(u)$",
+        r"Also wrong: $du = x\,dx$",
+        r"Answer: $\boxed{\sin(x^2) + C}$",
+    ])
+    labels = [g.label for g in rpsdg.grade_steps(row, text)]
+    assert labels == ["correct", "correct", "correct", "correct", "incorrect", "incorrect", "correct"]

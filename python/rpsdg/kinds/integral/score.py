@@ -9,7 +9,9 @@ No partial credit: the score is 1.0 or 0.0.
 
 Step claims: a chain ``∫ g dx = A = B ...`` (and ``= B`` on a later line continues the previous chain): each
 link must agree up to a constant, i.e. the derivatives of both sides (``g`` for ``∫ g dx``) agree on the domain;
-a chain without an integral is a plain equality checked by values. Anything else is ``unparsed``.
+a chain without an integral is a plain equality checked by values. A substitution ``u = g(x)`` is remembered for
+the rest of the solution (``∫ h(u) du`` is then read as ``∫ h(g(x)) g'(x) dx`` and ``H(u)`` as ``H(g(x))``) and
+``du = k(x) dx`` is checked against ``g'``. Anything else is ``unparsed``.
 To accept more notation, extend :func:`_read_piece`.
 """
 
@@ -101,27 +103,39 @@ def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
     return Expr(e.op, tuple(_substitute(a, values) for a in e.args), e.value)
 
 
-def _read_piece(text: str, reader: Any) -> tuple[str, Expr] | None:
-    """``("integral", g)`` for ``∫ g dx``, ``("expr", F)`` for an expression in x, else ``None``."""
+def _read_piece(text: str, reader: Any, subs: Mapping[str, Expr] | None = None) -> tuple[str, Expr] | None:
+    """``("integral", g)`` for ``∫ g dx``, ``("expr", F)`` for an expression in x, else ``None``. With ``subs``
+    (``u ↦ g(x)`` from a step "let u = g(x)"), ``∫ h(u) du`` is read as ``∫ h(g(x)) g'(x) dx`` and ``H(u)`` as
+    ``H(g(x))``, so every claim is checked in x."""
+    subs = subs or {}
     text = text.strip()
     if "\\int" in text:
         body = text.split("\\int", 1)
         if body[0].strip():
             return None
         inner = body[1].strip()
-        for ending in ("dx", "d x", "\\,dx", "\\, dx", "\\mathrm{d}x", "\\, \\mathrm{d}x", "\\,\\mathrm{d}x"):
-            if inner.endswith(ending):
-                inner = inner[:-len(ending)].rstrip().rstrip(",").rstrip("\\").rstrip()
-                break
-        else:
+        match = re.search(r"d\s*([A-Za-z])\s*$", inner)
+        if match is None or (match.group(1) != VAR and match.group(1) not in subs):
             return None
-        tree = reader.expr(inner)
-        if tree is None or foreign_node(tree, ARITHMETIC_OPS, (VAR,)) is not None:
+        variable = match.group(1)
+        tree = reader.expr(inner[:match.start()].rstrip().rstrip(","))
+        if tree is None:
+            return None
+        if variable != VAR:
+            if not tree.free_symbols() <= {variable}:
+                return None
+            try:
+                tree = Expr("mul", (_substitute(tree, subs), derivative(subs[variable], VAR)))
+            except (NotDifferentiable, RecursionError):
+                return None
+        if foreign_node(tree, ARITHMETIC_OPS, (VAR,)) is not None:
             return None
         return "integral", tree
     tree = reader.expr(text)
     if tree is None:
         return None
+    if subs and tree.free_symbols() & set(subs):
+        tree = _substitute(tree, subs)
     tree = _without_constants(tree)
     return None if tree is None else ("expr", tree)
 
@@ -195,12 +209,60 @@ def score(row: Mapping[str, Any], answer: str, reader: Any) -> float:
     return 1.0 if is_antiderivative(read[1], _Problem(row)) else 0.0
 
 
+def _definition_or_differential(row: Mapping[str, Any], segment: str, reader: Any, subs: dict,
+                                defined: list) -> tuple[str, str] | None:
+    """``u = g(x)`` (a substitution: remembered, nothing to check) or ``du = g'(x) dx`` (checked against the
+    remembered ``u``); ``None`` for any other segment."""
+    plain = _normal_text(segment, reader)
+    if plain is None:
+        return None
+    pieces = reader.split(plain, ("=",))
+    if len(pieces) != 2:
+        return None
+    name = pieces[0].strip()
+    if re.fullmatch(r"[a-wyzA-Z]", name) and name not in CONSTANT_NAMES:
+        value = reader.expr(pieces[1])
+        if value is None or not value.free_symbols() <= {VAR} or not value.free_symbols():
+            return None
+        subs[name] = value
+        defined.append(f"{name} = {pieces[1].strip()[:40]}")
+        return "correct", "a substitution"
+    differential = re.fullmatch(r"d\s*([a-wyzA-Z])", name)
+    if differential and differential.group(1) in subs:
+        right = re.sub(r"(?:\\[,;!]\s*)?\bd\s*x\s*$", "", pieces[1].strip())
+        if right == pieces[1].strip():
+            return None
+        value = reader.expr(right)
+        if value is None:
+            return "unparsed", "cannot read the differential"
+        problem = _Problem(row)
+        try:
+            expected = compile_expr(derivative(subs[differential.group(1)], VAR))
+        except (NotDifferentiable, RecursionError):
+            return None
+        if not _agree(compile_expr(value), expected, problem):
+            return "incorrect", f"d{differential.group(1)} is not this times dx"
+        defined.append(f"d{differential.group(1)}")
+        return "correct", "the differential checks"
+    return None
+
+
 def grade_claim(row: Mapping[str, Any], text: str, reader: Any, state: dict) -> tuple[str, str]:
     """Label one step: its chain of equalities, each link checked up to a constant (see the module docstring)."""
-    segments = [segment for segment in reader.math(text) if "=" in segment]
+    subs = state.setdefault("subs", {})
+    segments = []
+    defined = []
+    for segment in (segment for segment in reader.math(text) if "=" in segment):
+        verdict = _definition_or_differential(row, segment, reader, subs, defined)
+        if verdict is not None and verdict[0] == "incorrect":
+            return verdict
+        if verdict is None:
+            segments.append(segment)
+    if defined and not segments:
+        return "correct", f"defines {', '.join(defined)} (and its differential, where given, checks)"
     if not segments:
         plain = _normal_text(reader.math(text)[-1], reader)
-        start = _read_piece(plain, reader) if plain is not None else None
+        start = _read_piece(plain, reader, subs) if plain is not None else None
         if start is not None:
             state["last"] = start  # a chain may start on its own line: "∫ f dx", then "= F"
             state["integral_chain"] = state.get("integral_chain", False) or start[0] == "integral"
@@ -214,7 +276,7 @@ def grade_claim(row: Mapping[str, Any], text: str, reader: Any, state: dict) -> 
     else:
         pieces = []
     for piece_text in raw:
-        piece = _read_piece(piece_text, reader)
+        piece = _read_piece(piece_text, reader, subs)
         if piece is None:
             return "unparsed", f"cannot read {piece_text[:60]!r} as ∫ g dx or an expression in x"
         pieces.append(piece)
