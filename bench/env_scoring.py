@@ -118,11 +118,32 @@ def hostile(items: dict) -> None:
               f"grade_steps max {max(steps):8.1f}  median {statistics.median(steps):6.2f}")
 
 
+def stress(per_level: int, seed: int) -> None:
+    """The integral scorer on many items: the reference answer, answer + 3 (both must score 1), -answer and
+    answer * 1.001 (both must score 0); prints the failures by level."""
+    failures, total = 0, 0
+    for level in (1, 2, 3, 4, 5):
+        for item in rpsdg.create_dataset("integral", per_level, seed=seed, levels=[level]):
+            answer = item.record["answer"]
+            verdicts = (rpsdg.score_answer(item, item.answer), rpsdg.score_answer(item, f"{answer} + 3"),
+                        rpsdg.score_answer(item, f"-({answer})"), rpsdg.score_answer(item, f"({answer})*(1 + 1/1000)"))
+            total += 1
+            if verdicts != (1.0, 1.0, 0.0, 0.0):
+                failures += 1
+                print(f"  level {level} {item.uid[:12]} {answer}: {verdicts}")
+    print(f"integral stress: {total} items, {failures} with a wrong verdict")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-level", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stress", type=int, default=0, help="also run the integral stress check with this many "
+                                                              "items per level (seed 123)")
     args = parser.parse_args()
+    if args.stress:
+        stress(args.stress, 123)
+        return
     found = ours(args.per_level, args.seed)
     hostile({kind: rpsdg.create_dataset(kind, 1, seed=args.seed, levels=[5])[0] for kind in kind_names()})
     reasoning_gym_side_by_side(found["integral_items"], args.per_level)
