@@ -93,7 +93,7 @@ def _fenced(inner: str) -> str:
 def _child(parent: str, child: Expr, right: bool = False) -> str:
     text = to_mathml(child)
     mine, theirs = _PRECEDENCE.get(parent, 9), _PRECEDENCE.get(child.op, 9)
-    if child.op == "num" and child.value < 0 and parent in ("add", "sub", "mul", "pow", "neg"):  # type: ignore
+    if child.op == "num" and child.value < 0 and (right or parent in ("pow", "neg")):  # type: ignore[operator]
         return _fenced(text)
     if parent == "div":
         return text
