@@ -367,3 +367,14 @@ def test_grade_steps_follows_a_u_substitution():
     ])
     labels = [g.label for g in rpsdg.grade_steps(row, text)]
     assert labels == ["correct", "correct", "correct", "correct", "incorrect", "incorrect", "correct"]
+
+
+def test_grade_steps_reads_integration_by_parts():
+    row = _row("x*exp(x)", "x*exp(x) - exp(x)")
+    text = "\n".join([
+        r"By parts: $\int x e^x \, dx = x e^x - \int e^x \, dx$",
+        r"$= x e^x - e^x + C$",
+        r"Wrong: $\int x e^x \, dx = x e^x + \int e^x \, dx$",
+        r"$\int x e^x dx = (\int x dx)(\int e^x dx)$",      # not linear in its integrals: not read
+    ])
+    assert [g.label for g in rpsdg.grade_steps(row, text)] == ["correct", "correct", "incorrect", "unparsed"]

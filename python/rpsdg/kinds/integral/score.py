@@ -11,7 +11,8 @@ Step claims: a chain ``∫ g dx = A = B ...`` (and ``= B`` on a later line conti
 link must agree up to a constant, i.e. the derivatives of both sides (``g`` for ``∫ g dx``) agree on the domain;
 a chain without an integral is a plain equality checked by values. A substitution ``u = g(x)`` is remembered for
 the rest of the solution (``∫ h(u) du`` is then read as ``∫ h(g(x)) g'(x) dx`` and ``H(u)`` as ``H(g(x))``) and
-``du = k(x) dx`` is checked against ``g'``. Anything else is ``unparsed``.
+``du = k(x) dx`` is checked against ``g'``. An expression with integrals inside (``x e^x - ∫ e^x dx``, by parts)
+is compared through its derivative when it is linear in those integrals. Anything else is ``unparsed``.
 To accept more notation, extend :func:`_read_piece`.
 """
 
@@ -109,6 +110,8 @@ def _read_piece(text: str, reader: Any, subs: Mapping[str, Expr] | None = None) 
     ``H(g(x))``, so every claim is checked in x."""
     subs = subs or {}
     text = text.strip()
+    if "\\int" in text and (not text.startswith("\\int") or text.count("\\int") > 1):
+        return _read_mixed(text, reader, subs)
     if "\\int" in text:
         body = text.split("\\int", 1)
         if body[0].strip():
@@ -138,6 +141,51 @@ def _read_piece(text: str, reader: Any, subs: Mapping[str, Expr] | None = None) 
         tree = _substitute(tree, subs)
     tree = _without_constants(tree)
     return None if tree is None else ("expr", tree)
+
+
+_INNER_INTEGRAL = re.compile(r"\\int(.*?)\bd\s*([A-Za-z])\b")
+
+
+def _read_mixed(text: str, reader: Any, subs: Mapping[str, Expr]) -> tuple[str, Expr] | None:
+    """An expression with integrals inside (``x e^x - ∫ e^x dx``, integration by parts) as the piece
+    ``("integral", D)`` where D is its derivative: each ``∫ g dx`` becomes a placeholder J with J' = g, so
+    D = ∂E/∂x + Σ ∂E/∂J · g, which must be free of every J (E linear in its integrals); else ``None``."""
+    integrands: dict[str, Expr] = {}
+
+    def placeholder(match: re.Match) -> str:
+        inner, variable = match.group(1), match.group(2)
+        if inner.count("(") != inner.count(")") or (variable != VAR and variable not in subs):
+            raise ValueError("unbalanced or unknown variable")
+        tree = reader.expr(inner.strip().rstrip(","))
+        if tree is None or not tree.free_symbols() <= {variable}:
+            raise ValueError("unreadable integrand")
+        if variable != VAR:
+            tree = Expr("mul", (_substitute(tree, subs), derivative(subs[variable], VAR)))
+        name = f"J_{len(integrands)}"
+        integrands[name] = tree
+        return f" ({name}) "
+
+    try:
+        replaced = _INNER_INTEGRAL.sub(placeholder, text)
+        if "\\int" in replaced or not integrands:
+            return None
+        tree = reader.expr(replaced)
+        if tree is None:
+            return None
+        if subs:
+            tree = _substitute(tree, {k: v for k, v in subs.items()})
+        names = tree.free_symbols() - set(integrands) - CONSTANT_NAMES
+        if not names <= {VAR}:
+            return None
+        tree = _substitute(tree, {name: num(0) for name in tree.free_symbols() & CONSTANT_NAMES})
+        total = derivative(tree, VAR)
+        for name, integrand in integrands.items():
+            total = Expr("add", (total, Expr("mul", (derivative(tree, name), integrand))))
+    except (ValueError, NotDifferentiable, RecursionError):
+        return None
+    if total.free_symbols() - {VAR}:
+        return None
+    return "integral", total
 
 
 def _normal_text(text: str, reader: Any) -> str | None:
