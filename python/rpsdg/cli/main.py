@@ -218,6 +218,8 @@ def _register_subapps() -> None:
 
 
 _register_subapps()
+from rpsdg.cli.environment import add_commands  # noqa: E402 - rpsdg eval, report, contamination
+add_commands(app)
 
 
 def main() -> None:

@@ -93,6 +93,23 @@ class KindSpec:
     """The step field holding what a step starts from."""
     commands: Callable[[], tuple[str, str, Any]] | None = None
     """Extra CLI commands the kind brings: ``() -> (name, help, typer app)``, mounted as ``rpsdg NAME ...``."""
+    question: Callable[[Mapping[str, Any]], str] | None = None
+    """The prompt a model sees for a stored row: the problem in words with LaTeX math (``$...$``), no hints from
+    the solution (``rpsdg.create_dataset`` items, ``score.py`` of the kind). ``None``: the kind has no environment."""
+    reference_answer: Callable[[Mapping[str, Any]], str] | None = None
+    """The final answer as a model would write it (LaTeX), which :attr:`score_answer` scores 1.0."""
+    solution_text: Callable[[Mapping[str, Any]], str] | None = None
+    """The record's solution as a model would write it: one step per line, each claim in ``$...$``, ending with
+    ``Answer: \\boxed{...}``; :attr:`grade_claim` labels every step of it correct."""
+    score_answer: Callable[[Mapping[str, Any], str, Any], float] | None = None
+    """``(row, final answer text, reader) -> score in [0, 1]``: decides by meaning whether the final answer (still
+    LaTeX or plain text; ``reader`` is an :class:`rpsdg.env.reading.Reader`) solves the row's problem. It may
+    raise on text it cannot read; the environment turns any exception into 0."""
+    grade_claim: Callable[[Mapping[str, Any], str, Any, dict], tuple[str, str]] | None = None
+    """``(row, step text, reader, state) -> (label, reason)``: reads the claim one step of a model's solution makes
+    and checks it on its own against the row's problem; ``label`` is ``correct``, ``incorrect`` or ``unparsed``.
+    ``state`` is a dict the environment keeps for one solution (e.g. the last expression of an equality chain, so
+    a step ``= e`` continues it)."""
 
     def run_checks(self, row: Mapping[str, Any]) -> list[Verdict]:
         """Every verdict of this kind's checkers on ``row``. A row that makes a checker fail (a stranger's

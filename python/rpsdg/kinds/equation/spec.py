@@ -7,6 +7,7 @@ from __future__ import annotations
 from rpsdg import __version__
 from rpsdg.kinds.equation import check as equation_check
 from rpsdg.kinds import KindSpec
+from rpsdg.kinds.equation import score as equation_score
 from rpsdg.kinds.equation.generate import EquationConfig, dedup_text, generate
 from rpsdg.kinds.equation.text import describe, renderings
 from rpsdg.kinds.equation.lean import equation_proof, lean_equation
@@ -29,4 +30,9 @@ SPEC = KindSpec(
     lean=LeanKind(renderer=lambda: lean_equation, proof=equation_proof),
     summary="invertible operations are applied to both sides of a solved form such as x = a; their inverses, last "
             "first, are the solving steps",
+    question=equation_score.question,
+    reference_answer=equation_score.reference_answer,
+    solution_text=equation_score.solution_text,
+    score_answer=equation_score.score,
+    grade_claim=equation_score.grade_claim,
 )

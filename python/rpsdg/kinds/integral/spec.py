@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rpsdg import __version__
 from rpsdg.kinds.integral import check as integral_check
+from rpsdg.kinds.integral import score as integral_score
 from rpsdg.kinds import KindSpec
 from rpsdg.kinds.integral.generate import IntegralConfig, dedup_text, generate
 from rpsdg.kinds.integral.text import describe, renderings
@@ -35,4 +36,9 @@ SPEC = KindSpec(
     step_input_field="integrand",
     step_check=integral_check.check_row_numeric,
     step_check_name="numeric",
+    question=integral_score.question,
+    reference_answer=integral_score.reference_answer,
+    solution_text=integral_score.solution_text,
+    score_answer=integral_score.score,
+    grade_claim=integral_score.grade_claim,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from rpsdg import __version__
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.kinds import KindSpec
+from rpsdg.kinds.theorem import score as theorem_score
 from rpsdg.kinds.theorem.generate import TheoremConfig, dedup_text, generate
 from rpsdg.kinds.theorem.text import describe, renderings
 from rpsdg.kinds.theorem.lean import lean_theorem, load_rule_terms, theorem_proof
@@ -46,4 +47,9 @@ SPEC = KindSpec(
             "the walk (shortened where a shorter proof is found) its proof",
     novel_split="rule_combination",
     commands=commands,
+    question=theorem_score.question,
+    reference_answer=theorem_score.reference_answer,
+    solution_text=theorem_score.solution_text,
+    score_answer=theorem_score.score,
+    grade_claim=theorem_score.grade_claim,
 )
