@@ -126,3 +126,14 @@ def test_wording_names_every_rule_or_uses_the_table(kind):
 def kind_uses_generic_wording(text: str) -> bool:
     """Rule-file kinds word a step from the step itself (its rule's equation): no per-name table."""
     return "step.before" in text and "step.after" in text and "words" not in text
+
+
+@pytest.mark.parametrize("kind", kind_names())
+def test_items_score_one_on_their_own_answers_and_solutions(kind):
+    from rpsdg import grade_steps, score_answer
+
+    spec = get_kind(kind)
+    for row in ROWS[kind]:
+        assert score_answer(row, spec.reference_answer(row)) == 1.0, row["uid"]
+        grades = grade_steps(row, spec.solution_text(row))
+        assert grades and all(g.label == "correct" for g in grades), (row["uid"], grades)
