@@ -43,6 +43,9 @@ from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
 from rpsdg.maths.numeric import PointSpec, close, collect_points
+from rpsdg.maths.domain import (Domain, Fact, NotRational as _NotRational, constant_float as _constant,
+                                constant_sign as _constant_sign, exact as _exact, exact_value, facts_of,
+                                has_variable as _has_variable, nonvanishing, sign)
 
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
@@ -313,17 +316,6 @@ def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
     return Expr(e.op, tuple(_substitute(child, values) for child in e.args), e.value)
 
 
-def _has_variable(e: Expr) -> bool:
-    """Whether a variable occurs in ``e`` (stops at the first one)."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node.op == "sym":
-            return True
-        stack.extend(node.args)
-    return False
-
-
 def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
     """Whether a variable other than ``names`` occurs in ``e``."""
     stack = [e]
@@ -335,149 +327,7 @@ def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
     return False
 
 
-def _constant(e: Expr) -> float | None:
-    """The value of a variable-free ``e`` (``None`` if it has variables or no real value)."""
-    if _has_variable(e):
-        return None
-    try:
-        return compile_expr(e)({})
-    except OutsideDomain:
-        return None
-
-
 # -- signs on the recorded domain ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fact:
-    """A hypothesis as ``difference rel 0``: ``difference`` is the canonical lhs - rhs."""
-
-    difference: Sum
-    relation: str
-
-
-class Domain:
-    """The recorded hypotheses as facts, with the signs already worked out for this record."""
-
-    def __init__(self, facts: list[Fact]):
-        self.facts = facts
-        self.signs: dict[Expr, str | None] = {}
-
-    def __iter__(self):
-        return iter(self.facts)
-
-
-def facts_of(hypotheses: Sequence[Expr]) -> Domain:
-    facts = []
-    for h in hypotheses:
-        if h.op in ("gt", "lt", "ge", "le", "ne"):
-            try:
-                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
-            except (CanonTooBig, ZeroDivisionError):
-                continue
-    return Domain(facts)
-
-
-_FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg"}
-_OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
-
-
-def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
-    ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
-    if not _has_variable(e):
-        return _constant_sign(e)
-    op = e.op
-    if op == "exp":
-        return "pos"
-    if op == "sqrt":
-        return "pos" if sign(e.args[0], facts) == "pos" else "nonneg"
-    if op == "neg":
-        inner = sign(e.args[0], facts)
-        return _FLIP.get(inner) if inner else None  # type: ignore[arg-type]
-    if op in ("mul", "div"):
-        return _product_sign(sign(e.args[0], facts), sign(e.args[1], facts))
-    if op == "pow":
-        return _power_sign(e, facts)
-    return _fact_sign(e, facts)
-
-
-def _constant_sign(e: Expr) -> str | None:
-    """The sign of a variable-free ``e``: exact for rationals; in floating point only when clearly away from 0
-    (``log(4) - 2*log(2)`` is 0 but may evaluate to 1e-16)."""
-    exact = exact_value(e)
-    if exact is not None:
-        return "pos" if exact > 0 else "neg" if exact < 0 else "zero"
-    value = _constant(e)
-    if value is None or abs(value) < 1e-9:
-        return None
-    return "pos" if value > 0 else "neg"
-
-
-def _product_sign(a: str | None, b: str | None) -> str | None:
-    if a in ("pos", "neg") and b in ("pos", "neg"):
-        return "pos" if a == b else "neg"
-    if {a, b} in ({"pos", "nonneg"}, {"neg", "nonpos"}):
-        return "nonneg"
-    if {a, b} in ({"pos", "nonpos"}, {"neg", "nonneg"}):
-        return "nonpos"
-    if a in ("pos", "neg", "nz") and b in ("pos", "neg", "nz"):
-        return "nz"
-    return None
-
-
-def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    base, exponent = e.args
-    if not _has_variable(base) and _constant_sign(base) == "pos":
-        return "pos"
-    if exponent.op != "num" or exponent.value == 0:
-        return None
-    inner = sign(base, facts)
-    if inner not in ("pos", "neg", "nz"):
-        return None
-    if exponent.value % 2 == 0:  # type: ignore[operator]
-        return "pos"
-    return inner
-
-
-def _fact_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
-    try:
-        s = canon(e)
-    except (CanonTooBig, ZeroDivisionError):
-        return None
-    for fact in facts:
-        d = fact.difference
-        lead = next((m for m in d if m), None)
-        if lead is None or lead not in s:
-            continue
-        c = Fraction(s[lead]) / Fraction(d[lead])
-        rest = {m: v for m, v in s.items()}
-        for m, v in d.items():
-            total = rest.get(m, 0) - c * v
-            if total:
-                rest[m] = total
-            else:
-                rest.pop(m, None)
-        r = constant_value(rest)
-        if r is None:
-            continue
-        known = _OF_RELATION[fact.relation] if c > 0 else _FLIP[_OF_RELATION[fact.relation]]
-        if r == 0:
-            return known
-        if known == "pos" and r > 0 or known == "nonneg" and r > 0:
-            return "pos"
-        if known == "neg" and r < 0 or known == "nonpos" and r < 0:
-            return "neg"
-    return None
-
-
-def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
-    if isinstance(facts, Domain):
-        if e not in facts.signs:
-            facts.signs[e] = sign(e, facts)
-        return facts.signs[e] in ("pos", "neg", "nz")
-    return sign(e, facts) in ("pos", "neg", "nz")
-
 
 _PARTIAL = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
 
@@ -877,42 +727,6 @@ def _zero(e: Expr) -> bool | None:
     if not s:
         return True
     return False if constant_value(s) is not None else None
-
-
-class _NotRational(Exception):
-    pass
-
-
-def exact_value(e: Expr, values: Mapping[str, int | Fraction] | None = None) -> Fraction | int | None:
-    """The exact rational value of ``e`` built from + - * / and integer powers, with the variables set to
-    ``values``; ``None`` for anything else (also for a division by zero, which the canonical form then reports)."""
-    try:
-        return _exact(e, values or {})
-    except (_NotRational, ZeroDivisionError, OverflowError, KeyError):
-        return None
-
-
-def _exact(e: Expr, values: Mapping[str, int | Fraction]) -> Fraction | int:
-    """Integers stay Python ints (fast); a division makes a Fraction."""
-    op = e.op
-    if op == "num":
-        return e.value  # type: ignore[return-value]
-    if op == "sym":
-        return values[e.value]  # type: ignore[index]
-    if op == "add":
-        return _exact(e.args[0], values) + _exact(e.args[1], values)
-    if op == "sub":
-        return _exact(e.args[0], values) - _exact(e.args[1], values)
-    if op == "mul":
-        return _exact(e.args[0], values) * _exact(e.args[1], values)
-    if op == "div":
-        return Fraction(_exact(e.args[0], values)) / _exact(e.args[1], values)
-    if op == "neg":
-        return -_exact(e.args[0], values)
-    if op == "pow" and e.args[1].op == "num" and abs(e.args[1].value) <= 64:  # type: ignore[arg-type]
-        base, exponent = _exact(e.args[0], values), e.args[1].value
-        return base ** exponent if exponent >= 0 else Fraction(1) / Fraction(base) ** -exponent  # type: ignore
-    raise _NotRational(op)
 
 
 def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
