@@ -12,6 +12,9 @@
   Systems: ``eliminate`` subtracts a multiple of another equation (the operand) from one equation; ``substitute``
   replaces ``var`` in one equation by ``expr`` where the operand ``var = expr`` is another equation of the system
   with ``var`` not in ``expr`` (:func:`_substitute_step`); any one-equation rule may change one equation.
+  Rewrite rules must have the shape their names promise (``factor`` a sum into a product, ``expand`` multiplies out
+  a product or power of a sum, ``collect`` fewer terms, ``write_as_power`` a number as ``b**k``): a relabelled step
+  is rejected (:func:`_shape_problem`).
   Sign conditions: ``square_both_sides`` of ``sqrt(u) = v`` may record ``v >= 0`` as its operand. It is no
   hypothesis (not a domain condition) but is implied by the equation (the other side is non-negative), so it
   hides no solution; replay checks exactly that, and from that step on the domain in force
@@ -875,10 +878,101 @@ def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
     return None
 
 
+# -- the shape each rewrite rule's name promises (issue 11: a relabelled step is rejected) --------------------------
+
+def _changed_sides(before: Expr, after: Expr) -> list[tuple[Expr, Expr]] | None:
+    """The (before, after) sides that differ, equation by equation (``None``: the shapes do not line up)."""
+    if before.op == "tuple" and after.op == "tuple" and len(before.args) == len(after.args):
+        pairs = list(zip(before.args, after.args))
+    elif before.op == "eq" and after.op == "eq":
+        pairs = [(before, after)]
+    else:
+        return None
+    changed = []
+    for b, a in pairs:
+        if b.op != "eq" or a.op != "eq":
+            return None
+        changed += [(bs, as_) for bs, as_ in zip(b.args, a.args) if bs != as_]
+    return changed
+
+
+def _terms(e: Expr) -> int:
+    """Additive terms of ``e`` (through + - and unary minus, and inside a numerator over a constant)."""
+    op = e.op
+    if op in ("add", "sub"):
+        return _terms(e.args[0]) + _terms(e.args[1])
+    if op == "neg":
+        return _terms(e.args[0])
+    if op == "div" and not _has_variable(e.args[1]):
+        return _terms(e.args[0])
+    return 1
+
+
+def _distributable(e: Expr) -> int:
+    """Products with a sum as a factor, natural powers of sums and minus signs over sums: what expanding removes."""
+    count = 0
+    for _, node in e.positions():
+        if node.op == "mul" and any(child.op in ("add", "sub") for child in node.args):
+            count += 1
+        elif node.op == "pow" and node.args[0].op in ("add", "sub") and node.args[1].op == "num":
+            count += 1
+        elif node.op == "neg" and node.args[0].op in ("add", "sub"):
+            count += 1
+        elif node.op == "sub" and node.args[1].op in ("add", "sub"):
+            count += 1
+    return count
+
+
+def _is_product(e: Expr) -> bool:
+    while e.op == "neg":
+        e = e.args[0]
+    return e.op == "mul"
+
+
+_SHAPES: dict[str, tuple[Callable[[Expr, Expr], bool], str]] = {
+    "factor": (lambda b, a: b.op in ("add", "sub") and _is_product(a), "factor turns a sum into a product"),
+    "expand": (lambda b, a: _distributable(a) < _distributable(b),
+               "expand multiplies out a product or power of a sum, or a minus sign over a sum"),
+    "collect": (lambda b, a: _terms(a) < _terms(b) and _distributable(a) == _distributable(b),
+                "collect merges like terms (fewer terms, nothing multiplied out)"),
+    "write_as_power": (lambda b, a: not _has_variable(b) and b.op == "num" and a.op == "pow"
+                       and a.args[0].op == "num" and a.args[1].op == "num",
+                       "write_as_power writes a number as a power of an integer base"),
+}
+
+
+def fitting_label(rule: str, before: Expr, after: Expr) -> str:
+    """``rule`` if the rewrite ``before`` → ``after`` has its shape, else the first of expand/collect that fits,
+    else ``simplify`` (the generator names its rewrite steps with this, so every label says what the step does)."""
+    if rule not in _SHAPES:
+        return rule
+    changed = _changed_sides(before, after)
+    for name in (rule, "expand", "collect"):
+        if changed and all(_SHAPES[name][0](b, a) for b, a in changed):
+            return name
+    return "simplify"
+
+
+def _shape_problem(step: ParsedStep) -> str | None:
+    """Why ``step`` does not have the shape its rule's name promises (``None``: it does, or the rule has none)."""
+    shape = _SHAPES.get(step.rule)
+    if shape is None:
+        return None
+    test, promise = shape
+    changed = _changed_sides(step.before, step.after)
+    if not changed or not all(test(b, a) for b, a in changed):
+        return f"{step.rule}: not the shape of the rule ({promise})"
+    return None
+
+
 def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
     chain = _chain_problem(record)
     if chain:
         return Rejected("replay", VERSION, *chain)
+    for index, step in enumerate(record.steps):
+        shape = _shape_problem(step)
+        if shape:
+            return Rejected("replay", VERSION, index, shape)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     forms = forms or Forms()
     for index, equation in enumerate(_equations(record)):

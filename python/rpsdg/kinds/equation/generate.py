@@ -34,6 +34,7 @@ from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, sum_key, to_ex
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds import level_table
+from rpsdg.kinds.equation.check import fitting_label
 
 SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system2",
             "system3")
@@ -140,6 +141,7 @@ class _Forward:
         if new_state == self.state:
             return
         text = to_infix(new_state)
+        rule = fitting_label(rule, new_state, self.state)  # the solving step goes new_state → state
         self.steps.append(EquationStep(rule, new_state, self.state, operand, text, self.text or to_infix(self.state)))
         self.state, self.text = new_state, text
 
