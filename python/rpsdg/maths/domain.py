@@ -25,9 +25,10 @@ known-sign form a case in :func:`sign`. Never return a sign that is not guarante
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from rpsdg.expr.canonical import CanonTooBig, Sum, canon, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
@@ -116,6 +117,8 @@ class Domain:
         self.facts = facts
         self.hypotheses = frozenset(hypotheses)
         self.signs: dict[Expr, str | None] = {}
+        self.box = _box(facts)
+        """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
 
     def __iter__(self):
         return iter(self.facts)
@@ -141,32 +144,205 @@ _ODD_INCREASING = frozenset({"atan", "sinh", "tanh", "asinh"})
 
 def sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     """What the recorded domain guarantees about ``e`` where ``e`` is defined: ``pos``, ``neg``, ``nz``
-    (non-zero), ``nonneg``, ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
+    (non-zero), ``nonneg``, ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete. Structural and
+    linear reasoning first; where that is not decisive and the facts bound some variable, interval arithmetic
+    over those bounds (``x > 1`` gives ``x**2 - 1 > 0``)."""
+    found = _sign(e, facts)
+    if found in ("pos", "neg", "zero") or not isinstance(facts, Domain) or not facts.box:
+        return found
+    return _better(found, interval_sign(e, facts.box))
+
+
+def _sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     if not has_variable(e):
         return constant_sign(e)
     op = e.op
     if op in _POSITIVE_FUNCTIONS:
         return "pos"
     if op == "sqrt":
-        return "pos" if sign(e.args[0], facts) == "pos" else "nonneg"
+        return "pos" if _sign(e.args[0], facts) == "pos" else "nonneg"
     if op == "neg":
-        inner = sign(e.args[0], facts)
+        inner = _sign(e.args[0], facts)
         return FLIP.get(inner) if inner else None  # type: ignore[arg-type]
     if op in ("mul", "div"):
-        found = _product_sign(sign(e.args[0], facts), sign(e.args[1], facts))
+        found = _product_sign(_sign(e.args[0], facts), _sign(e.args[1], facts))
         return found if found in ("pos", "neg") else _better(found, _fact_sign(e, facts))
     if op == "pow":
         found = _power_sign(e, facts)
         return found if found in ("pos", "neg") else _better(found, _fact_sign(e, facts))
     if op in _ODD_INCREASING:
-        inner = sign(e.args[0], facts)
+        inner = _sign(e.args[0], facts)
         return inner if inner != "zero" else "zero"
     if op in ("acos", "acosh"):
         return "nonneg"
     if op in ("add", "sub"):
-        found = _sum_sign(sign(e.args[0], facts), sign(e.args[1], facts), op == "sub")
+        found = _sum_sign(_sign(e.args[0], facts), _sign(e.args[1], facts), op == "sub")
         return found if found in ("pos", "neg") else _better(found, _fact_sign(e, facts))
     return _fact_sign(e, facts)
+
+
+# -- interval reasoning -------------------------------------------------------------------------------------------
+
+INF = float("inf")
+Interval = tuple  # (lo, lo_open, hi, hi_open); lo/hi are Fractions, ints or floats (±inf for unbounded)
+_WHOLE: Interval = (-INF, True, INF, True)
+
+
+def _box(facts: Iterable[Fact]) -> dict[str, Interval]:
+    """Variable → interval from facts ``a*x + b rel 0`` (one variable, degree 1)."""
+    box: dict[str, Interval] = {}
+    for fact in facts:
+        if fact.relation not in ("gt", "ge", "lt", "le"):
+            continue
+        variable = [m for m in fact.difference if m]
+        if len(variable) != 1 or len(variable[0]) != 1:
+            continue
+        (_, exponent, atom), = variable[0]
+        if exponent != 1 or atom.op != "sym":
+            continue
+        a, b = Fraction(fact.difference[variable[0]]), Fraction(fact.difference.get((), 0))
+        bound, relation = -b / a, fact.relation
+        if a < 0:
+            relation = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[relation]
+        lo, lo_open, hi, hi_open = box.get(atom.value, _WHOLE)  # type: ignore[arg-type]
+        if relation in ("gt", "ge") and (bound > lo or (bound == lo and relation == "gt")):
+            lo, lo_open = bound, relation == "gt"
+        if relation in ("lt", "le") and (bound < hi or (bound == hi and relation == "lt")):
+            hi, hi_open = bound, relation == "lt"
+        box[atom.value] = (lo, lo_open, hi, hi_open)  # type: ignore[index]
+    return box
+
+
+def interval_sign(e: Expr, box: Mapping[str, Interval]) -> str | None:
+    """The sign of ``e`` over ``box`` by interval arithmetic (``None``: not decided)."""
+    try:
+        found = _interval(e, box)
+    except (ArithmeticError, ValueError, RecursionError):
+        return None
+    if found is None:
+        return None
+    lo, lo_open, hi, hi_open = found
+    if lo > 0 or (lo == 0 and lo_open):
+        return "pos"
+    if hi < 0 or (hi == 0 and hi_open):
+        return "neg"
+    if lo == 0:
+        return "nonneg"
+    if hi == 0:
+        return "nonpos"
+    return None
+
+
+def _widen(lo: float, hi: float) -> Interval:
+    """A closed interval a little wider than [lo, hi] (floating-point results of functions)."""
+    return (lo - 1e-9 * max(1.0, abs(lo)) if lo != -INF else -INF, lo == -INF,
+            hi + 1e-9 * max(1.0, abs(hi)) if hi != INF else INF, hi == INF)
+
+
+def _endpoint_product(x, x_open: bool, y, y_open: bool) -> tuple[Any, bool]:
+    if (x == 0 and not x_open) or (y == 0 and not y_open):
+        return 0, False
+    return x * y, x_open or y_open
+
+
+def _times(a: Interval, b: Interval) -> Interval | None:
+    for p, q in ((a, b), (b, a)):
+        if (p[0] == -INF or p[2] == INF) and q[0] <= 0 <= q[2]:
+            return None  # unbounded times an interval reaching 0: no useful bound (and no inf*0)
+    candidates = [_endpoint_product(a[i], a[i + 1], b[j], b[j + 1]) for i in (0, 2) for j in (0, 2)]
+    low = min(v for v, _ in candidates)
+    high = max(v for v, _ in candidates)
+    return (low, all(o for v, o in candidates if v == low), high, all(o for v, o in candidates if v == high))
+
+
+def _reciprocal(b: Interval) -> Interval | None:
+    lo, lo_open, hi, hi_open = b
+    if lo > 0 or (lo == 0 and lo_open):
+        new_lo = 0 if hi == INF else Fraction(1) / hi if not isinstance(hi, float) else 1 / hi
+        new_hi = INF if lo == 0 else Fraction(1) / lo if not isinstance(lo, float) else 1 / lo
+        return (new_lo, hi_open or hi == INF, new_hi, lo_open or lo == 0)
+    if hi < 0 or (hi == 0 and hi_open):
+        flipped = _reciprocal((-hi, hi_open, -lo, lo_open))
+        return None if flipped is None else (-flipped[2], flipped[3], -flipped[0], flipped[1])
+    return None
+
+
+_MONOTONE = {"exp": math.exp, "atan": math.atan, "sinh": math.sinh, "tanh": math.tanh, "asinh": math.asinh}
+
+
+def _interval(e: Expr, box: Mapping[str, Interval]) -> Interval | None:
+    op = e.op
+    if op == "num":
+        return (e.value, False, e.value, False)
+    if op == "sym":
+        return box.get(e.value, _WHOLE)  # type: ignore[arg-type]
+    if op in ("sin", "cos"):
+        return (-1, False, 1, False)
+    if op == "cosh":
+        return (1, False, INF, True)
+    if op in ("add", "sub", "mul", "div", "neg", "pow") or op in FUNCTIONS_WITH_INTERVALS:
+        pass
+    else:
+        return None
+    if op == "pow":
+        base, exponent = e.args
+        if exponent.op != "num" or exponent.value < 1 or exponent.value > 64:  # type: ignore[operator]
+            return None
+        inner = _interval(base, box)
+        if inner is None:
+            return None
+        result = inner
+        for _ in range(int(exponent.value) - 1):  # type: ignore[arg-type]
+            result = _times(result, inner) if result is not None else None
+        if result is not None and exponent.value % 2 == 0 and result[0] < 0:  # type: ignore[operator]
+            result = (0, False, result[2], result[3])  # an even power is >= 0 (the product bound is loose)
+        return result
+    children = [_interval(child, box) for child in e.args]
+    if any(c is None for c in children):
+        return None
+    if op == "neg":
+        lo, lo_open, hi, hi_open = children[0]  # type: ignore[misc]
+        return (-hi, hi_open, -lo, lo_open)
+    if op in ("add", "sub"):
+        a, b = children
+        if op == "sub":
+            b = (-b[2], b[3], -b[0], b[1])  # type: ignore[index]
+        return (a[0] + b[0], a[1] or b[1], a[2] + b[2], a[3] or b[3])  # type: ignore[index]
+    if op == "mul":
+        return _times(children[0], children[1])  # type: ignore[arg-type]
+    if op == "div":
+        inverse = _reciprocal(children[1])  # type: ignore[arg-type]
+        return None if inverse is None else _times(children[0], inverse)  # type: ignore[arg-type]
+    (inner,) = children
+    lo, lo_open, hi, hi_open = inner  # type: ignore[misc]
+    if op in _MONOTONE:
+        fn = _MONOTONE[op]
+        low = -INF if lo == -INF else _safe(fn, float(lo))
+        high = INF if hi == INF else _safe(fn, float(hi))
+        if op == "exp" and lo == -INF:
+            return (0, True, _widen(0.0, high)[2], high == INF)
+        return _widen(low, high)
+    if op == "sqrt":
+        widened = _widen(math.sqrt(max(float(lo), 0.0)), INF if hi == INF else math.sqrt(max(float(hi), 0.0)))
+        if lo <= 0:  # sqrt is 0 exactly at 0: keep an open end there (u > 0 gives sqrt(u) > 0)
+            return (0, lo == 0 and lo_open) + widened[2:]
+        return (max(widened[0], 0), widened[1]) + widened[2:]
+    if op == "log":
+        if hi <= 0:
+            return None
+        low = -INF if lo <= 0 else math.log(float(lo))
+        return _widen(low, INF if hi == INF else math.log(float(hi)))
+    return None
+
+
+FUNCTIONS_WITH_INTERVALS = frozenset(_MONOTONE) | {"sqrt", "log"}
+
+
+def _safe(fn, value: float) -> float:
+    try:
+        return fn(value)
+    except OverflowError:
+        return INF if value > 0 else -INF
 
 
 def _better(a: str | None, b: str | None) -> str | None:
@@ -230,8 +406,8 @@ def _power_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     if not has_variable(base) and constant_sign(base) == "pos":
         return "pos"
     if exponent.op != "num" or exponent.value == 0:
-        return "pos" if sign(base, facts) == "pos" else None  # a real power of a positive base
-    inner = sign(base, facts)
+        return "pos" if _sign(base, facts) == "pos" else None  # a real power of a positive base
+    inner = _sign(base, facts)
     if exponent.value % 2 == 0:  # type: ignore[operator]
         return "pos" if inner in ("pos", "neg", "nz") else "nonneg"
     if inner not in ("pos", "neg", "nz", "nonneg", "nonpos", "zero"):
@@ -429,4 +605,20 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
                 raise EmptyDomain(f"{condition!r} is false")
             kept.append(condition)
             domain = facts_of(kept)
+    return tuple(kept)
+
+
+def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: Sequence[Expr] = ()
+                ) -> tuple[Expr, ...]:
+    """``hypotheses`` less those the others imply (latest first), never dropping one in ``keep`` nor one without
+    which some natural condition of ``expressions`` would no longer be shown: a record states each condition it
+    needs once, so deleting any one of them makes it false (or at least unprovable here)."""
+    kept = list(dict.fromkeys(hypotheses))
+    for h in reversed(list(kept)):
+        if h in keep:
+            continue
+        others = [o for o in kept if o != h]
+        domain = facts_of(others)
+        if implies(domain, h) and first_undefined(expressions, domain) is None:
+            kept.remove(h)
     return tuple(kept)

@@ -969,6 +969,8 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
     chain = _chain_problem(record)
     if chain:
         return Rejected("replay", VERSION, *chain)
+    if len(set(record.hypotheses)) != len(record.hypotheses):
+        return Rejected("replay", VERSION, -1, "a hypothesis is repeated")
     for index, step in enumerate(record.steps):
         shape = _shape_problem(step)
         if shape:

@@ -881,7 +881,8 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
     problem = made.forward.state
     if len(made.forward.text or to_infix(problem)) > config.max_problem_chars:
         raise Dropped("over_long")
-    return Derivation("equation", level, problem, made.answer, made.hypotheses, steps, {"subkind": made.subkind})
+    hypotheses = tuple(dict.fromkeys(made.hypotheses))  # log(x - 3) + log(x - 3): one condition, stated once
+    return Derivation("equation", level, problem, made.answer, hypotheses, steps, {"subkind": made.subkind})
 
 
 def dedup_text(derivation: Derivation) -> str:

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from rpsdg.maths.calculus import DerivNode, NotDifferentiable, derive, domain_conditions
 from rpsdg.maths.numeric import PointSpec, sample_points
 from rpsdg.core import Derivation, Dropped
-from rpsdg.maths.domain import EmptyDomain, needed_conditions
+from rpsdg.maths.domain import EmptyDomain, irredundant, needed_conditions
 from rpsdg.errors import ConfigError
 from rpsdg.expr.canonical import CanonTooBig, canon, canon_key, simplify, to_expr, without_constant
 from rpsdg.expr.evaluate import compile_expr, holds
@@ -194,8 +194,8 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("constant_integrand")  # ∫ c dx with a number c: degenerate (issue 11)
     steps = reverse_derivation(root, shown)
     try:  # the hypotheses must imply the natural domain of the problem, the answer and every step
-        hypotheses = needed_conditions([shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)],
-                                       _hypotheses(F, config.variable))
+        expressions = [shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)]
+        hypotheses = irredundant(needed_conditions(expressions, _hypotheses(F, config.variable)), expressions)
     except EmptyDomain:
         raise Dropped("empty_domain") from None
     compiled = [compile_expr(F), compile_expr(shown), compile_expr(root.derivative)]
