@@ -69,8 +69,8 @@ def test_lean_terms_follow_lemmas_md():
     assert by_name["add_comm"].lean_int == "Int.add_comm {a} {b}"
     assert by_name["add_right_neg"].lean_int == "Int.add_right_neg {a}"
     assert by_name["add_right_neg"].lean_real == "add_neg_cancel {a}"
-    assert by_name["log_mul"].lean_real == ("Real.log_mul (LT.lt.ne' (show (0:ℝ) < {a} by assumption)) "
-                                            "(LT.lt.ne' (show (0:ℝ) < {b} by assumption))")
+    assert by_name["log_mul"].lean_real == ("Real.log_mul (LT.lt.ne' (by assumption : (0:ℝ) < {a})) "
+                                            "(LT.lt.ne' (by assumption : (0:ℝ) < {b}))")
     assert by_name["exp_log"].lean_real == "Real.exp_log {h0}"
 
 
