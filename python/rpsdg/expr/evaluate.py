@@ -75,8 +75,8 @@ _UNARY: dict[str, Callable[[float], float]] = {
 
 
 def _power(base: float, exponent: float) -> float:
-    if base == 0 and exponent < 0:
-        raise OutsideDomain("zero to a negative power")
+    if base == 0 and exponent <= 0:
+        raise OutsideDomain("zero to a power <= 0 (0**0 is undefined over the reals, as in textbooks)")
     if base < 0 and exponent != int(exponent):
         raise OutsideDomain("negative base to a fractional power")
     try:

@@ -61,8 +61,9 @@ def sympy_equal(a: Expr, b: Expr, seconds: float) -> str | None:
             if not limited:
                 return None
             difference = sympy.simplify(to_sympy(a) - to_sympy(b))
-    except (_TimedOut, RecursionError, ValueError, TypeError, ZeroDivisionError):
-        return None
+    except (_TimedOut, RecursionError, ValueError, TypeError, ZeroDivisionError, ArithmeticError,
+            sympy.polys.polyerrors.PolynomialError, sympy.polys.polyerrors.BasePolynomialError):
+        return None  # SymPy gave up (HeuristicGCDFailed 'no luck' on some mutated records): undecided
     if difference == 0:
         return "sympy"
     if difference.is_number and difference.is_finite and difference != 0:

@@ -12,6 +12,9 @@
   Systems: ``eliminate`` subtracts a multiple of another equation (the operand) from one equation; ``substitute``
   replaces ``var`` in one equation by ``expr`` where the operand ``var = expr`` is another equation of the system
   with ``var`` not in ``expr`` (:func:`_substitute_step`); any one-equation rule may change one equation.
+  Rewrite rules must have the shape their names promise (``factor`` a sum into a product, ``expand`` multiplies out
+  a product or power of a sum, ``collect`` fewer terms, ``write_as_power`` a number as ``b**k``): a relabelled step
+  is rejected (:func:`_shape_problem`).
   Sign conditions: ``square_both_sides`` of ``sqrt(u) = v`` may record ``v >= 0`` as its operand. It is no
   hypothesis (not a domain condition) but is implied by the equation (the other side is non-negative), so it
   hides no solution; replay checks exactly that, and from that step on the domain in force
@@ -43,6 +46,9 @@ from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
 from rpsdg.maths.numeric import PointSpec, close, collect_points
+from rpsdg.maths.domain import (Domain, Fact, NotRational as _NotRational, constant_float as _constant,
+                                constant_sign as _constant_sign, exact as _exact, exact_value, facts_of,
+                                has_variable as _has_variable, nonvanishing, sign)
 
 VERSION = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
@@ -313,17 +319,6 @@ def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
     return Expr(e.op, tuple(_substitute(child, values) for child in e.args), e.value)
 
 
-def _has_variable(e: Expr) -> bool:
-    """Whether a variable occurs in ``e`` (stops at the first one)."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node.op == "sym":
-            return True
-        stack.extend(node.args)
-    return False
-
-
 def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
     """Whether a variable other than ``names`` occurs in ``e``."""
     stack = [e]
@@ -335,149 +330,7 @@ def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
     return False
 
 
-def _constant(e: Expr) -> float | None:
-    """The value of a variable-free ``e`` (``None`` if it has variables or no real value)."""
-    if _has_variable(e):
-        return None
-    try:
-        return compile_expr(e)({})
-    except OutsideDomain:
-        return None
-
-
 # -- signs on the recorded domain ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fact:
-    """A hypothesis as ``difference rel 0``: ``difference`` is the canonical lhs - rhs."""
-
-    difference: Sum
-    relation: str
-
-
-class Domain:
-    """The recorded hypotheses as facts, with the signs already worked out for this record."""
-
-    def __init__(self, facts: list[Fact]):
-        self.facts = facts
-        self.signs: dict[Expr, str | None] = {}
-
-    def __iter__(self):
-        return iter(self.facts)
-
-
-def facts_of(hypotheses: Sequence[Expr]) -> Domain:
-    facts = []
-    for h in hypotheses:
-        if h.op in ("gt", "lt", "ge", "le", "ne"):
-            try:
-                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
-            except (CanonTooBig, ZeroDivisionError):
-                continue
-    return Domain(facts)
-
-
-_FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg"}
-_OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
-
-
-def sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """What the recorded domain guarantees about ``e``: ``pos``, ``neg``, ``nz`` (non-zero), ``nonneg``,
-    ``nonpos``, ``zero``, or ``None`` (nothing). Sound, not complete."""
-    if not _has_variable(e):
-        return _constant_sign(e)
-    op = e.op
-    if op == "exp":
-        return "pos"
-    if op == "sqrt":
-        return "pos" if sign(e.args[0], facts) == "pos" else "nonneg"
-    if op == "neg":
-        inner = sign(e.args[0], facts)
-        return _FLIP.get(inner) if inner else None  # type: ignore[arg-type]
-    if op in ("mul", "div"):
-        return _product_sign(sign(e.args[0], facts), sign(e.args[1], facts))
-    if op == "pow":
-        return _power_sign(e, facts)
-    return _fact_sign(e, facts)
-
-
-def _constant_sign(e: Expr) -> str | None:
-    """The sign of a variable-free ``e``: exact for rationals; in floating point only when clearly away from 0
-    (``log(4) - 2*log(2)`` is 0 but may evaluate to 1e-16)."""
-    exact = exact_value(e)
-    if exact is not None:
-        return "pos" if exact > 0 else "neg" if exact < 0 else "zero"
-    value = _constant(e)
-    if value is None or abs(value) < 1e-9:
-        return None
-    return "pos" if value > 0 else "neg"
-
-
-def _product_sign(a: str | None, b: str | None) -> str | None:
-    if a in ("pos", "neg") and b in ("pos", "neg"):
-        return "pos" if a == b else "neg"
-    if {a, b} in ({"pos", "nonneg"}, {"neg", "nonpos"}):
-        return "nonneg"
-    if {a, b} in ({"pos", "nonpos"}, {"neg", "nonneg"}):
-        return "nonpos"
-    if a in ("pos", "neg", "nz") and b in ("pos", "neg", "nz"):
-        return "nz"
-    return None
-
-
-def _power_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    base, exponent = e.args
-    if not _has_variable(base) and _constant_sign(base) == "pos":
-        return "pos"
-    if exponent.op != "num" or exponent.value == 0:
-        return None
-    inner = sign(base, facts)
-    if inner not in ("pos", "neg", "nz"):
-        return None
-    if exponent.value % 2 == 0:  # type: ignore[operator]
-        return "pos"
-    return inner
-
-
-def _fact_sign(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
-    try:
-        s = canon(e)
-    except (CanonTooBig, ZeroDivisionError):
-        return None
-    for fact in facts:
-        d = fact.difference
-        lead = next((m for m in d if m), None)
-        if lead is None or lead not in s:
-            continue
-        c = Fraction(s[lead]) / Fraction(d[lead])
-        rest = {m: v for m, v in s.items()}
-        for m, v in d.items():
-            total = rest.get(m, 0) - c * v
-            if total:
-                rest[m] = total
-            else:
-                rest.pop(m, None)
-        r = constant_value(rest)
-        if r is None:
-            continue
-        known = _OF_RELATION[fact.relation] if c > 0 else _FLIP[_OF_RELATION[fact.relation]]
-        if r == 0:
-            return known
-        if known == "pos" and r > 0 or known == "nonneg" and r > 0:
-            return "pos"
-        if known == "neg" and r < 0 or known == "nonpos" and r < 0:
-            return "neg"
-    return None
-
-
-def nonvanishing(e: Expr, facts: Sequence[Fact]) -> bool:
-    if isinstance(facts, Domain):
-        if e not in facts.signs:
-            facts.signs[e] = sign(e, facts)
-        return facts.signs[e] in ("pos", "neg", "nz")
-    return sign(e, facts) in ("pos", "neg", "nz")
-
 
 _PARTIAL = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
 
@@ -879,42 +732,6 @@ def _zero(e: Expr) -> bool | None:
     return False if constant_value(s) is not None else None
 
 
-class _NotRational(Exception):
-    pass
-
-
-def exact_value(e: Expr, values: Mapping[str, int | Fraction] | None = None) -> Fraction | int | None:
-    """The exact rational value of ``e`` built from + - * / and integer powers, with the variables set to
-    ``values``; ``None`` for anything else (also for a division by zero, which the canonical form then reports)."""
-    try:
-        return _exact(e, values or {})
-    except (_NotRational, ZeroDivisionError, OverflowError, KeyError):
-        return None
-
-
-def _exact(e: Expr, values: Mapping[str, int | Fraction]) -> Fraction | int:
-    """Integers stay Python ints (fast); a division makes a Fraction."""
-    op = e.op
-    if op == "num":
-        return e.value  # type: ignore[return-value]
-    if op == "sym":
-        return values[e.value]  # type: ignore[index]
-    if op == "add":
-        return _exact(e.args[0], values) + _exact(e.args[1], values)
-    if op == "sub":
-        return _exact(e.args[0], values) - _exact(e.args[1], values)
-    if op == "mul":
-        return _exact(e.args[0], values) * _exact(e.args[1], values)
-    if op == "div":
-        return Fraction(_exact(e.args[0], values)) / _exact(e.args[1], values)
-    if op == "neg":
-        return -_exact(e.args[0], values)
-    if op == "pow" and e.args[1].op == "num" and abs(e.args[1].value) <= 64:  # type: ignore[arg-type]
-        base, exponent = _exact(e.args[0], values), e.args[1].value
-        return base ** exponent if exponent >= 0 else Fraction(1) / Fraction(base) ** -exponent  # type: ignore
-    raise _NotRational(op)
-
-
 def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
                       ) -> bool | None:
     """Whether the equation ``part`` holds at ``point`` exactly (``None``: our forms cannot decide).
@@ -1061,10 +878,103 @@ def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
     return None
 
 
+# -- the shape each rewrite rule's name promises (issue 11: a relabelled step is rejected) --------------------------
+
+def _changed_sides(before: Expr, after: Expr) -> list[tuple[Expr, Expr]] | None:
+    """The (before, after) sides that differ, equation by equation (``None``: the shapes do not line up)."""
+    if before.op == "tuple" and after.op == "tuple" and len(before.args) == len(after.args):
+        pairs = list(zip(before.args, after.args))
+    elif before.op == "eq" and after.op == "eq":
+        pairs = [(before, after)]
+    else:
+        return None
+    changed = []
+    for b, a in pairs:
+        if b.op != "eq" or a.op != "eq":
+            return None
+        changed += [(bs, as_) for bs, as_ in zip(b.args, a.args) if bs != as_]
+    return changed
+
+
+def _terms(e: Expr) -> int:
+    """Additive terms of ``e`` (through + - and unary minus, and inside a numerator over a constant)."""
+    op = e.op
+    if op in ("add", "sub"):
+        return _terms(e.args[0]) + _terms(e.args[1])
+    if op == "neg":
+        return _terms(e.args[0])
+    if op == "div" and not _has_variable(e.args[1]):
+        return _terms(e.args[0])
+    return 1
+
+
+def _distributable(e: Expr) -> int:
+    """Products with a sum as a factor, natural powers of sums and minus signs over sums: what expanding removes."""
+    count = 0
+    for _, node in e.positions():
+        if node.op == "mul" and any(child.op in ("add", "sub") for child in node.args):
+            count += 1
+        elif node.op == "pow" and node.args[0].op in ("add", "sub") and node.args[1].op == "num":
+            count += 1
+        elif node.op == "neg" and node.args[0].op in ("add", "sub"):
+            count += 1
+        elif node.op == "sub" and node.args[1].op in ("add", "sub"):
+            count += 1
+    return count
+
+
+def _is_product(e: Expr) -> bool:
+    while e.op == "neg":
+        e = e.args[0]
+    return e.op == "mul"
+
+
+_SHAPES: dict[str, tuple[Callable[[Expr, Expr], bool], str]] = {
+    "factor": (lambda b, a: b.op in ("add", "sub") and _is_product(a), "factor turns a sum into a product"),
+    "expand": (lambda b, a: _distributable(a) < _distributable(b),
+               "expand multiplies out a product or power of a sum, or a minus sign over a sum"),
+    "collect": (lambda b, a: _terms(a) < _terms(b) and _distributable(a) == _distributable(b),
+                "collect merges like terms (fewer terms, nothing multiplied out)"),
+    "write_as_power": (lambda b, a: not _has_variable(b) and b.op == "num" and a.op == "pow"
+                       and a.args[0].op == "num" and a.args[1].op == "num",
+                       "write_as_power writes a number as a power of an integer base"),
+}
+
+
+def fitting_label(rule: str, before: Expr, after: Expr) -> str:
+    """``rule`` if the rewrite ``before`` → ``after`` has its shape, else the first of expand/collect that fits,
+    else ``simplify`` (the generator names its rewrite steps with this, so every label says what the step does)."""
+    if rule not in _SHAPES:
+        return rule
+    changed = _changed_sides(before, after)
+    for name in (rule, "expand", "collect"):
+        if changed and all(_SHAPES[name][0](b, a) for b, a in changed):
+            return name
+    return "simplify"
+
+
+def _shape_problem(step: ParsedStep) -> str | None:
+    """Why ``step`` does not have the shape its rule's name promises (``None``: it does, or the rule has none)."""
+    shape = _SHAPES.get(step.rule)
+    if shape is None:
+        return None
+    test, promise = shape
+    changed = _changed_sides(step.before, step.after)
+    if not changed or not all(test(b, a) for b, a in changed):
+        return f"{step.rule}: not the shape of the rule ({promise})"
+    return None
+
+
 def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: Forms | None = None) -> Verdict:
     chain = _chain_problem(record)
     if chain:
         return Rejected("replay", VERSION, *chain)
+    if len(set(record.hypotheses)) != len(record.hypotheses):
+        return Rejected("replay", VERSION, -1, "a hypothesis is repeated")
+    for index, step in enumerate(record.steps):
+        shape = _shape_problem(step)
+        if shape:
+            return Rejected("replay", VERSION, index, shape)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     forms = forms or Forms()
     for index, equation in enumerate(_equations(record)):

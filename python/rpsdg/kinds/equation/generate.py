@@ -34,6 +34,7 @@ from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, sum_key, to_ex
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds import level_table
+from rpsdg.kinds.equation.check import fitting_label
 
 SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system2",
             "system3")
@@ -140,6 +141,7 @@ class _Forward:
         if new_state == self.state:
             return
         text = to_infix(new_state)
+        rule = fitting_label(rule, new_state, self.state)  # the solving step goes new_state → state
         self.steps.append(EquationStep(rule, new_state, self.state, operand, text, self.text or to_infix(self.state)))
         self.state, self.text = new_state, text
 
@@ -879,7 +881,8 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
     problem = made.forward.state
     if len(made.forward.text or to_infix(problem)) > config.max_problem_chars:
         raise Dropped("over_long")
-    return Derivation("equation", level, problem, made.answer, made.hypotheses, steps, {"subkind": made.subkind})
+    hypotheses = tuple(dict.fromkeys(made.hypotheses))  # log(x - 3) + log(x - 3): one condition, stated once
+    return Derivation("equation", level, problem, made.answer, hypotheses, steps, {"subkind": made.subkind})
 
 
 def dedup_text(derivation: Derivation) -> str:

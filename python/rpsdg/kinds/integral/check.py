@@ -2,6 +2,10 @@
 
 * ``replay``: every step's named rule relates it to its parts as the rule says (linearity, substitution,
   reversed product/quotient, power rule, table), the steps form one tree rooted at the problem and the answer.
+  Domain (issue 11): the hypotheses must imply the natural domain of the problem, the answer and every step's
+  integrand and antiderivative (``rpsdg.maths.domain``); a record with a deleted hypothesis is rejected. The
+  problem must depend on x (a constant integrand is degenerate). Each rule's step must have its rule's shape
+  (``linearity_constant`` a constant factor, ``reverse_product`` a product of two parts with x, ...).
 * ``numeric``: d/dx of every step's antiderivative (a finite difference, independent of our rules) matches its
   integrand at random points that satisfy the hypotheses; likewise for the whole answer.
 * ``symbolic``: our derivative of every antiderivative has the integrand's canonical form; SymPy, under a time
@@ -23,6 +27,7 @@ from rpsdg.errors import ParseError
 from rpsdg.expr.evaluate import compile_expr
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, mul, neg, num, pow_, sub, sym
+from rpsdg.maths.domain import facts_of, first_undefined
 from rpsdg.maths.numeric import PointSpec, derivative_agreement, sample_points, value_agreement
 from rpsdg.expr.canonical import Canonicalizer
 from rpsdg.maths.symbolic import SYMPY_VERSION, canonical_equal, equal
@@ -150,7 +155,7 @@ def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] |
 def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
     expected_op = "add" if step.rule == "linearity_sum" else "sub"
-    if A.op != expected_op:
+    if A.op != expected_op or not any(child.has(VAR) for child in A.args):
         return f"antiderivative is not a {'sum' if expected_op == 'add' else 'difference'}"
     operands = _operands(A, parts)
     if isinstance(operands, str):
@@ -197,6 +202,8 @@ def _replay_substitution(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_C
     u = step.substitution
     if u is None or len(parts) != 1 or parts[0].antiderivative != u:
         return "needs u and one part solving ∫ u' dx = u"
+    if u == sym(VAR) and not (step.antiderivative.op == "pow" and _is_constant(step.antiderivative.args[0])):
+        return "u = x is no substitution (use table or power_rule)"
     outer = _outer(step.antiderivative, u)
     if isinstance(outer, str):
         return outer
@@ -208,6 +215,8 @@ def _replay_product(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Contex
     operands = _operands(A, parts) if A.op == "mul" else "antiderivative is not a product"
     if isinstance(operands, str):
         return operands
+    if not all(child.has(VAR) for child in A.args):
+        return "a product with a constant factor is linearity_constant, not the product rule"
     (g, dg), (h, dh) = operands
     return None if _same(step.integrand, add(mul(dg, h), mul(g, dh)), ctx) else "integrand is not g'h + gh'"
 
@@ -217,6 +226,8 @@ def _replay_quotient(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Conte
     operands = _operands(A, parts) if A.op == "div" else "antiderivative is not a quotient"
     if isinstance(operands, str):
         return operands
+    if not A.args[1].has(VAR):
+        return "a quotient by a constant is linearity_constant, not the quotient rule"
     (g, dg), (h, dh) = operands
     expected = div(sub(mul(dg, h), mul(g, dh)), pow_(h, num(2)))
     return None if _same(step.integrand, expected, ctx) else "integrand is not (g'h - gh')/h²"
@@ -246,6 +257,8 @@ def _replay_table(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context"
 def _replay_rewrite(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     if len(parts) != 1 or parts[0].antiderivative != step.antiderivative:
         return "a rewrite keeps the antiderivative of its one part"
+    if parts[0].integrand == step.integrand:
+        return "a rewrite changes the integrand"
     return None if _same(step.integrand, parts[0].integrand, ctx) else "integrand is not a rewrite of the part's"
 
 
@@ -280,6 +293,15 @@ def check_replay(record: ParsedIntegral, ctx: _Context) -> Verdict:
     root = record.steps[0]
     if root.integrand != record.problem or root.antiderivative != record.answer:
         return Rejected("replay", VERSION, 0, "first step does not solve the stated problem with the answer")
+    if not record.problem.has(VAR):
+        return Rejected("replay", VERSION, -1, "the integrand is a constant (a degenerate problem)")
+    expressions = [record.problem, record.answer] + [e for s in record.steps for e in (s.integrand, s.antiderivative)]
+    missing = first_undefined(expressions, facts_of(record.hypotheses))
+    if missing is not None:
+        index, condition = missing
+        where = -1 if index < 2 else (index - 2) // 2
+        return Rejected("replay", VERSION, where, f"the hypotheses do not imply {condition!r}, which is needed for "
+                                                  f"every expression to be defined over the reals")
     for index, step in enumerate(record.steps):
         rule = _REPLAY.get(step.rule)
         if rule is None:

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from rpsdg.maths.calculus import DerivNode, NotDifferentiable, derive, domain_conditions
 from rpsdg.maths.numeric import PointSpec, sample_points
 from rpsdg.core import Derivation, Dropped
+from rpsdg.maths.domain import EmptyDomain, irredundant, needed_conditions
 from rpsdg.errors import ConfigError
 from rpsdg.expr.canonical import CanonTooBig, canon, canon_key, simplify, to_expr, without_constant
 from rpsdg.expr.evaluate import compile_expr, holds
@@ -196,11 +197,17 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("degenerate")
     if len(to_prefix(shown)) > config.max_integrand_tokens:
         raise Dropped("over_long")
-    hypotheses = _hypotheses(F, config.variable)
+    if not shown.has(config.variable):
+        raise Dropped("constant_integrand")  # ∫ c dx with a number c: degenerate (issue 11)
+    steps = reverse_derivation(root, shown)
+    try:  # the hypotheses must imply the natural domain of the problem, the answer and every step
+        expressions = [shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)]
+        hypotheses = irredundant(needed_conditions(expressions, _hypotheses(F, config.variable)), expressions)
+    except EmptyDomain:
+        raise Dropped("empty_domain") from None
     compiled = [compile_expr(F), compile_expr(shown), compile_expr(root.derivative)]
     if len(sample_points(rng, [config.variable], hypotheses, compiled, PointSpec(count=4, tries=60))) < 4:
         raise Dropped("empty_domain")
-    steps = reverse_derivation(root, shown)
     return Derivation("integral", level, shown, F, hypotheses, tuple(steps))
 
 

@@ -7,6 +7,11 @@
   domain; every side condition of every step must be a hypothesis and every hypothesis some step's condition; the
   chain must end at the rhs; ``shortest_found`` must be the number of steps and ``proof_length`` at least that.
   Over ℤ, every expression must stay in the ring language (no division, functions or non-literal powers).
+  A rule's ``total`` variables must be bound to terms defined everywhere. Domain (issue 11): the hypotheses must
+  imply the natural domain of the lhs, the rhs and every step (``rpsdg.maths.domain``: log arguments positive,
+  divisors non-zero, ...), so the theorem is true over ℝ and not just where both sides happen to be defined;
+  every hypothesis is some step's side condition or a natural-domain condition of an expression of the chain.
+  The sides must not both be constants (a degenerate theorem), and ``answer`` must be empty (the proof is the answer).
 * ``numeric``: at random points where the hypotheses hold and every expression of the chain is defined, each
   step's ``before`` and ``after`` agree (independent of the rules and the matcher).
 
@@ -27,8 +32,9 @@ from rpsdg.expr.evaluate import OutsideDomain, compile_expr
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, Path
 from rpsdg.kinds.theorem.rules import default_rulebook
-from rpsdg.kinds.theorem.rules.match import Unstable, conditions_of, instantiate, parse_substitution, replace
+from rpsdg.kinds.theorem.rules.match import Unstable, admissible, conditions_of, instantiate, parse_substitution, replace
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, RuleBook
+from rpsdg.maths.domain import facts_of, first_undefined, has_variable, natural_conditions
 from rpsdg.maths.numeric import RELATION_TESTS, PointSpec, close, sample_points
 
 VERSION = f"rpsdg-{__version__}"
@@ -74,6 +80,10 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
         return tree
 
     problem = read(row["problem"], "problem")
+    answer = row.get("answer", "")
+    if answer not in ("", None):
+        raise ParseError(f"answer of record {uid[:12]} must be empty (a theorem's proof is its answer), got "
+                         f"{str(answer)[:60]!r}")
     if problem.op != "eq":
         raise ParseError(f"problem of record {uid[:12]} is not an equation Eq(lhs, rhs)")
     steps = []
@@ -117,6 +127,9 @@ def _replay_step(record: ParsedTheorem, step: ParsedStep, current: Expr, book: R
     if set(step.substitution) != set(rule.variables):
         return f"the substitution binds {sorted(step.substitution)}, the rule's variables are {list(rule.variables)}"
     direction = book.directions[(rule.name, step.direction)]
+    if not admissible(direction, step.substitution):
+        return (f"rule {rule.name} may bind {', '.join(rule.total)} only to terms defined at every real point "
+                f"(it erases them)")
     subterm = _subterm(step.before, step.path)
     if subterm is None:
         return f"no subterm at path {list(step.path)}"
@@ -170,11 +183,20 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
         return reject(len(record.steps) - 1, "the last step does not end at the rhs")
     if record.domain == "int" and not _int_language(record.lhs):
         return reject(-1, "over int, expressions must use + - * and natural powers only")
-    unused = [h for h in record.hypotheses if h not in used]
+    chain = [record.lhs] + [step.after for step in record.steps]
+    natural = {c for e in chain for c in natural_conditions(e)}
+    unused = [h for h in record.hypotheses if h not in used and h not in natural]
     if unused:
-        return reject(-1, f"hypothesis {unused[0]!r} is no step's side condition")
+        return reject(-1, f"hypothesis {unused[0]!r} is neither a step's side condition nor a domain condition")
     if len(set(record.hypotheses)) != len(record.hypotheses):
         return reject(-1, "a hypothesis is repeated")
+    if not has_variable(record.lhs) and not has_variable(record.rhs):
+        return reject(-1, "both sides are constants (a degenerate theorem)")
+    missing = first_undefined(chain, facts_of(record.hypotheses))
+    if missing is not None:
+        index, condition = missing
+        return reject(index - 1, f"the hypotheses do not imply {condition!r}, which "
+                                 f"{'the lhs' if index == 0 else 'this step'} needs to be defined over the reals")
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
 
 

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
+from rpsdg.maths.domain import EmptyDomain, has_variable, irredundant, needed_conditions
 from rpsdg.errors import ConfigError
 from rpsdg.expr.canonical import CanonTooBig, canon_key
 from rpsdg.expr.printers import to_infix
@@ -455,8 +456,14 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
             proof = shorter
     if proof is not walk and side_key(lhs, _ring_only(proof)) == side_key(rhs, _ring_only(proof)):
         raise Dropped("trivial")
-    hypotheses = tuple(dict.fromkeys(c for move in proof for c in move.conditions()))
     expressions = [lhs] + [move.after for move in proof]
+    if not has_variable(lhs) and not has_variable(rhs):
+        raise Dropped("constant_sides")  # x*-(2*(1 - 1)) = ... : both sides are numbers (issue 11)
+    try:  # the hypotheses must imply every expression's natural domain over ℝ, not just the rules' conditions
+        conditions = tuple(dict.fromkeys(c for move in proof for c in move.conditions()))
+        hypotheses = irredundant(needed_conditions(expressions, conditions), expressions, keep=conditions)
+    except EmptyDomain:
+        raise Dropped("empty_domain") from None
     if hypotheses or not all(_polynomial(e) for e in (lhs, rhs)):
         # the checker's numeric test must find its points and agree; polynomials without hypotheses always do
         points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}")

@@ -3,7 +3,8 @@
 Every string is read with our own grammar (``rpsdg.expr.parse``), never evaluated. A file is refused as a whole,
 with a message naming the file, the rule and the fix, when a table has unknown or missing keys, a side does not
 parse, the rhs or a condition uses a variable the lhs lacks, a condition is not a relation, a Lean template names a
-placeholder the rule does not have, a name repeats, or the numeric audit fails.
+placeholder the rule does not have, ``total`` names a non-variable, a name repeats, or the numeric audit fails
+(which also refuses a rule whose sides can differ in definedness under its conditions).
 :func:`default_rulebook` loads the files shipped in this package once per process (the result is immutable).
 To add a key: read it in :func:`_rule_from_table` and add it to :data:`KEYS`.
 """
@@ -22,7 +23,7 @@ from rpsdg.expr.tree import RELATIONS, Expr
 from rpsdg.kinds.theorem.rules.audit import audit_rule
 from rpsdg.kinds.theorem.rules.model import DOMAINS, Rule, RuleBook, RuleError
 
-KEYS = ("name", "family", "lhs", "rhs", "conditions", "domain", "lean_int", "lean_real")
+KEYS = ("name", "family", "lhs", "rhs", "conditions", "domain", "lean_int", "lean_real", "total")
 REQUIRED = ("name", "family", "lhs", "rhs", "domain")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_']*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -113,8 +114,12 @@ def _rule_from_table(table: Any, source: str, number: int) -> Rule:
         _check_template(texts[f"lean_{dialect}"], where, f"lean_{dialect}", variables, len(conditions))
     if texts["lean_int"] and "int" not in domain:
         raise RuleError(f"{where}: lean_int is given but the domain does not include int")
+    total = table.get("total", [])
+    if not isinstance(total, list) or not all(isinstance(v, str) and v in variables for v in total):
+        raise RuleError(f"{where}: total must be a list of the rule's variables ({', '.join(variables)}), "
+                        f"got {total!r}")
     return Rule(name, texts["family"], lhs, rhs, variables, conditions, domain, texts["lean_int"],
-                texts["lean_real"], source)
+                texts["lean_real"], source, tuple(sorted(set(total))))
 
 
 def _parse(text: str, where: str, what: str) -> Expr:

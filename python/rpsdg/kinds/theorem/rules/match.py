@@ -19,6 +19,7 @@ from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, Path
 from rpsdg.kinds.theorem.rules.model import Direction
+from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
 
@@ -88,6 +89,11 @@ def rewrite(expr: Expr, direction: Direction, path: Path, binding: Mapping[str, 
     return replace(expr, path, instantiate(direction.target, binding))
 
 
+def admissible(direction: Direction, binding: Mapping[str, Expr]) -> bool:
+    """Whether every variable the rule declares ``total`` is bound to a term defined at every real point."""
+    return all(is_total(binding[name]) for name in direction.rule.total if name in binding)
+
+
 def conditions_of(direction: Direction, binding: Mapping[str, Expr]) -> tuple[Expr, ...]:
     """The rule's side conditions for this use."""
     return tuple(instantiate(condition, binding) for condition in direction.rule.conditions)
@@ -110,11 +116,13 @@ def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
                 if len(need) > 1 and need[1] is not None and args[1].op != need[1]:
                     continue
             binding: Binding = {}
-            if match(direction.source, node, binding):
+            if match(direction.source, node, binding) and admissible(direction, binding):
                 yield direction, path, binding
         if bare and _small(node, bare_max_size):
             for direction in bare:
-                yield direction, path, {direction.source.value: node}  # type: ignore[dict-item]
+                binding = {direction.source.value: node}  # type: ignore[dict-item]
+                if admissible(direction, binding):
+                    yield direction, path, binding
         for i in range(len(args) - 1, -1, -1):
             if i == 1 and node.op == "pow" and args[1].op == "num":
                 continue  # literal exponents stay literals (x**2 must not become x**(2 + 0))

@@ -49,6 +49,9 @@ class Rule:
     """Lean 4 term over ``ℝ`` (Mathlib) proving ``lhs = rhs``; empty if not stated."""
     source: str
     """The file the rule came from (for messages)."""
+    total: tuple[str, ...] = ()
+    """Variables that may only match terms defined at every real point (see ``rpsdg.maths.domain.is_total``):
+    a rule that erases a variable (``a*0 = 0``) would otherwise turn an undefined term into a defined one."""
 
     def lean(self, dialect: str) -> str:
         return self.lean_int if dialect == "int" else self.lean_real
