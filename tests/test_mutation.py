@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 
