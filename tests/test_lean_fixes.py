@@ -181,3 +181,15 @@ def test_positive_hypothesis_gives_its_bases_nonzero():
     rewrite = [have for have in data.haves if have.step == 0][0]
     assert rewrite.facts == (("n0", "x ≠ 0", "(ne_zero_pow (by norm_num : (3 : ℕ) ≠ 0) "
                                             "(right_ne_zero_of_mul (h0).ne'))"),)
+
+
+def test_expanded_product_of_known_bases_is_nonzero_by_rewriting():
+    from rpsdg.kinds.integral.lean import _nonzero_proof
+
+    proof = _nonzero_proof(P("x**2 + 8*x + 16"), [P("Ne(x + 4, 0)")])
+    assert proof == "(by rw [show x ^ 2 + 8 * x + 16 = (x + 4) ^ 2 by ring1]; exact (pow_ne_zero 2 h0))"
+    proof = _nonzero_proof(P("4*x + 16"), [P("Ne(4*(x + 4), 0)")])
+    assert proof == "(by rw [show 4 * x + 16 = 4 * (x + 4) by ring1]; exact (mul_ne_zero (by norm_num : (4 : ℝ) " \
+                    "≠ 0) h0))"
+    with pytest.raises(Exception, match="no hypothesis gives x \\^ 3 \\+ 2 \\* x \\^ 2 ≠ 0"):
+        _nonzero_proof(P("x**3 + 2*x**2"), [P("Ne(x**2 + 2*x, 0)")])  # x + 2 ≠ 0 is not known on its own

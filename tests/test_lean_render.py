@@ -273,7 +273,7 @@ _WORDS = frozenset({"theorem", "have", "by", "exact", "fun", "calc", "apply", "f
                     "HasDerivAt", "IntervalIntegrable", "in", "namespace", "end", "import", "Mathlib", "Rpsdg",
                     "Basic", "ne'", "assumption", "symm", "_", "linear_combination", "norm", "skip", "first",
                     "field_simp", "done", "ring1", "constructor", "rintro", "rcases", "with", "norm_num",
-                    "rfl", "intro", "linarith", "decide", "rpsdg_field", "positivity", "set_option", "maxHeartbeats", "e0", "e1", "e2",
+                    "rfl", "intro", "linarith", "decide", "rpsdg_field", "positivity", "set_option", "maxHeartbeats", "rw", "show", "e0", "e1", "e2",
                     "e3", "e4", "e5", "e6", "e7", "e8", "e9"})
 
 

@@ -31,6 +31,7 @@ To support a function: pin its lemma in ``lemma_table.py``, add it to ``_CHAIN``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping
 
 from rpsdg.errors import ParseError
@@ -41,7 +42,7 @@ from rpsdg.lean.proof import Proof, Statement, Tactic, predicted_states, premise
 from rpsdg.lean.text import lean_text as to_lean
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, func, is_num, mul, neg, num, pow_, rational_value, sub, sym
-from rpsdg.lean.identity import denominator_bases, factor_bases, rational_equal, ring_equal
+from rpsdg.lean.identity import denominator_bases, factor_bases, opaque_functions, rational_equal, ring_equal
 from rpsdg.lean.lemma_table import lemma
 
 
@@ -255,7 +256,63 @@ def _nonzero_proof(u: Expr, hypotheses: list[Expr]) -> str:
                f"{_nonzero_proof(u.args[1], hypotheses)})"
     if u.op == "pow" and u.args[1].op == "num" and u.args[1].value > 0:  # type: ignore[operator]
         return f"({lemma('pow_ne_zero')} {u.args[1].value} {_nonzero_proof(u.args[0], hypotheses)})"
+    factored = _factored_nonzero(u, known)
+    if factored is not None:
+        return factored
     raise _Refuse(f"no hypothesis gives {_lean(u)} ≠ 0")
+
+
+def _factored_nonzero(u: Expr, known: Mapping[Expr, str]) -> str | None:
+    """``u ≠ 0`` when u is, as a ring identity, c · ∏ kᵢ ^ eᵢ with every kᵢ a base known to be non-zero (an
+    expanded ``(x + 4) ^ 2`` or ``4 * (x + 4)``): ``by rw [show u = c * (k₁ ^ e₁ * …) by ring1]; exact …`` with
+    ``mul_ne_zero`` / ``pow_ne_zero``. SymPy factors u (function applications as atoms); the rewrite is confirmed
+    here as a ring identity first."""
+    import sympy
+
+    from rpsdg.expr.sympy_bridge import to_sympy
+
+    atoms: dict[str, Expr] = {}
+    opaque = opaque_functions(u, atoms)
+    if any(node.op == "div" and rational_value(node.args[1]) is None for _, node in opaque.positions()):
+        return None
+    bases = [(base, proof, to_sympy(opaque_functions(base, atoms))) for base, proof in known.items()
+             if rational_value(base) is None]
+    try:
+        coefficient, factors = sympy.factor_list(to_sympy(opaque))
+    except (sympy.PolynomialError, TypeError, ValueError):
+        return None
+    constant = Fraction(str(coefficient)) if coefficient.is_Rational else None
+    if constant is None or constant == 0:
+        return None
+    pieces: list[tuple[Expr, str, int]] = []
+    for factor, exponent in factors:
+        match = None
+        for base, proof, value in bases:
+            ratio = sympy.cancel(factor / value)
+            if ratio.is_Rational and ratio != 0:
+                match = (base, proof, Fraction(str(ratio)))
+                break
+        if match is None:
+            return None
+        constant *= match[2] ** int(exponent)
+        pieces.append((match[0], match[1], int(exponent)))
+    product: Expr | None = None
+    proof_text = ""
+    for base, proof, exponent in reversed(pieces):
+        term = base if exponent == 1 else pow_(base, num(exponent))
+        term_proof = proof if exponent == 1 else f"({lemma('pow_ne_zero')} {exponent} {proof})"
+        if product is None:
+            product, proof_text = term, term_proof
+        else:
+            product, proof_text = mul(term, product), f"({lemma('mul_ne_zero')} {term_proof} {proof_text})"
+    if product is None:
+        return None
+    if constant != 1:
+        product = mul(num(constant), product)
+        proof_text = f"({lemma('mul_ne_zero')} (by norm_num : ({_lean(num(constant))} : ℝ) ≠ 0) {proof_text})"
+    if product == u or not ring_equal(u, product):
+        return None
+    return f"(by rw [show {_lean(u)} = {_lean(product)} by ring1]; exact {proof_text})"
 
 
 @dataclass(frozen=True)
