@@ -50,7 +50,8 @@ from rpsdg.expr.canonical import CanonTooBig
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
-from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, construct, _join, _linear_factor, _number,
+from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
+                                           construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
                                            _with_coefficient, tidy)
 
@@ -235,10 +236,6 @@ def _deflate(poly: list, root: Fraction) -> list:
         carry = carry * root + poly[k]
         out[k - 1] = carry
     return out
-
-
-def _fraction_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
 # -- the solver ----------------------------------------------------------------------------------------------------
@@ -443,9 +440,9 @@ class _Solver:
             if _has_x(R) and (tl != L or tidy(R) != R):
                 self.to(eq(tl, tidy(R)), _rewrite_rule(L if tl != L else R))
                 return
-            value = rational_value(R)
-            if value is not None and value < 0:
-                self.to(eq(tidy(add(L, _number(-value))), num(0)), "add_both_sides", _number(-value))
+            positive = _negative_part(R)
+            if positive is not None:
+                self.to(eq(tidy(add(L, positive)), num(0)), "add_both_sides", positive)
             else:
                 self.to(eq(tidy(sub(L, R)), num(0)), "subtract_both_sides", R)
             return
@@ -488,7 +485,7 @@ class _Solver:
             r0, r1 = _quadratic_roots(a, b, discriminant)
             factored = _with_coefficient(Fraction(a), mul(sub(X, r0), sub(X, r1)))
             self.to(eq(factored, num(0)), "quadratic_formula", num(discriminant),
-                    note=f"candidates x = {to_infix(r0)} and x = {to_infix(r1)}")
+                    note=f"the solutions are `{to_infix(eq(X, r0))}` and `{to_infix(eq(X, r1))}`")
             return
         roots.sort(key=lambda pair: pair[0])
         factors = []
@@ -499,9 +496,11 @@ class _Solver:
             factors.append(f if m == 1 else pow_(f, num(m)))
         factored = _with_coefficient(content, _product(factors))
         candidates = [root for root, _ in roots]
-        note = "candidates " + ", ".join(f"x = {_fraction_text(r)}" for r in candidates)
-        self.to(eq(factored, num(0)), "factor", note=note if len(candidates) > 1 else f"candidate x = "
-                f"{_fraction_text(candidates[0])}")
+        listed = [f"`{to_infix(eq(X, _number(r)))}`" for r in candidates]
+        word = "candidates are " if self.conditions else "solutions are "
+        note = ("the " + word + ", ".join(listed[:-1]) + " and " + listed[-1]) if len(listed) > 1 else (
+            "so " + listed[0])
+        self.to(eq(factored, num(0)), "factor", note=note)
         bad = [(root, m, reason) for root, m in roots for reason in [self._broken(root)] if reason]
         if not bad:
             if len(roots) == 1 and roots[0][1] == 1:
@@ -513,9 +512,10 @@ class _Solver:
         divisor_factors = [pow_(_linear_factor(r), num(m)) if m > 1 else _linear_factor(r) for r, m, _ in bad]
         divisor = _with_coefficient(content, _product(divisor_factors))
         kept = [pow_(_linear_factor(r), num(m)) if m > 1 else _linear_factor(r) for r, m in good]
-        reasons = "; ".join(f"x = {_fraction_text(r)} is rejected: it breaks {reason}" for r, _, reason in bad)
+        reasons = "; ".join(f"`{to_infix(eq(X, _number(r)))}` is rejected, since it breaks {reason}"
+                            for r, _, reason in bad)
         self.to(eq(_product(kept), num(0)), "divide_both_sides", divisor,
-                note=reasons + f", so {to_infix(_product(divisor_factors))} is non-zero here")
+                note=reasons + f", so `{to_infix(_product(divisor_factors))}` is non-zero on the domain")
         if len(good) == 1 and good[0][1] == 1:
             self.finish_linear(Fraction(1), good[0][0])
 
@@ -544,7 +544,7 @@ class _Solver:
             if not holds(condition, point):
                 what = {"ne": "the excluded value", "gt": "the domain of the logarithm",
                         "ge": "the sign condition"}.get(condition.op, "the domain")
-                return f"{_relation_text(condition)} ({what})"
+                return f"`{to_infix(condition)}` ({what})"
         return ""
 
     def clear_denominators(self) -> None:
@@ -595,9 +595,9 @@ class _Solver:
             sign, term = radical[0]
             kept = term if sign > 0 else _negated(term)
             moved = tidy(rest)
-            value = rational_value(moved)
-            if value is not None and value < 0:
-                self.to(eq(kept, tidy(add(R, _number(-value)))), "add_both_sides", _number(-value))
+            positive = _negative_part(moved)
+            if positive is not None:
+                self.to(eq(kept, tidy(add(R, positive))), "add_both_sides", positive)
             else:
                 self.to(eq(kept, tidy(sub(R, moved))), "subtract_both_sides", moved)
             return
@@ -609,13 +609,7 @@ class _Solver:
             raise Unsolved(f"radical inside {to_infix(L)}")
         condition = Expr("ge", (R, num(0)))
         self.conditions.append(condition)
-        self.to(eq(L.args[0], pow_(R, num(2))), "square_both_sides", condition,
-                note=f"the left side is a square root, so the equation implies {to_infix(R)} >= 0")
-
-
-def _relation_text(condition: Expr) -> str:
-    symbol = {"ne": "≠", "gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "="}[condition.op]
-    return f"{to_infix(condition.args[0])} {symbol} {to_infix(condition.args[1])}"
+        self.to(eq(L.args[0], pow_(R, num(2))), "square_both_sides", condition)
 
 
 def _rewrite_rule(e: Expr) -> str:
