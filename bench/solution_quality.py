@@ -3,7 +3,8 @@
 Equations: % of records with two mergeable adjacent constant moves (translate+translate or scale+scale with
 constant operands, on the same equation; target 0%), % with a run of more than 3 consecutive linear both-sides
 moves where x does not occur on both sides of the run's first equation (target 0%), steps per record (median,
-mean, max). Theorems: % with a constant side (target 0%), % closed by ``ring`` alone (target <= 20% at levels
+mean, max). Theorems: % with a constant side (target 0%), % whose start side (the lhs) holds ``*1``, ``+0``,
+``x + -4`` or ``-(-a)`` noise, % closed by ``ring`` alone (target <= 20% at levels
 3-5; a record says so in ``ring_closable``, older records are judged by whether every proof step is a ring rule),
 proof steps per record.
 
@@ -101,21 +102,38 @@ def equation_figures(level: int, items: int, seed: int) -> str:
             f"mean {statistics.mean(lengths):.2f} max {max(lengths)}")
 
 
+def noisy(e) -> bool:
+    """``*1``, ``1*``, ``/1``, ``+0``, ``0+``, ``-0``, ``x + -4`` or ``-(-a)`` anywhere in ``e``."""
+    def is_num(node, value=None) -> bool:
+        return node.op == "num" and (node.value == value if value is not None else node.value < 0)
+    for _, node in e.positions():
+        if node.op == "neg" and node.args[0].op == "neg":
+            return True
+        if (node.op in ("mul", "div") and is_num(node.args[1], 1)) or (node.op == "mul" and is_num(node.args[0], 1)):
+            return True
+        if (node.op in ("add", "sub") and (is_num(node.args[1], 0) or is_num(node.args[1])))\
+                or (node.op == "add" and is_num(node.args[0], 0)):
+            return True
+    return False
+
+
 def theorem_figures(level: int, items: int, seed: int) -> str:
     spec = get_kind("theorem")
-    n = constant = closable = 0
+    n = constant = closable = noise = 0
     lengths = []
     for row in rows("theorem", level, items, seed):
         n += 1
         problem = parse(row["problem"])
         constant += any(not side.free_symbols() for side in problem.args)
+        noise += noisy(problem.args[0])
         if "ring_closable" in row:
             closable += bool(row["ring_closable"])
         else:
             families = {r.name: r.family for r in spec.config_type().tables(level, row["domain"]).book.rules}
             closable += all(families.get(step["rule"]) == "ring" for step in row["steps"])
         lengths.append(len(row["steps"]))
-    return (f"theorem  L{level}: {n} records, constant side {100 * constant / n:.1f}%, ring-closable "
+    return (f"theorem  L{level}: {n} records, constant side {100 * constant / n:.1f}%, noisy start "
+            f"{100 * noise / n:.1f}%, ring-closable "
             f"{100 * closable / n:.1f}%, proof steps median {statistics.median(lengths)} mean "
             f"{statistics.mean(lengths):.2f}")
 

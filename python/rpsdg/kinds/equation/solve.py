@@ -267,6 +267,8 @@ class _Solver:
                 raise Unsolved(f"no x left in {to_infix(self.state)}")
             if self._factored_done():
                 return
+            if self._cancel_common_term():
+                continue
             if _denominators(L) or _denominators(R):
                 self.clear_denominators()
             elif not _has_x(L):
@@ -280,6 +282,20 @@ class _Solver:
             else:
                 self.both()
         raise Unsolved("no progress")
+
+    def _cancel_common_term(self) -> bool:
+        """A term on both sides (``9/(x + 1) + 11 = 11 + ...``) is taken from both first, in one move."""
+        L, R = self.state.args
+        left, right = _signed_terms(L), _signed_terms(R)
+        for term in left:
+            if term in right and (len(left) > 1 or len(right) > 1):
+                rest_l = [t for t in left if t != term] or [(1, num(0))]
+                rest_r = [t for t in right if t != term] or [(1, num(0))]
+                sign, body = term
+                rule = "subtract_both_sides" if sign > 0 else "add_both_sides"
+                self.to(eq(_sum_of(rest_l), _sum_of(rest_r)), rule, body)
+                return True
+        return False
 
     def _factored_done(self) -> bool:
         """A product of linear factors = 0 whose every root is allowed: a solved form (``x = a or x = b``)."""

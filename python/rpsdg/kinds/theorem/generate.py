@@ -160,11 +160,13 @@ class TheoremConfig:
 
 def _good_seed(direction: Direction) -> bool:
     """Whether a start expression may be built around an instance of ``direction``'s source: not a bare variable,
-    no literal 0 or 1 in it (``a*1``, ``a + 0``, ``exp(0)``) and not collapsing to 0 (``a - a``), which would fill
+    no literal 0 or 1 in it (``a*1``, ``a + 0``, ``exp(0)``), no double negation (``-(-a)``: a start expression
+    never holds such noise, issue 12) and not collapsing to 0 (``a - a``), which would fill
     start expressions with junk such as ``x*0``; the walk still uses those rules wherever they fire."""
     if direction.bare or direction.target == Expr("num", (), 0):
         return False
-    return not any(node.op == "num" and node.value in (0, 1) for _, node in direction.source.positions())
+    return not any((node.op == "num" and node.value in (0, 1)) or (node.op == "neg" and node.args[0].op == "neg")
+                   for _, node in direction.source.positions())
 
 
 def _validate_level(level: int, table: dict[str, Any], book: RuleBook) -> None:
@@ -256,7 +258,7 @@ def _noise(op: str, piece: Expr, leaf: Expr) -> bool:
     """Whether ``op`` applied to ``piece`` and ``leaf`` would be noise a person never writes: ``*1``, ``+0``,
     ``-0``, ``/1``, ``-(-a)``, a power of 0 or 1."""
     if op == "neg":
-        return piece.op == "neg" or (piece.op == "num" and piece.value == 0)
+        return piece.op in ("neg", "num")  # no -(-a); no -4 made from 4 (it would print as x + -4)
     if leaf.op != "num":
         return False
     if op in ("mul", "div", "pow2"):
@@ -280,7 +282,7 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
     pieces = []
     for _ in range(1 if rng.random() < 0.6 else 2):
         seed = rng.choice(_seeds(rng, tables))
-        binding = {name: _small(rng, config) for name in seed.rule.variables}
+        binding = {name: _small_instance(rng, config) for name in seed.rule.variables}
         pieces.append(instantiate(seed.source, binding))
     for _ in range(operators):
         op = rng.choice(tables.operators)
@@ -310,6 +312,15 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
         a, b = pieces.pop(), pieces.pop()
         pieces.append(_apply(rng.choice(("add", "mul", "sub")), [a, b]))
     return pieces[0]
+
+
+def _small_instance(rng: random.Random, config: TheoremConfig) -> Expr:
+    """What a seed's pattern variable stands for: never the literal 0 or 1 (``a*b`` with ``b = 1`` is ``a*1``)."""
+    for _ in range(8):
+        e = _small(rng, config)
+        if not (e.op == "num" and e.value in (0, 1)):
+            return e
+    return sym(config.variables[0])
 
 
 def _small(rng: random.Random, config: TheoremConfig) -> Expr:
