@@ -77,7 +77,16 @@ MAX_STEPS = 40
 # -- small helpers -------------------------------------------------------------------------------------------------
 
 def _has_x(e: Expr) -> bool:
-    return "x" in e.free_symbols()
+    """Whether x occurs (stops at the first; ``free_symbols`` builds every set and is hot here)."""
+    if e.op == "sym":
+        return e.value == "x"
+    return any(_has_x(a) for a in e.args)
+
+
+def _has_symbol(e: Expr) -> bool:
+    if e.op == "sym":
+        return True
+    return any(_has_symbol(a) for a in e.args)
 
 
 def _x_count(e: Expr) -> int:
@@ -87,7 +96,7 @@ def _x_count(e: Expr) -> int:
 
 
 def _constant(e: Expr) -> bool:
-    return not e.free_symbols()
+    return not _has_symbol(e)
 
 
 def _signed_terms(e: Expr, sign: int = 1) -> list[tuple[int, Expr]]:
@@ -796,9 +805,13 @@ def _solve_system(problem: Expr) -> SolvedSteps:
     best: SolvedSteps | None = None
     candidates: list[tuple[str, tuple[int, ...]]] = [("elimination", order)
                                                      for order in itertools.permutations(range(size))]
+    # natural order first (permutations start with it), substitution (two unknowns) before the other orders
     if size == 2:
-        candidates = [("substitution", (i,)) for i in range(2)] + candidates
+        candidates = candidates[:1] + [("substitution", (i,)) for i in range(2)] + candidates[1:]
     for method, order in candidates:
+        if best is not None and method == "elimination" and order != tuple(range(size)) and (
+                best.method == "substitution" or len(best.steps) <= 2 * size + 1):
+            break  # a good enough solution already: other elimination orders are tried only when needed (speed)
         system = _System([list(r) for r in rows], list(constants), names)
         system.state = problem
         if system.current() != problem:  # the problem is not written as we write systems: tidy it first
@@ -811,8 +824,9 @@ def _solve_system(problem: Expr) -> SolvedSteps:
                 _elimination(system, order)
         except (Unsolved, ZeroDivisionError):
             continue
-        bonus = 2 if method == "substitution" else 0  # a substitution reads well: preferred up to two steps more
-        if best is None or len(system.steps) - bonus < len(best.steps) - 2 * (best.method == "substitution"):
+        # a substitution reads well: preferred up to two steps more (ties go to it)
+        score = len(system.steps) - (2.5 if method == "substitution" else 0)
+        if best is None or score < len(best.steps) - (2.5 if best.method == "substitution" else 0):
             best = SolvedSteps(tuple(system.steps), method)
     if best is None:
         raise Unsolved("no elimination order keeps each equation for its own variable")
