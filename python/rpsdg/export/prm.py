@@ -46,7 +46,7 @@ from rpsdg.maths.numeric import close
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
 from rpsdg.export import ExportContext, ExportSource, ExportSpec
-from rpsdg.export.common import SplitFiles, policy_for, reading_order, split_data_files
+from rpsdg.export.common import SplitFiles, policy_for, readable, reading_order, split_data_files
 from rpsdg.export.wording import Wording
 
 DEFAULT_NEGATIVES_PER_ITEM = 3
@@ -284,8 +284,9 @@ class PrmWriter:
                 for shown in reading_order(shown_row)]
 
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        question = self.wording.render("problem", self.kind, row["uid"], problem=row["problem"],
-                                       problem_latex="", hypotheses=list(row["hypotheses"]))
+        question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
+                                       problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]],
+                                       problem_stored=row["problem"], hypotheses_stored=list(row["hypotheses"]))
         return {"uid": row["uid"], "kind": self.kind, "level": int(row["level"]),
                 "question": {"problem": question, "ground_truth_answer": row["answer"]}}
 

@@ -30,8 +30,9 @@ def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
     """The SFT record of one corpus row."""
     kind, uid = str(row["kind"]), str(row["uid"])
     problem_latex = latex_of(row["problem"], "problem")
-    instruction = wording.render("problem", kind, uid, problem=row["problem"], problem_latex=problem_latex,
-                                 hypotheses=list(row["hypotheses"]))
+    instruction = wording.render("problem", kind, uid, problem=readable(row["problem"]), problem_latex=problem_latex,
+                                 hypotheses=[readable(h) for h in row["hypotheses"]],
+                                 problem_stored=row["problem"], hypotheses_stored=list(row["hypotheses"]))
     steps = []
     for shown in reading_order(row):
         text = wording.render("step", kind, uid, shown.number, number=shown.number, rule=str(shown.step["rule"]),
