@@ -326,7 +326,8 @@ def test_generic_kind_rows_export_or_are_skipped_with_a_reason(tmp_path: Path) -
     sft = export_source(get_format("sft"), source, tmp_path / "sft")
     assert sft["records_out"] == 3
     record = _jsonl(tmp_path / "sft" / "random" / "train.jsonl")[0]
-    assert "subtract both sides" in record["steps"][0]["text"] and "Eq(x, 2)" in record["steps"][0]["text"]
+    # sft shows formulas in LaTeX by default (issue 12): the stored Eq(x, 2) reads $x = 2$
+    assert "subtract both sides" in record["steps"][0]["text"] and "$x = 2$" in record["steps"][0]["text"]
     dojo = export_source(get_format("leandojo"), source, tmp_path / "dojo")
     assert dojo["records_out"] == 1 and sum(dojo["skipped"].values()) == 2
     theorem = [t for path in _dojo_files(tmp_path / "dojo" / "random") for t in json.loads(path.read_text())][0]

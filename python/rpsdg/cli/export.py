@@ -48,12 +48,15 @@ def _command(fmt: str) -> Callable[..., None]:
         out_dir: Annotated[Path, typer.Option("--out", help="Output directory for the export.")],
         force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
         seed: Annotated[int, typer.Option(help="Seed for wording variants (and prm corruptions).")] = 0,
+        math: Annotated[str, typer.Option(help="Formulas in exported text: latex ($...$) or plain (readable "
+                                               "infix). Default: latex for sft, plain elsewhere.")] = "",
     ) -> None:
         from rpsdg.cli.base import out, run_guarded
 
         def action() -> dict[str, Any]:
             get_format(fmt)
-            return export_corpus(fmt, corpus, out_dir, force=force, seed=seed)
+            return export_corpus(fmt, corpus, out_dir, force=force, seed=seed,
+                                 options={"math": math} if math else None)
 
         manifest = run_guarded(action)
         out.print(f"wrote {manifest['records_out']} {fmt} records from {manifest['records_in']} {manifest['kind']} "

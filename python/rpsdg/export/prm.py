@@ -14,6 +14,17 @@ Every corruption kind's counts go into ``rpsdg_export.json`` and the card: ``mad
 produced), ``kept`` (the checker rejected it at that step; written), ``not_confirmed`` (the checker passed it, could
 not decide, or raised: dropped) and ``not_applicable`` (no step of the item admits this corruption).
 
+A corruption is kept as a wrong step only when it states something false: where the record's answer is a set of
+solutions and the step's result a relation (an equation step), a corrupted relation that every solution still
+satisfies may be true (``-(x - 10) = 0`` says the same as ``x - 10 = 0``) and is never rated −1; it is dropped and
+counted ``true_statement`` (within ``not_confirmed``). A corruption that merely repeats what the step starts from
+(``swapped_sides`` on a relation, or an expression step of a kind without an answer: a theorem's ``a = a``) is a
+true but useless step: it is written as PRM800K's neutral rating 0, a step "restate" inserted into the otherwise
+correct solution (``is_correct`` true, counted ``neutral``), not as an error.
+Corruptions are plausible student errors: a sign slip, a constant off by one, a dropped factor, the missing chain
+factor, the wrong table entry, and ``wrong_inverse`` (a both-sides move made the wrong way: subtracting where the
+step adds, multiplying where it divides).
+
 To add a corruption: a function ``(step, target, rng) -> Expr | None`` (``None``: not applicable) in
 :data:`CORRUPTIONS`.
 """
@@ -28,7 +39,10 @@ from typing import Any, Callable, Mapping
 from rpsdg.maths.calculus import NotDifferentiable, derivative
 from rpsdg.core import Passed, Rejected, Verdict, verdict_row
 from rpsdg.errors import ConfigError, ParseError, RpsdgError
+from rpsdg.expr.canonical import CanonTooBig, canon, to_expr
+from rpsdg.expr.evaluate import compile_expr, holds
 from rpsdg.expr.parse import parse
+from rpsdg.maths.numeric import close
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
 from rpsdg.export import ExportContext, ExportSource, ExportSpec
@@ -104,13 +118,37 @@ def _swapped_sides(step: Mapping[str, Any], target: Expr, rng: random.Random) ->
     return parse(text, "step input") if text else None
 
 
+_INVERSE_OF = {"add": "sub", "subtract": "add", "multiply": "div", "divide": "mul"}
+
+
+def _wrong_inverse(step: Mapping[str, Any], target: Expr, rng: random.Random) -> Expr | None:
+    """A both-sides move made the wrong way (``x + 3 = 7`` → ``x = 10``): the result side moved twice the other
+    way. Applies to steps whose rule starts with add/subtract/multiply/divide and that have an operand."""
+    rule = str(step.get("rule", ""))
+    text = step.get("operand") or ""
+    verb = rule.split("_")[0]
+    if verb not in _INVERSE_OF or not text or text.startswith(("Eq(", "Tuple(")):
+        return None
+    try:
+        operand = parse(text, "step operand")
+    except ParseError:
+        return None
+    if operand.op in RELATIONS:
+        return None
+    if verb in ("add", "subtract"):
+        twice = mul(num(2), operand)
+        return Expr("sub" if verb == "add" else "add", (target, twice))
+    squared = pow_(operand, num(2))
+    return Expr("div" if verb == "multiply" else "mul", (target, squared))
+
+
 INPUT_KEY = "\x00input"
 """Where :class:`PrmWriter` puts what a step starts from (the kind's ``step_input_field``) for the corruptions."""
 
 CORRUPTIONS: dict[str, Callable[[Mapping[str, Any], Expr, random.Random], Expr | None]] = {
     "sign_error": _sign_error, "wrong_constant": _wrong_constant, "dropped_factor": _dropped_factor,
     "missing_chain_factor": _missing_chain_factor, "misapplied_rule": _misapplied_rule,
-    "swapped_sides": _swapped_sides,
+    "swapped_sides": _swapped_sides, "wrong_inverse": _wrong_inverse,
 }
 
 FEATURES = (
@@ -125,13 +163,56 @@ FEATURES = (
 
 
 def _corrupt(name: str, step: Mapping[str, Any], original: Expr, rng: random.Random) -> Expr | None:
-    """Apply corruption ``name``; inside a relation (an equation step ``Eq(a, b)``) one side is corrupted, except
-    ``swapped_sides``, which replaces the whole relation by the step's input."""
+    """Apply corruption ``name``; inside a relation (an equation step ``Eq(a, b)``) one side is corrupted (the
+    right side for ``wrong_inverse``), except ``swapped_sides``, which replaces the whole relation by the step's
+    input."""
     if original.op not in RELATIONS or name == "swapped_sides":
         return CORRUPTIONS[name](step, original, rng)
-    side = rng.randrange(2)
+    side = 1 if name == "wrong_inverse" else rng.randrange(2)
     changed = CORRUPTIONS[name](step, original.args[side], rng)
-    return None if changed is None else original.replace_at((side,), changed)
+    return None if changed is None else original.replace_at((side,), _tidied(changed))
+
+
+def _tidied(e: Expr) -> Expr:
+    """A corrupted side as a student writes it: collected (``-10 + 2*46`` → ``82``) where our canonical form can;
+    an unsimplified wrong side gives itself away."""
+    try:
+        return to_expr(canon(e))
+    except (CanonTooBig, ZeroDivisionError, ValueError):
+        return e
+
+
+def _relations(e: Expr) -> list[Expr] | None:
+    if e.op in RELATIONS:
+        return [e]
+    if e.op == "tuple" and e.args and all(a.op in RELATIONS for a in e.args):
+        return list(e.args)
+    return None
+
+
+def satisfied_by_every_solution(answer_text: str, relation: Expr) -> bool | None:
+    """Whether every solution in the answer (a ``FiniteSet`` of values, or of tuples for x, y, z) satisfies the
+    relation(s) in floating point; ``None`` when there is no such answer or it cannot be evaluated."""
+    relations = _relations(relation)
+    if relations is None or not answer_text.startswith("FiniteSet("):
+        return None
+    try:
+        answer = parse(answer_text, "answer")
+        names = sorted(relation.free_symbols())
+        for element in answer.args:
+            values = element.args if element.op == "tuple" else (element,)
+            point = {name: compile_expr(v)({}) for name, v in zip(("x", "y", "z"), values)}
+            if not set(names) <= set(point):
+                return None
+            for r in relations:
+                a, b = (compile_expr(side)(point) for side in r.args)
+                if r.op == "eq" and not close(a, b):
+                    return False
+                if r.op != "eq" and not holds(r, point):
+                    return False
+        return True
+    except (ParseError, ArithmeticError, ValueError, KeyError):
+        return None
 
 
 class Confirmer:
@@ -188,12 +269,13 @@ def _label(texts: list[str], ratings: list[int], finish: str) -> dict[str, Any]:
 class PrmWriter:
     """Makes the positive and negative sequences of one row."""
 
-    def __init__(self, kind: str, seed: int, negatives: int):
+    def __init__(self, kind: str, seed: int, negatives: int, math: str = "plain"):
         self.kind, self.seed, self.negatives = kind, seed, negatives
-        self.wording = Wording(seed)
+        self.wording = Wording(seed, math=math)
         self.confirmer = Confirmer(kind)
-        self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "not_confirmed": 0}
-                      for name in CORRUPTIONS}
+        self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "not_confirmed": 0, "true_statement": 0,
+                             "neutral": 0} for name in CORRUPTIONS}
+        self.neutral: list[dict[str, Any]] = []
 
     def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
         shown_row = {**row, "steps": steps}
@@ -203,7 +285,8 @@ class PrmWriter:
 
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
         question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
-                                       problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]])
+                                       problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]],
+                                       problem_stored=row["problem"], hypotheses_stored=list(row["hypotheses"]))
         return {"uid": row["uid"], "kind": self.kind, "level": int(row["level"]),
                 "question": {"problem": question, "ground_truth_answer": row["answer"]}}
 
@@ -246,7 +329,16 @@ class PrmWriter:
             if corrupted is None or corrupted == original:
                 continue
             text = to_infix(corrupted)
+            if text == site[INPUT_KEY] and (original.op in RELATIONS or original.op == "tuple"
+                                            or not row.get("answer")):
+                self.tally[name]["neutral"] += 1  # a true restatement: PRM800K's neutral 0, not an error
+                self.neutral.append(self._neutral(row, steps, index, field, text))
+                return None
             self.tally[name]["made"] += 1
+            if satisfied_by_every_solution(str(row.get("answer") or ""), corrupted):
+                self.tally[name]["not_confirmed"] += 1  # may be a true statement: never rated -1
+                self.tally[name]["true_statement"] += 1
+                return None
             bad_steps = steps[:index] + [{**steps[index], field: text}] + steps[index + 1:]
             verdict = self.confirmer.verdict({**row, "steps": bad_steps}, index)
             if not (isinstance(verdict, Rejected) and verdict.step == index):
@@ -256,6 +348,20 @@ class PrmWriter:
             return self._negative(row, bad_steps, index, name, field, steps[index][field], text, verdict)
         self.tally[name]["not_applicable"] += 1
         return None
+
+    def _neutral(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]], index: int, field: str,
+                 text: str) -> dict[str, Any]:
+        """The correct solution with a true but useless step (a restatement of step ``index``'s input) inserted
+        before step ``index``, rated 0 as in PRM800K."""
+        restated = {**steps[index], "rule": "restate", field: text, "operand": "", "note": ""}
+        shown_steps = steps[:index] + [restated] + steps[index:]
+        texts = self._texts(row, shown_steps)
+        texts.append(self.wording.render("answer", self.kind, row["uid"], problem=row["problem"],
+                                         answer=row["answer"], answer_latex=""))
+        labels = [1] * len(texts)
+        labels[index] = 0
+        return {**self._base(row), "steps": texts, "labels": labels, "is_correct": True, "first_error_step": None,
+                "corruption": None, "label": _label(texts, labels, "solution")}
 
     def _negative(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int, name: str,
                   field: str, original: str, corrupted: str, verdict: Rejected) -> dict[str, Any]:
@@ -275,9 +381,9 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
     negatives = context.options.get("negatives_per_item", DEFAULT_NEGATIVES_PER_ITEM)
     if not isinstance(negatives, int) or negatives < 0:
         raise ConfigError(f"prm negatives_per_item {negatives!r}: must be a non-negative integer")
-    writer = PrmWriter(source.kind, context.seed, negatives)
+    writer = PrmWriter(source.kind, context.seed, negatives, context.options.get("math") or "plain")
     records_in, positives, skipped = 0, 0, {}
-    written_negatives = 0
+    written_negatives = written_neutral = 0
     with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
         for row in source.rows():
             records_in += 1
@@ -292,14 +398,21 @@ def write(source: ExportSource, context: ExportContext, directory: Path) -> dict
             for negative in writer.negatives_of(row):
                 files.add(row, negative)
                 written_negatives += 1
+            for neutral in writer.neutral:
+                files.add(row, neutral)
+                written_neutral += 1
+            writer.neutral.clear()
     notes = [f"wrong steps are kept only when the `{writer.confirmer.name or 'kind'}` checker rejects them at the "
              f"corrupted step; per corruption kind: " +
-             "; ".join(f"{k} made {v['made']}, kept {v['kept']}" for k, v in writer.tally.items())]
+             "; ".join(f"{k} made {v['made']}, kept {v['kept']}" for k, v in writer.tally.items()),
+             "a corrupted equation step that every solution still satisfies may be true and is never rated -1 "
+             "(dropped, `true_statement`); a step that only restates its input is written as a neutral step "
+             "(rating 0) inside the correct solution (`neutral`)"]
     if not writer.confirmer.available:
         notes.append(f"no checker is registered for kind {source.kind!r}: only the (corpus-checked) correct "
                      f"solutions were written, no wrong steps")
-    return {"records_in": records_in, "records_out": positives + written_negatives, "positives": positives,
-            "negatives": written_negatives, "negatives_per_item": negatives, "confirming_checker":
+    return {"records_in": records_in, "records_out": positives + written_negatives + written_neutral,
+            "positives": positives, "negatives": written_negatives, "neutral": written_neutral, "negatives_per_item": negatives, "confirming_checker":
             writer.confirmer.name, "corruptions": writer.tally, "skipped": skipped, "notes": notes,
             **files.stats()}
 
@@ -309,5 +422,5 @@ SPEC = ExportSpec(
     "(PRM800K's manner); wrong steps are confirmed wrong by the checker",
     write=write, features=FEATURES, data_files=split_data_files, tags=("process-reward-model",),
     layout="JSON lines; `steps`/`labels`/`first_error_step` flat, and `label.steps[].completions[{text, rating, "
-    "flagged}]` + `finish_reason` as in OpenAI's PRM800K (rating +1/-1; sequences stop at the first error)",
+    "flagged}]` + `finish_reason` as in OpenAI's PRM800K (rating +1/-1, and 0 for a true but useless step; sequences stop at the first error)",
 )

@@ -1,7 +1,9 @@
 """``sft``: instruction-tuning records, one JSON line per item, in chat (``messages``) and flat form.
 
 Each record carries the problem in words (``instruction``) and in LaTeX, the solution as numbered steps that
-each name their rule in words, the full solution text, and the final answer. Wording comes from
+each name their rule in words, the full solution text, and the final answer. Formulas in the text are LaTeX
+(``$...$``) by default; the option ``math`` (``rpsdg export sft --math plain``) gives readable infix instead.
+The solution opens with the domain where the record has hypotheses (the question never states it). Wording comes from
 ``templates/export/`` and varies with the export seed (``wording.py``); the mathematics is the corpus's stored
 text, unchanged. Steps are in reading order (``common.reading_order``): an integral's sub-integrals come first.
 """
@@ -29,7 +31,8 @@ def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
     kind, uid = str(row["kind"]), str(row["uid"])
     problem_latex = latex_of(row["problem"], "problem")
     instruction = wording.render("problem", kind, uid, problem=readable(row["problem"]), problem_latex=problem_latex,
-                                 hypotheses=[readable(h) for h in row["hypotheses"]])
+                                 hypotheses=[readable(h) for h in row["hypotheses"]],
+                                 problem_stored=row["problem"], hypotheses_stored=list(row["hypotheses"]))
     steps = []
     for shown in reading_order(row):
         text = wording.render("step", kind, uid, shown.number, number=shown.number, rule=str(shown.step["rule"]),
@@ -37,7 +40,8 @@ def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
         steps.append({"number": shown.number, "rule": str(shown.step["rule"]), "parts": list(shown.parts),
                       "text": text})
     answer_latex = latex_of(row["answer"], "answer")
-    intro = wording.render("intro", kind, uid)
+    intro = wording.render("intro", kind, uid, hypotheses=list(row["hypotheses"]), method=str(row.get("method") or ""),
+                           problem=row["problem"])
     closing = wording.render("answer", kind, uid, problem=row["problem"], answer=row["answer"],
                              answer_latex=answer_latex)
     solution = "\n".join([intro] + [step["text"] for step in steps] + [closing])
@@ -50,8 +54,11 @@ def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
     }
 
 
+DEFAULT_MATH = "latex"
+
+
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
-    wording = Wording(context.seed)
+    wording = Wording(context.seed, math=context.options.get("math") or DEFAULT_MATH)
     records = 0
     with SplitFiles(directory, policy_for(source.kind, source.manifest)) as files:
         for row in source.rows():

@@ -4,8 +4,11 @@ Forward: the solved form (``x = a``; ``k·(x - r1)·(x - r2) = 0`` for polynomia
 made to look hard by operations that are equivalences on the recorded domain: add a term to both sides, multiply
 or divide by a non-zero constant, factor out or split terms, swap sides, exponentiate, take logarithms, divide by a
 denominator whose zeros are recorded as excluded values, combine equations of a system. Every forward operation is
-recorded with its inverse; the inverses, last first, are the solving steps (``EquationStep``), each from ``before``
-to ``after`` by ``rule`` with ``operand``. The checker (``check/equation.py``) replays every step from the text.
+recorded with its inverse; the inverses, last first, are the construction (``EquationStep``), each from ``before``
+to ``after`` by ``rule`` with ``operand``: a proof of how the item was made, kept in the record as
+``construction``. The stored solving steps are the teacher's, from our own solver (``solve.py``), which
+:func:`construct`'s caller ``solve.generate`` runs on the finished problem. The checker (``check.py``) replays
+every step from the text.
 
 Sub-kinds: ``linear`` (multi-step, variables on both sides, parentheses, fractions), ``rational`` (excluded values
 as hypotheses, an extraneous root removed by a recorded division), ``quadratic`` (factoring, or the quadratic
@@ -121,11 +124,14 @@ class EquationStep:
     so the generator prints it once); empty means print on demand."""
     after_text: str = ""
     """``to_infix(after)`` when already printed."""
+    note: str = ""
+    """Why the step is taken where the rule alone does not say (the candidates a factoring gives, the condition an
+    extraneous root breaks); wording only, the checkers do not read it."""
 
     def to_row(self) -> dict[str, Any]:
         return {"rule": self.rule, "before": self.before_text or to_infix(self.before),
                 "after": self.after_text or to_infix(self.after),
-                "operand": to_infix(self.operand) if self.operand is not None else ""}
+                "operand": to_infix(self.operand) if self.operand is not None else "", "note": self.note}
 
 
 @dataclass
@@ -864,8 +870,9 @@ _MAKERS: dict[str, Callable[[random.Random, Mapping[str, Any], int, EquationConf
 }
 
 
-def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivation:
-    """One equation at ``level``; raises ``Dropped`` for a rejected candidate."""
+def construct(config: EquationConfig, level: int, rng: random.Random) -> Derivation:
+    """One equation at ``level`` with its construction (the inverses of the forward operations, last first) as
+    steps; raises ``Dropped`` for a rejected candidate. ``solve.generate`` replaces the steps by the teacher's."""
     table = config.level_table(level)
     _FORMS.memo.clear()
     subkind = rng.choice(tuple(table["subkinds"]))

@@ -8,7 +8,8 @@ from rpsdg import __version__
 from rpsdg.kinds.equation import check as equation_check
 from rpsdg.kinds import KindSpec
 from rpsdg.kinds.equation import score as equation_score
-from rpsdg.kinds.equation.generate import EquationConfig, dedup_text, generate
+from rpsdg.kinds.equation.generate import EquationConfig, dedup_text
+from rpsdg.kinds.equation.solve import generate
 from rpsdg.kinds.equation.text import describe, renderings
 from rpsdg.kinds.equation.lean import equation_proof, lean_equation
 from rpsdg.lean.proof import LeanKind
@@ -19,8 +20,9 @@ SPEC = KindSpec(
     version=f"equation-{__version__}",
     config_type=EquationConfig,
     generate=generate,
-    step_fields=(("rule", "string"), ("before", "string"), ("after", "string"), ("operand", "string")),
-    extra_fields=(("subkind", "string"),),
+    step_fields=(("rule", "string"), ("before", "string"), ("after", "string"), ("operand", "string"),
+                 ("note", "string")),
+    extra_fields=(("subkind", "string"), ("method", "string"), ("construction", "string")),
     dedup_text=dedup_text,
     checker_names=equation_check.NAMES,
     check=equation_check.check_row,
@@ -28,8 +30,8 @@ SPEC = KindSpec(
     describe=describe,
     rules=lambda: RULES,
     lean=LeanKind(renderer=lambda: lean_equation, proof=equation_proof),
-    summary="invertible operations are applied to both sides of a solved form such as x = a; their inverses, last "
-            "first, are the solving steps",
+    summary="invertible operations are applied to both sides of a solved form such as x = a (their inverses, last "
+            "first, are kept as the construction); the stored steps are our own solver's teacher's solution",
     question=equation_score.question,
     reference_answer=equation_score.reference_answer,
     solution_text=equation_score.solution_text,

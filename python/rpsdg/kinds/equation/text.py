@@ -43,7 +43,8 @@ def renderings(derivation: Derivation) -> dict[str, str]:
 
 def describe(row: Mapping[str, Any]) -> str:
     """The record as a person reads it."""
-    lines = [f"Solve {row['problem']}    ({row.get('subkind', '')}, level {row['level']}, uid {row['uid'][:12]})"]
+    method = f", {row['method']}" if row.get("method") else ""
+    lines = [f"Solve {row['problem']}    ({row.get('subkind', '')}{method}, level {row['level']}, uid {row['uid'][:12]})"]
     if row["hypotheses"]:
         lines.append("where " + ", ".join(row["hypotheses"]))
     lines.append("")
@@ -51,7 +52,7 @@ def describe(row: Mapping[str, Any]) -> str:
         how = step["rule"].replace("_", " ")
         operand = f" {step['operand']}" if step["operand"] else ""
         lines.append(f"{number:>3}. [{how}{operand}{_which_equation(step)}]")
-        lines.append(f"     {step['after']}")
+        lines.append(f"     {step['after']}" + (f"    ({step['note'].replace('`', '')})" if step.get("note") else ""))
     lines.append("")
     lines.append(f"Answer: {row['answer']}")
     lines.append(checks_line(row["checks"]))

@@ -24,6 +24,7 @@ new operators in start expressions, list them in :data:`FAMILY_OPERATORS`.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
@@ -160,11 +161,13 @@ class TheoremConfig:
 
 def _good_seed(direction: Direction) -> bool:
     """Whether a start expression may be built around an instance of ``direction``'s source: not a bare variable,
-    no literal 0 or 1 in it (``a*1``, ``a + 0``, ``exp(0)``) and not collapsing to 0 (``a - a``), which would fill
+    no literal 0 or 1 in it (``a*1``, ``a + 0``, ``exp(0)``), no double negation (``-(-a)``: a start expression
+    never holds such noise, issue 12) and not collapsing to 0 (``a - a``), which would fill
     start expressions with junk such as ``x*0``; the walk still uses those rules wherever they fire."""
     if direction.bare or direction.target == Expr("num", (), 0):
         return False
-    return not any(node.op == "num" and node.value in (0, 1) for _, node in direction.source.positions())
+    return not any((node.op == "num" and node.value in (0, 1)) or (node.op == "neg" and node.args[0].op == "neg")
+                   for _, node in direction.source.positions())
 
 
 def _validate_level(level: int, table: dict[str, Any], book: RuleBook) -> None:
@@ -242,17 +245,52 @@ def _apply(op: str, args: list[Expr]) -> Expr:
 _UNARY = frozenset({"neg", "pow2", "exp", "log", "sin", "cos", "tan"})
 
 
+INT_SHARE_BEYOND_RING = 0.25
+"""At levels with families beyond ``ring``, ``int_share`` is scaled by this: items over ℤ use ring rules only, so
+each is closed by ``ring``; at most about a fifth of those levels' items may be (issue 12)."""
+NON_RING_SEED_SHARE = 0.8
+"""Where a level has families beyond ``ring`` (over ℝ), the share of start expressions built around an instance of
+a non-ring rule (field, exp/log, trig), so that the theorem needs more than ring axioms."""
+NON_RING_WEIGHT = 3.0
+"""Factor on the walk's weight of a step by a non-ring rule at such levels."""
+
+
+def _noise(op: str, piece: Expr, leaf: Expr) -> bool:
+    """Whether ``op`` applied to ``piece`` and ``leaf`` would be noise a person never writes: ``*1``, ``+0``,
+    ``-0``, ``/1``, ``-(-a)``, a power of 0 or 1."""
+    if op == "neg":
+        return piece.op in ("neg", "num")  # no -(-a); no -4 made from 4 (it would print as x + -4)
+    if leaf.op != "num":
+        return False
+    if op in ("mul", "div", "pow2"):
+        return leaf.value in (0, 1)
+    if op in ("add", "sub"):
+        return leaf.value == 0
+    return False
+
+
+def _seeds(rng: random.Random, tables: LevelTables) -> tuple[Direction, ...]:
+    """The seeds to draw from: mostly non-ring ones where the level has them (:data:`NON_RING_SEED_SHARE`)."""
+    others = tuple(d for d in tables.seeds if d.rule.family != "ring")
+    if others and len(others) < len(tables.seeds) and rng.random() < NON_RING_SEED_SHARE:
+        return others
+    return tables.seeds
+
+
 def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTables, operators: int) -> Expr:
-    """A random expression with ``operators`` operators around one or two instances of rule sides."""
+    """A random expression with ``operators`` operators around one or two instances of rule sides; no ``*1``,
+    ``+0`` or ``-(-a)`` noise (:func:`_noise`; a rule of the walk may still introduce such a term on purpose)."""
     pieces = []
     for _ in range(1 if rng.random() < 0.6 else 2):
-        seed = rng.choice(tables.seeds)
-        binding = {name: _small(rng, config) for name in seed.rule.variables}
+        seed = rng.choice(_seeds(rng, tables))
+        binding = {name: _small_instance(rng, config) for name in seed.rule.variables}
         pieces.append(instantiate(seed.source, binding))
     for _ in range(operators):
         op = rng.choice(tables.operators)
         if op in _UNARY:
             i = rng.randrange(len(pieces))
+            if _noise(op, pieces[i], pieces[i]):
+                continue
             pieces[i] = _apply(op, [pieces[i]])
         elif len(pieces) > 1 and rng.random() < 0.5:
             a = pieces.pop(rng.randrange(len(pieces)))
@@ -260,8 +298,15 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
             pieces.append(_apply(op, [a, b]))
         else:
             i = rng.randrange(len(pieces))
-            pair = [pieces[i], _leaf(rng, config)]
-            if rng.random() < 0.5:
+            leaf = _leaf(rng, config)
+            for _ in range(4):
+                if not _noise(op, pieces[i], leaf):
+                    break
+                leaf = _leaf(rng, config)
+            else:
+                continue
+            pair = [pieces[i], leaf]
+            if rng.random() < 0.5 and not (op in ("div", "sub") and leaf.op == "num" and leaf.value == 0):
                 pair.reverse()
             pieces[i] = _apply(op, pair)
     while len(pieces) > 1:
@@ -270,10 +315,23 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
     return pieces[0]
 
 
+def _small_instance(rng: random.Random, config: TheoremConfig) -> Expr:
+    """What a seed's pattern variable stands for: never the literal 0 or 1 (``a*b`` with ``b = 1`` is ``a*1``)."""
+    for _ in range(8):
+        e = _small(rng, config)
+        if not (e.op == "num" and e.value in (0, 1)):
+            return e
+    return sym(config.variables[0])
+
+
 def _small(rng: random.Random, config: TheoremConfig) -> Expr:
     if rng.random() < 0.7:
         return _leaf(rng, config)
-    return _apply(rng.choice(("add", "mul", "sub")), [_leaf(rng, config), _leaf(rng, config)])
+    op = rng.choice(("add", "mul", "sub"))
+    a, b = _leaf(rng, config), _leaf(rng, config)
+    if _noise(op, a, b) or _noise(op, b, a) or (a.op == "num" and b.op == "num") or a == b:
+        return a  # no 1*x, x - x or 2 + 3 as a pattern variable's instance
+    return _apply(op, [a, b])
 
 
 # -- the walk -----------------------------------------------------------------------------------------------------
@@ -322,6 +380,8 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
         weight = config.unused_weight if fresh else 1.0
         if name in successors:
             weight *= config.graph_weight
+        if direction.rule.family != "ring":
+            weight *= NON_RING_WEIGHT
         if weight > 0:
             candidates.append((weight, direction, path, binding))
     return candidates
@@ -435,7 +495,9 @@ def _ring_only(moves: list[Move]) -> bool:
 def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivation:
     """One theorem at ``level``; raises ``Dropped`` for a rejected candidate."""
     table = config.level_table(level)
-    domain = "int" if "ring" in table["families"] and rng.random() < config.int_share else "real"
+    beyond_ring = level >= 3 and any(family != "ring" for family in table["families"])  # issue 12: levels 3-5
+    int_share = config.int_share * (INT_SHARE_BEYOND_RING if beyond_ring else 1.0)
+    domain = "int" if "ring" in table["families"] and rng.random() < int_share else "real"
     tables = config.tables(level, domain)
     try:
         start = start_expression(rng, config, tables, rng.randint(*table["start_size"]))
@@ -445,6 +507,8 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
         raise Dropped("too_big")
     walk = random_walk(rng, config, tables, start, table["walk_length"], table["distinct_rules"])
     lhs, rhs = start, walk[-1].after
+    if not lhs.free_symbols() or not rhs.free_symbols():
+        raise Dropped("constant_side")
     if side_key(lhs, _ring_only(walk)) == side_key(rhs, _ring_only(walk)):
         raise Dropped("trivial")
     proof = walk
@@ -471,9 +535,14 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
             raise Dropped("empty_domain")
         if theorem_check.chain_disagreement(expressions, points) is not None:
             raise Dropped("numerically_unstable")
+    ring_closable = _ring_only(proof)
+    if ring_closable and beyond_ring and domain == "real":
+        raise Dropped("ring_closable")  # at levels with field/exp-log/trig rules a theorem must need one of them
     steps = tuple(TheoremStep.of(move) for move in proof)
+    walk_rows = [TheoremStep.of(move).to_row() for move in walk] if proof is not walk else []
     extra = {"proof_length": len(walk), "shortest_found": len(proof), "domain": domain,
-             "ring_only": _ring_only(proof)}
+             "ring_only": _ring_only(proof), "ring_closable": int(ring_closable),
+             "walk": json.dumps(walk_rows, separators=(",", ":"))}
     return Derivation("theorem", level, eq(lhs, rhs), None, hypotheses, steps, extra)
 
 

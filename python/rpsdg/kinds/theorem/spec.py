@@ -34,7 +34,8 @@ SPEC = KindSpec(
     generate=generate,
     step_fields=(("rule", "string"), ("direction", "string"), ("path", "int_list"), ("substitution", "string"),
                  ("before", "string"), ("after", "string")),
-    extra_fields=(("proof_length", "int"), ("shortest_found", "int"), ("domain", "string")),
+    extra_fields=(("proof_length", "int"), ("shortest_found", "int"), ("domain", "string"), ("ring_closable", "int"),
+                  ("walk", "string")),
     dedup_text=dedup_text,
     checker_names=theorem_check.NAMES,
     symbolic_checkers=("replay",),  # exact re-application of every rule is a symbolic proof

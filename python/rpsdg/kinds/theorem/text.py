@@ -30,7 +30,9 @@ def describe(row: Mapping[str, Any]) -> str:
     lines = [f"Theorem ({row['domain']}, level {row['level']}, uid {row['uid'][:12]}): {row['problem']}"]
     if row["hypotheses"]:
         lines.append("assuming " + ", ".join(row["hypotheses"]))
-    lines.append(f"Proof ({row['shortest_found']} steps; the walk took {row['proof_length']}):")
+    closable = row.get("ring_closable")
+    ring = "" if closable is None else ("; ring alone closes it" if closable else "; needs more than ring axioms")
+    lines.append(f"Proof ({row['shortest_found']} steps; the walk took {row['proof_length']}{ring}):")
     for number, step in enumerate(row["steps"], start=1):
         lines.append(f"{number:>3}. {step['rule']} ({step['direction']}) at {step['path']} with {step['substitution']}")
         lines.append(f"     {step['before']}  =  {step['after']}")
