@@ -18,7 +18,7 @@ from rpsdg.export.wording import Wording, math_text
 from rpsdg.expr.parse import parse
 from rpsdg.run.pipeline import BuildConfig, build
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "validation", "test")
 
 
 def _jsonl(directory: Path) -> list[dict]:

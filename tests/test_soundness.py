@@ -64,7 +64,7 @@ def _value(e: Expr, point) -> float | None:
 # -- rules --------------------------------------------------------------------------------------------------------
 
 @SETTINGS
-@given(name=st.sampled_from(RULE_NAMES), terms=st.lists(TERMS, min_size=3, max_size=3), point=POINT)
+@given(name=st.sampled_from(RULE_NAMES), terms=st.lists(TERMS, min_size=4, max_size=4), point=POINT)
 def test_every_rule_keeps_definedness_and_value(name, terms, point):
     rule = BOOK.by_name[name]
     assume("real" in rule.domain)

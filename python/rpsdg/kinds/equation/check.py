@@ -920,6 +920,8 @@ def _distributable(e: Expr) -> int:
             count += 1
         elif node.op == "sub" and node.args[1].op in ("add", "sub"):
             count += 1
+        elif node.op == "div" and node.args[0].op in ("add", "sub") and not _has_variable(node.args[1]):
+            count += 1  # a sum over a constant: dividing term by term distributes the division
     return count
 
 
@@ -932,7 +934,8 @@ def _is_product(e: Expr) -> bool:
 _SHAPES: dict[str, tuple[Callable[[Expr, Expr], bool], str]] = {
     "factor": (lambda b, a: b.op in ("add", "sub") and _is_product(a), "factor turns a sum into a product"),
     "expand": (lambda b, a: _distributable(a) < _distributable(b),
-               "expand multiplies out a product or power of a sum, or a minus sign over a sum"),
+               "expand multiplies out a product or power of a sum, a minus sign over a sum, or a sum over a "
+               "constant"),
     "collect": (lambda b, a: _terms(a) < _terms(b) and _distributable(a) == _distributable(b),
                 "collect merges like terms (fewer terms, nothing multiplied out)"),
     "write_as_power": (lambda b, a: not _has_variable(b) and b.op == "num" and a.op == "pow"

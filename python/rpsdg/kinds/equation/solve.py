@@ -49,7 +49,8 @@ from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import CanonTooBig
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
-from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
+from rpsdg.kinds.equation.check import fitting_label
+from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
                                            construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
@@ -262,6 +263,7 @@ class _Solver:
             return
         if len(self.steps) >= MAX_STEPS:
             raise Unsolved("too many steps")
+        rule = fitting_label(rule, self.state, new_state)  # a rewrite's label names what it does (checked)
         self.steps.append(EquationStep(rule, self.state, new_state, operand, note=note))
         self.state = new_state
 
@@ -726,6 +728,7 @@ class _System:
         parts[i] = equation
         new_state = Expr("tuple", tuple(parts))
         if new_state != self.state:
+            rule = fitting_label(rule, self.state, new_state)
             self.steps.append(EquationStep(rule, self.state, new_state, operand))  # type: ignore[arg-type]
             self.state = new_state
 
