@@ -39,12 +39,14 @@ def run_build(out: Path, count: int, kind: str, levels: str, extra: list[str]) -
     command = [sys.executable, "-m", "rpsdg", "build", "--kind", kind, "--levels", levels, "--count", str(count),
                "--seed", "1", "--format", "parquet", "--out", str(out), *extra]
     environment = {**os.environ, "PYTHONPATH": f"{PYTHON_DIR}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty child cannot block while we wait4
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=environment)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        stderr = log.read().decode(errors="replace")
     if process.returncode != 0:
         raise SystemExit(f"build failed ({process.returncode}): {' '.join(command)}\n{stderr[-2000:]}")
     manifest = json.loads((out / "manifest.json").read_text())

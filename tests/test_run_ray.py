@@ -51,3 +51,19 @@ def test_a_task_that_always_dies_fails_the_build_with_a_message_and_resume_compl
     resumed = _cli(*_equation_build(out, "--executor", "ray", "--resume"))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert_same_corpus(out, reference)
+
+
+def test_a_task_that_runs_past_its_timeout_is_resubmitted_then_fails_with_a_message(monkeypatch):
+    """The worker making item 0 sleeps for ever: its task is cancelled and resubmitted, then the build stops."""
+    from rpsdg.kinds import get_kind
+    from rpsdg.run.executors import HANG_ENV, ExecutorError, RayExecutor
+    from rpsdg.run.items import ItemTask
+
+    monkeypatch.setenv(HANG_ENV, "0")  # set before Ray starts, so its workers inherit it
+    task = ItemTask("equation", get_kind("equation").config_type(), (1,), 3)
+    executor = RayExecutor(num_cpus=2, max_retries=1, task_timeout=30, chunk=4)
+    with pytest.raises(ExecutorError, match=r"items 0\.\.3 ran past 30 s 2 times.*--resume"):
+        list(executor.outcomes(task, 0, 12))
+    import ray
+
+    assert not ray.is_initialized()  # the executor stopped the local Ray it started

@@ -27,6 +27,7 @@ so a retry succeeds; ``RPSDG_FAULT_HANG_AT=K`` makes it sleep for ever instead. 
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -139,11 +140,11 @@ class ProcessExecutor:
                     except FuturesTimeout:
                         raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
                                             f"{self.task_timeout:g} s after the build started waiting for them (a "
-                                            f"stuck worker); the build stopped. {RESUME_HINT}") from None
+                                            f"stuck worker); the build stopped and {RESUME_HINT}") from None
                     yield from outcomes
             except BrokenProcessPool:  # from result() or from submit() once the pool knows
                 raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
-                                    f"{waiting_for} on were being made; the build stopped. {RESUME_HINT} (exit "
+                                    f"{waiting_for} on were being made; the build stopped and {RESUME_HINT} (exit "
                                     f"code -9 is SIGKILL, often the out-of-memory killer: lower --workers)"
                                     ) from None
             clean = True
@@ -159,9 +160,14 @@ def _worker_processes(pool: ProcessPoolExecutor) -> list[Any]:
 
 
 def _dead_workers(pool: ProcessPoolExecutor) -> str:
-    dead = [f"worker process {p.pid} exited with code {p.exitcode}" for p in _worker_processes(pool)
-            if p.exitcode is not None]
-    return "; ".join(dead) if dead else "a worker process died"
+    """Which worker died and how. The pool SIGTERMs the other workers once one is gone: their ``-15`` is only named
+    when nothing else explains the failure."""
+    processes = _worker_processes(pool)
+    for process in processes:
+        process.join(1.0)  # a dead child's pipe closes just before it becomes waitable: wait for its exit code
+    exited = [p for p in processes if p.exitcode is not None]
+    dead = [p for p in exited if p.exitcode != -signal.SIGTERM] or exited
+    return "; ".join(f"worker process {p.pid} exited with code {p.exitcode}" for p in dead) or "a worker process died"
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
