@@ -7,7 +7,7 @@ skipped, and so are duplicates of an earlier record (same uid). So ``create_data
 the ``i``-th record of ``rpsdg build --kind kind --count n --seed seed --levels levels`` (same uid, same fields).
 
 Records are generated on first access, in order, and cached (reading item 1,000 makes items 0..999 too); the
-uids seen are kept for dedup. ``size`` only bounds the indices: ``create_dataset("integral", 10**9)`` costs nothing
+uids seen are kept for dedup. ``size`` only bounds the indices: ``create_dataset(kind, 10**9)`` costs nothing
 until read. Like ``build``, the stream gives up after ``50 * size + 1000`` candidates (not a limit in practice for
 sizes where that is more than the candidates you will read); an index past a level's supply then raises
 ``IndexError`` (level 1 of some kinds holds only a few thousand distinct items).

@@ -26,8 +26,12 @@ def _module_name(path: Path) -> str:
 
 
 def write_golden_project(target: Path, golden: Path, items_per_kind: int = 40, seed: int = 1,
-                         kinds: tuple[str, ...] = ("integral", "equation", "theorem")) -> list[str]:
-    """Write the project at ``target`` (replaced); returns the module paths it holds."""
+                         kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Write the project at ``target`` (replaced); returns the module paths it holds. ``kinds``: every registered
+    kind with a Lean renderer unless given."""
+    from rpsdg.kinds import get_kind, kind_names
+
+    kinds = kinds if kinds is not None else tuple(k for k in kind_names() if get_kind(k).lean is not None)
     from rpsdg.corpus.store import Corpus
     from rpsdg.run.pipeline import BuildConfig, build
 

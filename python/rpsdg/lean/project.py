@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 import jinja2
 
 from rpsdg import __version__
-from rpsdg.lean.runner import static_scan
+from rpsdg.lean.messages import static_scan
 from rpsdg.atomic import move_into_place, work_dir
 from rpsdg.errors import RpsdgError
 from rpsdg.lean.proof import Renderers

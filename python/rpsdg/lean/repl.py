@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from rpsdg.errors import RpsdgError
-from rpsdg.lean.runner import STANDARD_AXIOMS, LeanMessage, ModuleInfo, parse_axioms
+from rpsdg.lean.messages import STANDARD_AXIOMS, LeanMessage, ModuleInfo, parse_axioms
 
 REPL_PIN = {"repo": "https://github.com/leanprover-community/repl", "rev": "v4.34.0",
             "note": "the tag matching the Lean pin (lean/project.py PIN); the repl repository tags one release per "

@@ -26,6 +26,7 @@ any new solving rule needs its replay in ``check/equation.py``.
 from __future__ import annotations
 
 import math
+import functools
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -165,24 +166,17 @@ class _Made:
 
 # -- small builders ----------------------------------------------------------------------------------------------
 
-_FORMS = Canonicalizer()
-"""Canonical forms of the current item's sides; :func:`generate` empties it (it is a cache: the forms are pure)."""
-_FORMS_LIMIT = 20_000
-
-
+@functools.lru_cache(maxsize=20_000)
 def _canon(e: Expr) -> Sum:
-    if len(_FORMS.memo) > _FORMS_LIMIT:
-        _FORMS.memo.clear()
-    return _FORMS.run(e)
+    """The canonical form of a side. A pure function of the tree (the bounded cache only saves time, and holds no
+    state a result could depend on); forms are shared, never mutated."""
+    return Canonicalizer().run(e)
 
 
 def tidy(e: Expr) -> Expr:
-    """The expanded, collected form of a side (our canonical form, printed). The printed side's form is remembered:
-    the next operation on that side starts from it (``canon(to_expr(s)) == s`` is property-tested)."""
-    form = _canon(e)
-    tidied = to_expr(form)
-    _FORMS.memo.setdefault(tidied, form)
-    return tidied
+    """The expanded, collected form of a side (our canonical form, printed); ``canon(to_expr(s)) == s`` is
+    property-tested, so the printed side's form is the same form."""
+    return to_expr(_canon(e))
 
 
 def _plain(e: Expr) -> bool:
@@ -874,7 +868,6 @@ def construct(config: EquationConfig, level: int, rng: random.Random) -> Derivat
     """One equation at ``level`` with its construction (the inverses of the forward operations, last first) as
     steps; raises ``Dropped`` for a rejected candidate. ``solve.generate`` replaces the steps by the teacher's."""
     table = config.level_table(level)
-    _FORMS.memo.clear()
     subkind = rng.choice(tuple(table["subkinds"]))
     try:
         made = _MAKERS[subkind](rng, table, level, config)
