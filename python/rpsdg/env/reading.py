@@ -19,6 +19,8 @@ mean (a root, a tuple, an antiderivative, a chain of equalities). To read a new 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 from fractions import Fraction
 from rpsdg.errors import RpsdgError
@@ -491,8 +493,9 @@ def _has_variable(e: Expr) -> bool:
     return any(node.op == "sym" for _, node in e.positions())
 
 
+@dataclass(frozen=True)
 class Reader:
-    """What a kind's scorer gets to read model text with (the kind never sees our LaTeX tables)."""
+    """What a kind's scorer gets to read model text with (the kind never sees our LaTeX tables); stateless."""
 
     def expr(self, text: str, what: str = "answer") -> Expr | None:
         """One expression or relation, LaTeX or plain, bounded; ``None`` if unreadable."""
