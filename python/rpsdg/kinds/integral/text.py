@@ -22,13 +22,15 @@ def renderings(derivation: Derivation) -> dict[str, str]:
 
 def describe(row: Mapping[str, Any]) -> str:
     """The record as a person reads it."""
-    lines = [f"∫ {row['problem']} dx    (level {row['level']}, uid {row['uid'][:12]})"]
+    direction = f", {row['direction']}" if row.get("direction") else ""
+    lines = [f"∫ {row['problem']} dx    (level {row['level']}{direction}, uid {row['uid'][:12]})"]
     if row["hypotheses"]:
         lines.append("where " + ", ".join(row["hypotheses"]))
     lines.append("")
     for number, step in enumerate(row["steps"], start=1):
         how = step["rule"].replace("_", " ")
         extra = f", u = {step['substitution']}" if step["substitution"] else ""
+        extra += f", du = ({step['du']}) dx" if step.get("du") else ""
         extra += f", c = {step['factor']}" if step["factor"] else ""
         parts = f" from steps {', '.join(str(p + 1) for p in step['parts'])}" if step["parts"] else ""
         lines.append(f"{number:>3}. [{how}{extra}]{parts}")
