@@ -48,6 +48,17 @@ def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
     return config_from_mapping(spec, table, f"--config {config_file} [{kind}]")
 
 
+def _with_direction(kind_config: Any, kind: str, direction: Optional[str]) -> Any:
+    """``kind_config`` with its ``direction`` setting replaced (the kind's config validates the value)."""
+    if direction is None:
+        return kind_config
+    import dataclasses
+
+    if "direction" not in getattr(kind_config, "__dataclass_fields__", {}):
+        raise ConfigError(f"--direction {direction}: kind {kind!r} has no direction setting; drop the option")
+    return dataclasses.replace(kind_config, direction=direction)
+
+
 @app.command()
 def build(
     kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = "integral",
@@ -63,6 +74,9 @@ def build(
     resume: Annotated[bool, typer.Option(help="Continue an interrupted build of --out (same command) from its last "
                                                "complete shard.")] = False,
     lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
+    direction: Annotated[Optional[str], typer.Option(help="How items are made, for kinds with a `direction` setting "
+                                                          "(integral: backward, forward, parts or mixed); "
+                                                          "overrides --config.")] = None,
 ) -> None:
     """Generate, check and write a corpus."""
     from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
@@ -70,7 +84,8 @@ def build(
     def action() -> dict[str, Any]:
         build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
-                                   kind_config=_load_kind_config(kind, config), resume=resume)
+                                   kind_config=_with_direction(_load_kind_config(kind, config), kind, direction),
+                                   resume=resume)
         with progress_bar(f"building {kind}", count) as advance:
             return run_build(build_config, advance)
 

@@ -88,7 +88,7 @@ class IntegralConfig:
     ∫ F G' = F G - ∫ F' G), or ``mixed`` (each item's direction drawn with the weights in ``mix``)."""
     mix: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     """Direction weights for ``mixed`` (default: backward 0.5, forward 0.3, parts 0.2)."""
-    sympy_seconds: float = 2.0
+    sympy_seconds: float = 1.0
     """Time limit of one SymPy ``integral_steps`` call (forward and parts); a call over it drops the item as
     ``sympy_timeout``. A safety net: the size limit below keeps nearly every call far under it."""
     sympy_max_tokens: int = 40

@@ -8,7 +8,7 @@ from rpsdg import __version__
 from rpsdg.kinds.integral import check as integral_check
 from rpsdg.kinds import KindSpec
 from rpsdg.kinds.integral.generate import IntegralConfig, dedup_text, generate
-from rpsdg.kinds.integral.text import describe, renderings
+from rpsdg.kinds.integral.text import describe, length_stats, renderings
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
 
@@ -34,4 +34,5 @@ SPEC = KindSpec(
     step_input_field="integrand",
     step_check=integral_check.check_row_numeric,
     step_check_name="numeric",
+    record_stats=length_stats,
 )

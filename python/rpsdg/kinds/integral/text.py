@@ -20,6 +20,14 @@ def renderings(derivation: Derivation) -> dict[str, str]:
             "latex": rf"\int {to_latex(f)} \, dx = {to_latex(F)} + C", "lean": lean}
 
 
+def length_stats(row: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """Token lengths per direction for the manifest (the backward skew: long integrands, short answers)."""
+    figures = {"integrand_tokens": float(len(str(row.get("prefix", "")).split())),
+               "antiderivative_tokens": float(len(str(row.get("answer_prefix", "")).split())),
+               "steps": float(len(row["steps"]))}
+    return {f"direction:{row.get('direction') or 'backward'}": figures, "all": figures}
+
+
 def describe(row: Mapping[str, Any]) -> str:
     """The record as a person reads it."""
     direction = f", {row['direction']}" if row.get("direction") else ""
