@@ -42,7 +42,7 @@ def test_items_of_each_direction_pass_every_checker(direction):
         assert [v.status for v in verdicts[:2]] == ["passed"] * 2, verdicts  # replay, numeric
         assert verdicts[2].status != "rejected", verdicts  # symbolic: passed, or not run within its time bound
     if direction == "parts":
-        assert all(row["steps"][0]["rule"] == "parts" for row in rows)
+        assert all("parts" in [s["rule"] for s in row["steps"][:2]] for row in rows)
 
 
 def test_mixed_draws_several_directions():

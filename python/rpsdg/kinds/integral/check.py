@@ -353,13 +353,20 @@ def _replay_parts(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context"
     return None if _same(rest.integrand, mul(v.antiderivative, du), ctx) else "second part is not ∫ v·u' dx"
 
 
+def _replay_simplify(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    """The part's antiderivative written in simpler form: same integrand, an equal antiderivative."""
+    if len(parts) != 1 or parts[0].integrand != step.integrand:
+        return "a simplify step restates one part's integral"
+    return None if _same(step.antiderivative, parts[0].antiderivative, ctx) else "the simpler form is not equal"
+
+
 _REPLAY: dict[str, Callable[[ParsedStep, Sequence[ParsedStep], _Context], str | None]] = {
     "rewrite": _replay_rewrite, "linearity_sum": _replay_linear, "linearity_difference": _replay_linear,
     "linearity_negation": _replay_negation, "linearity_constant": _replay_constant,
     "substitution": _replay_substitution, "reverse_product": _replay_product,
     "reverse_quotient": _replay_quotient, "power_rule": _replay_power, "table": _replay_table,
     "split_sum": _replay_split_sum, "constant_rule": _replay_constant_rule, "table_entry": _replay_table_entry,
-    "change_of_variable": _replay_change_of_variable, "parts": _replay_parts,
+    "change_of_variable": _replay_change_of_variable, "parts": _replay_parts, "simplify": _replay_simplify,
 }
 RULES = tuple(_REPLAY)
 

@@ -14,6 +14,7 @@ URule                    ``change_of_variable``: u = g(x), du = g'(x) dx, one pa
                          (stored with x naming u)
 PartsRule                ``parts``: ∫ u dv = u v - ∫ v du, parts ∫ dv = v and ∫ v du
 RewriteRule              ``rewrite``: the integrand rewritten (an identity), one part
+(the combined answer)    ``simplify``: the antiderivative written shorter (an identity), one part
 ConstantRule             ``constant_rule``: ∫ c dx = c x
 any other atomic rule    ``table_entry`` (power, exp, trig, reciprocal, arctan ...): a small integrand whose
                          antiderivative's derivative is the integrand
@@ -210,8 +211,25 @@ def solve_steps(f: Expr, shown: Expr, config: Any) -> list[IntegralStep]:
     return [s for s in translator.steps if s is not None]
 
 
+def _simplified_answer(steps: list[IntegralStep], term_limit: int) -> list[IntegralStep]:
+    """A ``simplify`` step on top where the combined antiderivative has a shorter simplified form (SymPy's
+    pieces combine into ``2*(1/2*x**2)``; a teacher writes ``x**2``)."""
+    root = steps[0]
+    try:
+        short = human(root.antiderivative, term_limit)
+    except Dropped:
+        return steps
+    if short == root.antiderivative or len(to_prefix(short)) >= len(to_prefix(root.antiderivative)):
+        return steps
+    moved = [IntegralStep(s.rule, s.integrand, s.antiderivative, tuple(p + 1 for p in s.parts), s.substitution,
+                          s.factor, s.du) for s in steps]
+    return [IntegralStep("simplify", root.integrand, short, (1,))] + moved
+
+
 def _finish(config: Any, level: int, rng: random.Random, f: Expr, F: Expr,
             steps: list[IntegralStep]) -> Derivation:
+    steps = _simplified_answer(steps, config.term_limit)
+    F = steps[0].antiderivative
     hypotheses = hypotheses_of(add(F, f), config.variable)
     compiled = [compile_expr(F), compile_expr(f)]
     if len(sample_points(rng, [config.variable], hypotheses, compiled, PointSpec(count=4, tries=60))) < 4:
