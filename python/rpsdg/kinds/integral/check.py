@@ -133,6 +133,19 @@ def _is_constant(e: Expr) -> bool:
     return not e.has(VAR)
 
 
+def _same_up_to_offset(operand: Expr, part: Expr) -> bool:
+    """``operand`` is ``part``, or ``part ± c`` / ``c + part`` with a constant c (same derivative: a teacher
+    takes g = x + 2 in a product rule without integrating 1 to x + 2)."""
+    while operand != part:
+        if operand.op in ("add", "sub") and _is_constant(operand.args[1]):
+            operand = operand.args[0]
+        elif operand.op == "add" and _is_constant(operand.args[0]):
+            operand = operand.args[1]
+        else:
+            return False
+    return True
+
+
 def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] | str:
     """(antiderivative, integrand) of each operand of A: the next part for an operand with x, (c, 0) for a
     constant operand (constants need no step)."""
@@ -142,10 +155,10 @@ def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] |
         if _is_constant(child):
             operands.append((child, num(0)))
             continue
-        if not remaining or remaining[0].antiderivative != child:
+        if not remaining or not _same_up_to_offset(child, remaining[0].antiderivative):
             return f"operand {side + 1} of the antiderivative is not the next part's antiderivative"
         part = remaining.pop(0)
-        operands.append((part.antiderivative, part.integrand))
+        operands.append((child, part.integrand))
     if remaining:
         return "more parts than operands with x"
     return operands

@@ -144,7 +144,7 @@ class _Builder:
             if arg.has(self.var):
                 if not remaining:
                     raise _Refuse(f"step {index + 1}: fewer parts than variable arguments")
-                proofs.append(f"s{remaining.pop(0)}")
+                proofs.append(self.offset(arg, remaining.pop(0), index))
             else:
                 proofs.append(self.const(arg))
         if remaining:
@@ -153,6 +153,19 @@ class _Builder:
             if not index < part < len(self.steps):
                 raise _Refuse(f"step {index + 1}: part {part} is not a later step")
         return proofs
+
+    def offset(self, arg: Expr, part: int, index: int) -> str:
+        """The proof for operand ``arg`` from part ``sK`` whose function may be ``arg`` less added constants."""
+        target = self.steps[part][2]
+        if arg == target:
+            return f"s{part}"
+        if arg.op in ("add", "sub") and not arg.args[1].has(self.var):
+            inner = self.offset(arg.args[0], part, index)
+            return f"({inner}.{lemma('HasDerivAt.fun_' + arg.op).split('.')[1]} {self.const(arg.args[1])})"
+        if arg.op == "add" and not arg.args[0].has(self.var):
+            inner = self.offset(arg.args[1], part, index)
+            return f"({self.const(arg.args[0])}.{lemma('HasDerivAt.fun_add').split('.')[1]} {inner})"
+        raise _Refuse(f"step {index + 1}: operand {_lean(arg)} is not its part's function")
 
     def term(self, index: int) -> str:
         rule, _, e, parts, _ = self.steps[index]
@@ -210,6 +223,8 @@ class _Builder:
             if parts or len(e.args) != 1 or e.args[0] != sym(self.var):
                 raise _Refuse(f"step {index + 1}: table rule on {_lean(e)}")
             inner = self.identity()
+        elif not parts and e.args:  # u = g(x), du = g'(x) dx: g's derivative proof is built here
+            inner = self.derive_term(e.args[0], index)
         else:
             if len(parts) != 1:
                 raise _Refuse(f"step {index + 1}: substitution needs one part")
@@ -217,6 +232,31 @@ class _Builder:
             base = e.args[0] if e.args else None
             if base is None or self.steps[parts[0]][2] != base:
                 raise _Refuse(f"step {index + 1}: substitution's part is not the inner function")
+        return self.outer(e, inner, index, rule)
+
+    def derive_term(self, u: Expr, index: int) -> str:
+        """A HasDerivAt proof term for ``u`` by its structure (the substitution's du, stated without a step)."""
+        if u == sym(self.var):
+            return self.identity()
+        if not u.has(self.var):
+            return self.const(u)
+        if u.op in ("add", "sub", "mul"):
+            left, right = (self.derive_term(a, index) for a in u.args)
+            return f"({left}.{lemma('HasDerivAt.fun_' + u.op).split('.')[1]} {right})"
+        if u.op == "neg":
+            return f"({self.derive_term(u.args[0], index)}.{lemma('HasDerivAt.fun_neg').split('.')[1]})"
+        if u.op == "div":
+            top, bottom = (self.derive_term(a, index) for a in u.args)
+            return f"({top}.{lemma('HasDerivAt.fun_div').split('.')[1]} {bottom} " \
+                   f"{_nonzero_proof(u.args[1], self.hypotheses)})"
+        if u.op == "pow" and u.args[0] == sym(self.var):
+            return self.power(u)
+        if u.op == "pow" or len(u.args) == 1:
+            return self.outer(u, self.derive_term(u.args[0], index), index, "substitution")
+        raise _Refuse(f"step {index + 1}: no derivative proof for {_lean(u)}")
+
+    def outer(self, e: Expr, inner: str, index: int, rule: str) -> str:
+        """f(u)'s proof from u's proof ``inner`` for a table function or a literal power f."""
         op = e.op
         if op in _CHAIN:
             return f"({inner}.{lemma(_CHAIN[op]).split('.')[1]})"

@@ -91,6 +91,17 @@ def human(e: Expr, term_limit: int) -> Expr:
         raise Dropped("degenerate") from None
 
 
+def _without_offset(node: DerivNode) -> DerivNode:
+    """g for an operand g ± c (c constant): its derivative is g's, so ``∫ 1 dx = x + 2`` is never a step; the
+    replay accepts an operand that differs from its part's antiderivative by an added constant."""
+    while node.rule in ("sum", "difference") and len([c for c in node.children if c.rule != "constant"]) == 1 \
+            and node.expr.args[0] == node.children[0].expr and node.children[1].rule == "constant":
+        node = node.children[0]
+    while node.rule == "sum" and node.children[0].rule == "constant" and node.children[1].rule != "constant":
+        node = node.children[1]
+    return node
+
+
 def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int) -> list[IntegralStep]:
     """The steps, root first (every step's parts come after it).
 
@@ -104,6 +115,8 @@ def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int) -> li
             return
         nodes[node.expr] = node
         kept = [] if node.rule in ("chain", "exponential") else [c for c in node.children if c.rule != "constant"]
+        if node.rule in ("sum", "difference", "product", "quotient"):  # their replay reads operands up to offsets
+            kept = [_without_offset(c) for c in kept]
         children[node.expr] = [c.expr for c in kept]
         for child in kept:
             visit(child)
