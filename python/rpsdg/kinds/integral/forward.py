@@ -170,7 +170,7 @@ class _Translator:
         if isinstance(rule, mi.AtomicRule) and not isinstance(rule, mi.DontKnowRule):
             if shown.size() > TABLE_ENTRY_SIZE:
                 raise Dropped("table_entry_too_big")
-            return IntegralStep("table_entry", shown, ours(rule.eval(), var))
+            return IntegralStep("table_entry", shown, human(ours(rule.eval(), var), self.term_limit))
         raise Dropped(f"untranslatable:{type(rule).__name__}")
 
     def answer(self, index: int) -> Expr:
