@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -63,15 +64,20 @@ class Scale:
     workers: int
     max_src: int = 160
     max_tgt: int = 64
+    textbook_limit: int = 100
+    """How many of the 100 textbook integrals to evaluate (the smoke scale takes the first 30)."""
+    threads: int = 2
 
 
 SCALES = {
     "smoke": Scale(train_items=250, test_items=20, d_model=32, layers=1, heads=2, ff=64, token_budget=60_000,
-                   batch=32, beam=2, seeds=(0,), levels="1-2", workers=1),
+                   batch=32, beam=2, seeds=(0,), levels="1-2", workers=1, max_tgt=48,
+                   textbook_limit=30, threads=1),
     "cpu": Scale(train_items=3000, test_items=100, d_model=96, layers=2, heads=4, ff=192, token_budget=1_500_000,
                  batch=64, beam=4, seeds=(0, 1, 2), levels="1-3", workers=2),
     "gpu": Scale(train_items=30000, test_items=300, d_model=256, layers=4, heads=8, ff=1024,
-                 token_budget=40_000_000, batch=256, beam=10, seeds=(0, 1, 2), levels="1-5", workers=12),
+                 token_budget=40_000_000, batch=256, beam=10, seeds=(0, 1, 2), levels="1-5", workers=12,
+                 threads=16),
 }
 TRAIN_SETS = {"backward": ("backward", 101), "mixed": ("mixed", 202)}
 TEST_SETS = {"backward": ("backward", 303), "forward": ("forward", 304), "parts": ("parts", 305)}
@@ -158,6 +164,8 @@ def _read_prefix(tokens: list[str]) -> Expr | None:
         if token in binary:
             left = read()
             return Expr(token, (left, read()))
+        if token == "ln":
+            return Expr("log", (read(),))
         if token in unary:
             return Expr(token, (read(),))
         if token in ("INT+", "INT-"):
@@ -165,9 +173,18 @@ def _read_prefix(tokens: list[str]) -> Expr | None:
             while position < len(tokens) and tokens[position].isdigit():
                 digits += tokens[position]
                 position += 1
-            if not digits:
-                raise ValueError("INT without digits")
-            return num(Fraction(int(digits) * (1 if token == "INT+" else -1)))
+            if not digits or len(digits) > 6:
+                raise ValueError("INT without digits, or an absurd one")
+            denominator = ""
+            if position < len(tokens) and tokens[position] == "/":  # to_prefix spells a fraction 1 / 2
+                position += 1
+                while position < len(tokens) and tokens[position].isdigit():
+                    denominator += tokens[position]
+                    position += 1
+                if not denominator or len(denominator) > 6 or int(denominator) == 0:
+                    raise ValueError("bad fraction")
+            value = Fraction(int(digits), int(denominator or 1))
+            return num(value if token == "INT+" else -value)
         if token.isidentifier() and token not in binary | unary:
             return Expr("sym", (), token)
         raise ValueError(f"unknown token {token}")
@@ -186,6 +203,29 @@ def make_judge() -> tuple[Callable[[dict[str, Any], str], bool], str]:
         from rpsdg import score_answer  # type: ignore[attr-defined]
     except ImportError:
         score_answer = None
+    judge, name = _make_judge(score_answer)
+
+    def bounded(row: dict[str, Any], text: str) -> bool:
+        """A model's answer can be an absurd tree (huge powers): judge it under a 5 s alarm, wrong past it."""
+        import signal
+
+        def expire(signum: int, frame: Any) -> None:
+            raise TimeoutError()
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, 5.0)
+        try:
+            return judge(row, text)
+        except TimeoutError:
+            return False
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return bounded, name
+
+
+def _make_judge(score_answer: Any) -> tuple[Callable[[dict[str, Any], str], bool], str]:
     if score_answer is not None:
         def by_api(row: dict[str, Any], text: str) -> bool:
             result = score_answer(row, text)
@@ -284,7 +324,7 @@ def train_and_eval(torch: Any, scale: Scale, seed: int, train: list[dict], tests
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         steps += 1
         if steps % 200 == 0:
             log(f"    step {steps}: loss {statistics.mean(losses[-200:]):.3f}, {seen} tokens, "
@@ -318,12 +358,16 @@ def train_and_eval(torch: Any, scale: Scale, seed: int, train: list[dict], tests
                     finished.append((sequence, score))
                 elif len(beams) < scale.beam:
                     beams.append((sequence, score))
-            if len(finished) >= scale.beam:
+            if len(finished) >= scale.beam or not beams:
                 break
+            best_done = max((c[1] / len(c[0]) for c in finished), default=-math.inf)
+            if best_done >= max(b[1] / len(b[0]) for b in beams):
+                break  # no live beam can still beat the best finished one on length-normalised score
         finished.sort(key=lambda c: -c[1] / len(c[0]))
         return [[inverse[i] for i in sequence[1:-1]] for sequence, _ in finished]
 
     results: dict[str, Any] = {}
+    started = time.time()
     for name, items in tests.items():
         by_level: dict[str, list[int]] = {}
         examples = []
@@ -334,7 +378,7 @@ def train_and_eval(torch: Any, scale: Scale, seed: int, train: list[dict], tests
                 if tree is not None:
                     answer = to_infix(tree)
                     break
-            correct = answer is not None and judge(item["row"], answer)
+            correct = answer is not None and tree.size() <= 4 * scale.max_tgt and judge(item["row"], answer)
             by_level.setdefault(str(item["level"]), []).append(int(correct))
             if len(examples) < 5:
                 examples.append({"problem": item["row"]["problem"], "model": answer, "correct": correct})
@@ -342,7 +386,7 @@ def train_and_eval(torch: Any, scale: Scale, seed: int, train: list[dict], tests
         results[name] = {"accuracy": sum(total) / max(1, len(total)), "n": len(total),
                          "per_level": {k: sum(v) / len(v) for k, v in sorted(by_level.items())},
                          "examples": examples}
-        log(f"    {name}: {results[name]['accuracy']:.3f} of {len(total)}")
+        log(f"    {name}: {results[name]['accuracy']:.3f} of {len(total)} ({time.time() - started:.0f}s)")
     return {"parameters": parameters, "train_steps": steps, "train_tokens": seen, "train_seconds": train_seconds,
             "final_loss": statistics.mean(losses[-50:]), "device": device, "tests": results}
 
@@ -437,7 +481,8 @@ def main() -> int:
         print("bench/learn needs torch: pip install '.[train]' (or pip install torch==2.13.0)", file=sys.stderr)
         return 2
     scale = SCALES[args.scale]
-    torch.set_num_threads(2 if args.scale != "gpu" else max(1, min(os.cpu_count() or 1, 16)))
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    torch.set_num_threads(max(1, min(os.cpu_count() or 1, scale.threads)))
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "log.txt"
@@ -461,7 +506,7 @@ def main() -> int:
         test_sets[name] = [item for item in items if item["row"]["uid"] not in trained_uids]
         log(f"test {name}: {len(test_sets[name])} items ({len(items) - len(test_sets[name])} seen in training "
             f"removed)")
-    test_sets["textbook"] = textbook_items()
+    test_sets["textbook"] = textbook_items()[:scale.textbook_limit]
     vocab = {token: i for i, token in enumerate(SPECIALS)}
     for items in train_sets.values():
         for item in items:
