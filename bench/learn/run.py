@@ -70,7 +70,7 @@ class Scale:
 
 
 SCALES = {
-    "smoke": Scale(train_items=250, test_items=20, d_model=32, layers=1, heads=2, ff=64, token_budget=60_000,
+    "smoke": Scale(train_items=250, test_items=20, d_model=48, layers=1, heads=2, ff=96, token_budget=400_000,
                    batch=32, beam=2, seeds=(0,), levels="1-2", workers=1, max_tgt=48,
                    textbook_limit=30, threads=1),
     "cpu": Scale(train_items=3000, test_items=100, d_model=96, layers=2, heads=4, ff=192, token_budget=1_500_000,

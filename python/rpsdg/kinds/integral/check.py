@@ -180,7 +180,7 @@ def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context
 
 def _replay_negation(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
-    if A.op != "neg" or len(parts) != 1 or parts[0].antiderivative != A.args[0]:
+    if A.op != "neg" or len(parts) != 1 or not _same_up_to_offset(A.args[0], parts[0].antiderivative):
         return "antiderivative is not the negated part"
     return None if _same(step.integrand, neg(parts[0].integrand), ctx) else "integrand is not -(part)"
 
@@ -190,9 +190,9 @@ def _replay_constant(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Conte
     if c is None or not _is_constant(c) or len(parts) != 1:
         return "needs a constant factor and one part"
     inner = parts[0].antiderivative
-    shapes = {("mul", 0): A.op == "mul" and A.args[1] == inner and A.args[0] == c,
-              ("mul", 1): A.op == "mul" and A.args[0] == inner and A.args[1] == c,
-              ("div", 1): A.op == "div" and A.args[0] == inner and c == div(num(1), A.args[1])}
+    shapes = {("mul", 0): A.op == "mul" and _same_up_to_offset(A.args[1], inner) and A.args[0] == c,
+              ("mul", 1): A.op == "mul" and _same_up_to_offset(A.args[0], inner) and A.args[1] == c,
+              ("div", 1): A.op == "div" and _same_up_to_offset(A.args[0], inner) and c == div(num(1), A.args[1])}
     if not any(shapes.values()):
         return "antiderivative is not the factor times the part's antiderivative"
     return None if _same(step.integrand, mul(c, parts[0].integrand), ctx) else "integrand is not c·(part)"

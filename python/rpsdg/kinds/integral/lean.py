@@ -209,7 +209,8 @@ class _Builder:
     def constant_multiple(self, e: Expr, parts: list[int], index: int) -> str:
         if len(parts) != 1:
             raise _Refuse(f"step {index + 1}: constant multiple needs one part")
-        part = f"s{parts[0]}"
+        inner = e.args[1] if e.op == "mul" and not e.args[0].has(self.var) else e.args[0]
+        part = self.offset(inner, parts[0], index) if e.args else f"s{parts[0]}"
         if e.op == "mul" and not e.args[0].has(self.var):
             return f"({part}.{lemma('HasDerivAt.const_mul').split('.')[1]} ({_lean(e.args[0])} : ℝ))"
         if e.op == "mul" and not e.args[1].has(self.var):

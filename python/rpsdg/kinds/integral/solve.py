@@ -115,7 +115,8 @@ def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int) -> li
             return
         nodes[node.expr] = node
         kept = [] if node.rule in ("chain", "exponential") else [c for c in node.children if c.rule != "constant"]
-        if node.rule in ("sum", "difference", "product", "quotient"):  # their replay reads operands up to offsets
+        if node.rule in ("sum", "difference", "negation", "constant_multiple", "product", "quotient"):
+            # their replay reads operands up to added constants
             kept = [_without_offset(c) for c in kept]
         children[node.expr] = [c.expr for c in kept]
         for child in kept:
