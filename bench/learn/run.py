@@ -73,8 +73,10 @@ SCALES = {
     "smoke": Scale(train_items=250, test_items=20, d_model=48, layers=1, heads=2, ff=96, token_budget=400_000,
                    batch=32, beam=2, seeds=(0,), levels="1-2", workers=1, max_tgt=48,
                    textbook_limit=30, threads=1),
-    "cpu": Scale(train_items=3000, test_items=100, d_model=96, layers=2, heads=4, ff=192, token_budget=1_500_000,
-                 batch=64, beam=4, seeds=(0, 1, 2), levels="1-3", workers=2),
+    # cpu: sized from the smoke run's throughput (~4,000 training tokens/s for a 58k-parameter model on a shared
+    # 2-core machine) to fit about 30 minutes: ~6 min of corpus builds, 6 runs x ~160 s of training, ~3 min of decoding.
+    "cpu": Scale(train_items=2000, test_items=60, d_model=64, layers=2, heads=4, ff=128, token_budget=400_000,
+                 batch=64, beam=3, seeds=(0, 1, 2), levels="1-3", workers=2),
     "gpu": Scale(train_items=30000, test_items=300, d_model=256, layers=4, heads=8, ff=1024,
                  token_budget=40_000_000, batch=256, beam=10, seeds=(0, 1, 2), levels="1-5", workers=12,
                  threads=16),
