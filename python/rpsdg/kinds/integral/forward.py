@@ -102,6 +102,8 @@ def ours(value: sympy.Basic, var: sympy.Symbol, name: str = "x") -> Expr:
         for arg in args[1:]:
             result = Expr("add" if value.is_Add else "mul", (result, arg))
         return result
+    if value.is_Pow and value.exp == sympy.Rational(1, 2):
+        return func("sqrt", ours(value.base, var, name))
     if value.is_Pow:
         return Expr("pow", (ours(value.base, var, name), ours(value.exp, var, name)))
     kind = type(value).__name__

@@ -43,6 +43,10 @@ def describe(row: Mapping[str, Any]) -> str:
         parts = f" from steps {', '.join(str(p + 1) for p in step['parts'])}" if step["parts"] else ""
         lines.append(f"{number:>3}. [{how}{extra}]{parts}")
         lines.append(f"     ∫ {step['integrand']} dx = {step['antiderivative']}")
+        if step["rule"] == "rewrite" and step["parts"]:  # the identity the rewrite uses
+            lines.append(f"     since {step['integrand']} = {row['steps'][step['parts'][0]]['integrand']}")
+        if step["rule"] == "simplify" and step["parts"]:
+            lines.append(f"     since {row['steps'][step['parts'][0]]['antiderivative']} = {step['antiderivative']}")
     lines.append("")
     lines.append(f"Answer: {row['answer']} + C")
     lines.append(checks_line(row["checks"]))
