@@ -25,7 +25,8 @@ from rpsdg.kinds.integral.generate import LAMPLE_CHARTON_WEIGHTS, IntegralConfig
 from rpsdg.run.pipeline import produce
 
 LAMPLE_CHARTON_PAIRS_PER_SECOND = 4.5
-MATCHED = IntegralConfig(levels={1: {"operators": (4, 15), "max_depth": 64, "allowed": tuple(LAMPLE_CHARTON_WEIGHTS)}})
+MATCHED = IntegralConfig(levels={1: {"operators": (4, 15), "max_depth": 64, "allowed": tuple(LAMPLE_CHARTON_WEIGHTS),
+                                      "max_steps": 1000}})
 
 
 def run_once(config: IntegralConfig, level: int, items: int, seed: int) -> tuple[float, list[int], dict]:

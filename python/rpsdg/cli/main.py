@@ -63,6 +63,17 @@ def _load_kind_config(kind: str, config_file: Optional[Path]) -> Any:
     return config_from_mapping(spec, table, f"--config {config_file} [{kind}]")
 
 
+def _with_direction(kind_config: Any, kind: str, direction: Optional[str]) -> Any:
+    """``kind_config`` with its ``direction`` setting replaced (the kind's config validates the value)."""
+    if direction is None:
+        return kind_config
+    import dataclasses
+
+    if "direction" not in getattr(kind_config, "__dataclass_fields__", {}):
+        raise ConfigError(f"--direction {direction}: kind {kind!r} has no direction setting; drop the option")
+    return dataclasses.replace(kind_config, direction=direction)
+
+
 @app.command()
 def build(
     kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = DEFAULT_KIND,
@@ -84,6 +95,9 @@ def build(
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (e.g. "
                                                             "ray://head:10001); without it a local Ray starts with "
                                                             "--workers CPUs (at least 2).")] = None,
+    direction: Annotated[Optional[str], typer.Option(help="How items are made, for kinds with a `direction` setting "
+                                                          "(integral: backward, forward, parts or mixed); "
+                                                          "overrides --config.")] = None,
 ) -> None:
     """Generate, check and write a corpus."""
     from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
@@ -91,8 +105,8 @@ def build(
     def action() -> dict[str, Any]:
         build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
-                                   kind_config=_load_kind_config(kind, config), resume=resume,
-                                   executor=executor.value, ray_address=ray_address)
+                                   kind_config=_with_direction(_load_kind_config(kind, config), kind, direction),
+                                   resume=resume, executor=executor.value, ray_address=ray_address)
         with progress_bar(f"building {kind}", count) as advance:
             return run_build(build_config, advance)
 

@@ -91,6 +91,9 @@ class KindSpec:
     """The step field holding a step's result (what a ``prm`` corruption changes)."""
     step_input_field: str = "before"
     """The step field holding what a step starts from."""
+    record_stats: Callable[[Mapping[str, Any]], Mapping[str, Mapping[str, float]]] | None = None
+    """Per-record figures the manifest sums up: ``row -> {group: {figure: value}}`` (integrals: token lengths of
+    integrand and antiderivative per direction); the manifest's ``stats`` holds each group's count, mean and max."""
     commands: Callable[[], tuple[str, str, Any]] | None = None
     """Extra CLI commands the kind brings: ``() -> (name, help, typer app)``, mounted as ``rpsdg NAME ...``."""
     question: Callable[[Mapping[str, Any]], str] | None = None

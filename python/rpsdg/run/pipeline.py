@@ -108,9 +108,18 @@ class _Tally:
     candidates: int = 0
     symbolic: int = 0
     numeric_only: int = 0
+    stats: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    """The kind's ``record_stats`` summed up: group -> figure -> [count, sum, max]."""
 
-    def accept(self, row: dict[str, Any], symbolic_checkers: Sequence[str]) -> None:
+    def accept(self, row: dict[str, Any], symbolic_checkers: Sequence[str],
+               record_stats: Callable[[Any], Any] | None = None) -> None:
         self.accepted_per_level[row["level"]] += 1
+        for group, figures in (record_stats(row) if record_stats else {}).items():
+            for name, value in figures.items():
+                total = self.stats.setdefault(group, {}).setdefault(name, [0, 0.0, float("-inf")])
+                total[0] += 1
+                total[1] += value
+                total[2] = max(total[2], value)
         statuses = {}
         for check in row["checks"]:
             self.checks.setdefault(check["checker"], Counter())[check["status"]] += 1
@@ -123,13 +132,19 @@ class _Tally:
     def to_json(self) -> dict[str, Any]:
         return {"accepted_per_level": {str(k): v for k, v in self.accepted_per_level.items()},
                 "dropped": dict(self.dropped), "checks": {k: dict(v) for k, v in self.checks.items()},
-                "candidates": self.candidates, "symbolic": self.symbolic, "numeric_only": self.numeric_only}
+                "candidates": self.candidates, "symbolic": self.symbolic, "numeric_only": self.numeric_only,
+                "stats": self.stats}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> "_Tally":
         return cls(Counter({int(k): v for k, v in value["accepted_per_level"].items()}), Counter(value["dropped"]),
                    {k: Counter(v) for k, v in value["checks"].items()}, value["candidates"], value["symbolic"],
-                   value["numeric_only"])
+                   value["numeric_only"], value.get("stats", {}))
+
+    def stats_json(self) -> dict[str, Any]:
+        return {group: {name: {"count": c, "mean": round(total / c, 3), "max": top}
+                        for name, (c, total, top) in sorted(figures.items())}
+                for group, figures in sorted(self.stats.items())}
 
 
 def _config_json(value: Any) -> Any:
@@ -178,7 +193,7 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                 elif not seen.add(bytes.fromhex(outcome.uid)):
                     tally.dropped["duplicate"] += 1
                 else:
-                    tally.accept(outcome.row, spec.symbolic_checkers)
+                    tally.accept(outcome.row, spec.symbolic_checkers, spec.record_stats)
                     if writer.add(outcome.row):
                         writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
                                            "tally": tally.to_json()})
@@ -223,6 +238,7 @@ def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tal
         "duplicates": tally.dropped.get("duplicate", 0),
         "checks": {name: dict(sorted(counts.items())) for name, counts in sorted(tally.checks.items())},
         "confirmed": {"symbolically": tally.symbolic, "numerically_only": tally.numeric_only},
+        **({"stats": tally.stats_json()} if tally.stats else {}),
         "checkers": list(spec.checker_names),
         "config": _config_json(kind_config),
         "build": {"format": config.format, "shard_size": config.shard_size},

@@ -11,7 +11,9 @@
 * ``symbolic``: our derivative of every antiderivative has the integrand's canonical form; SymPy, under a time
   limit, decides what the canonical form cannot. Undecided is ``NotRun`` (the record is then numeric-only).
 
-To add an integration rule: add its relation to ``_REPLAY`` and its name to the generator's rule list.
+Steps form a DAG rooted at step 0: a sub-integral solved once may be cited by several steps (each cited step comes
+later in the stored order). To add an integration rule: add its relation to ``_REPLAY`` and its name to the
+generator's rule list.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ParsedStep:
     parts: tuple[int, ...]
     substitution: Expr | None
     factor: Expr | None
+    du: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
                                 read(step["antiderivative"], f"{where} antiderivative"),
                                 tuple(int(p) for p in step["parts"]),
                                 optional(step.get("substitution"), f"{where} substitution"),
-                                optional(step.get("factor"), f"{where} factor")))
+                                optional(step.get("factor"), f"{where} factor"),
+                                optional(step.get("du"), f"{where} du")))
     return ParsedIntegral(uid, read(row["problem"], "problem"), read(row["answer"], "answer"),
                           tuple(_condition(parse(h, "hypothesis"), uid) for h in row["hypotheses"]), tuple(steps))
 
@@ -134,6 +138,19 @@ def _is_constant(e: Expr) -> bool:
     return not e.has(VAR)
 
 
+def _same_up_to_offset(operand: Expr, part: Expr) -> bool:
+    """``operand`` is ``part``, or ``part ± c`` / ``c + part`` with a constant c (same derivative: a teacher
+    takes g = x + 2 in a product rule without integrating 1 to x + 2)."""
+    while operand != part:
+        if operand.op in ("add", "sub") and _is_constant(operand.args[1]):
+            operand = operand.args[0]
+        elif operand.op == "add" and _is_constant(operand.args[0]):
+            operand = operand.args[1]
+        else:
+            return False
+    return True
+
+
 def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] | str:
     """(antiderivative, integrand) of each operand of A: the next part for an operand with x, (c, 0) for a
     constant operand (constants need no step)."""
@@ -143,10 +160,10 @@ def _operands(A: Expr, parts: Sequence[ParsedStep]) -> list[tuple[Expr, Expr]] |
         if _is_constant(child):
             operands.append((child, num(0)))
             continue
-        if not remaining or remaining[0].antiderivative != child:
+        if not remaining or not _same_up_to_offset(child, remaining[0].antiderivative):
             return f"operand {side + 1} of the antiderivative is not the next part's antiderivative"
         part = remaining.pop(0)
-        operands.append((part.antiderivative, part.integrand))
+        operands.append((child, part.integrand))
     if remaining:
         return "more parts than operands with x"
     return operands
@@ -168,7 +185,7 @@ def _replay_linear(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context
 
 def _replay_negation(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     A = step.antiderivative
-    if A.op != "neg" or len(parts) != 1 or parts[0].antiderivative != A.args[0]:
+    if A.op != "neg" or len(parts) != 1 or not _same_up_to_offset(A.args[0], parts[0].antiderivative):
         return "antiderivative is not the negated part"
     return None if _same(step.integrand, neg(parts[0].integrand), ctx) else "integrand is not -(part)"
 
@@ -178,9 +195,9 @@ def _replay_constant(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Conte
     if c is None or not _is_constant(c) or len(parts) != 1:
         return "needs a constant factor and one part"
     inner = parts[0].antiderivative
-    shapes = {("mul", 0): A.op == "mul" and A.args[1] == inner and A.args[0] == c,
-              ("mul", 1): A.op == "mul" and A.args[0] == inner and A.args[1] == c,
-              ("div", 1): A.op == "div" and A.args[0] == inner and c == div(num(1), A.args[1])}
+    shapes = {("mul", 0): A.op == "mul" and _same_up_to_offset(A.args[1], inner) and A.args[0] == c,
+              ("mul", 1): A.op == "mul" and _same_up_to_offset(A.args[0], inner) and A.args[1] == c,
+              ("div", 1): A.op == "div" and _same_up_to_offset(A.args[0], inner) and c == div(num(1), A.args[1])}
     if not any(shapes.values()):
         return "antiderivative is not the factor times the part's antiderivative"
     return None if _same(step.integrand, mul(c, parts[0].integrand), ctx) else "integrand is not c·(part)"
@@ -198,8 +215,27 @@ def _outer(A: Expr, u: Expr) -> Expr | str:
     return "antiderivative is not f(u) for the stated u"
 
 
+def _du(step: ParsedStep, u: Expr, ctx: "_Context") -> Expr | str:
+    """u'(x) by our rules, checked against the step's stated ``du`` where it states one."""
+    try:
+        du = derivative(u, VAR)
+    except NotDifferentiable as error:
+        return f"cannot differentiate u: {error}"
+    if step.du is not None and not _same(step.du, du, ctx):
+        return "the stated du is not u'(x) dx"
+    return du
+
+
 def _replay_substitution(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
     u = step.substitution
+    if u is not None and not parts:  # "let u = g(x), du = g'(x) dx": f'(u) du is a table entry in u
+        outer = _outer(step.antiderivative, u)
+        if isinstance(outer, str):
+            return outer
+        du = _du(step, u, ctx)
+        if isinstance(du, str):
+            return du
+        return None if _same(step.integrand, mul(outer, du), ctx) else "integrand is not f'(u)·u'"
     if u is None or len(parts) != 1 or parts[0].antiderivative != u:
         return "needs u and one part solving ∫ u' dx = u"
     if u == sym(VAR) and not (step.antiderivative.op == "pow" and _is_constant(step.antiderivative.args[0])):
@@ -262,11 +298,101 @@ def _replay_rewrite(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Contex
     return None if _same(step.integrand, parts[0].integrand, ctx) else "integrand is not a rewrite of the part's"
 
 
+def _replay_split_sum(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    """∫ (f1 ± f2 ± ... ± fn) dx = F1 ± F2 ± ... ± Fn: the antiderivative's left spine of + and - holds the
+    parts' antiderivatives in order."""
+    if len(parts) < 2:
+        return "a split sum has at least two parts"
+    terms: list[tuple[int, Expr]] = []
+    e = step.antiderivative
+    for _ in range(len(parts) - 1):
+        if e.op not in ("add", "sub"):
+            return "antiderivative is not a sum of the parts' antiderivatives"
+        terms.insert(0, (1 if e.op == "add" else -1, e.args[1]))
+        e = e.args[0]
+    terms.insert(0, (1, e))
+    total: Expr | None = None
+    for (sign, term), part in zip(terms, parts):
+        if term != part.antiderivative:
+            return "a term of the antiderivative is not its part's antiderivative"
+        total = part.integrand if total is None else (add if sign > 0 else sub)(total, part.integrand)
+    if total is None:
+        return "no parts"
+    return None if _same(step.integrand, total, ctx) else "integrand is not the sum of the parts' integrands"
+
+
+def _replay_constant_rule(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    if parts or not _is_constant(step.integrand):
+        return "the constant rule integrates a constant and has no parts"
+    return None if step.antiderivative == mul(step.integrand, sym(VAR)) else "antiderivative is not c·x"
+
+
+TABLE_ENTRY_SIZE = 12
+"""A ``table_entry`` integrand has at most this many nodes: a lookup, not a hidden computation."""
+
+
+def _replay_table_entry(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    if parts or step.integrand.size() > TABLE_ENTRY_SIZE:
+        return f"a table entry has no parts and an integrand of at most {TABLE_ENTRY_SIZE} nodes"
+    try:
+        claimed = derivative(step.antiderivative, VAR)
+    except NotDifferentiable as error:
+        return f"cannot differentiate the entry: {error}"
+    return None if _same(step.integrand, claimed, ctx) else "the entry's derivative is not the integrand"
+
+
+def _at_u(e: Expr, u: Expr) -> Expr:
+    """``e`` with the variable x replaced by u (a part written in u uses x as its variable's name)."""
+    if e.op == "sym" and e.value == VAR:
+        return u
+    if not e.args:
+        return e
+    return Expr(e.op, tuple(_at_u(a, u) for a in e.args), e.value)
+
+
+def _replay_change_of_variable(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    """∫ h(u(x)) u'(x) dx = H(u(x)) where the part solves ∫ h(u) du = H(u) (stored with x naming u)."""
+    u = step.substitution
+    if u is None or len(parts) != 1:
+        return "needs u and one part solving the integral in u"
+    if step.antiderivative != _at_u(parts[0].antiderivative, u):
+        return "antiderivative is not the part's antiderivative at u(x)"
+    du = _du(step, u, ctx)
+    if isinstance(du, str):
+        return du
+    return None if _same(step.integrand, mul(_at_u(parts[0].integrand, u), du), ctx) else "integrand is not h(u)·u'"
+
+
+def _replay_parts(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    """∫ u v' dx = u v - ∫ v u' dx: part 1 solves ∫ v' dx = v, part 2 solves ∫ v u' dx."""
+    u = step.substitution
+    if u is None or len(parts) != 2:
+        return "needs u and two parts (∫ dv = v and ∫ v du)"
+    v, rest = parts
+    if step.antiderivative != sub(mul(u, v.antiderivative), rest.antiderivative):
+        return "antiderivative is not u·v - ∫ v du"
+    du = _du(step, u, ctx)
+    if isinstance(du, str):
+        return du
+    if not _same(step.integrand, mul(u, v.integrand), ctx):
+        return "integrand is not u·v'"
+    return None if _same(rest.integrand, mul(v.antiderivative, du), ctx) else "second part is not ∫ v·u' dx"
+
+
+def _replay_simplify(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Context") -> str | None:
+    """The part's antiderivative written in simpler form: same integrand, an equal antiderivative."""
+    if len(parts) != 1 or parts[0].integrand != step.integrand:
+        return "a simplify step restates one part's integral"
+    return None if _same(step.antiderivative, parts[0].antiderivative, ctx) else "the simpler form is not equal"
+
+
 _REPLAY: dict[str, Callable[[ParsedStep, Sequence[ParsedStep], _Context], str | None]] = {
     "rewrite": _replay_rewrite, "linearity_sum": _replay_linear, "linearity_difference": _replay_linear,
     "linearity_negation": _replay_negation, "linearity_constant": _replay_constant,
     "substitution": _replay_substitution, "reverse_product": _replay_product,
     "reverse_quotient": _replay_quotient, "power_rule": _replay_power, "table": _replay_table,
+    "split_sum": _replay_split_sum, "constant_rule": _replay_constant_rule, "table_entry": _replay_table_entry,
+    "change_of_variable": _replay_change_of_variable, "parts": _replay_parts, "simplify": _replay_simplify,
 }
 RULES = tuple(_REPLAY)
 
@@ -281,8 +407,9 @@ def _tree_problem(record: ParsedIntegral) -> str | None:
             if not index < part < len(steps):
                 return f"step {index} refers to step {part}, which is not a later step"
             referenced[part] += 1
-    if referenced[0] or any(count != 1 for count in referenced[1:]):
-        return "steps do not form one tree (each step but the first must be used exactly once)"
+    if referenced[0] or any(count < 1 for count in referenced[1:]):
+        return "steps do not form one solution (each step but the first must be used; a sub-integral solved " \
+               "once may be cited by several steps)"
     return None
 
 

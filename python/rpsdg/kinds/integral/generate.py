@@ -5,7 +5,11 @@ engine (``calculus.py``) differentiates it and records the rule used at every no
 one integration step that solves its own sub-integral ∫ f_node dx = F_node: linearity for sums and constant
 multiples, substitution for the chain rule, the reversed product and quotient rules, table integrals.
 The problem shows f = F' in an expanded canonical form (``expr/canonical.py``), so the raw derivative's shape
-does not give F away; the first step rewrites it back to the raw shape.
+does not give F away; ``solve.py`` writes the teacher's steps (one per distinct sub-integral, simplified).
+
+Other directions (``IntegralConfig.direction``, issue 16): ``forward`` integrates a random f with SymPy's
+rule-based integrator and ``parts`` builds ∫ F G' by parts (``forward.py``); ``mixed`` draws one per item.
+Every item records its direction; a level's ``max_steps`` is its step budget.
 
 Levels map to the number of operators, the tree depth and the operator set (see :class:`IntegralConfig`).
 To add an operator: give it a weight in ``LAMPLE_CHARTON_WEIGHTS`` and list it in the level sets.
@@ -17,17 +21,19 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from rpsdg.maths.calculus import DerivNode, NotDifferentiable, derive, domain_conditions
+from rpsdg.maths.calculus import NotDifferentiable, derive
 from rpsdg.maths.numeric import PointSpec, sample_points
 from rpsdg.core import Derivation, Dropped
-from rpsdg.maths.domain import EmptyDomain, irredundant, needed_conditions
 from rpsdg.errors import ConfigError
-from rpsdg.expr.canonical import CanonTooBig, canon, canon_key, simplify, to_expr, without_constant
-from rpsdg.expr.evaluate import compile_expr, holds
-from rpsdg.expr.printers import to_infix, to_prefix
+from rpsdg.expr.canonical import CanonTooBig, canon, canon_key, to_expr, without_constant
+from rpsdg.expr.evaluate import compile_expr
+from rpsdg.expr.printers import to_prefix
 from rpsdg.expr.sampling import LeafDistribution, OPERATOR_BUILDERS, sample_expr, split_weights
-from rpsdg.expr.tree import Expr, is_num
+from rpsdg.expr.tree import Expr
 from rpsdg.kinds import level_table
+from rpsdg.kinds.integral.solve import IntegralStep, domain_hypotheses, human, hypotheses_of, teacher_steps
+
+__all__ = ["IntegralConfig", "IntegralStep", "generate", "backward", "sample_function", "dedup_text"]
 
 LAMPLE_CHARTON_WEIGHTS: dict[str, float] = {
     "add": 10, "mul": 10, "div": 5, "sub": 3,
@@ -41,6 +47,13 @@ _LEVEL_1_OPS = ("add", "sub", "mul", "pow2", "pow3", "exp", "sin", "cos")
 _LEVEL_2_OPS = _LEVEL_1_OPS + ("div", "log", "sqrt")
 _LEVEL_3_OPS = _LEVEL_2_OPS + ("tan", "pow4", "pow5", "atan", "sinh", "cosh")
 _ALL_OPS = tuple(LAMPLE_CHARTON_WEIGHTS)
+
+DEFAULT_MAX_STEPS = {1: 8, 2: 12, 3: 20, 4: 28, 5: 36}
+"""A level's step budget where its table sets no ``max_steps``; items with more steps are dropped."""
+
+DIRECTIONS = ("backward", "forward", "parts", "mixed")
+DEFAULT_MIX: dict[str, float] = {"backward": 0.5, "forward": 0.3, "parts": 0.2}
+"""``--direction mixed``: each item's direction is drawn with these weights."""
 
 DEFAULT_LEVELS: dict[int, dict[str, Any]] = {
     1: {"operators": (1, 3), "max_depth": 4, "allowed": _LEVEL_1_OPS},
@@ -69,6 +82,17 @@ class IntegralConfig:
     """Candidates whose shown integrand has more prefix tokens are dropped as ``over_long``."""
     term_limit: int = 60
     """Expansion cap for the shown integrand; a larger expansion is dropped as ``simplify_too_big``."""
+    direction: str = "backward"
+    """How items are made: ``backward`` (differentiate a random F), ``forward`` (integrate a random f with
+    SymPy's rule-based integrator and translate its steps), ``parts`` (Lample & Charton's integration by parts:
+    ∫ F G' = F G - ∫ F' G), or ``mixed`` (each item's direction drawn with the weights in ``mix``)."""
+    mix: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    """Direction weights for ``mixed`` (default: backward 0.5, forward 0.3, parts 0.2)."""
+    sympy_seconds: float = 1.0
+    """Time limit of one SymPy ``integral_steps`` call (forward and parts); a call over it drops the item as
+    ``sympy_timeout``. A safety net: the size limit below keeps nearly every call far under it."""
+    sympy_max_tokens: int = 40
+    """Integrands handed to SymPy have at most this many prefix tokens (else dropped as ``sympy_too_big``)."""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.weights) - OPERATOR_BUILDERS)
@@ -88,6 +112,13 @@ class IntegralConfig:
             bad = sorted(set(table["allowed"]) - OPERATOR_BUILDERS)
             if bad:
                 raise ConfigError(f"integral level {level}: unknown operator(s) {', '.join(bad)}")
+        if self.direction not in DIRECTIONS:
+            raise ConfigError(f"integral direction {self.direction!r} is unknown; choose one of "
+                              f"{', '.join(DIRECTIONS)}")
+        bad_mix = sorted(set(self.mix) - {"backward", "forward", "parts"})
+        if bad_mix or not self.mix or any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
+            raise ConfigError(f"integral mix {dict(self.mix)}: weights must be non-negative numbers for backward, "
+                              f"forward and parts, not all zero")
         if not 0 < self.p_variable <= 1:
             raise ConfigError(f"integral p_variable must be in (0, 1], got {self.p_variable}")
         if self.max_integrand_tokens < 1 or self.term_limit < 1:
@@ -98,74 +129,28 @@ class IntegralConfig:
         return level_table("integral", self.levels, level)
 
 
-@dataclass(frozen=True)
-class IntegralStep:
-    """One step of a solution: ∫ integrand dx = antiderivative (+ C), by ``rule`` from its ``parts``."""
-
-    rule: str
-    """``rewrite``, ``linearity_sum``, ``linearity_difference``, ``linearity_negation``, ``linearity_constant``,
-    ``substitution``, ``reverse_product``, ``reverse_quotient``, ``power_rule`` or ``table``."""
-    integrand: Expr
-    """The sub-integral this step solves."""
-    antiderivative: Expr
-    """Its antiderivative."""
-    parts: tuple[int, ...] = ()
-    """Indices of the steps whose results this step combines."""
-    substitution: Expr | None = None
-    """For ``substitution``: the inner function u."""
-    factor: Expr | None = None
-    """For ``linearity_constant``: the constant c with integrand = c · (part's integrand)."""
-
-    def to_row(self) -> dict[str, Any]:
-        return {"rule": self.rule, "integrand": to_infix(self.integrand),
-                "antiderivative": to_infix(self.antiderivative), "parts": list(self.parts),
-                "substitution": to_infix(self.substitution) if self.substitution is not None else "",
-                "factor": to_infix(self.factor) if self.factor is not None else ""}
-
-
-_RULE_OF_NODE = {"sum": "linearity_sum", "difference": "linearity_difference", "negation": "linearity_negation",
-                 "constant_multiple": "linearity_constant", "chain": "substitution", "exponential": "substitution",
-                 "product": "reverse_product", "quotient": "reverse_quotient", "identity": "power_rule",
-                 "power": "power_rule", "table": "table"}
-
-
-def reverse_derivation(root: DerivNode, shown_integrand: Expr) -> list[IntegralStep]:
-    """The integration steps, root first, that undo the derivation ``root``."""
-    steps: list[IntegralStep] = []
-    if shown_integrand != root.derivative:
-        steps.append(IntegralStep("rewrite", shown_integrand, root.expr, (1,)))
-    _append_steps(root, steps)
-    return steps
-
-
-def _append_steps(node: DerivNode, steps: list[IntegralStep]) -> int:
-    index = len(steps)
-    steps.append(IntegralStep(_RULE_OF_NODE[node.rule], node.derivative, node.expr))
-    parts = tuple(_append_steps(child, steps) for child in node.children if child.rule != "constant")
-    steps[index] = IntegralStep(steps[index].rule, node.derivative, node.expr, parts,
-                                node.inner if node.rule in ("chain", "exponential") else None,
-                                node.factor)
-    return index
-
-
-def _hypotheses(F: Expr, var: str) -> tuple[Expr, ...]:
-    """F's domain conditions, less those implied by another (``u > 0`` implies ``u ≠ 0``) and the closed ones."""
-    conditions = domain_conditions(F)
-    positive = {c.args[0] for c in conditions if c.op == "gt" and is_num(c.args[1], 0)}
-    kept = []
-    for condition in conditions:
-        if condition.op == "ne" and condition.args[0] in positive:
-            continue
-        if not condition.has(var):
-            if not holds(condition, {}):
-                raise Dropped("empty_domain")
-            continue
-        kept.append(condition)
-    return tuple(kept)
-
-
 def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivation:
-    """One integration problem at ``level``; raises ``Dropped`` for a rejected candidate."""
+    """One integration problem at ``level`` made in the configured direction; raises ``Dropped`` for a rejected
+    candidate. Every item records its direction (the ``direction`` column)."""
+    direction = config.direction
+    if direction == "mixed":
+        names = sorted(config.mix)
+        direction = rng.choices(names, weights=[config.mix[n] for n in names])[0]
+    if direction == "backward":
+        derivation = backward(config, level, rng)
+    else:
+        from rpsdg.kinds.integral import forward  # SymPy is imported only where it runs
+
+        derivation = (forward.forward if direction == "forward" else forward.by_parts)(config, level, rng)
+    budget = config.level_table(level).get("max_steps", DEFAULT_MAX_STEPS[min(max(level, 1), 5)])
+    if len(derivation.steps) > budget:
+        raise Dropped("over_step_budget")
+    return Derivation("integral", level, derivation.problem, derivation.answer, derivation.hypotheses,
+                      derivation.steps, {"direction": direction})
+
+
+def sample_function(config: IntegralConfig, level: int, rng: random.Random) -> Expr:
+    """A random function of the level's size, simplified (the tree sampler of every direction)."""
     table = config.level_table(level)
     unary, binary = split_weights(config.weights, table["allowed"])
     operators = rng.randint(*table["operators"])
@@ -183,28 +168,26 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("constant")
     if sum(1 for _, node in F.positions() if node.args) < table["operators"][0]:
         raise Dropped("collapsed")  # simplification undid the level's size (Lample & Charton drop these too)
+    return F
+
+
+def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivation:
+    """Differentiate a random F; the teacher's solution of ∫ F' dx (``solve.py``)."""
+    F = sample_function(config, level, rng)
     try:
         root = derive(F, config.variable)
     except NotDifferentiable:
         raise Dropped("not_differentiable") from None
-    try:
-        shown = simplify(root.derivative, config.term_limit)
-    except CanonTooBig:
-        raise Dropped("simplify_too_big") from None
-    except ZeroDivisionError:
-        raise Dropped("degenerate") from None
-    if is_num(shown, 0):
-        raise Dropped("degenerate")
+    shown = human(root.derivative, config.term_limit)
+    if not shown.has(config.variable):
+        raise Dropped("degenerate")  # F' constant: F is linear in disguise (log(exp(x)/c))
     if len(to_prefix(shown)) > config.max_integrand_tokens:
         raise Dropped("over_long")
     if not shown.has(config.variable):
         raise Dropped("constant_integrand")  # ∫ c dx with a number c: degenerate (issue 11)
-    steps = reverse_derivation(root, shown)
-    try:  # the hypotheses must imply the natural domain of the problem, the answer and every step
-        expressions = [shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)]
-        hypotheses = irredundant(needed_conditions(expressions, _hypotheses(F, config.variable)), expressions)
-    except EmptyDomain:
-        raise Dropped("empty_domain") from None
+    steps = teacher_steps(root, shown, config.variable, config.term_limit)
+    hypotheses = domain_hypotheses([shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)],
+                                   hypotheses_of(F, config.variable))
     compiled = [compile_expr(F), compile_expr(shown), compile_expr(root.derivative)]
     if len(sample_points(rng, [config.variable], hypotheses, compiled, PointSpec(count=4, tries=60))) < 4:
         raise Dropped("empty_domain")

@@ -9,7 +9,7 @@ from rpsdg.kinds.integral import check as integral_check
 from rpsdg.kinds.integral import score as integral_score
 from rpsdg.kinds import KindSpec
 from rpsdg.kinds.integral.generate import IntegralConfig, dedup_text, generate
-from rpsdg.kinds.integral.text import describe, renderings
+from rpsdg.kinds.integral.text import describe, length_stats, renderings
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
 from rpsdg.kinds.integral.rules import RULES
@@ -20,8 +20,9 @@ SPEC = KindSpec(
     config_type=IntegralConfig,
     generate=generate,
     step_fields=(("rule", "string"), ("integrand", "string"), ("antiderivative", "string"),
-                 ("parts", "int_list"), ("substitution", "string"), ("factor", "string")),
-    extra_fields=(("answer_prefix", "string"),),
+                 ("parts", "int_list"), ("substitution", "string"), ("factor", "string"),
+                 ("du", "string")),
+    extra_fields=(("answer_prefix", "string"), ("direction", "string")),
     dedup_text=dedup_text,
     checker_names=integral_check.NAMES,
     check=integral_check.check_row,
@@ -41,4 +42,5 @@ SPEC = KindSpec(
     solution_text=integral_score.solution_text,
     score_answer=integral_score.score,
     grade_claim=integral_score.grade_claim,
+    record_stats=length_stats,
 )

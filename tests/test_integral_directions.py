@@ -1,0 +1,64 @@
+"""Forward (SymPy's rule tree translated) and by-parts integrals (issue 16): they pass every checker, record their
+direction, and the replay rejects a corrupted translated step."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from rpsdg.core import Dropped
+from rpsdg.corpus.record import make_row, uid_of
+from rpsdg.errors import ConfigError
+from rpsdg.kinds import get_kind
+from rpsdg.kinds.integral.check import check_row
+from rpsdg.kinds.integral.generate import IntegralConfig, generate
+from rpsdg.run.pipeline import item_rng
+
+SPEC = get_kind("integral")
+
+
+def _rows(direction: str, level: int, wanted: int, seed: int = 3) -> list[dict]:
+    config = IntegralConfig(direction=direction)
+    rows, index = [], 0
+    while len(rows) < wanted and index < 200:
+        try:
+            derivation = generate(config, level, item_rng("integral", seed, index))
+        except Dropped:
+            index += 1
+            continue
+        rows.append(make_row(derivation, SPEC, uid_of(SPEC.dedup_text(derivation)), seed, index))
+        index += 1
+    return rows
+
+
+@pytest.mark.parametrize("direction", ["forward", "parts"])
+def test_items_of_each_direction_pass_every_checker(direction):
+    rows = _rows(direction, 1, 4) + _rows(direction, 2, 3)
+    assert len(rows) >= 5
+    for row in rows:
+        assert row["direction"] == direction
+        verdicts = check_row(row)
+        assert [v.status for v in verdicts[:2]] == ["passed"] * 2, verdicts  # replay, numeric
+        assert verdicts[2].status != "rejected", verdicts  # symbolic: passed, or not run within its time bound
+    if direction == "parts":
+        assert all("parts" in [s["rule"] for s in row["steps"][:2]] for row in rows)
+
+
+def test_mixed_draws_several_directions():
+    rows = _rows("mixed", 1, 12, seed=5)
+    assert {row["direction"] for row in rows} >= {"backward", "forward"}
+
+
+def test_a_corrupted_translated_step_is_rejected():
+    row = next(r for r in _rows("forward", 2, 6) if len(r["steps"]) > 1)
+    bad = copy.deepcopy(row)
+    bad["steps"][-1]["antiderivative"] = f"({bad['steps'][-1]['antiderivative']})*2"
+    assert any(v.status == "rejected" for v in check_row(bad))
+
+
+def test_unknown_direction_is_refused():
+    with pytest.raises(ConfigError, match="direction"):
+        IntegralConfig(direction="sideways")
+    with pytest.raises(ConfigError, match="mix"):
+        IntegralConfig(mix={"backward": -1})
