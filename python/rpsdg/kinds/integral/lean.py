@@ -364,15 +364,58 @@ class _Builder:
             if arg.has(self.var):
                 if not remaining:
                     raise _Refuse(f"step {index + 1}: fewer parts than variable arguments")
-                facts.append(self.part(remaining.pop(0)))
+                facts.append(self.offset(arg, self.part(remaining.pop(0)), index))
             else:
                 facts.append(self.const(arg))
         if remaining:
             raise _Refuse(f"step {index + 1}: more parts than variable arguments")
-        for fact, arg in zip(facts, e.args):
-            if fact.function != arg:
-                raise _Refuse(f"step {index + 1}: a part's antiderivative is not the argument it stands for")
         return facts
+
+    def offset(self, arg: Expr, fact: _Fact, index: int) -> _Fact:
+        """The fact for operand ``arg`` from a part's ``fact`` whose function is ``arg`` less added constants
+        (a step may cite the step for ``g`` where its operand is ``g + c``)."""
+        if arg == fact.function:
+            return fact
+        if arg.op in ("add", "sub") and not arg.args[1].has(self.var):
+            inner, c = self.offset(arg.args[0], fact, index), self.const(arg.args[1])
+            combine = add if arg.op == "add" else sub
+            return _Fact(f"({inner.term}.{self.method('HasDerivAt.fun_' + arg.op)} {c.term})", arg,
+                         combine(inner.derivative, c.derivative))
+        if arg.op == "add" and not arg.args[0].has(self.var):
+            c, inner = self.const(arg.args[0]), self.offset(arg.args[1], fact, index)
+            return _Fact(f"({c.term}.{self.method('HasDerivAt.fun_add')} {inner.term})", arg,
+                         add(c.derivative, inner.derivative))
+        raise _Refuse(f"step {index + 1}: a part's antiderivative is not the argument it stands for")
+
+    def derive(self, u: Expr, index: int) -> _Fact:
+        """A derivative fact for ``u`` built from its structure: the ``du`` a substitution step states without a
+        step of its own (u = g(x), du = g'(x) dx)."""
+        if u == sym(self.var):
+            return self.identity()
+        if not u.has(self.var):
+            return self.const(u)
+        if u.op in ("add", "sub", "mul"):
+            left, right = (self.derive(a, index) for a in u.args)
+            term = f"({left.term}.{self.method('HasDerivAt.fun_' + u.op)} {right.term})"
+            if u.op == "add":
+                return _Fact(term, u, add(left.derivative, right.derivative))
+            if u.op == "sub":
+                return _Fact(term, u, sub(left.derivative, right.derivative))
+            return _Fact(term, u, add(mul(left.derivative, right.function), mul(left.function, right.derivative)))
+        if u.op == "neg":
+            inner = self.derive(u.args[0], index)
+            return _Fact(f"({inner.term}.{self.method('HasDerivAt.fun_neg')})", u, neg(inner.derivative))
+        if u.op == "div":
+            top, bottom = (self.derive(a, index) for a in u.args)
+            term = f"({top.term}.{self.method('HasDerivAt.fun_div')} {bottom.term} " \
+                   f"{_nonzero_proof(u.args[1], self.hypotheses)})"
+            return _Fact(term, u, div(sub(mul(top.derivative, bottom.function), mul(top.function, bottom.derivative)),
+                                      pow_(bottom.function, num(2))))
+        if u.op == "pow" and u.args[0] == sym(self.var):
+            return self.power(u)
+        if u.op == "pow" or len(u.args) == 1:
+            return self.outer(u, self.derive(u.args[0], index), index, "substitution")
+        raise _Refuse(f"step {index + 1}: no derivative proof for {_lean(u)}")
 
     @staticmethod
     def method(name: str) -> str:
@@ -431,7 +474,8 @@ class _Builder:
     def constant_multiple(self, e: Expr, parts: list[int], index: int) -> _Fact:
         if len(parts) != 1 or not index < parts[0] < len(self.steps):
             raise _Refuse(f"step {index + 1}: constant multiple needs one later part")
-        part = self.part(parts[0])
+        operand = e.args[1] if e.op == "mul" and not e.args[0].has(self.var) else e.args[0] if e.args else e
+        part = self.offset(operand, self.part(parts[0]), index)
         if e.op == "mul" and not e.args[0].has(self.var) and part.function == e.args[1]:
             return _Fact(f"({part.term}.{self.method('HasDerivAt.const_mul')} ({_lean(e.args[0])} : ℝ))", e,
                          mul(e.args[0], part.derivative))
@@ -448,6 +492,8 @@ class _Builder:
             if parts or len(e.args) != 1 or e.args[0] != sym(self.var):
                 raise _Refuse(f"step {index + 1}: table rule on {_lean(e)}")
             inner = self.identity()
+        elif not parts and e.args:  # u = g(x), du = g'(x) dx stated in the step itself
+            inner = self.derive(e.args[0], index)
         else:
             if len(parts) != 1 or not index < parts[0] < len(self.steps):
                 raise _Refuse(f"step {index + 1}: substitution needs one later part")
@@ -455,6 +501,10 @@ class _Builder:
             base = e.args[0] if e.args else None
             if base is None or inner.function != base:
                 raise _Refuse(f"step {index + 1}: substitution's part is not the inner function")
+        return self.outer(e, inner, index, rule)
+
+    def outer(self, e: Expr, inner: _Fact, index: int, rule: str) -> _Fact:
+        """The outer function's lemma applied to the inner function's fact (the chain rule)."""
         op = e.op
         u = e.args[0]
         if op in _CHAIN:
