@@ -76,7 +76,9 @@ def test_loads_with_hugging_face_datasets(corpus, tmp_path, monkeypatch):
     loaded = datasets.load_dataset(str(corpus), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows == 40 and loaded[0]["kind"] == "integral"
     assert "antiderivative" in json.loads(loaded[0]["steps"])[0]
-    assert set(json.loads(loaded[0]["extra"])) == {"answer_prefix"}
+    from rpsdg.kinds import get_kind
+
+    assert set(json.loads(loaded[0]["extra"])) == {name for name, _ in get_kind("integral").extra_fields}
 
 
 def test_jsonl_format(tmp_path):

@@ -144,6 +144,11 @@ def export_source(spec: ExportSpec, source: ExportSource, out: Path, force: bool
         stats = spec.write(ExportSource(source.kind, source.manifest, observed.rows, source.path,
                                         source.lean_verdicts, source.lean_toolchain),
                            ExportContext(seed, dict(options or {})), temporary)
+        if stats.get("records_in") and not stats.get("records_out"):
+            reasons = ", ".join(f"{n} x {why}" for why, n in stats.get("skipped", {}).items()) or "no reason given"
+            raise RpsdgError(f"export {spec.name}: none of the {stats['records_in']} {source.kind} records could be "
+                             f"written as {spec.name} ({reasons}); nothing was written; choose a format that fits "
+                             f"this kind")
         manifest = _export_manifest(spec, source, seed, stats, observed)
         write_json_atomic(temporary / EXPORT_MANIFEST, manifest)
         write_card(temporary / "README.md", spec, manifest)

@@ -40,6 +40,8 @@ def load_rule_file(path: Path, audit: bool = True) -> tuple[Rule, ...]:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise RuleError(f"rule file {path}: cannot read it ({error.strerror}); check the path") from None
+    except UnicodeDecodeError as error:
+        raise RuleError(f"rule file {path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise RuleError(f"rule file {path}: not valid TOML ({error}); fix the syntax") from None
     tables = document.get("rule")
