@@ -114,13 +114,11 @@ def build_corpus(out: Path, direction: str, seed: int, count: int, scale: Scale,
 
 def load_items(corpus: Path, export: Path) -> list[dict[str, Any]]:
     """The seq2seq pairs (all of the export's ``random`` splits) joined with their corpus rows by uid."""
-    rows = {}
-    for shard in sorted(corpus.glob("*.jsonl")):
-        for line in shard.open(encoding="utf-8"):
-            row = json.loads(line)
-            rows[row["uid"]] = row
+    from rpsdg.corpus.store import Corpus
+
+    rows = {row["uid"]: row for row in Corpus(corpus).rows()}  # decoded rows, whatever the stored layout
     items = []
-    for part in ("train", "val", "test"):
+    for part in ("train", "validation", "test"):
         path = export / "random" / f"{part}.jsonl"
         if path.exists():
             for line in path.open(encoding="utf-8"):
