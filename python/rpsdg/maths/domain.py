@@ -160,7 +160,7 @@ def _sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     if op in _POSITIVE_FUNCTIONS:
         return "pos"
     if op == "sqrt":
-        return "pos" if _sign(e.args[0], facts) == "pos" else "nonneg"
+        return "pos" if _sign(e.args[0], facts) == "pos" else _better("nonneg", _fact_sign(e, facts))
     if op == "neg":
         inner = _sign(e.args[0], facts)
         return FLIP.get(inner) if inner else None  # type: ignore[arg-type]
@@ -172,9 +172,9 @@ def _sign(e: Expr, facts: Iterable[Fact]) -> str | None:
         return found if found in ("pos", "neg") else _better(found, _fact_sign(e, facts))
     if op in _ODD_INCREASING:
         inner = _sign(e.args[0], facts)
-        return inner if inner != "zero" else "zero"
+        return inner if inner in ("pos", "neg", "zero") else _better(inner, _fact_sign(e, facts))
     if op in ("acos", "acosh"):
-        return "nonneg"
+        return _better("nonneg", _fact_sign(e, facts))
     if op in ("add", "sub"):
         found = _sum_sign(_sign(e.args[0], facts), _sign(e.args[1], facts), op == "sub")
         return found if found in ("pos", "neg") else _better(found, _fact_sign(e, facts))
