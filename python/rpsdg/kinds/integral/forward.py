@@ -242,7 +242,7 @@ def _finish(config: Any, level: int, rng: random.Random, f: Expr, F: Expr,
 
 def forward(config: Any, level: int, rng: random.Random) -> Derivation:
     """A random integrand f (the backward sampler's tree) with SymPy's solution translated into our steps."""
-    from rpsdg.kinds.integral.generate import sample_function
+    from rpsdg.kinds.integral.sample import sample_function
 
     f = human(sample_function(config, level, rng), config.term_limit)
     if not f.has(config.variable):
@@ -253,7 +253,7 @@ def forward(config: Any, level: int, rng: random.Random) -> Derivation:
 
 def by_parts(config: Any, level: int, rng: random.Random) -> Derivation:
     """Lample & Charton's by-parts item: ∫ F G' dx = F G - ∫ F' G dx, where SymPy solves ∫ F' G dx."""
-    from rpsdg.kinds.integral.generate import sample_function
+    from rpsdg.kinds.integral.sample import sample_function
 
     F = sample_function(config, max(1, level - 1), rng)
     G = sample_function(config, max(1, level - 1), rng)

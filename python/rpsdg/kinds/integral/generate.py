@@ -25,12 +25,12 @@ from rpsdg.maths.calculus import NotDifferentiable, derive
 from rpsdg.maths.numeric import PointSpec, sample_points
 from rpsdg.core import Derivation, Dropped
 from rpsdg.errors import ConfigError
-from rpsdg.expr.canonical import CanonTooBig, canon, canon_key, to_expr, without_constant
+from rpsdg.expr.canonical import canon_key
 from rpsdg.expr.evaluate import compile_expr
 from rpsdg.expr.printers import to_prefix
-from rpsdg.expr.sampling import LeafDistribution, OPERATOR_BUILDERS, sample_expr, split_weights
-from rpsdg.expr.tree import Expr
+from rpsdg.expr.sampling import OPERATOR_BUILDERS
 from rpsdg.kinds import level_table
+from rpsdg.kinds.integral.sample import sample_function
 from rpsdg.kinds.integral.solve import IntegralStep, domain_hypotheses, human, hypotheses_of, teacher_steps
 
 __all__ = ["IntegralConfig", "IntegralStep", "generate", "backward", "sample_function", "dedup_text"]
@@ -147,28 +147,6 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("over_step_budget")
     return Derivation("integral", level, derivation.problem, derivation.answer, derivation.hypotheses,
                       derivation.steps, {"direction": direction})
-
-
-def sample_function(config: IntegralConfig, level: int, rng: random.Random) -> Expr:
-    """A random function of the level's size, simplified (the tree sampler of every direction)."""
-    table = config.level_table(level)
-    unary, binary = split_weights(config.weights, table["allowed"])
-    operators = rng.randint(*table["operators"])
-    leaves = LeafDistribution(config.variable, config.p_variable, tuple(config.integers))  # type: ignore[arg-type]
-    sampled = sample_expr(rng, operators, unary, binary, leaves)
-    if sampled.depth() > table["max_depth"]:
-        raise Dropped("too_deep")
-    try:
-        F = to_expr(without_constant(canon(sampled, config.term_limit), config.variable))
-    except CanonTooBig:
-        raise Dropped("simplify_too_big") from None
-    except ZeroDivisionError:
-        raise Dropped("degenerate") from None
-    if not F.has(config.variable):
-        raise Dropped("constant")
-    if sum(1 for _, node in F.positions() if node.args) < table["operators"][0]:
-        raise Dropped("collapsed")  # simplification undid the level's size (Lample & Charton drop these too)
-    return F
 
 
 def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivation:
