@@ -96,3 +96,30 @@ def test_show_says_stored_verdicts_are_rechecked(small_corpus):
     result = runner.invoke(app, ["show", str(small_corpus), uid[:12]])
     assert result.exit_code == 0
     assert "re-checked now" in result.output.lower()
+
+
+def test_nested_time_limits_keep_the_outer_one():
+    """An inner limit that treats its own timeout as "undecided" (the SymPy fallback, the scorer) must not swallow
+    the record's outer limit, and must restore it when it ends."""
+    import time
+
+    from rpsdg.limits import OutOfTime, time_limit
+
+    with pytest.raises(OutOfTime) as caught:
+        with time_limit(0.3) as outer:
+            with time_limit(5.0) as inner:  # looser than the outer: not armed over it
+                try:
+                    time.sleep(1.0)
+                except OutOfTime as error:
+                    assert not inner.fired(error)
+                    raise
+    assert outer.fired(caught.value)
+    with pytest.raises(OutOfTime) as caught:
+        with time_limit(0.5) as outer:
+            with time_limit(0.05) as inner:
+                try:
+                    time.sleep(0.2)
+                except OutOfTime as error:
+                    assert inner.fired(error)  # the inner one fired and is handled here
+            time.sleep(1.0)  # the outer one is still armed
+    assert outer.fired(caught.value)

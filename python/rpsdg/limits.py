@@ -16,36 +16,57 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator
 
 CHECK_SECONDS = 30.0
 """Wall-clock bound on all checkers of one record."""
 
 
-class OutOfTime(ArithmeticError):
-    """The bounded work ran past its time limit."""
+class OutOfTime(BaseException):
+    """The bounded work ran past its time limit. A ``BaseException`` (like ``KeyboardInterrupt``), so the broad
+    ``except Exception`` of the code it interrupts cannot swallow it; ``owner`` is the token of the
+    :func:`time_limit` that fired, so a caller that treats its own timeout as "undecided" lets an outer one pass."""
+
+    def __init__(self, message: str, owner: object = None):
+        super().__init__(message)
+        self.owner = owner
+
+
+@dataclass(frozen=True, eq=False)
+class Limit:
+    """One armed (or not) time limit: compare ``error.owner is limit`` to know whether it was this one that fired."""
+
+    seconds: float
+    armed: bool
+
+    def fired(self, error: OutOfTime) -> bool:
+        return error.owner is self
 
 
 @contextmanager
-def time_limit(seconds: float) -> Iterator[bool]:
-    """Raise :class:`OutOfTime` inside the block once ``seconds`` have passed; yields whether the bound is armed
-    (only in the main thread). Nested limits keep the outer one's remaining time."""
+def time_limit(seconds: float) -> Iterator[Limit]:
+    """Raise :class:`OutOfTime` (owned by the yielded :class:`Limit`) inside the block once ``seconds`` have
+    passed. Only the main thread can arm it (``Limit.armed``). Nested limits keep the outer one's remaining time;
+    where the outer one is tighter, it is the one that fires."""
+    limit = Limit(seconds, armed=False)
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield False
+        yield limit
         return
     previous_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
     if previous_remaining and previous_remaining < seconds:
-        yield True  # an outer, tighter limit is already armed
+        yield Limit(seconds, armed=True)  # an outer, tighter limit is already armed and will fire first
         return
+    limit = Limit(seconds, armed=True)
 
     def expire(signum, frame):  # noqa: ARG001 (signal handler signature)
-        raise OutOfTime(f"took longer than {seconds:g} s")
+        raise OutOfTime(f"took longer than {seconds:g} s", limit)
 
     started = time.monotonic()
     old_handler = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield True
+        yield limit
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)

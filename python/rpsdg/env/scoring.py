@@ -67,13 +67,17 @@ def _spec_with(record: Mapping[str, Any], hook: str) -> Any:
 
 def _limited(action: Any, fallback: Any) -> Any:
     """``action()`` under the wall-clock limit; ``fallback`` on any error or timeout (never raises)."""
-    from rpsdg.maths.symbolic import time_limit
+    from rpsdg.limits import OutOfTime, time_limit
 
-    try:
-        with time_limit(SECONDS_PER_CALL):
+    with time_limit(SECONDS_PER_CALL) as limit:
+        try:
             return action()
-    except Exception:  # noqa: BLE001 - the contract is "never raises": any failure of a check is a 0 / unparsed
-        return fallback
+        except OutOfTime as error:
+            if not limit.fired(error):
+                raise  # a caller's own, tighter limit ran out
+            return fallback
+        except Exception:  # noqa: BLE001 - the contract is "never raises": any failure of a check is 0 / unparsed
+            return fallback
 
 
 def score_answer(item: Any, text: str) -> float:

@@ -8,41 +8,16 @@ in a main thread; elsewhere SymPy is not called (an undecided answer is safe, a 
 
 from __future__ import annotations
 
-import signal
-import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 import sympy
+
+from rpsdg.limits import OutOfTime, time_limit
 
 from rpsdg.expr.canonical import CanonTooBig, Canonicalizer
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import Expr
 
 SYMPY_VERSION = sympy.__version__
-
-
-class _TimedOut(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[bool]:
-    """Raise ``_TimedOut`` inside the block after ``seconds``; yields whether a limit could be set."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield False
-        return
-
-    def expire(signum, frame):  # noqa: ARG001 - signal handler signature
-        raise _TimedOut()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def canonical_equal(a: Expr, b: Expr, canonicalizer: Canonicalizer | None = None) -> bool | None:
@@ -57,11 +32,16 @@ def canonical_equal(a: Expr, b: Expr, canonicalizer: Canonicalizer | None = None
 def sympy_equal(a: Expr, b: Expr, seconds: float) -> str | None:
     """``"sympy"`` if SymPy shows a - b = 0 within ``seconds``, ``"different"`` if it finds a non-zero number."""
     try:
-        with time_limit(seconds) as limited:
-            if not limited:
+        with time_limit(seconds) as limit:
+            if not limit.armed:
                 return None
-            difference = sympy.simplify(to_sympy(a) - to_sympy(b))
-    except (_TimedOut, RecursionError, ValueError, TypeError, ZeroDivisionError, ArithmeticError,
+            try:
+                difference = sympy.simplify(to_sympy(a) - to_sympy(b))
+            except OutOfTime as error:
+                if not limit.fired(error):
+                    raise  # an outer limit (the record's) ran out: not ours to swallow
+                return None
+    except (RecursionError, ValueError, TypeError, ZeroDivisionError, ArithmeticError,
             sympy.polys.polyerrors.PolynomialError, sympy.polys.polyerrors.BasePolynomialError):
         return None  # SymPy gave up (HeuristicGCDFailed 'no luck' on some mutated records): undecided
     if difference == 0:

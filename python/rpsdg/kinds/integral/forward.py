@@ -36,10 +36,7 @@ keep calls far under it; ``sympy_timeout`` drops are counted in the manifest.
 from __future__ import annotations
 
 import random
-import signal
-import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import sympy
 from sympy.integrals import manualintegrate as mi
@@ -50,6 +47,7 @@ from rpsdg.expr.printers import to_prefix
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import FUNCTIONS, Expr, add, func, mul, num, sub, sym
 from rpsdg.kinds.integral.solve import IntegralStep, domain_hypotheses, human, hypotheses_of, teacher_steps
+from rpsdg.limits import OutOfTime, time_limit
 from rpsdg.maths.calculus import NotDifferentiable, derivative, derive
 from rpsdg.maths.numeric import PointSpec, sample_points
 
@@ -57,31 +55,6 @@ TABLE_ENTRY_SIZE = 12
 """Largest atomic-rule integrand (nodes) kept as a table entry (the checker's bound)."""
 
 _FUNCTION_NAMES = {name: name for name in FUNCTIONS}
-
-
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``Dropped('sympy_timeout')`` after ``seconds`` (main thread only; elsewhere no timer)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Timeout:
-        raise Dropped("sympy_timeout") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def ours(value: sympy.Basic, var: sympy.Symbol, name: str = "x") -> Expr:
@@ -202,8 +175,13 @@ def solve_steps(f: Expr, shown: Expr, config: Any) -> list[IntegralStep]:
         raise Dropped("sympy_too_big")
     x = sympy.Symbol("x", real=True)
     try:
-        with time_limit(config.sympy_seconds):
-            rule = mi.integral_steps(to_sympy(f), x)
+        with time_limit(config.sympy_seconds) as limit:
+            try:
+                rule = mi.integral_steps(to_sympy(f), x)
+            except OutOfTime as error:
+                if not limit.fired(error):
+                    raise
+                raise Dropped("sympy_timeout") from None
     except (RecursionError, ValueError, TypeError, NotImplementedError, AttributeError):
         raise Dropped("sympy_failed") from None
     if rule.contains_dont_know():
