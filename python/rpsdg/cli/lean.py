@@ -55,6 +55,9 @@ def check(
     memory_gb: Annotated[float, typer.Option(help="Address-space limit per Lean process (GB).")] = 9.0,
     budget_gb: Annotated[float, typer.Option(help="Memory budget for parallel Lean processes (GB).")] = 16.0,
     per_module: Annotated[Optional[int], typer.Option(help="Re-render with this many theorems per module.")] = None,
+    repl: Annotated[Optional[Path], typer.Option(help="The Lean REPL binary (leanprover-community/repl) for the "
+                                                      "warm pool; default $RPSDG_LEAN_REPL or `repl` on PATH, else "
+                                                      "`lake env lean` per module.")] = None,
 ) -> None:
     """Check every item with Lean; write CORPUS/lean_verdicts.json (per item, with Lean and Mathlib versions)."""
     from rpsdg.lean.runner import RunLimits, check_corpus_lean
@@ -62,7 +65,7 @@ def check(
     def action():
         limits = RunLimits(timeout_s=timeout, memory_gb=memory_gb, budget_gb=budget_gb)
         with progress_bar("checking with Lean", None) as advance:
-            return check_corpus_lean(corpus, lean_path, limits, require, per_module, advance)
+            return check_corpus_lean(corpus, lean_path, limits, require, per_module, advance, repl)
 
     report = run_guarded(action)
     out.print(f"Lean {report.toolchain}, Mathlib {report.mathlib}: {report.counts()} "

@@ -304,9 +304,14 @@ def check_project(project: Path, toolchain: Toolchain, limits: RunLimits = RunLi
     return report
 
 
-def find_repl(lean_path: Path | None = None) -> Path | None:
-    """The Lean REPL binary (leanprover-community/repl, ``lean/repl.py``): ``$RPSDG_LEAN_REPL``, else ``repl`` in
-    ``lean_path`` or on PATH; None means the per-module ``lake env lean`` checker is used."""
+def find_repl(lean_path: Path | None = None, given_path: Path | None = None) -> Path | None:
+    """The Lean REPL binary (leanprover-community/repl, ``lean/repl.py``): ``--repl``, else ``$RPSDG_LEAN_REPL``,
+    else ``repl`` in ``lean_path`` or on PATH; None means the per-module ``lake env lean`` checker is used."""
+    if given_path is not None:
+        if not given_path.is_file():
+            raise RpsdgError(f"--repl {given_path}: no such file; build the REPL (`lake build` in a checkout of "
+                             f"leanprover-community/repl at the tag matching the Lean pin) or leave --repl out")
+        return given_path
     given = os.environ.get("RPSDG_LEAN_REPL")
     if given:
         if not Path(given).is_file():
@@ -346,7 +351,7 @@ def _write_json(path: Path, value: Any) -> None:
 
 def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLimits = RunLimits(),
                       require: bool = False, per_module: int | None = None,
-                      progress: Callable[[int], None] = lambda n: None) -> LeanReport:
+                      progress: Callable[[int], None] = lambda n: None, repl_path: Path | None = None) -> LeanReport:
     """``rpsdg lean check``: find Lean first (nothing is written without it), render if needed, check, record."""
     from rpsdg.corpus.store import read_manifest
     from rpsdg.lean.project import DEFAULT_PER_MODULE, LEAN_DIR, render_corpus
@@ -358,7 +363,7 @@ def check_corpus_lean(corpus: Path, lean_path: Path | None = None, limits: RunLi
         render_corpus(corpus, per_module or DEFAULT_PER_MODULE)
     render_info = json.loads((project / "render.json").read_text(encoding="utf-8"))
     prepare_project(project, toolchain, limits)
-    repl = find_repl(lean_path)
+    repl = find_repl(lean_path, repl_path)
     if repl is not None:
         report = check_project_with_repls(project, toolchain, repl, limits, progress)
     else:
