@@ -289,7 +289,7 @@ def main() -> int:
     options = parser.parse_args()
     failed_any = False
     for corpus in options.corpus:
-        files = sorted(glob.glob(os.path.join(corpus, "*.jsonl")))
+        files = sorted(glob.glob(os.path.join(corpus, "*.jsonl")) + glob.glob(os.path.join(corpus, "data", "*.jsonl")))
         counts: Counter = Counter()
         shown: list[str] = []
         kind = "?"
@@ -301,6 +301,10 @@ def main() -> int:
                     if options.limit and total >= options.limit:
                         break
                     row = json.loads(line)
+                    if isinstance(row.get("steps"), str):  # record format 2 stores steps and extras as JSON text
+                        row["steps"] = json.loads(row["steps"])
+                    if isinstance(row.get("extra"), str):
+                        row.update(json.loads(row.pop("extra")))
                     kind = row["kind"]
                     total += 1
                     verdict, why = run_one(kind, row, options)
