@@ -284,3 +284,25 @@ def test_s3_missing_bucket_and_taken_prefix_are_clear_errors(s3):
     unreadable = _cli("check", "s3://no-such-bucket/c", env=s3)
     assert unreadable.returncode == 2 and "s3://no-such-bucket/c" in unreadable.stderr
     assert "Traceback" not in unreadable.stderr
+
+
+def test_force_at_the_top_of_a_url_keeps_the_folder_and_empties_it(local_corpus):
+    """``--force`` removes what is below the URL entry by entry, never the URL's own folder (at the top of an S3 URL
+    that would be the bucket)."""
+    url = "memory://rpsdg-tests-top"
+    (as_location(url) / "old" / "thing.txt").write_bytes(b"old")
+    result = runner.invoke(app, [*BUILD, "--out", url, "--force"])
+    assert result.exit_code == 0, result.output
+    assert _remote_files(as_location(url)) == _files(local_corpus)
+
+
+@needs_s3
+def test_s3_force_at_a_bucket_root_keeps_the_bucket(s3, local_corpus):
+    import s3fs
+
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    fs.mkdir("rpsdg-root")
+    fs.pipe_file("rpsdg-root/old/thing.txt", b"old")
+    built = _cli(*BUILD, "--out", "s3://rpsdg-root", "--force", env=s3)
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert _remote_files(as_location("s3://rpsdg-root")) == _files(local_corpus)

@@ -133,8 +133,12 @@ def build(
     try:
         manifest = run_guarded(action)
     except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/] nothing was written to {escape(str(out_dir))}; run the same command with --resume to "
-                  f"continue from the last complete shard")
+        from rpsdg.corpus.location import is_url
+
+        done = (f"{escape(out_dir)} has no manifest.json, so it is not a corpus yet" if is_url(out_dir)
+                else f"nothing was written to {escape(out_dir)}")
+        err.print(f"[yellow]interrupted:[/] {done}; run the same command with --resume to continue from the last "
+                  f"complete shard")
         raise typer.Exit(130) from None
     _print_build_summary(manifest, out_dir)
     if lean:

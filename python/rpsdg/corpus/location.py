@@ -222,15 +222,16 @@ class RemotePath:
         return sorted(str(entry)[len(prefix):] for entry in found if str(entry).startswith(prefix))
 
     def remove_tree(self) -> None:
-        """Remove every object below this folder (and the folder marker, where the store has one)."""
-        try:
-            self.fs.invalidate_cache(self.path)
-            if self.fs.exists(self.path):
-                self.fs.rm(self.path, recursive=True)
-        except FileNotFoundError:
-            pass
-        except Exception as error:
-            raise self.fail("remove what is there", error) from None
+        """Remove everything below this folder, entry by entry: never the folder itself, which at the top of a URL
+        is the bucket (``s3fs``'s recursive ``rm`` of a bucket deletes the bucket)."""
+        self.refresh()
+        for name in self.names():
+            try:
+                self.fs.rm(f"{self.path}/{name}", recursive=True)
+            except FileNotFoundError:
+                pass
+            except Exception as error:
+                raise self.fail("remove what is there", error) from None
 
     def refresh(self) -> None:
         """Forget cached listings (another process may have written since)."""

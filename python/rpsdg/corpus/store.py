@@ -22,7 +22,9 @@ second build to the same ``--out`` is refused instead of destroying the first on
 (``shard_size`` rows at a time), so memory stays flat, and their bytes, like the card's, are a pure function of
 their rows (no timestamps), so the same build gives byte-identical shards and card. Every file is created with
 the user's umask (never ``mkstemp``'s 0600). Readers validate every row (``record.validate_row``) because corpora
-may come from strangers. To add a shard format: a writer branch in ``CorpusWriter._flush``, a ``_read_<format>``
+may come from strangers. Corpora at URLs (``s3://``, any fsspec filesystem): the readers here take a
+``corpus.location.RemotePath`` as well as a ``Path``; writing one is ``corpus.remote`` (no rename there: one put per
+shard, manifest last). To add a shard format: a writer branch in ``CorpusWriter._flush`` (and ``remote.shard_bytes``), a ``_read_<format>``
 reader and an entry in ``FORMATS``.
 """
 
