@@ -9,6 +9,7 @@ cannot be imported. The endpoint reaches s3fs as CI and users would give it: ``A
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import subprocess
@@ -306,3 +307,40 @@ def test_s3_force_at_a_bucket_root_keeps_the_bucket(s3, local_corpus):
     built = _cli(*BUILD, "--out", "s3://rpsdg-root", "--force", env=s3)
     assert built.returncode == 0, built.stderr[-2000:]
     assert _remote_files(as_location("s3://rpsdg-root")) == _files(local_corpus)
+
+
+@needs_s3
+def test_s3_build_killed_with_sigkill_leaves_no_manifest_and_resumes(s3, local_corpus):
+    """A real kill: the build (``--workers 2``) stalls at item 50 (the executors' hang hook: a worker sleeps), after
+    two complete shards; the test waits for their checkpoint, SIGKILLs the build's process group, and resumes."""
+    import signal
+    import time
+
+    from rpsdg.run.executors import HANG_ENV
+
+    url = "s3://rpsdg/sigkilled"
+    location = as_location(url)
+    environment = {**os.environ, "PYTHONPATH": str(PYTHON_DIR), **s3, HANG_ENV: "50"}
+    process = subprocess.Popen([sys.executable, "-m", "rpsdg", *BUILD, "--out", url, "--workers", "2"],
+                               env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    try:
+        shards = 0
+        for _ in range(1200):  # a bound on waiting (10 minutes), not a speed assertion
+            assert process.poll() is None, process.stderr.read().decode()[-2000:] if process.stderr else ""
+            location.refresh()
+            if (location / PROGRESS_OBJECT).is_file():
+                shards = len(json.loads((location / PROGRESS_OBJECT).read_bytes())["shards"])
+                if shards == 2:
+                    break
+            time.sleep(0.5)
+        assert shards == 2
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    location.refresh()
+    names = location.files()
+    assert "manifest.json" not in names and PROGRESS_OBJECT in names, names
+    resumed = _cli(*BUILD, "--out", url, "--resume", env=s3)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _remote_files(location) == _files(local_corpus)
