@@ -94,13 +94,17 @@ def test_bad_urls_exit_2_with_a_message(args, fragment):
     assert fragment in " ".join(result.output.split()) and "Traceback" not in result.output
 
 
-def test_s3_without_s3fs_names_the_package_to_install():
-    """s3fs hidden (as on a machine without the ``[cloud]`` extra): a message naming the URL and the fix, exit 2."""
-    result = _cli(*BUILD, "--out", "s3://bucket/c", prelude="import sys; sys.modules['s3fs'] = None")
-    message = " ".join(result.stderr.split())
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert "s3://bucket/c" in message and "pip install s3fs" in message and "rpsdg[cloud]" in message
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize("hidden, fixes", [("s3fs", ["pip install s3fs", "rpsdg[cloud]"]),
+                                           ("fsspec", ["need the fsspec package", "rpsdg[cloud]"])])
+def test_s3_without_its_packages_names_what_to_install(hidden, fixes):
+    """s3fs or fsspec hidden (as on a machine without the ``[cloud]`` extra): a message naming the URL and the fix,
+    exit 2, for build and check alike."""
+    for args in ([*BUILD, "--out", "s3://bucket/c"], ["check", "s3://bucket/c"]):
+        result = _cli(*args, prelude=f"import sys; sys.modules[{hidden!r}] = None")
+        message = " ".join(result.stderr.split())
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert "s3://bucket/c" in message and all(fix in message for fix in fixes), message
+        assert "Traceback" not in result.stderr
 
 
 # -- memory:// ------------------------------------------------------------------------------------------------------
