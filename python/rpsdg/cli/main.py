@@ -94,7 +94,7 @@ def build(
     seed: Annotated[int, typer.Option(help="Seed; the same command gives byte-identical shards.")] = 0,
     out_dir: Annotated[str, typer.Option("--out", help="Output corpus: a directory, or a URL of any fsspec "
                                                      "filesystem (s3://bucket/prefix, gs://..., memory://...; "
-                                                     "needs `pip install 'rpsdg[cloud]'`).")] = "corpus",
+                                                     "needs `pip install 'rpsdg\\[cloud]'`).")] = "corpus",
     fmt: Annotated[ShardFormat, typer.Option("--format", help="Shard format.")] = ShardFormat.parquet,
     force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
