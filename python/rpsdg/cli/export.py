@@ -8,7 +8,7 @@ Adding a format to ``FORMAT_MODULES`` adds its command here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -44,18 +44,25 @@ _SUMMARIES = {
 
 def _command(fmt: str) -> Callable[..., None]:
     def command(
-        corpus: Annotated[Path, typer.Argument(help="Corpus directory written by `rpsdg build`.")],
+        corpus: Annotated[str, typer.Argument(help="Corpus written by `rpsdg build`: a directory or a URL "
+                                                   "(s3://bucket/prefix, ...).")],
         out_dir: Annotated[Path, typer.Option("--out", help="Output directory for the export.")],
         force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
         seed: Annotated[int, typer.Option(help="Seed for wording variants (and prm corruptions).")] = 0,
         math: Annotated[str, typer.Option(help="Formulas in exported text: latex ($...$) or plain (readable "
                                                "infix). Default: latex for sft, plain elsewhere.")] = "",
+        storage_option: Annotated[Optional[list[str]], typer.Option(
+            "--storage-option", help="KEY=VALUE for the filesystem of a CORPUS URL (repeatable); see "
+                                     "docs/corpus.md.")] = None,
     ) -> None:
         from rpsdg.cli.base import out, run_guarded
 
         def action() -> dict[str, Any]:
+            from rpsdg.corpus.location import as_location, parse_storage_options
+
             get_format(fmt)
-            return export_corpus(fmt, corpus, out_dir, force=force, seed=seed,
+            location = as_location(corpus, parse_storage_options(storage_option or []), "CORPUS")
+            return export_corpus(fmt, location, out_dir, force=force, seed=seed,
                                  options={"math": math} if math else None)
 
         manifest = run_guarded(action)

@@ -74,13 +74,27 @@ def _with_direction(kind_config: Any, kind: str, direction: Optional[str]) -> An
     return dataclasses.replace(kind_config, direction=direction)
 
 
+_STORAGE_OPTION_HELP = ("KEY=VALUE for the filesystem of a URL (repeatable; VALUE is JSON or text), e.g. "
+                        "endpoint_url=http://localhost:9000 or anon=true for s3://. Credentials usually come from "
+                        "the environment (AWS_ACCESS_KEY_ID, ...); see docs/corpus.md.")
+
+
+def _location(text: str, storage_option: Optional[list[str]], what: str) -> Any:
+    """``text`` (a path or URL) as a ``Path`` or a ``RemotePath`` (``corpus/location.py``)."""
+    from rpsdg.corpus.location import as_location, parse_storage_options
+
+    return as_location(text, parse_storage_options(storage_option or []), what)
+
+
 @app.command()
 def build(
     kind: Annotated[str, typer.Option(help=f"Kind of item: {', '.join(kind_names())}.")] = DEFAULT_KIND,
     count: Annotated[int, typer.Option(help="Number of verified, distinct records to write.")] = 1000,
     levels: Annotated[str, typer.Option(help="Difficulty levels: a range (1-5), a list (1,3) or one level.")] = "1-5",
     seed: Annotated[int, typer.Option(help="Seed; the same command gives byte-identical shards.")] = 0,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output corpus directory.")] = Path("corpus"),
+    out_dir: Annotated[str, typer.Option("--out", help="Output corpus: a directory, or a URL of any fsspec "
+                                                     "filesystem (s3://bucket/prefix, gs://..., memory://...; "
+                                                     "needs `pip install 'rpsdg\\[cloud]'`).")] = "corpus",
     fmt: Annotated[ShardFormat, typer.Option("--format", help="Shard format.")] = ShardFormat.parquet,
     force: Annotated[bool, typer.Option(help="Replace a non-empty --out directory.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (the corpus does not depend on it).")] = 1,
@@ -98,12 +112,18 @@ def build(
     direction: Annotated[Optional[str], typer.Option(help="How items are made, for kinds with a `direction` setting "
                                                           "(integral: backward, forward, parts or mixed); "
                                                           "overrides --config.")] = None,
+    storage_option: Annotated[Optional[list[str]], typer.Option(
+        "--storage-option", help=_STORAGE_OPTION_HELP)] = None,
 ) -> None:
     """Generate, check and write a corpus."""
     from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
 
     def action() -> dict[str, Any]:
-        build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=out_dir,
+        location = _location(out_dir, storage_option, "--out")
+        if lean and not isinstance(location, Path):
+            raise ConfigError(f"--lean: writes a Lake project into a local corpus directory, not into {out_dir}; "
+                              f"build to a directory for --lean, or drop it")
+        build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=location,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
                                    kind_config=_with_direction(_load_kind_config(kind, config), kind, direction),
                                    resume=resume, executor=executor.value, ray_address=ray_address)
@@ -113,17 +133,21 @@ def build(
     try:
         manifest = run_guarded(action)
     except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/] nothing was written to {escape(str(out_dir))}; run the same command with --resume to "
-                  f"continue from the last complete shard")
+        from rpsdg.corpus.location import is_url
+
+        done = (f"{escape(out_dir)} has no manifest.json, so it is not a corpus yet" if is_url(out_dir)
+                else f"nothing was written to {escape(out_dir)}")
+        err.print(f"[yellow]interrupted:[/] {done}; run the same command with --resume to continue from the last "
+                  f"complete shard")
         raise typer.Exit(130) from None
     _print_build_summary(manifest, out_dir)
     if lean:
         from rpsdg.cli.lean import render_and_report
 
-        render_and_report(out_dir, 50)
+        render_and_report(_location(out_dir, None, "--out"), 50)
 
 
-def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
+def _print_build_summary(manifest: dict[str, Any], out_dir: str) -> None:
     seconds = manifest.get("seconds", 0) or 1e-9
     confirmed = manifest["confirmed"]
     out.print(f"wrote {manifest['records']} {manifest['kind']} records to {escape(str(out_dir))} "
@@ -139,15 +163,17 @@ def _print_build_summary(manifest: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 def show(
-    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    corpus: Annotated[str, typer.Argument(help="Corpus directory or URL (s3://bucket/prefix, ...).")],
     uid: Annotated[Optional[str], typer.Argument(help="A record's uid (or its first characters).")] = None,
     list_uids: Annotated[bool, typer.Option("--list", help="List uids, levels and problems instead.")] = False,
+    storage_option: Annotated[Optional[list[str]], typer.Option(
+        "--storage-option", help=_STORAGE_OPTION_HELP)] = None,
 ) -> None:
     """Print one record as a person reads it, and re-check it (the stored verdicts are the build's)."""
     from rpsdg.corpus.store import Corpus
 
     def action() -> tuple[str, str]:
-        opened = Corpus(corpus)
+        opened = Corpus(_location(corpus, storage_option, "CORPUS"))
         if list_uids or uid is None:
             listing = "\n".join(f"{row['uid'][:16]}  L{row['level']}  {row['problem'][:90]}" for row in opened.rows())
             return listing, ""
@@ -170,8 +196,10 @@ def show(
 
 @app.command()
 def check(
-    corpus: Annotated[Path, typer.Argument(help="Corpus directory.")],
+    corpus: Annotated[str, typer.Argument(help="Corpus directory or URL (s3://bucket/prefix, ...).")],
     show_failures: Annotated[int, typer.Option(help="How many failing records to list.")] = 20,
+    storage_option: Annotated[Optional[list[str]], typer.Option(
+        "--storage-option", help=_STORAGE_OPTION_HELP)] = None,
 ) -> None:
     """Re-verify every record from its stored text; exit 1 if any record fails."""
     from rpsdg.run.check import check_corpus
@@ -179,9 +207,10 @@ def check(
     def action():
         from rpsdg.corpus.store import read_manifest
 
-        total = read_manifest(corpus).get("records")
+        location = _location(corpus, storage_option, "CORPUS")
+        total = read_manifest(location).get("records")
         with progress_bar("checking", total if isinstance(total, int) else None) as advance:
-            return check_corpus(corpus, advance)
+            return check_corpus(location, advance)
 
     report = run_guarded(action)
     for problem in report.integrity:

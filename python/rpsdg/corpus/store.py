@@ -22,7 +22,9 @@ second build to the same ``--out`` is refused instead of destroying the first on
 (``shard_size`` rows at a time), so memory stays flat, and their bytes, like the card's, are a pure function of
 their rows (no timestamps), so the same build gives byte-identical shards and card. Every file is created with
 the user's umask (never ``mkstemp``'s 0600). Readers validate every row (``record.validate_row``) because corpora
-may come from strangers. To add a shard format: a writer branch in ``CorpusWriter._flush``, a ``_read_<format>``
+may come from strangers. Corpora at URLs (``s3://``, any fsspec filesystem): the readers here take a
+``corpus.location.RemotePath`` as well as a ``Path``; writing one is ``corpus.remote`` (no rename there: one put per
+shard, manifest last). To add a shard format: a writer branch in ``CorpusWriter._flush`` (and ``remote.shard_bytes``), a ``_read_<format>``
 reader and an entry in ``FORMATS``.
 """
 
@@ -41,6 +43,7 @@ import pyarrow.parquet as pq
 
 from rpsdg.atomic import atomic_path, move_into_place, work_dir, write_json_atomic  # noqa: F401 (re-exported)
 from rpsdg.corpus.card import corpus_card
+from rpsdg.corpus.location import RemotePath
 from rpsdg.corpus.record import RECORD_FORMAT, SCHEMA, decode_row, encode_row, validate_row
 from rpsdg.errors import CorpusError, RpsdgError
 from rpsdg.kinds import KindSpec, get_kind
@@ -59,7 +62,7 @@ _SHARD_FILE = re.compile(r"^data/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _OLD_SHARD_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path | RemotePath) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -67,7 +70,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_json_file(path: Path, fix: str) -> Any:
+def read_json_file(path: Path | RemotePath, fix: str) -> Any:
     """The JSON value in ``path``; a :class:`CorpusError` naming the file, the line and ``fix`` otherwise (bytes
     that are not UTF-8 included)."""
     try:
@@ -293,10 +296,11 @@ class CorpusWriter:
 class Corpus:
     """A corpus directory opened for reading: its manifest and a stream of validated rows (in-memory shape).
 
-    ``allow_old`` also opens the old layout (record format 1), for :func:`convert_corpus` only.
+    ``path`` is a local directory or a :class:`~rpsdg.corpus.location.RemotePath` (a URL, via
+    ``corpus.location.as_location``): both are read through the same few path methods. ``allow_old`` also opens the old layout (record format 1), for :func:`convert_corpus` only.
     """
 
-    def __init__(self, path: Path, allow_old: bool = False):
+    def __init__(self, path: Path | RemotePath, allow_old: bool = False):
         self.path = path
         self.manifest = read_manifest(path, allow_old)
         self.spec = get_kind(str(self.manifest.get("kind")))
@@ -350,7 +354,7 @@ def old_layout_message(path: Path) -> str:
             f"{path} --out {path} --force` to convert it in place)")
 
 
-def read_manifest(path: Path, allow_old: bool = False) -> dict[str, Any]:
+def read_manifest(path: Path | RemotePath, allow_old: bool = False) -> dict[str, Any]:
     """The manifest of the corpus directory ``path``, checked; an old-layout corpus is refused with the command that
     converts it unless ``allow_old``."""
     manifest_path = path / MANIFEST
@@ -386,14 +390,14 @@ def read_manifest(path: Path, allow_old: bool = False) -> dict[str, Any]:
     return dict(manifest)
 
 
-def _read_shard(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_shard(path: Path | RemotePath, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(where, stored row)`` of every row of a shard; ``where`` names the file and the row (or line)."""
     return _read_parquet(path) if fmt == "parquet" else _read_jsonl(path)
 
 
-def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        parquet = pq.ParquetFile(path)
+def _read_parquet(path: Path | RemotePath) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:  # a remote shard is read in one request (a shard is ``shard_size`` rows: memory stays bounded)
+        parquet = pq.ParquetFile(path if isinstance(path, Path) else pa.BufferReader(path.read_bytes()))
         number = 0
         for batch in parquet.iter_batches(batch_size=1024):
             for row in batch.to_pylist():
@@ -403,7 +407,7 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         raise CorpusError(f"{path}: not a readable Parquet shard ({error}); rebuild the corpus") from None
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_jsonl(path: Path | RemotePath) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
         handle = path.open("rb")
     except OSError as error:

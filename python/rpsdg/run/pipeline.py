@@ -24,6 +24,7 @@ import sympy
 
 from rpsdg import __version__
 from rpsdg.corpus.record import RECORD_FORMAT
+from rpsdg.corpus.remote import open_writer
 from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
 from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
@@ -43,6 +44,7 @@ class BuildConfig:
     levels: tuple[int, ...] = LEVELS
     seed: int = 0
     out: Path = Path("corpus")
+    """A local directory, or a ``corpus.location.RemotePath`` (a URL: ``corpus.location.as_location``)."""
     format: str = "parquet"
     force: bool = False
     shard_size: int = 10_000
@@ -173,9 +175,10 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
     limit = config.max_candidates or 50 * config.count + 1000
     identity = _identity(config, kind_config)
     executor = make_executor(config.executor, config.workers, config.ray_address)  # refuses before any file exists
-    writer = CorpusWriter(config.out, spec, config.format, config.shard_size, config.force, config.resume)
+    writer = open_writer(config.out, spec, config.format, config.shard_size, config.force, config.resume)
     tally, start = _Tally(), 0
-    seen = UidSet(config.uids_in_memory, spill_dir=default_spill_dir(config.out))  # bounded memory, exact answers
+    seen = UidSet(config.uids_in_memory,  # bounded memory, exact answers; a URL's build spills to the temp dir
+                  spill_dir=default_spill_dir(config.out) if isinstance(config.out, Path) else None)
     task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed)
     started = time.perf_counter()
     try:
