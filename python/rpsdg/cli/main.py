@@ -104,7 +104,7 @@ def build(
                                                "complete shard.")] = False,
     lean: Annotated[bool, typer.Option("--lean", help="Also write OUT/lean, a Lake project of the items.")] = False,
     executor: Annotated[Executor, typer.Option(help="Where items are made: local processes (--workers) or a Ray "
-                                                     "cluster (needs `pip install 'rpsdg[ray]'`); the corpus is "
+                                                     "cluster (needs `pip install 'rpsdg\\[ray]'`); the corpus is "
                                                      "the same.")] = Executor.process,
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (e.g. "
                                                             "ray://head:10001); without it a local Ray starts with "
