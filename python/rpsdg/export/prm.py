@@ -25,6 +25,13 @@ Corruptions are plausible student errors: a sign slip, a constant off by one, a 
 factor, the wrong table entry, and ``wrong_inverse`` (a both-sides move made the wrong way: subtracting where the
 step adds, multiplying where it divides).
 
+Solutions shown top down (integrals, ``common.reading_order``) show a composite step twice: an announce line
+(its decomposition) and a combine line (its result). Every line gets a label: the honest solution's lines, announce
+lines included, are +1; in a negative the corrupted step's *result* line is the first error (−1), since every
+corruption changes a result and the decomposition the announce line states stays the honest one (+1, shown as
+the honest solution shows it). A corruption of a field the announce line reads (a changed decomposition) makes that
+announce line the first error (``PrmWriter._wrong_lines``).
+
 To add a corruption: a function ``(step, target, rng) -> Expr | None`` (``None``: not applicable) in
 :data:`CORRUPTIONS`.
 """
@@ -46,8 +53,8 @@ from rpsdg.maths.numeric import close
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
 from rpsdg.export import ExportContext, ExportSource, ExportSpec
-from rpsdg.export.common import SplitFiles, policy_for, readable, reading_order, split_data_files
-from rpsdg.export.wording import Wording
+from rpsdg.export.common import ANNOUNCE, ShownStep, SplitFiles, policy_for, readable, reading_order, split_data_files
+from rpsdg.export.wording import Wording, render_step
 
 DEFAULT_NEGATIVES_PER_ITEM = 3
 
@@ -277,11 +284,14 @@ class PrmWriter:
                              "neutral": 0} for name in CORRUPTIONS}
         self.neutral: list[dict[str, Any]] = []
 
-    def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
+    def _lines(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[tuple[ShownStep, str]]:
+        """The shown lines of ``row`` with ``steps`` (reading order, ``common.reading_order``) and their texts."""
         shown_row = {**row, "steps": steps}
-        return [self.wording.render("step", self.kind, row["uid"], shown.number, number=shown.number,
-                                    rule=str(shown.step["rule"]), step=dict(shown.step), parts=list(shown.parts))
-                for shown in reading_order(shown_row)]
+        return [(shown, render_step(self.wording, self.kind, row["uid"], shown))
+                for shown in reading_order(shown_row, self.wording.math)]
+
+    def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
+        return [text for _, text in self._lines(row, steps)]
 
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
         question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
@@ -365,9 +375,7 @@ class PrmWriter:
 
     def _negative(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int, name: str,
                   field: str, original: str, corrupted: str, verdict: Rejected) -> dict[str, Any]:
-        texts = self._texts(row, bad_steps)
-        shown = {s.stored_index: s.number for s in reading_order({**row, "steps": bad_steps})}[index]
-        texts = texts[:shown]
+        texts, shown = self._wrong_lines(row, bad_steps, index, field)
         labels = [1] * (shown - 1) + [-1]
         return {**self._base(row), "steps": texts, "labels": labels, "is_correct": False,
                 "first_error_step": shown - 1,
@@ -375,6 +383,32 @@ class PrmWriter:
                                "original": original, "corrupted": corrupted, "checker": verdict.checker,
                                "verdict": verdict_row(verdict)["detail"]},
                 "label": _label(texts, labels, "found_error")}
+
+    def _wrong_lines(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int,
+                     field: str) -> tuple[list[str], int]:
+        """The shown lines up to the first wrong one, and its number (1-based).
+
+        A stored step may be shown on two lines (top-down order, ``common.py``): an *announce* line, which states
+        the step's decomposition before its parts are solved, and its result line (``combine``, or the only line
+        of a leaf). A corruption of the step's result field (``KindSpec.step_result_field``, which every current
+        corruption targets) leaves the decomposition as the honest solution states it: the announce line is
+        shown from the honest row and rated +1, and the result line, which the checker rejected, is the first
+        error. A corruption of any other field that changes the announce line corrupts the decomposition itself:
+        the announce line is then the first error. Lines before the first error are the honest solution's."""
+        honest = self._lines(row, list(row["steps"]))
+        wrong = self._lines(row, bad_steps)
+        result_field = self.confirmer.spec.step_result_field if self.confirmer.spec else field
+        first = None
+        for position, ((shown, text), (_, honest_text)) in enumerate(zip(wrong, honest)):
+            if shown.stored_index != index:
+                continue
+            if shown.role == ANNOUNCE and (field == result_field or text == honest_text):
+                continue
+            first = position
+            break
+        if first is None:  # the corrupted step has no line of its own (cannot happen: every stored step is shown)
+            raise RpsdgError(f"prm: stored step {index} of {row['uid']} is not shown; report this as a bug")
+        return [text for _, text in honest[:first]] + [wrong[first][1]], first + 1
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:
