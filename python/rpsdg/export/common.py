@@ -10,10 +10,11 @@ results through ``parts`` (integrals store the root step first, each step naming
   without an ``announce`` is shown once, after its parts;
 * a leaf step (a table entry, the power rule) is shown once;
 * a part already solved earlier is not solved again: the announce line cites it (``by step k``), the combine line
-  cites its first result line.
+  cites its first result line; a stored step that solves the same sub-problem as an earlier shown one (the same
+  ``KindSpec.step_input_field``: the same integrand) is not shown again either, its citers cite the earlier line.
 
-So every line only cites lines shown before it, every stored step appears, and each distinct stored step is
-solved once. A kind with ``parts`` but no hook reads *children first* (the stored order reversed), the generic
+So every line only cites lines shown before it, every stored step appears (or its twin does), and each distinct
+sub-problem is solved once. A kind with ``parts`` but no hook reads *children first* (the stored order reversed), the generic
 default. Shown lines are numbered 1..n; :class:`ShownStep` says which stored step a line shows and in which role
 (``announce``, ``combine``, ``step``). The stored records never change: only the exports' rendering does.
 To give another kind the top-down order: implement ``step_formulas`` in its ``text.py`` and name it in its spec.
@@ -71,7 +72,8 @@ def reading_order(row: Mapping[str, Any], math: str = "plain") -> list[ShownStep
     spec = find_kind(str(row.get("kind", "")))
     hook = getattr(spec, "step_formulas", None) if spec is not None else None
     if hook is not None:
-        return top_down(steps, hook, math)
+        field_name = spec.step_input_field  # type: ignore[union-attr]
+        return top_down(steps, hook, math, lambda step: step.get(field_name) or None)
     if not any(step.get("parts") for step in steps):
         return [ShownStep(i + 1, i, step, ()) for i, step in enumerate(steps)]
     return children_first(steps)
@@ -90,12 +92,17 @@ def children_first(steps: Sequence[Mapping[str, Any]]) -> list[ShownStep]:
     return shown
 
 
-def top_down(steps: Sequence[Mapping[str, Any]], hook: StepFormulas | None, math: str = "plain") -> list[ShownStep]:
+def top_down(steps: Sequence[Mapping[str, Any]], hook: StepFormulas | None, math: str = "plain",
+             same: Callable[[Mapping[str, Any]], Any] | None = None) -> list[ShownStep]:
     """Solving order: announce, parts (each distinct one once), combine (see the module docstring).
 
     Roots are the steps no other step cites (the stored root first); parts are visited in their stored order.
-    A malformed ``parts`` (out of range, a cycle) is shown as far as it goes: an index out of range is skipped and
-    a step on the current path is cited only once it is shown, never re-entered."""
+    ``same(step)`` names the sub-problem a step solves (the kind's ``step_input_field``: an integral's
+    integrand); a stored step whose sub-problem was already solved on an earlier line is not shown again: the
+    lines that need it cite that line (stored records may hold such twins, e.g. SymPy's rule trees). ``None``
+    (or a step for which it gives ``None``): stored steps are distinct. A malformed ``parts`` (out of range, a
+    cycle) is shown as far as it goes: an index out of range is skipped and a step on the current path is cited
+    only once it is shown, never re-entered."""
     count = len(steps)
     cited_by_someone = {p for step in steps for p in step.get("parts", []) if isinstance(p, int) and 0 <= p < count}
     formulas: dict[int, Mapping[str, str]] = {}
@@ -120,11 +127,22 @@ def top_down(steps: Sequence[Mapping[str, Any]], hook: StepFormulas | None, math
                                depth))
         steps_of[len(shown)] = index
 
+    solved: dict[Any, int] = {}  # sub-problem -> the stored step whose result line solved it
+
     def visit(index: int, depth: int) -> None:
         if index in entered:
             return
         entered.add(index)
+        key = same(steps[index]) if same is not None else None
+        if key is not None and key in solved:
+            result_line[index] = result_line[solved[key]]
+            return
         parts = _parts(steps[index], count)
+        for part in parts:  # twins of solved sub-problems are known before the announce line
+            twin = same(steps[part]) if same is not None and part not in entered else None
+            if twin is not None and twin in solved:
+                entered.add(part)
+                result_line[part] = result_line[solved[twin]]
         if not parts:
             emit(index, STEP, [], depth)
         elif ANNOUNCE in formulas_of(index):
@@ -137,6 +155,8 @@ def top_down(steps: Sequence[Mapping[str, Any]], hook: StepFormulas | None, math
                 visit(part, depth + 1)
             emit(index, STEP, parts, depth)
         result_line[index] = len(shown)
+        if key is not None:
+            solved.setdefault(key, index)
 
     for index in range(count):
         if index not in cited_by_someone:

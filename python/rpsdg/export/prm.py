@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -313,19 +314,25 @@ class PrmWriter:
         kinds = list(CORRUPTIONS)
         rng.shuffle(kinds)
         made: list[dict[str, Any]] = []
+        shown = {line.stored_index for line in reading_order(row, self.wording.math)}
         for name in kinds:
             if len(made) >= self.negatives:
                 break
-            negative = self._try(row, name, rng)
+            negative = self._try(row, name, rng, shown)
             if negative is not None:
                 made.append(negative)
         return made
 
-    def _try(self, row: Mapping[str, Any], name: str, rng: random.Random) -> dict[str, Any] | None:
+    def _try(self, row: Mapping[str, Any], name: str, rng: random.Random,
+             shown: set[int] | None = None) -> dict[str, Any] | None:
+        """A negative made by corruption ``name`` at a random step; ``shown``: the stored steps that have a line
+        of their own (a twin of an earlier solved sub-problem has none and is never the corrupted step)."""
         steps = list(row["steps"])
         order = list(range(len(steps)))
         rng.shuffle(order)
         for index in order:
+            if shown is not None and index not in shown:
+                continue
             spec = self.confirmer.spec
             field = _result_field(steps[index], spec.step_result_field) if spec else None
             if field is None:
@@ -394,21 +401,24 @@ class PrmWriter:
         corruption targets) leaves the decomposition as the honest solution states it: the announce line is
         shown from the honest row and rated +1, and the result line, which the checker rejected, is the first
         error. A corruption of any other field that changes the announce line corrupts the decomposition itself:
-        the announce line is then the first error. Lines before the first error are the honest solution's."""
+        the announce line is then the first error. Lines before the first error are the honest solution's, in its
+        order (a corrupted result may change how a step could be announced, never where the error is shown)."""
         honest = self._lines(row, list(row["steps"]))
-        wrong = self._lines(row, bad_steps)
         result_field = self.confirmer.spec.step_result_field if self.confirmer.spec else field
-        first = None
-        for position, ((shown, text), (_, honest_text)) in enumerate(zip(wrong, honest)):
-            if shown.stored_index != index:
+        hook = getattr(self.confirmer.spec, "step_formulas", None)
+        bad = bad_steps[index]
+        parts = [bad_steps[p] for p in bad.get("parts", []) or [] if isinstance(p, int) and 0 <= p < len(bad_steps)]
+        formulas = dict(hook(bad, parts, self.wording.math)) if hook is not None else {}
+        for position, (shown, text) in enumerate(honest):  # the honest solution's lines, in its order
+            if shown.stored_index != index or (shown.role == ANNOUNCE and field == result_field):
                 continue
-            if shown.role == ANNOUNCE and (field == result_field or text == honest_text):
-                continue
-            first = position
-            break
-        if first is None:  # the corrupted step has no line of its own (cannot happen: every stored step is shown)
-            raise RpsdgError(f"prm: stored step {index} of {row['uid']} is not shown; report this as a bug")
-        return [text for _, text in honest[:first]] + [wrong[first][1]], first + 1
+            shown_formulas = {**shown.formulas, **formulas} if shown.role == ANNOUNCE else formulas
+            wrong = render_step(self.wording, self.kind, row["uid"], replace(shown, step=bad, formulas=shown_formulas))
+            if shown.role == ANNOUNCE and wrong == text:
+                continue  # the decomposition reads the same: still true
+            return [line for _, line in honest[:position]] + [wrong], position + 1
+        raise RpsdgError(f"prm: stored step {index} of {row['uid']} has no line of its own; report this as a bug")
+
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:

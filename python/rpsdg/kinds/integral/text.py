@@ -54,7 +54,7 @@ def describe(row: Mapping[str, Any]) -> str:
     if row["hypotheses"]:
         lines.append("where " + ", ".join(row["hypotheses"]))
     lines.append("")
-    for shown in top_down(list(row["steps"]), step_formulas, "plain"):
+    for shown in top_down(list(row["steps"]), step_formulas, "plain", lambda step: step.get("integrand") or None):
         step, formulas = shown.step, shown.formulas
         how = step["rule"].replace("_", " ")
         if shown.role == COMBINE:
