@@ -278,3 +278,23 @@ def test_show_prints_the_solution_top_down(tmp_path: Path) -> None:
     announce_at = body.index(numbered[0]) + 1
     assert body[announce_at].strip() == shown[0].formulas["announce"]
     assert describe(row) in result.output
+
+
+def test_no_shown_line_is_false_by_the_environments_step_grader(generated: list[dict]) -> None:
+    """The environment's grader (``rpsdg.grade_steps``, which reads each claim and checks it on its own against
+    the problem) finds no shown line false, and confirms the split and constant-factor announce lines."""
+    from rpsdg.env.scoring import grade_steps
+
+    wording = Wording(5, math="latex")
+    confirmed = 0
+    for row in generated:
+        record = sft_record(row, wording)
+        grades = grade_steps(row, "\n".join(step["text"] for step in record["steps"]))
+        assert len(grades) == len(record["steps"])
+        for grade, step in zip(grades, record["steps"]):
+            assert grade.label != "incorrect", (step["text"], grade)
+            if step["role"] == ANNOUNCE and step["rule"] in ("linearity_sum", "linearity_difference",
+                                                             "linearity_constant", "linearity_negation"):
+                assert grade.label == "correct", (step["text"], grade)
+                confirmed += 1
+    assert confirmed >= 10

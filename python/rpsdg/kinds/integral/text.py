@@ -73,6 +73,9 @@ def describe(row: Mapping[str, Any]) -> str:
         indent = "  " * shown.depth
         lines.append(f"{shown.number:>3}. {indent}[{how}{extra}]{cites}")
         claim = formulas.get("announce") if shown.role == ANNOUNCE else formulas.get("chain") or formulas.get("claim")
+        if shown.role == ANNOUNCE:
+            where = [formulas[key] for key in ("g_prime", "h_prime", "dv") if key in formulas]
+            claim += f"    where {', '.join(where)}" if where else ""
         lines.append(f"     {indent}{claim}")
     lines.append("")
     lines.append(f"Answer: {row['answer']} + C")
