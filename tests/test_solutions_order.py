@@ -298,3 +298,13 @@ def test_no_shown_line_is_false_by_the_environments_step_grader(generated: list[
                 assert grade.label == "correct", (step["text"], grade)
                 confirmed += 1
     assert confirmed >= 10
+
+
+def test_a_step_our_grammar_cannot_read_is_shown_as_stored() -> None:
+    odd = copy.deepcopy(SHARED)
+    odd["steps"][1]["factor"] = "3 +"  # not our grammar: no announce formula, the claim alone
+    for shown in reading_order(odd):
+        assert shown.formulas["claim"].startswith("∫ ")
+    assert [s.role for s in reading_order(odd)] == [ANNOUNCE, STEP, STEP, COMBINE]
+    text = sft_record(odd, Wording(1, math="latex"))["solution"]
+    assert "∫ 6*x dx = 3*x**2" in text or "\\int 6 x" in text

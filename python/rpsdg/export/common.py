@@ -14,8 +14,8 @@ results through ``parts`` (integrals store the root step first, each step naming
   ``KindSpec.step_input_field``: the same integrand) is not shown again either, its citers cite the earlier line.
 
 So every line only cites lines shown before it, every stored step appears (or its twin does), and each distinct
-sub-problem is solved once. A kind with ``parts`` but no hook reads *children first* (the stored order reversed), the generic
-default. Shown lines are numbered 1..n; :class:`ShownStep` says which stored step a line shows and in which role
+sub-problem is solved once. A kind with ``parts`` but no hook reads *children first* (the stored order
+reversed), the generic default. Shown lines are numbered 1..n; :class:`ShownStep` says which stored step a line shows and in which role
 (``announce``, ``combine``, ``step``). The stored records never change: only the exports' rendering does.
 To give another kind the top-down order: implement ``step_formulas`` in its ``text.py`` and name it in its spec.
 Stored text is re-read with our grammar (never ``eval``/``sympify``); text it does not accept is shown as is.

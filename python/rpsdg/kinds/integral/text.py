@@ -163,7 +163,7 @@ def _replace(e: Expr, target: Expr, by: Expr) -> Expr:
     return Expr(e.op, tuple(_replace(a, target, by) for a in e.args), e.value)
 
 
-def _linear_signs(rule: str, f: Expr, F: Expr, pieces: Sequence[Expr]) -> list[int]:
+def _linear_signs(rule: str, F: Expr, pieces: Sequence[Expr]) -> list[int]:
     """The sign of each part in ∫ f dx = ±∫ f1 dx ± ∫ f2 dx ...: from the antiderivative's operands (a constant
     operand has no part), as the replay reads them (``check.py``)."""
     if rule == "split_sum":
@@ -187,7 +187,7 @@ def _announce(rule: str, step: Mapping[str, Any], f: Expr, f_text: str, F: Expr,
     """The rule-specific formulas (see :func:`step_formulas`)."""
     lhs = out.integral(f, f_text)
     if rule in ("linearity_sum", "linearity_difference", "split_sum") and pieces:
-        signs = _linear_signs(rule, f, F, pieces)
+        signs = _linear_signs(rule, F, pieces)
         terms = [(sign, out.integral(piece)) for sign, piece in zip(signs, pieces)]
         return {"announce": out.wrap(f"{lhs} = {_signed_sum(terms)}")}
     if rule == "linearity_negation" and len(pieces) == 1:
