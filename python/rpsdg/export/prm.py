@@ -284,6 +284,7 @@ class PrmWriter:
         self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "not_confirmed": 0, "true_statement": 0,
                              "neutral": 0} for name in CORRUPTIONS}
         self.neutral: list[dict[str, Any]] = []
+        self._honest: tuple[Any, list[tuple[ShownStep, str]]] | None = None
 
     def _lines(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[tuple[ShownStep, str]]:
         """The shown lines of ``row`` with ``steps`` (reading order, ``common.reading_order``) and their texts."""
@@ -294,6 +295,13 @@ class PrmWriter:
     def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
         return [text for _, text in self._lines(row, steps)]
 
+    def _honest_lines(self, row: Mapping[str, Any]) -> list[tuple[ShownStep, str]]:
+        """The correct solution's lines, computed once per row (the positive and each negative reuse them)."""
+        key = (row["uid"], tuple(id(step) for step in row["steps"]))
+        if self._honest is None or self._honest[0] != key:
+            self._honest = (key, self._lines(row, list(row["steps"])))
+        return self._honest[1]
+
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
         question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
                                        problem_latex="", hypotheses=[readable(h) for h in row["hypotheses"]],
@@ -302,7 +310,7 @@ class PrmWriter:
                 "question": {"problem": question, "ground_truth_answer": row["answer"]}}
 
     def positive(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        texts = self._texts(row, list(row["steps"]))
+        texts = [text for _, text in self._honest_lines(row)]
         texts.append(self.wording.render("answer", self.kind, row["uid"], problem=row["problem"],
                                          answer=row["answer"], answer_latex=""))
         labels = [1] * len(texts)
@@ -314,7 +322,7 @@ class PrmWriter:
         kinds = list(CORRUPTIONS)
         rng.shuffle(kinds)
         made: list[dict[str, Any]] = []
-        shown = {line.stored_index for line in reading_order(row, self.wording.math)}
+        shown = {line.stored_index for line, _ in self._honest_lines(row)}
         for name in kinds:
             if len(made) >= self.negatives:
                 break
@@ -403,7 +411,7 @@ class PrmWriter:
         error. A corruption of any other field that changes the announce line corrupts the decomposition itself:
         the announce line is then the first error. Lines before the first error are the honest solution's, in its
         order (a corrupted result may change how a step could be announced, never where the error is shown)."""
-        honest = self._lines(row, list(row["steps"]))
+        honest = self._honest_lines(row)
         result_field = self.confirmer.spec.step_result_field if self.confirmer.spec else field
         hook = getattr(self.confirmer.spec, "step_formulas", None)
         bad = bad_steps[index]
