@@ -214,7 +214,10 @@ def test_sft_steps_are_numbered_cite_earlier_steps_and_name_rules(exports: dict[
         assert [m["role"] for m in record["messages"]] == ["user", "assistant"]
         assert record["answer"] == rows[record["uid"]]["answer"]
         assert record["answer"] in record["solution"]
-        assert sorted(s["rule"] for s in record["steps"]) == sorted(s["rule"] for s in rows[record["uid"]]["steps"])
+        # top down (issue 12): a composite step is shown twice (announce, combine), every stored step once as a result
+        results = [s for s in record["steps"] if s["role"] != "announce"]
+        assert sorted(s["rule"] for s in results) == sorted(s["rule"] for s in rows[record["uid"]]["steps"])
+        assert sorted(s["stored_step"] for s in results) == list(range(len(rows[record["uid"]]["steps"])))
         assert record["problem_latex"] and "\\int" not in record["problem_latex"]
 
 

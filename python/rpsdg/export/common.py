@@ -1,17 +1,32 @@
 """Pieces every exporter shares: the solution in reading order, LaTeX of stored text, split files.
 
-Reading order: a kind whose steps combine earlier results through ``parts`` (integrals store the root step first,
-each step naming its children) is shown children first, so every step only cites steps already shown; the
-stored indices are renumbered 1..n and ``parts`` follow. Kinds without ``parts`` keep the stored order.
+Reading order (issue 12). Kinds without ``parts`` keep the stored order. A kind whose steps combine earlier
+results through ``parts`` (integrals store the root step first, each step naming its children) is shown in
+*solving order, top down*, as a teacher writes it, when its spec has the hook ``KindSpec.step_formulas``:
+
+* a composite step whose formulas hold an ``announce`` is shown twice: an *announce* line (the decomposition as
+  an identity between the integral and its pieces: ``∫ (f + g) dx = ∫ f dx + ∫ g dx``) before its parts, and a
+  *combine* line (``so ∫ (f + g) dx = F + G``, citing its parts' result lines) after them; a composite step
+  without an ``announce`` is shown once, after its parts;
+* a leaf step (a table entry, the power rule) is shown once;
+* a part already solved earlier is not solved again: the announce line cites it (``by step k``), the combine line
+  cites its first result line; a stored step that solves the same sub-problem as an earlier shown one (the same
+  ``KindSpec.step_input_field``: the same integrand) is not shown again either, its citers cite the earlier line.
+
+So every line only cites lines shown before it, every stored step appears (or its twin does), and each distinct
+sub-problem is solved once. A kind with ``parts`` but no hook reads *children first* (the stored order
+reversed), the generic default. Shown lines are numbered 1..n; :class:`ShownStep` says which stored step a line shows and in which role
+(``announce``, ``combine``, ``step``). The stored records never change: only the exports' rendering does.
+To give another kind the top-down order: implement ``step_formulas`` in its ``text.py`` and name it in its spec.
 Stored text is re-read with our grammar (never ``eval``/``sympify``); text it does not accept is shown as is.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
@@ -19,21 +34,54 @@ from rpsdg.expr.printers import to_latex
 from rpsdg.export.splits import SPLIT_KINDS, SPLITS, NovelPolicy, corpus_levels, novel_policy, random_split
 
 
+ANNOUNCE, COMBINE, STEP = "announce", "combine", "step"
+"""Roles of a shown line: the announce line of a composite step, its combine line, a step shown once."""
+
+
 @dataclass(frozen=True)
 class ShownStep:
-    """One step as shown: its number (1-based, reading order), its stored index and row, the numbers it cites."""
+    """One shown line: its number (1-based, reading order), its stored index and row, the numbers it cites."""
 
     number: int
     stored_index: int
     step: Mapping[str, Any]
     parts: tuple[int, ...]
+    """Numbers of the earlier lines this line cites: a combine line (or a step shown once) its parts' result
+    lines, in the stored parts' order; an announce line the parts that were already solved before it."""
+    role: str = STEP
+    """``announce``, ``combine`` or ``step`` (shown once)."""
+    formulas: Mapping[str, str] = field(default_factory=dict)
+    """The kind's formulas of the stored step (``KindSpec.step_formulas``), in the export's math format."""
+    cited: tuple[Mapping[str, str], ...] = ()
+    """The formulas of the stored steps behind ``parts``, in the same order (so a template can say which
+    sub-integral step k solved)."""
+    depth: int = 0
+    """How deep the stored step sits below the root (0: the problem itself), for indented displays."""
 
 
-def reading_order(row: Mapping[str, Any]) -> list[ShownStep]:
-    """The record's steps in reading order (see the module docstring)."""
+StepFormulas = Callable[[Mapping[str, Any], Sequence[Mapping[str, Any]], str], Mapping[str, str]]
+"""``(stored step, its parts' stored steps, math format) -> formulas`` (see ``KindSpec.step_formulas``)."""
+
+
+def reading_order(row: Mapping[str, Any], math: str = "plain") -> list[ShownStep]:
+    """The record's steps in reading order (see the module docstring); the kind's hook is looked up by name. A
+    kind with the hook reads top down (a record without ``parts`` then keeps its stored order, with formulas)."""
     steps = list(row["steps"])
+    from rpsdg.kinds import find_kind
+
+    spec = find_kind(str(row.get("kind", "")))
+    hook = getattr(spec, "step_formulas", None) if spec is not None else None
+    if hook is not None:
+        field_name = spec.step_input_field  # type: ignore[union-attr]
+        return top_down(steps, hook, math, lambda step: step.get(field_name) or None)
     if not any(step.get("parts") for step in steps):
         return [ShownStep(i + 1, i, step, ()) for i, step in enumerate(steps)]
+    return children_first(steps)
+
+
+def children_first(steps: Sequence[Mapping[str, Any]]) -> list[ShownStep]:
+    """The generic order for steps with ``parts``: the stored (root-first) order reversed, so each step only
+    cites steps already shown; numbers 1..n, ``parts`` renumbered."""
     count = len(steps)
     number_of = {index: count - index for index in range(count)}
     shown = []
@@ -42,6 +90,84 @@ def reading_order(row: Mapping[str, Any]) -> list[ShownStep]:
         cited = tuple(sorted(number_of[p] for p in step.get("parts", []) if p in number_of))
         shown.append(ShownStep(number_of[index], index, step, cited))
     return shown
+
+
+def top_down(steps: Sequence[Mapping[str, Any]], hook: StepFormulas | None, math: str = "plain",
+             same: Callable[[Mapping[str, Any]], Any] | None = None) -> list[ShownStep]:
+    """Solving order: announce, parts (each distinct one once), combine (see the module docstring).
+
+    Roots are the steps no other step cites (the stored root first); parts are visited in their stored order.
+    ``same(step)`` names the sub-problem a step solves (the kind's ``step_input_field``: an integral's
+    integrand); a stored step whose sub-problem was already solved on an earlier line is not shown again: the
+    lines that need it cite that line (stored records may hold such twins, e.g. SymPy's rule trees). ``None``
+    (or a step for which it gives ``None``): stored steps are distinct. A malformed ``parts`` (out of range, a
+    cycle) is shown as far as it goes: an index out of range is skipped and a step on the current path is cited
+    only once it is shown, never re-entered."""
+    count = len(steps)
+    cited_by_someone = {p for step in steps for p in step.get("parts", []) if isinstance(p, int) and 0 <= p < count}
+    formulas: dict[int, Mapping[str, str]] = {}
+
+    def formulas_of(index: int) -> Mapping[str, str]:
+        if index not in formulas:
+            step = steps[index]
+            parts = [steps[p] for p in _parts(step, count)]
+            formulas[index] = dict(hook(step, parts, math)) if hook is not None else {}
+        return formulas[index]
+
+    shown: list[ShownStep] = []
+    result_line: dict[int, int] = {}
+    entered: set[int] = set()
+
+    steps_of: dict[int, int] = {}  # shown number -> stored index
+
+    def emit(index: int, role: str, cites: list[int], depth: int) -> None:
+        numbers = tuple(dict.fromkeys(result_line[p] for p in cites if p in result_line))
+        cited = tuple(formulas_of(steps_of[n]) for n in numbers)
+        shown.append(ShownStep(len(shown) + 1, index, steps[index], numbers, role, formulas_of(index), cited,
+                               depth))
+        steps_of[len(shown)] = index
+
+    solved: dict[Any, int] = {}  # sub-problem -> the stored step whose result line solved it
+
+    def visit(index: int, depth: int) -> None:
+        if index in entered:
+            return
+        entered.add(index)
+        key = same(steps[index]) if same is not None else None
+        if key is not None and key in solved:
+            result_line[index] = result_line[solved[key]]
+            return
+        parts = _parts(steps[index], count)
+        for part in parts:  # twins of solved sub-problems are known before the announce line
+            twin = same(steps[part]) if same is not None and part not in entered else None
+            if twin is not None and twin in solved:
+                entered.add(part)
+                result_line[part] = result_line[solved[twin]]
+        if not parts:
+            emit(index, STEP, [], depth)
+        elif ANNOUNCE in formulas_of(index):
+            emit(index, ANNOUNCE, [p for p in parts if p in result_line], depth)
+            for part in parts:
+                visit(part, depth + 1)
+            emit(index, COMBINE, parts, depth)
+        else:
+            for part in parts:
+                visit(part, depth + 1)
+            emit(index, STEP, parts, depth)
+        result_line[index] = len(shown)
+        if key is not None:
+            solved.setdefault(key, index)
+
+    for index in range(count):
+        if index not in cited_by_someone:
+            visit(index, 0)
+    for index in range(count):  # steps only reachable through a cycle
+        visit(index, 0)
+    return shown
+
+
+def _parts(step: Mapping[str, Any], count: int) -> list[int]:
+    return [p for p in step.get("parts", []) or [] if isinstance(p, int) and 0 <= p < count]
 
 
 def latex_of(text: str, what: str = "expression") -> str:

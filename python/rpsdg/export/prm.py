@@ -25,6 +25,13 @@ Corruptions are plausible student errors: a sign slip, a constant off by one, a 
 factor, the wrong table entry, and ``wrong_inverse`` (a both-sides move made the wrong way: subtracting where the
 step adds, multiplying where it divides).
 
+Solutions shown top down (integrals, ``common.reading_order``) show a composite step twice: an announce line
+(its decomposition) and a combine line (its result). Every line gets a label: the honest solution's lines, announce
+lines included, are +1; in a negative the corrupted step's *result* line is the first error (−1), since every
+corruption changes a result and the decomposition the announce line states stays the honest one (+1, shown as
+the honest solution shows it). A corruption of a field the announce line reads (a changed decomposition) makes that
+announce line the first error (``PrmWriter._wrong_lines``).
+
 To add a corruption: a function ``(step, target, rng) -> Expr | None`` (``None``: not applicable) in
 :data:`CORRUPTIONS`.
 """
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -46,8 +54,8 @@ from rpsdg.maths.numeric import close
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import RELATIONS, Expr, add, div, mul, neg, num, pow_, rational_value
 from rpsdg.export import ExportContext, ExportSource, ExportSpec
-from rpsdg.export.common import SplitFiles, policy_for, readable, reading_order, split_data_files
-from rpsdg.export.wording import Wording
+from rpsdg.export.common import ANNOUNCE, ShownStep, SplitFiles, policy_for, readable, reading_order, split_data_files
+from rpsdg.export.wording import Wording, render_step
 
 DEFAULT_NEGATIVES_PER_ITEM = 3
 
@@ -276,12 +284,23 @@ class PrmWriter:
         self.tally = {name: {"made": 0, "kept": 0, "not_applicable": 0, "not_confirmed": 0, "true_statement": 0,
                              "neutral": 0} for name in CORRUPTIONS}
         self.neutral: list[dict[str, Any]] = []
+        self._honest: tuple[Any, list[tuple[ShownStep, str]]] | None = None
+
+    def _lines(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[tuple[ShownStep, str]]:
+        """The shown lines of ``row`` with ``steps`` (reading order, ``common.reading_order``) and their texts."""
+        shown_row = {**row, "steps": steps}
+        return [(shown, render_step(self.wording, self.kind, row["uid"], shown))
+                for shown in reading_order(shown_row, self.wording.math)]
 
     def _texts(self, row: Mapping[str, Any], steps: list[Mapping[str, Any]]) -> list[str]:
-        shown_row = {**row, "steps": steps}
-        return [self.wording.render("step", self.kind, row["uid"], shown.number, number=shown.number,
-                                    rule=str(shown.step["rule"]), step=dict(shown.step), parts=list(shown.parts))
-                for shown in reading_order(shown_row)]
+        return [text for _, text in self._lines(row, steps)]
+
+    def _honest_lines(self, row: Mapping[str, Any]) -> list[tuple[ShownStep, str]]:
+        """The correct solution's lines, computed once per row (the positive and each negative reuse them)."""
+        key = (row["uid"], tuple(id(step) for step in row["steps"]))
+        if self._honest is None or self._honest[0] != key:
+            self._honest = (key, self._lines(row, list(row["steps"])))
+        return self._honest[1]
 
     def _base(self, row: Mapping[str, Any]) -> dict[str, Any]:
         question = self.wording.render("problem", self.kind, row["uid"], problem=readable(row["problem"]),
@@ -291,7 +310,7 @@ class PrmWriter:
                 "question": {"problem": question, "ground_truth_answer": row["answer"]}}
 
     def positive(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        texts = self._texts(row, list(row["steps"]))
+        texts = [text for _, text in self._honest_lines(row)]
         texts.append(self.wording.render("answer", self.kind, row["uid"], problem=row["problem"],
                                          answer=row["answer"], answer_latex=""))
         labels = [1] * len(texts)
@@ -303,19 +322,25 @@ class PrmWriter:
         kinds = list(CORRUPTIONS)
         rng.shuffle(kinds)
         made: list[dict[str, Any]] = []
+        shown = {line.stored_index for line, _ in self._honest_lines(row)}
         for name in kinds:
             if len(made) >= self.negatives:
                 break
-            negative = self._try(row, name, rng)
+            negative = self._try(row, name, rng, shown)
             if negative is not None:
                 made.append(negative)
         return made
 
-    def _try(self, row: Mapping[str, Any], name: str, rng: random.Random) -> dict[str, Any] | None:
+    def _try(self, row: Mapping[str, Any], name: str, rng: random.Random,
+             shown: set[int] | None = None) -> dict[str, Any] | None:
+        """A negative made by corruption ``name`` at a random step; ``shown``: the stored steps that have a line
+        of their own (a twin of an earlier solved sub-problem has none and is never the corrupted step)."""
         steps = list(row["steps"])
         order = list(range(len(steps)))
         rng.shuffle(order)
         for index in order:
+            if shown is not None and index not in shown:
+                continue
             spec = self.confirmer.spec
             field = _result_field(steps[index], spec.step_result_field) if spec else None
             if field is None:
@@ -365,9 +390,7 @@ class PrmWriter:
 
     def _negative(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int, name: str,
                   field: str, original: str, corrupted: str, verdict: Rejected) -> dict[str, Any]:
-        texts = self._texts(row, bad_steps)
-        shown = {s.stored_index: s.number for s in reading_order({**row, "steps": bad_steps})}[index]
-        texts = texts[:shown]
+        texts, shown = self._wrong_lines(row, bad_steps, index, field)
         labels = [1] * (shown - 1) + [-1]
         return {**self._base(row), "steps": texts, "labels": labels, "is_correct": False,
                 "first_error_step": shown - 1,
@@ -375,6 +398,35 @@ class PrmWriter:
                                "original": original, "corrupted": corrupted, "checker": verdict.checker,
                                "verdict": verdict_row(verdict)["detail"]},
                 "label": _label(texts, labels, "found_error")}
+
+    def _wrong_lines(self, row: Mapping[str, Any], bad_steps: list[Mapping[str, Any]], index: int,
+                     field: str) -> tuple[list[str], int]:
+        """The shown lines up to the first wrong one, and its number (1-based).
+
+        A stored step may be shown on two lines (top-down order, ``common.py``): an *announce* line, which states
+        the step's decomposition before its parts are solved, and its result line (``combine``, or the only line
+        of a leaf). A corruption of the step's result field (``KindSpec.step_result_field``, which every current
+        corruption targets) leaves the decomposition as the honest solution states it: the announce line is
+        shown from the honest row and rated +1, and the result line, which the checker rejected, is the first
+        error. A corruption of any other field that changes the announce line corrupts the decomposition itself:
+        the announce line is then the first error. Lines before the first error are the honest solution's, in its
+        order (a corrupted result may change how a step could be announced, never where the error is shown)."""
+        honest = self._honest_lines(row)
+        result_field = self.confirmer.spec.step_result_field if self.confirmer.spec else field
+        hook = getattr(self.confirmer.spec, "step_formulas", None)
+        bad = bad_steps[index]
+        parts = [bad_steps[p] for p in bad.get("parts", []) or [] if isinstance(p, int) and 0 <= p < len(bad_steps)]
+        formulas = dict(hook(bad, parts, self.wording.math)) if hook is not None else {}
+        for position, (shown, text) in enumerate(honest):  # the honest solution's lines, in its order
+            if shown.stored_index != index or (shown.role == ANNOUNCE and field == result_field):
+                continue
+            shown_formulas = {**shown.formulas, **formulas} if shown.role == ANNOUNCE else formulas
+            wrong = render_step(self.wording, self.kind, row["uid"], replace(shown, step=bad, formulas=shown_formulas))
+            if shown.role == ANNOUNCE and wrong == text:
+                continue  # the decomposition reads the same: still true
+            return [line for _, line in honest[:position]] + [wrong], position + 1
+        raise RpsdgError(f"prm: stored step {index} of {row['uid']} has no line of its own; report this as a bug")
+
 
 
 def write(source: ExportSource, context: ExportContext, directory: Path) -> dict[str, Any]:

@@ -5,7 +5,9 @@ each name their rule in words, the full solution text, and the final answer. For
 (``$...$``) by default; the option ``math`` (``rpsdg export sft --math plain``) gives readable infix instead.
 The solution opens with the domain where the record has hypotheses (the question never states it). Wording comes from
 ``templates/export/`` and varies with the export seed (``wording.py``); the mathematics is the corpus's stored
-text, unchanged. Steps are in reading order (``common.reading_order``): an integral's sub-integrals come first.
+text, unchanged. Steps are in reading order (``common.reading_order``): an integral's solution reads top down (the
+split announced, the sub-integrals solved once each, the results combined); each step says its ``role``
+(``announce``, ``combine`` or ``step``) and the stored step it shows (``stored_step``, 0-based).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Any, Mapping
 
 from rpsdg.export import ExportContext, ExportSource, ExportSpec
 from rpsdg.export.common import SplitFiles, latex_of, policy_for, readable, reading_order, split_data_files
-from rpsdg.export.wording import Wording
+from rpsdg.export.wording import Wording, render_step
 
 FEATURES = (
     ("uid", "string"), ("kind", "string"), ("level", "int64"), ("split", "string"),
     ("instruction", "string"), ("problem", "string"), ("problem_latex", "string"), ("hypotheses", ["string"]),
-    ("steps", [{"number": "int64", "rule": "string", "parts": ["int64"], "text": "string"}]),
+    ("steps", [{"number": "int64", "rule": "string", "parts": ["int64"], "text": "string", "role": "string",
+                "stored_step": "int64"}]),
     ("solution", "string"), ("answer", "string"), ("answer_latex", "string"),
     ("messages", [{"role": "string", "content": "string"}]), ("checked_by", ["string"]),
 )
@@ -34,11 +37,10 @@ def sft_record(row: Mapping[str, Any], wording: Wording) -> dict[str, Any]:
                                  hypotheses=[readable(h) for h in row["hypotheses"]],
                                  problem_stored=row["problem"], hypotheses_stored=list(row["hypotheses"]))
     steps = []
-    for shown in reading_order(row):
-        text = wording.render("step", kind, uid, shown.number, number=shown.number, rule=str(shown.step["rule"]),
-                              step=dict(shown.step), parts=list(shown.parts))
+    for shown in reading_order(row, wording.math):
+        text = render_step(wording, kind, uid, shown)
         steps.append({"number": shown.number, "rule": str(shown.step["rule"]), "parts": list(shown.parts),
-                      "text": text})
+                      "text": text, "role": shown.role, "stored_step": shown.stored_index})
     answer_latex = latex_of(row["answer"], "answer")
     intro = wording.render("intro", kind, uid, hypotheses=list(row["hypotheses"]), method=str(row.get("method") or ""),
                            problem=row["problem"])

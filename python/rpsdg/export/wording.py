@@ -12,6 +12,10 @@ Templates only place strings we already printed (infix, LaTeX); they never compu
 the filter ``math`` shows stored text in the export's math format (:data:`MATH_FORMATS`: ``latex``, inline
 ``$...$``, or ``plain``, the readable infix), and templates use it for every formula.
 
+A shown step (``common.ShownStep``) is rendered by :func:`render_step`, which gives the ``step`` template its
+``role`` (``announce``, ``combine``, ``step``), the kind's ``formulas`` (already in the math format) and the
+``cited`` steps' formulas beside the stored step; templates that do not use them ignore them.
+
 One voice per solution: templates also get ``voice``, a choice made once per record (not per step), and pick the
 phrasing of every step from it, so all steps of one solution read alike (the rule is written at the top of
 ``templates/common/step.j2``).
@@ -107,3 +111,10 @@ class Wording:
             return template.render(choice=choice, voice=voice, kind=kind, **values).strip()
         except jinja2.TemplateError as error:
             raise RpsdgError(f"wording template {template.name}: {error}; fix the template") from None
+
+
+def render_step(wording: Wording, kind: str, uid: str, shown: Any) -> str:
+    """The text of one shown line (a ``common.ShownStep``) through the ``step`` template."""
+    return wording.render("step", kind, uid, shown.number, number=shown.number, rule=str(shown.step["rule"]),
+                          step=dict(shown.step), parts=list(shown.parts), role=shown.role,
+                          formulas=dict(shown.formulas), cited=[dict(c) for c in shown.cited])

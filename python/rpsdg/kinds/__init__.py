@@ -113,6 +113,14 @@ class KindSpec:
     and checks it on its own against the row's problem; ``label`` is ``correct``, ``incorrect`` or ``unparsed``.
     ``state`` is a dict the environment keeps for one solution (e.g. the last expression of an equality chain, so
     a step ``= e`` continues it)."""
+    step_formulas: Callable[[Mapping[str, Any], Sequence[Mapping[str, Any]], str], Mapping[str, str]] | None = None
+    """Top-down reading order for a kind whose steps combine others through ``parts`` (issue 12; see
+    ``export/common.py``): ``(stored step, its parts' stored steps, math) -> formulas`` of the step's shown lines,
+    already in the export's math format (``latex``: ``$...$``, or ``plain``), which the kind's ``step`` template
+    places. Key ``announce``: the identity stated before the step's parts are solved (integrals:
+    ``∫ (f + g) dx = ∫ f dx + ∫ g dx``); a step with parts and an ``announce`` is shown twice (announce, its
+    parts, combine), one without it once, after its parts. Other keys are the kind's own. ``None``: the kind's
+    steps with parts read children first."""
 
     def run_checks(self, row: Mapping[str, Any]) -> list[Verdict]:
         """Every verdict of this kind's checkers on ``row``. A row that makes a checker fail (a stranger's

@@ -9,7 +9,7 @@ from rpsdg.kinds.integral import check as integral_check
 from rpsdg.kinds.integral import score as integral_score
 from rpsdg.kinds import KindSpec
 from rpsdg.kinds.integral.generate import IntegralConfig, dedup_text, generate
-from rpsdg.kinds.integral.text import describe, length_stats, renderings
+from rpsdg.kinds.integral.text import describe, length_stats, renderings, step_formulas
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
 from rpsdg.kinds.integral.rules import RULES
@@ -43,4 +43,5 @@ SPEC = KindSpec(
     score_answer=integral_score.score,
     grade_claim=integral_score.grade_claim,
     record_stats=length_stats,
+    step_formulas=step_formulas,
 )
