@@ -13,6 +13,7 @@ from rpsdg.kinds.integral.text import describe, length_stats, renderings
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
 from rpsdg.kinds.integral.rules import RULES
+from rpsdg.kinds.integral.fingerprint import value_key
 
 SPEC = KindSpec(
     name="integral",
@@ -43,4 +44,5 @@ SPEC = KindSpec(
     score_answer=integral_score.score,
     grade_claim=integral_score.grade_claim,
     record_stats=length_stats,
+    value_key=value_key,
 )
