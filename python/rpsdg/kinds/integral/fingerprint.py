@@ -13,8 +13,8 @@ Robustness:
 - *Rounding boundaries.* Values are computed with ``mpmath``'s exact-rounding arithmetic at :data:`PRECISION` bits,
   then rounded to :data:`KEEP_BITS`. Two forms of one function agree to about ``PRECISION - 10`` bits, so they fall
   on opposite sides of a rounding boundary with probability about ``2 ** (KEEP_BITS - PRECISION + 10)`` per value
-  (≈ 1e-12): a missed duplicate, never a false one. Values below ``2 ** TINY_EXPONENT`` in magnitude count as 0
-  (cancellation leaves a different tiny remainder in each form).
+  (≈ 3e-24; ≈ 1e-12 even if cancellation costs 40 more bits): a missed duplicate, never a false one. Values below
+  ``2 ** TINY_EXPONENT`` in magnitude count as 0 (cancellation leaves a different tiny remainder in each form).
 - *Platform independence.* ``mpmath.libmp`` is integer arithmetic in Python (with or without gmpy), so the
   fingerprint is the same bits on every machine: a cluster build drops the same items as a laptop.
 - *Points outside the domain* are recorded as undefined, so functions with different domains never match (``x`` and
