@@ -94,3 +94,53 @@ def test_ray_dedup_owners_give_the_same_bytes(tmp_path):
     done = _cli(*common, "--out", str(tmp_path / "ray"), "--executor", "ray", "--dedup-partitions", "3")
     assert done.returncode == 0, done.stderr[-2000:]
     assert_same_corpus(tmp_path / "ray", tmp_path / "reference")
+
+
+def test_a_partitioned_build_resumes_to_the_same_bytes(tmp_path):
+    """Killed after its second shard, resumed with the owners rebuilt from the written shards (and another P)."""
+    base = dict(kind="equation", count=120, levels=(1,), seed=2, shard_size=25, format="jsonl")
+    out = tmp_path / "resumed"
+
+    class Killed(Exception):
+        pass
+
+    def kill_at_60(n: int) -> None:
+        kill_at_60.accepted += n
+        if kill_at_60.accepted == 60:
+            raise Killed()
+
+    kill_at_60.accepted = 0
+    with pytest.raises(Killed):
+        build(BuildConfig(**base, out=out, dedup_partitions=3, uids_in_memory=4), kill_at_60)
+    build(BuildConfig(**base, out=out, dedup_partitions=2, uids_in_memory=4, resume=True))
+    build(BuildConfig(**base, out=tmp_path / "reference"))
+    assert_same_corpus(out, tmp_path / "reference")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                    reason="ray is not installed (pip install 'rpsdg[ray]'); Ray dedup owners are untested")
+def test_ray_dedup_owners_resume_after_a_failed_build_and_a_dead_owner_stops_the_build(tmp_path):
+    from rpsdg.run.executors import FAULT_ENV, ExecutorError, RayExecutor
+
+    common = ["--kind", "equation", "--levels", "1", "--count", "200", "--seed", "2", "--format", "jsonl",
+              "--shard-size", "25", "--executor", "ray", "--dedup-partitions", "2"]
+    out = tmp_path / "ray"
+    done = _cli(*common, "--out", str(out), env={FAULT_ENV: "210"})  # 223 candidates; batch 2
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert list(tmp_path.glob(".ray*/data/shard-*")), "the failed build should have written shards to resume from"
+    done = _cli(*common, "--out", str(out), "--resume")
+    assert done.returncode == 0, done.stderr[-2000:]
+    build(BuildConfig(kind="equation", count=200, levels=(1,), seed=2, shard_size=25, format="jsonl",
+                      out=tmp_path / "reference"))
+    assert_same_corpus(out, tmp_path / "reference")
+
+    executor = RayExecutor(num_cpus=2)
+    try:
+        owners = executor.dedup(2, 100, None)
+        assert owners.add_batch([_uid(1), _uid(2), _uid(1)]) == [True, True, False]
+        executor.start().kill(owners.actors[0])
+        with pytest.raises(ExecutorError, match=r"--dedup-partitions 2: a dedup owner .*--resume"):
+            owners.add_batch([_uid(n) for n in range(20)])  # 20 uids: both owners are asked
+        owners.close()
+    finally:
+        executor.close()
