@@ -78,11 +78,12 @@ def value_key(row: Mapping[str, Any]) -> bytes | None:
         return None
     if tree.free_symbols() - {VAR}:
         return None
+    program = _program(tree)
     entries, defined = [], 0
     for point in POINTS:
         x = libmp.from_rational(point.numerator, point.denominator, PRECISION, _RND)
         try:
-            value = _value(tree, x)
+            value = _run(program, x)
         except _Undefined:
             entries.append(b"-")
             continue
@@ -100,13 +101,43 @@ def _rounded(value: tuple) -> bytes:
     return b"%d:%d:%d" % (sign, man, exp)
 
 
-def _value(e: Expr, x: tuple) -> tuple:
-    op = e.op
-    if op == "num":
-        return libmp.from_int(e.value)
-    if op == "sym":
-        return x
-    args = [_value(child, x) for child in e.args]
+Step = tuple[str, tuple[int, ...], Any]
+
+
+def _program(tree: Expr) -> list[Step]:
+    """The tree as a straight-line program (children first, each distinct subtree once): evaluated at every point
+    without recursion, and a repeated subtree (``sqrt(x**2)`` twice) costs one evaluation per point."""
+    program: list[Step] = []
+    seen: dict[Expr, int] = {}
+    stack: list[tuple[Expr, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in seen:
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.args))
+            continue
+        constant = libmp.from_int(node.value) if node.op == "num" else None
+        program.append((node.op, tuple(seen[child] for child in node.args), constant))
+        seen[node] = len(program) - 1
+    return program
+
+
+def _run(program: list[Step], x: tuple) -> tuple:
+    """The value of the program's last step at ``x``; raises :class:`_Undefined` or :class:`_TooBig`."""
+    values: list[tuple] = []
+    for op, args, constant in program:
+        if op == "num":
+            values.append(constant)
+        elif op == "sym":
+            values.append(x)
+        else:
+            values.append(_apply(op, [values[i] for i in args]))
+    return values[-1]
+
+
+def _apply(op: str, args: list[tuple]) -> tuple:
     try:
         if op in _UNARY:
             return _UNARY[op](args[0])
