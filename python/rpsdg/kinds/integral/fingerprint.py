@@ -19,9 +19,9 @@ Robustness:
   fingerprint is the same bits on every machine: a cluster build drops the same items as a laptop.
 - *Points outside the domain* are recorded as undefined, so functions with different domains never match (``x`` and
   ``sqrt(x)**2`` differ at negative points); an integrand defined at fewer than :data:`MIN_DEFINED` points, or one
-  whose evaluation would overflow the guards (``exp`` of more than ``2 ** 20``), gets no fingerprint (``None``: it is
-  deduplicated by uid only).
-- *A false duplicate* needs two different functions to agree to 40 bits at every defined point among 12: it does not
+  whose evaluation would overflow the guards (``exp`` of more than ``2 ** 20``, ``sin`` of more than ``2 ** 64``),
+  gets no fingerprint (``None``: it is deduplicated by uid only).
+- *A false duplicate* needs two different functions to agree to 40 bits at every defined point among 15: it does not
   happen by chance. Functions that differ only at isolated points off the grid (``(x**2 - 1)/(x - 1)`` and ``x + 1``)
   do match, which is what "numerically equal integrands" means.
 
@@ -51,15 +51,20 @@ TINY_EXPONENT = -64
 MIN_DEFINED = 3
 """Fewer defined points than this: no fingerprint."""
 BIG = 2 ** 20
-"""Largest magnitude of an argument of exp, sinh, cosh, sin, cos, tan or of a power's exponent × log2(base)."""
+"""Largest magnitude of an argument of exp, sinh, cosh, tanh or of a power's exponent × log(base)."""
+BIG_ANGLE = 2 ** 64
+"""Largest magnitude of an argument of sin, cos, tan: its absolute error (``|angle| * 2**-PRECISION``) stays far below
+the 40 bits kept, and mpmath's argument reduction stays cheap."""
 MAX_INTEGER_EXPONENT = 2 ** 16
 POINTS: tuple[Fraction, ...] = tuple(Fraction(text) for text in (
-    "-3.4187", "-2.7913", "-1.6127", "-0.8771", "-0.2939", "0.2113", "0.6389", "1.1447", "1.7509", "2.4683",
-    "3.3161", "4.2917"))
+    "-3.4187", "-2.7913", "-1.6127", "-0.8771", "-0.5519", "-0.2939", "0.2113", "0.4271", "0.6389", "0.8537",
+    "1.1447", "1.7509", "2.4683", "3.3161", "4.2917"))
+"""15 points from -3.4187 to 4.2917, five of them in (-1, 1) and four in (0, 1), the domains of asin, acos, atanh."""
 VAR = "x"
 
 _RND = libmp.round_nearest
 _BIG = libmp.from_int(BIG)
+_BIG_ANGLE = libmp.from_int(BIG_ANGLE)
 
 
 class _Undefined(Exception):
@@ -166,6 +171,12 @@ def _guard(value: tuple) -> tuple:
     return value
 
 
+def _guard_angle(value: tuple) -> tuple:
+    if libmp.mpf_cmp(libmp.mpf_abs(value), _BIG_ANGLE) > 0:
+        raise _TooBig
+    return value
+
+
 def _power(base: tuple, exponent: tuple) -> tuple:
     base_sign = libmp.mpf_sign(base)
     if base_sign == 0:
@@ -208,9 +219,9 @@ _UNARY: dict[str, Callable[[tuple], tuple]] = {
     "sqrt": _unary(libmp.mpf_sqrt, _in(0, None)),
     "exp": _unary(libmp.mpf_exp, _guard),
     "log": _unary(libmp.mpf_log, _in(0, None, open_low=True)),
-    "sin": _unary(libmp.mpf_sin, _guard),
-    "cos": _unary(libmp.mpf_cos, _guard),
-    "tan": _unary(libmp.mpf_tan, _guard),
+    "sin": _unary(libmp.mpf_sin, _guard_angle),
+    "cos": _unary(libmp.mpf_cos, _guard_angle),
+    "tan": _unary(libmp.mpf_tan, _guard_angle),
     "asin": _unary(libmp.mpf_asin, _in(-1, 1)),
     "acos": _unary(libmp.mpf_acos, _in(-1, 1)),
     "atan": _unary(libmp.mpf_atan),
