@@ -22,6 +22,13 @@ at ``--uids-in-memory`` so large runs spill; this is the driver's serial cost pe
 
     PYTHONPATH=python python3 bench/scale.py --skip-throughput --skip-memory --dedup-uids 200000
 
+Dedup inside real builds (``--dedup-overhead COUNT``, in this process): builds of COUNT records with each executor of
+``--executors`` and each P of ``--dedup-partitions``, timing the pipeline's dedup step (``_dedup_batch``: the Ray
+round-trips included) apart from the whole build.
+
+    PYTHONPATH=python python3 bench/scale.py --skip-throughput --skip-memory --dedup-overhead 2000 --executors 1,ray \
+        --dedup-partitions 0,4
+
 ``--dedup-partitions 0,4`` repeats each throughput run with each partition count (``rpsdg build --dedup-partitions
 P``: 0 is one uid set in the driver, P >= 1 is P owners by uid prefix, Ray actors with ``--executor ray``).
 """
@@ -135,6 +142,46 @@ def dedup_rates(args: argparse.Namespace, scratch: Path) -> None:
             ray_executor.close()
 
 
+def dedup_overhead(args: argparse.Namespace, scratch: Path) -> None:
+    sys.path.insert(0, str(PYTHON_DIR))
+    from rpsdg.run import pipeline
+    from rpsdg.run.pipeline import BuildConfig, build, parse_levels
+
+    real, spent = pipeline._dedup_batch, [0.0, 0]
+
+    def timed(*arguments, **keywords):
+        started = time.perf_counter()
+        try:
+            return real(*arguments, **keywords)
+        finally:
+            spent[0] += time.perf_counter() - started
+            spent[1] += 1
+
+    levels = parse_levels(args.levels)
+    print(f"dedup inside builds: {args.kind} levels {args.levels}, {args.dedup_overhead} records, one run each")
+    print(f"{'executor':>10} {'dedup P':>7} {'build s':>8} {'dedup s':>8} {'batches':>8} {'ms/candidate':>13}")
+    pipeline._dedup_batch = timed
+    try:
+        for name in args.executors.split(","):
+            if name == "ray" and importlib.util.find_spec("ray") is None:
+                print(f"{name:>10}  skipped: ray is not installed (pip install 'rpsdg[ray]')")
+                continue
+            for partitions in (int(p) for p in args.dedup_partitions.split(",")):
+                spent[:] = [0.0, 0]
+                out = scratch / f"o-{name}-{partitions}"
+                started = time.perf_counter()
+                manifest = build(BuildConfig(kind=args.kind, count=args.dedup_overhead, levels=levels, seed=1,
+                                             out=out, executor="ray" if name == "ray" else "process",
+                                             workers=2 if name == "ray" else int(name),
+                                             dedup_partitions=partitions))
+                wall = time.perf_counter() - started
+                print(f"{name:>10} {partitions:>7} {wall:8.1f} {spent[0]:8.2f} {spent[1]:>8} "
+                      f"{1000 * spent[0] / manifest['candidates']:13.3f}", flush=True)
+                shutil.rmtree(out, ignore_errors=True)
+    finally:
+        pipeline._dedup_batch = real
+
+
 def memory(args: argparse.Namespace, scratch: Path) -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"peak RSS: {args.kind} levels {args.levels}, --workers 1, default shard size (10,000), parquet")
@@ -159,6 +206,8 @@ def main() -> None:
                         help="comma list of --dedup-partitions values for the throughput runs (0: one set in the "
                              "driver)")
     parser.add_argument("--dedup-uids", type=int, default=0, help="run the dedup-alone figures with N uids")
+    parser.add_argument("--dedup-overhead", type=int, default=0,
+                        help="time the dedup step inside builds of this many records")
     parser.add_argument("--uids-in-memory", type=int, default=100_000, help="in-memory share for --dedup-uids")
     parser.add_argument("--sizes", default="10000,100000", help="corpus sizes for peak RSS")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -170,6 +219,8 @@ def main() -> None:
     try:
         if args.dedup_uids:
             dedup_rates(args, scratch)
+        if args.dedup_overhead:
+            dedup_overhead(args, scratch)
         if not args.skip_throughput:
             throughput(args, scratch)
         if not args.skip_memory:
