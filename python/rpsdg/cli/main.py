@@ -114,6 +114,13 @@ def build(
                                                           "overrides --config.")] = None,
     storage_option: Annotated[Optional[list[str]], typer.Option(
         "--storage-option", help=_STORAGE_OPTION_HELP)] = None,
+    dedup_partitions: Annotated[int, typer.Option(help="Dedup owners by uid prefix: 0 keeps one set of seen uids "
+                                                       "in this process; P >= 1 splits it over P owners (Ray "
+                                                       "actors with --executor ray). The corpus is the same.")] = 0,
+    value_dedup: Annotated[bool, typer.Option("--value-dedup", help="Also drop items whose value fingerprint "
+                                                                    "equals an earlier item's (integrals: "
+                                                                    "numerically equal integrands); counted in "
+                                                                    "the manifest.")] = False,
 ) -> None:
     """Generate, check and write a corpus."""
     from rpsdg.run.pipeline import BuildConfig, build as run_build, parse_levels
@@ -126,7 +133,8 @@ def build(
         build_config = BuildConfig(kind=kind, count=count, levels=parse_levels(levels), seed=seed, out=location,
                                    format=fmt.value, force=force, shard_size=shard_size, workers=workers,
                                    kind_config=_with_direction(_load_kind_config(kind, config), kind, direction),
-                                   resume=resume, executor=executor.value, ray_address=ray_address)
+                                   resume=resume, executor=executor.value, ray_address=ray_address,
+                                   dedup_partitions=dedup_partitions, value_dedup=value_dedup)
         with progress_bar(f"building {kind}", count) as advance:
             return run_build(build_config, advance)
 

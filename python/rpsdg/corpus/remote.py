@@ -159,11 +159,15 @@ class RemoteCorpusWriter:
             self.sizes[name] = len(data)
         return state
 
-    def written_uids(self) -> Iterator[str]:
-        """The uids in the shards written so far."""
+    def written_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows in the shards written so far."""
         for shard in self.shards:
             for _, row in _read_shard(self.out / shard["file"], self.format):
-                yield row["uid"]
+                yield row
+
+    def written_uids(self) -> Iterator[str]:
+        """The uids in the shards written so far."""
+        return (row["uid"] for row in self.written_rows())
 
     def carry_over(self, source: Path, names: tuple[str, ...] = ()) -> None:
         raise RpsdgError(f"--out {self.out}: copying lean/ and lean_verdicts.json to a URL is not supported; write "

@@ -254,11 +254,15 @@ class CorpusWriter:
                                  f"written by another rpsdg version); run the build without --resume")
         return state
 
-    def written_uids(self) -> Iterator[str]:
-        """The uids in the shards written so far."""
+    def written_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows in the shards written so far."""
         for shard in self.shards:
             for _, row in _read_shard(self.temporary / shard["file"], self.format):
-                yield row["uid"]
+                yield row
+
+    def written_uids(self) -> Iterator[str]:
+        """The uids in the shards written so far."""
+        return (row["uid"] for row in self.written_rows())
 
     def carry_over(self, source: Path, names: tuple[str, ...] = CARRIED) -> None:
         """Copy ``names`` (files or directories) from the corpus directory ``source`` into the new corpus."""

@@ -121,6 +121,11 @@ class KindSpec:
     ``∫ (f + g) dx = ∫ f dx + ∫ g dx``); a step with parts and an ``announce`` is shown twice (announce, its
     parts, combine), one without it once, after its parts. Other keys are the kind's own. ``None``: the kind's
     steps with parts read children first."""
+    value_key: Callable[[Mapping[str, Any]], bytes | None] | None = None
+    """Optional value fingerprint of a stored row for ``rpsdg build --value-dedup``: rows with equal keys are
+    duplicates even when their canonical texts (uids) differ (integrals: the integrand's values at fixed points, so
+    ``4*exp(4*x)`` and ``4*exp(x)**4`` are one problem); first index wins. ``None`` for a row (or no hook): the row
+    is deduplicated by uid only. It must be a pure function of the row's stored text, the same on every machine."""
 
     def run_checks(self, row: Mapping[str, Any]) -> list[Verdict]:
         """Every verdict of this kind's checkers on ``row``. A row that makes a checker fail (a stranger's

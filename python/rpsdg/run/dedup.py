@@ -1,4 +1,4 @@
-"""Global dedup in bounded memory: a set of 32-byte uids that spills to sorted runs on disk.
+"""Global dedup in bounded memory: sets of 32-byte uids that spill to sorted runs on disk, optionally partitioned.
 
 The pipeline decides duplicates in index order (the first index wins), so the corpus is a pure function of
 (config, seed) whatever the executor. :class:`UidSet` answers exactly what a Python ``set`` would (``add`` returns
@@ -10,12 +10,18 @@ whether the uid was new), so swapping it in changes no byte of any corpus; it on
 - when there are more than ``max_runs`` runs they are merged into one (a streaming ``heapq.merge``), so a lookup
   costs at most ``max_runs`` binary searches. Memory is O(in_memory) whatever the corpus size; disk is 32 bytes/uid.
 
-Many machines (design, not built): partition uids by their first byte(s) over P owners (e.g. Ray actors, each with a
-``UidSet`` of its partition); the driver still consumes outcomes in index order and sends each batch's uids, grouped
-by partition, to their owners, which answer "new or seen" in index order within the batch. First index still wins
-and no process holds more than its partition's in-memory share.
+Partitioned (``--dedup-partitions P``): uid space is cut by prefix into P ranges (:func:`partition_of`), each held
+by one *owner* (a :class:`UidSet` of ``in_memory / P`` uids). The pipeline asks in batches
+(``add_batch(uids) -> list[bool]``, one call per batch of outcomes, not per uid): the batch's uids are grouped by
+partition, keeping index order inside each group (:func:`by_partition`), each owner answers its group in that order,
+and the answers are put back in index order (:func:`in_index_order`). Equal uids always fall in the same partition,
+so the answers are exactly those of one ``set`` fed in index order: first index wins, for any P. Owners live in this
+process (:class:`PartitionedUidSet`) or, with ``--executor ray``, in Ray actors (``run/executors.py``, each actor a
+:class:`UidOwner`, which talks in packed bytes: one round-trip per batch per owner, all owners in parallel), so no
+process holds more than its partition's in-memory share.
 
-To change the spill format or merge policy, keep ``add``/``__contains__`` exact: the tests compare with ``set``.
+Every dedup structure offers ``add_batch``, ``contains_batch``, ``size`` and ``close``: the pipeline needs no more.
+To change the spill format, merge or partition policy, keep the answers exact: the tests compare with ``set``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import shutil
 import tempfile
 from bisect import bisect_left
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 UID_BYTES = 32
 
@@ -100,6 +106,17 @@ class UidSet:
         for uid in uids:
             self.add(uid)
 
+    def add_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        """``add`` each uid in order; whether each was new (a uid repeated in the batch is new only once)."""
+        return [self.add(uid) for uid in uids]
+
+    def contains_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        """Whether each uid is held already (nothing is added)."""
+        return [uid in self for uid in uids]
+
+    def size(self) -> int:
+        return self._count
+
     @property
     def runs(self) -> int:
         """How many sorted runs are on disk now (0 while everything fits in memory)."""
@@ -153,6 +170,114 @@ class UidSet:
             self.close()
         except Exception:  # interpreter shutdown: best effort
             pass
+
+
+def partition_of(uid: bytes, partitions: int) -> int:
+    """The partition (``0 .. partitions - 1``) that owns ``uid``: its first 8 bytes scaled to ``partitions`` equal
+    ranges, so each owner holds a contiguous range of uid space (sha256 digests spread evenly over them)."""
+    return (int.from_bytes(uid[:8], "big") * partitions) >> 64
+
+
+def by_partition(uids: Sequence[bytes], partitions: int) -> list[list[int]]:
+    """The positions of ``uids`` grouped by partition, in index order within each group."""
+    groups: list[list[int]] = [[] for _ in range(partitions)]
+    for position, uid in enumerate(uids):
+        if len(uid) != UID_BYTES:
+            raise ValueError(f"uid of {len(uid)} bytes; uids are {UID_BYTES}-byte sha256 digests")
+        groups[partition_of(uid, partitions)].append(position)
+    return groups
+
+
+def in_index_order(count: int, groups: Sequence[Sequence[int]], answers: Sequence[Sequence[bool]]) -> list[bool]:
+    """Each group's answers put back at their positions."""
+    result = [False] * count
+    for positions, group_answers in zip(groups, answers):
+        if len(positions) != len(group_answers):
+            raise ValueError(f"an owner answered {len(group_answers)} uids of {len(positions)}")
+        for position, answer in zip(positions, group_answers):
+            result[position] = answer
+    return result
+
+
+def pack(uids: Sequence[bytes]) -> bytes:
+    """Uids as one byte string (what travels to an owner in another process: one object, not a list of them)."""
+    return b"".join(uids)
+
+
+def unpack(blob: bytes) -> list[bytes]:
+    if len(blob) % UID_BYTES:
+        raise ValueError(f"a packed batch of {len(blob)} bytes is not a whole number of {UID_BYTES}-byte uids")
+    return [blob[start:start + UID_BYTES] for start in range(0, len(blob), UID_BYTES)]
+
+
+def pack_answers(answers: Sequence[bool]) -> bytes:
+    return bytes(answers)
+
+
+def unpack_answers(blob: bytes) -> list[bool]:
+    return [bool(byte) for byte in blob]
+
+
+class UidOwner:
+    """One partition's owner, speaking packed bytes (the body of a Ray actor in ``run/executors.py``; plain Python
+    so it can be tested without Ray)."""
+
+    def __init__(self, in_memory: int, max_runs: int = 8, spill_dir: str | None = None):
+        self.uids = UidSet(in_memory, max_runs, Path(spill_dir) if spill_dir else None)
+
+    def add_packed(self, blob: bytes) -> bytes:
+        return pack_answers(self.uids.add_batch(unpack(blob)))
+
+    def contains_packed(self, blob: bytes) -> bytes:
+        return pack_answers(self.uids.contains_batch(unpack(blob)))
+
+    def size(self) -> int:
+        return len(self.uids)
+
+    def close(self) -> None:
+        self.uids.close()
+
+
+def partitioned_ask(uids: Sequence[bytes], partitions: int,
+                    ask_all: Callable[[list[list[bytes]]], Sequence[Sequence[bool]]]) -> list[bool]:
+    """Group ``uids`` by partition, let ``ask_all`` answer every partition's group (one list of uids per partition,
+    in index order; empty groups included) and return the answers in index order."""
+    groups = by_partition(uids, partitions)
+    answers = ask_all([[uids[position] for position in positions] for positions in groups])
+    return in_index_order(len(uids), groups, answers)
+
+
+class PartitionedUidSet:
+    """P owners in this process, each a :class:`UidSet` of its partition with ``in_memory / P`` uids in memory:
+    the same answers as one ``UidSet`` (tests), the shape the Ray owners take (``run/executors.py``)."""
+
+    def __init__(self, partitions: int, in_memory: int = 100_000, max_runs: int = 8, spill_dir: Path | None = None):
+        if partitions < 1:
+            raise ValueError("PartitionedUidSet needs at least 1 partition")
+        self.partitions = partitions
+        share = max(1, in_memory // partitions)
+        self.owners = [UidSet(share, max_runs, spill_dir) for _ in range(partitions)]
+
+    def add_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        return partitioned_ask(uids, self.partitions,
+                               lambda groups: [owner.add_batch(group) for owner, group in zip(self.owners, groups)])
+
+    def contains_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        return partitioned_ask(uids, self.partitions, lambda groups: [
+            owner.contains_batch(group) for owner, group in zip(self.owners, groups)])
+
+    def size(self) -> int:
+        return sum(len(owner) for owner in self.owners)
+
+    def close(self) -> None:
+        for owner in self.owners:
+            owner.close()
+
+    def __enter__(self) -> "PartitionedUidSet":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def default_spill_dir(out: Path) -> Path:

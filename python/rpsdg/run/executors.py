@@ -15,8 +15,13 @@ Faults never hang a build:
 - ``RayExecutor`` (``--executor ray``): a task whose worker dies is retried by Ray (``max_retries``); a task that runs
   past ``task_timeout`` is cancelled and resubmitted; when retries run out, :class:`ExecutorError`.
 
-To add an executor: a class with ``outcomes(task, start, limit) -> Iterator[Outcome]`` and a ``name``, and a branch
-in :func:`make_executor`.
+Dedup owners (``run/dedup.py``) come from the executor too (``dedup(partitions, in_memory, spill_dir)``): ``0``
+partitions is one ``UidSet`` in the driver; ``P >= 1`` is P owners by uid prefix, in this process for the local
+executors and P Ray actors (:class:`RayUidSet`, ``num_cpus=0`` so they take no CPU from item tasks) for Ray. The
+pipeline calls ``close()`` on the executor at the end (Ray is stopped there if the executor started it).
+
+To add an executor: a class with ``outcomes(task, start, limit) -> Iterator[Outcome]``, ``dedup(...)``,
+``close()`` and a ``name``, and a branch in :func:`make_executor`.
 
 Fault injection for tests: ``RPSDG_FAULT_EXIT_AT=K`` makes the worker that is about to make item K exit with
 ``os._exit(70)``; ``RPSDG_FAULT_EXIT_AT=K:PATH`` does so only once (while PATH does not exist; it is created first),
@@ -32,9 +37,10 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, TypeVar
+from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 from rpsdg.errors import RpsdgError
+from rpsdg.run.dedup import PartitionedUidSet, UidOwner, UidSet, pack, partitioned_ask, unpack_answers
 from rpsdg.run.items import ItemTask, Outcome
 
 CHUNK = 16
@@ -51,12 +57,47 @@ class ExecutorError(RpsdgError):
     """Work was lost: a worker died or a task ran out of retries. The partial build is kept for ``--resume``."""
 
 
+class Dedup(Protocol):
+    """What the pipeline asks of a dedup structure (``run/dedup.py``); answers are in index order."""
+
+    def add_batch(self, uids: Sequence[bytes]) -> list[bool]: ...
+
+    def contains_batch(self, uids: Sequence[bytes]) -> list[bool]: ...
+
+    def size(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class Executor(Protocol):
     name: str
 
     def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
         """Outcomes of candidates ``start, start + 1, ... < limit`` in index order; the consumer may stop early."""
         ...
+
+    def dedup(self, partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
+        """The dedup structure for a build (see the module docstring)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the executor started (after ``dedup(...).close()``)."""
+        ...
+
+
+def local_dedup(partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
+    """One ``UidSet`` in this process (``partitions == 0``, the default) or ``partitions`` owners in this process."""
+    if partitions == 0:
+        return UidSet(in_memory, spill_dir=spill_dir)
+    return PartitionedUidSet(partitions, in_memory, spill_dir=spill_dir)
+
+
+class _LocalDedup:
+    def dedup(self, partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
+        return local_dedup(partitions, in_memory, spill_dir)
+
+    def close(self) -> None:
+        pass
 
 
 def produce_chunk(task: ItemTask, first: int, stop: int) -> list[Outcome]:
@@ -99,7 +140,7 @@ def _in_order(submit: Callable[[int, int], Handle], start: int, limit: int, chun
         yield pending.popleft()
 
 
-class InlineExecutor:
+class InlineExecutor(_LocalDedup):
     """Everything in this process, one item after another (``--workers 1``)."""
 
     name = "inline"
@@ -112,7 +153,7 @@ class InlineExecutor:
             yield task.produce(index, spec)
 
 
-class ProcessExecutor:
+class ProcessExecutor(_LocalDedup):
     """``workers`` local processes (``spawn``: a forked child of a parent that already runs pyarrow or SymPy
     threads can deadlock). Built on ``concurrent.futures``, whose pool notices a dead worker, unlike
     ``multiprocessing.Pool``, which waits forever for the results of a worker that is gone."""
@@ -191,13 +232,33 @@ class RayExecutor:
                  task_timeout: float = 600.0, chunk: int = CHUNK):
         self.address, self.num_cpus, self.max_retries = address, num_cpus, max_retries
         self.task_timeout, self.chunk = task_timeout, chunk
+        self._started = False  # whether this executor started the Ray it uses (then ``close`` stops it)
         import_ray()  # a missing Ray is refused before the build creates anything
+
+    def start(self) -> Any:
+        """Ray, started (locally or connected to ``address``) unless it already runs; returns the module."""
+        ray = import_ray()
+        if not ray.is_initialized():
+            self._init(ray)
+            self._started = True
+        return ray
+
+    def close(self) -> None:
+        """Stop Ray if this executor started it."""
+        if self._started:
+            import_ray().shutdown()
+            self._started = False
+
+    def dedup(self, partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
+        """P Ray actors owning uid partitions (``partitions >= 1``); ``0`` keeps one ``UidSet`` in the driver."""
+        if partitions == 0:
+            return UidSet(in_memory, spill_dir=spill_dir)
+        return RayUidSet(self.start(), partitions, in_memory)
 
     def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
         ray = import_ray()
-        started_here = not ray.is_initialized()
-        if started_here:
-            self._init(ray)
+        started_here = not ray.is_initialized()  # not started by dedup(): stop it when the outcomes end
+        self.start()
         try:
             remote = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(produce_chunk)
             task_ref = ray.put(task)
@@ -210,7 +271,7 @@ class RayExecutor:
                 yield from self._result(ray, remote, task_ref, first, stop, ref)
         finally:
             if started_here:
-                ray.shutdown()
+                self.close()
 
     def _init(self, ray: Any) -> None:
         try:
@@ -237,6 +298,55 @@ class RayExecutor:
                                     f"{RESUME_HINT}") from None
         raise ExecutorError(f"--executor ray: items {first}..{stop - 1} ran past {self.task_timeout:g} s "
                             f"{self.max_retries + 1} times; {RESUME_HINT}")
+
+
+class RayUidSet:
+    """Dedup owners as Ray actors: partition ``p`` of uid space lives in actor ``p`` (a :class:`UidOwner` with
+    ``in_memory / partitions`` uids in memory, spilling to the actor node's temp dir). A batch costs one round-trip:
+    every owner gets its group as one packed byte string at once and the driver waits for all answers. An actor
+    that dies loses its partition: the build stops with :class:`ExecutorError` and ``--resume`` (which rebuilds the
+    set from the written shards) continues it."""
+
+    def __init__(self, ray: Any, partitions: int, in_memory: int, max_runs: int = 8):
+        self.ray, self.partitions = ray, partitions
+        owner = ray.remote(num_cpus=0, max_restarts=0)(UidOwner)
+        share = max(1, in_memory // partitions)
+        self.actors = [owner.remote(share, max_runs) for _ in range(partitions)]
+
+    def _ask(self, method: str, groups: list[list[bytes]]) -> list[list[bool]]:
+        refs = [getattr(actor, method).remote(pack(group)) if group else None
+                for actor, group in zip(self.actors, groups)]
+        try:
+            answers = self.ray.get([ref for ref in refs if ref is not None])
+        except self.ray.exceptions.RayError as error:
+            raise ExecutorError(f"--dedup-partitions {self.partitions}: a dedup owner (Ray actor) failed "
+                                f"({type(error).__name__}: {str(error).splitlines()[0][:300]}); its partition of "
+                                f"seen uids is lost, so the build stopped; {RESUME_HINT}") from None
+        replies = iter(answers)
+        return [unpack_answers(next(replies)) if ref is not None else [] for ref in refs]
+
+    def add_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        return partitioned_ask(uids, self.partitions, lambda groups: self._ask("add_packed", groups))
+
+    def contains_batch(self, uids: Sequence[bytes]) -> list[bool]:
+        return partitioned_ask(uids, self.partitions, lambda groups: self._ask("contains_packed", groups))
+
+    def size(self) -> int:
+        return sum(self.ray.get([actor.size.remote() for actor in self.actors]))
+
+    def close(self) -> None:
+        if not self.actors:
+            return
+        try:
+            self.ray.get([actor.close.remote() for actor in self.actors], timeout=60)
+        except Exception:  # a dead actor or a Ray already stopped: killing below is all that is left to do
+            pass
+        for actor in self.actors:
+            try:
+                self.ray.kill(actor)
+            except Exception:
+                pass
+        self.actors = []
 
 
 def import_ray() -> Any:

@@ -7,17 +7,25 @@ scheduling. Executors keep a bounded number of chunks in flight, so memory stays
 
 A build checkpoints at its start and after every shard (``CorpusWriter.checkpoint``), so a build killed at any
 moment, even before its first shard, continues with ``--resume``.
+
+Dedup (``run/dedup.py``) is asked once per *batch* of outcomes (at most :data:`DEDUP_BATCH`, and never more than the
+records still needed, so a build pulls exactly the candidates a one-at-a-time loop would): the answers are those of
+one set fed in index order, so the corpus does not depend on the batch size or on ``--dedup-partitions``. With
+``--value-dedup`` (kinds with a ``KindSpec.value_key`` hook) a row is also dropped when an earlier accepted row has
+the same value digest; only accepted rows' uids and digests are remembered, so ``--resume`` can rebuild both from the
+written shards.
 """
 
 from __future__ import annotations
 
+import itertools
 import platform
 import time
 from contextlib import closing
 from collections import Counter
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow
 import sympy
@@ -28,9 +36,12 @@ from rpsdg.corpus.remote import open_writer
 from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
 from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
-from rpsdg.run.dedup import UidSet, default_spill_dir
-from rpsdg.run.executors import EXECUTORS, make_executor
-from rpsdg.run.items import ItemTask, Outcome, candidate_row, item_rng, produce
+from rpsdg.run.dedup import default_spill_dir
+from rpsdg.run.executors import EXECUTORS, Dedup, make_executor
+from rpsdg.run.items import ItemTask, Outcome, candidate_row, item_rng, produce, value_digest
+
+DEDUP_BATCH = 256
+"""Outcomes per dedup question (one round-trip to the dedup owners); the corpus does not depend on it."""
 
 __all__ = ["BuildConfig", "build", "parse_levels", "ItemTask", "Outcome", "candidate_row", "item_rng", "produce"]
 
@@ -62,6 +73,12 @@ class BuildConfig:
     uids_in_memory: int = 100_000
     """Dedup keeps at most this many uids in memory and spills the rest to sorted runs on disk (``run/dedup.py``);
     the corpus does not depend on it."""
+    dedup_partitions: int = 0
+    """``0``: one uid set in this process; ``P >= 1``: P owners by uid prefix (Ray actors with ``--executor ray``,
+    each holding ``uids_in_memory / P`` uids in memory). The corpus does not depend on it."""
+    value_dedup: bool = False
+    """Also drop rows whose kind's value fingerprint (``KindSpec.value_key``) equals an earlier accepted row's
+    (integrals: numerically equal integrands). Changes the corpus; off by default."""
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -74,6 +91,9 @@ class BuildConfig:
             raise ConfigError(f"--workers {self.workers}: must be at least 1")
         if self.uids_in_memory < 1:
             raise ConfigError(f"uids_in_memory {self.uids_in_memory}: must be at least 1")
+        if not 0 <= self.dedup_partitions <= 4096:
+            raise ConfigError(f"--dedup-partitions {self.dedup_partitions}: must be from 0 (one set in this "
+                              f"process) to 4096")
         if self.executor not in EXECUTORS:
             raise ConfigError(f"--executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
         if self.ray_address and self.executor != "ray":
@@ -163,70 +183,131 @@ def _config_json(value: Any) -> Any:
 
 def _identity(config: BuildConfig, kind_config: Any) -> dict[str, Any]:
     """What must match for ``--resume`` to continue a build: everything that decides its items and shards."""
-    return _config_json({"kind": config.kind, "count": config.count, "levels": config.levels, "seed": config.seed,
-                         "format": config.format, "shard_size": config.shard_size, "kind_config": kind_config,
-                         "rpsdg_version": __version__})
+    identity = {"kind": config.kind, "count": config.count, "levels": config.levels, "seed": config.seed,
+                "format": config.format, "shard_size": config.shard_size, "kind_config": kind_config,
+                "rpsdg_version": __version__}
+    if config.value_dedup:  # only when on: builds without it keep the identity they always had
+        identity["value_dedup"] = True
+    return _config_json(identity)
 
 
 def build(config: BuildConfig, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Build a corpus as ``config`` says; returns the manifest written to ``config.out``."""
     spec = get_kind(config.kind)
     kind_config = config.kind_config if config.kind_config is not None else spec.config_type()
+    if config.value_dedup and spec.value_key is None:
+        raise ConfigError(f"--value-dedup: kind {spec.name!r} has no value fingerprint (KindSpec.value_key); drop "
+                          f"--value-dedup")
     limit = config.max_candidates or 50 * config.count + 1000
     identity = _identity(config, kind_config)
     executor = make_executor(config.executor, config.workers, config.ray_address)  # refuses before any file exists
-    writer = open_writer(config.out, spec, config.format, config.shard_size, config.force, config.resume)
-    tally, start = _Tally(), 0
-    seen = UidSet(config.uids_in_memory,  # bounded memory, exact answers; a URL's build spills to the temp dir
-                  spill_dir=default_spill_dir(config.out) if isinstance(config.out, Path) else None)
-    task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed)
-    started = time.perf_counter()
     try:
-        if writer.resuming:  # False when the interrupted build never completed a shard: it starts over
-            tally, start = _resume(writer, identity, seen)
-            if progress:
-                progress(len(seen))
-        else:  # a build killed before its first shard resumes from index 0
-            writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
-        with closing(executor.outcomes(task, start, limit)) as outcomes:  # closing stops the workers at once
-            for outcome in outcomes:
-                tally.candidates += 1
-                if outcome.row is None:
-                    tally.dropped[outcome.reason] += 1
-                elif not seen.add(bytes.fromhex(outcome.uid)):
-                    tally.dropped["duplicate"] += 1
-                else:
-                    tally.accept(outcome.row, spec.symbolic_checkers, spec.record_stats)
-                    if writer.add(outcome.row):
-                        writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
-                                           "tally": tally.to_json()})
-                    if progress:
-                        progress(1)
-                    if len(seen) == config.count:
+        writer = open_writer(config.out, spec, config.format, config.shard_size, config.force, config.resume)
+        tally, start, records = _Tally(), 0, 0
+        task = ItemTask(config.kind, kind_config, tuple(config.levels), config.seed, config.value_dedup)
+        started = time.perf_counter()
+        seen: Dedup | None = None
+        try:
+            # bounded memory, exact answers; P owners by uid prefix with --dedup-partitions P
+            seen = executor.dedup(config.dedup_partitions, config.uids_in_memory,  # a URL's build spills to the temp dir
+                                  default_spill_dir(config.out) if isinstance(config.out, Path) else None)
+            if writer.resuming:  # False when the interrupted build never completed a shard: it starts over
+                tally, start, records = _resume(writer, identity, seen, spec if config.value_dedup else None)
+                if progress:
+                    progress(records)
+            else:  # a build killed before its first shard resumes from index 0
+                writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
+            with closing(executor.outcomes(task, start, limit)) as outcomes:  # closing stops the workers at once
+                while records < config.count:
+                    batch = list(itertools.islice(outcomes, min(DEDUP_BATCH, config.count - records)))
+                    if not batch:
                         break
-        if not len(seen):
-            reasons = ", ".join(f"{reason} {n}" for reason, n in tally.dropped.most_common(5)) or "none"
-            raise RpsdgError(f"no candidate of {tally.candidates} became a record (dropped: {reasons}); nothing "
-                             f"was written; loosen the generator settings (--config) or widen --levels")
-        manifest = _manifest(config, spec, kind_config, tally, len(seen))
-        written = writer.commit(manifest)
-    except BaseException:
-        writer.abort(keep_for_resume=True)  # kept with its last checkpoint; a refused --resume keeps it too
-        raise
+                    verdicts = _dedup_batch(seen, batch, config.value_dedup)
+                    for outcome, verdict in zip(batch, verdicts):
+                        tally.candidates += 1
+                        if verdict:
+                            tally.dropped[verdict] += 1
+                            continue
+                        records += 1
+                        tally.accept(outcome.row, spec.symbolic_checkers, spec.record_stats)
+                        if writer.add(outcome.row):
+                            writer.checkpoint({"identity": identity, "next_index": outcome.index + 1,
+                                               "tally": tally.to_json()})
+                        if progress:
+                            progress(1)
+            if not records:
+                reasons = ", ".join(f"{reason} {n}" for reason, n in tally.dropped.most_common(5)) or "none"
+                raise RpsdgError(f"no candidate of {tally.candidates} became a record (dropped: {reasons}); nothing "
+                                 f"was written; loosen the generator settings (--config) or widen --levels")
+            manifest = _manifest(config, spec, kind_config, tally, records)
+            written = writer.commit(manifest)
+        except BaseException:
+            writer.abort(keep_for_resume=True)  # kept with its last checkpoint; a refused --resume keeps it too
+            raise
+        finally:
+            if seen is not None:
+                seen.close()
     finally:
-        seen.close()
+        executor.close()
     written["seconds"] = round(time.perf_counter() - started, 3)
     return written
 
 
-def _resume(writer: CorpusWriter, identity: dict[str, Any], seen: UidSet) -> tuple[_Tally, int]:
+def _dedup_batch(seen: Dedup, batch: Sequence[Outcome], value_dedup: bool) -> list[str]:
+    """Why each outcome of ``batch`` is dropped (``""``: it is a new record), exactly as if the outcomes were
+    decided one at a time in index order; the accepted rows' uids (and value digests) are remembered.
+
+    Without value dedup one ``add_batch`` decides it (a set fed in index order). With it, whether a row is accepted
+    depends on both its uid and its digest, so the set is asked first (``contains_batch``: what earlier batches
+    accepted), the batch is decided here in index order, and only then are the accepted keys added."""
+    verdicts = [outcome.reason if outcome.row is None else "" for outcome in batch]
+    rows = [position for position, outcome in enumerate(batch) if outcome.row is not None]
+    uids = [bytes.fromhex(batch[position].uid) for position in rows]
+    if not value_dedup:
+        for position, new in zip(rows, seen.add_batch(uids)):
+            if not new:
+                verdicts[position] = "duplicate"
+        return verdicts
+    digests = [batch[position].value_key for position in rows]
+    asked = uids + [digest for digest in digests if digest is not None]
+    known = dict(zip(asked, seen.contains_batch(asked)))
+    accepted: set[bytes] = set()
+    for position, uid, digest in zip(rows, uids, digests):
+        if known[uid] or uid in accepted:
+            verdicts[position] = "duplicate"
+        elif digest is not None and (known[digest] or digest in accepted):
+            verdicts[position] = "value_duplicate"
+        else:
+            accepted.add(uid)
+            if digest is not None:
+                accepted.add(digest)
+    seen.add_batch([key for key in asked if key in accepted])
+    return verdicts
+
+
+def _resume(writer: CorpusWriter, identity: dict[str, Any], seen: Dedup,
+            value_spec: KindSpec | None) -> tuple[_Tally, int, int]:
+    """The tally, next index and record count of the interrupted build; ``seen`` rebuilt from its written shards
+    (with value dedup, ``value_spec``, each written row's value digest too, recomputed from its stored text)."""
     state = writer.restore()
     if state.get("identity") != identity:
         raise RpsdgError(f"--resume: the interrupted build of {writer.out} used other settings (kind, count, "
-                         f"levels, seed, format, shard size, generator config or rpsdg version); repeat its exact "
-                         f"command with --resume, or run without --resume to start over")
-    seen.update(bytes.fromhex(uid) for uid in writer.written_uids())
-    return _Tally.from_json(state["tally"]), int(state["next_index"])
+                         f"levels, seed, format, shard size, generator config, value dedup or rpsdg version); "
+                         f"repeat its exact command with --resume, or run without --resume to start over")
+    records = 0
+    rows = (_written_keys(writer, value_spec) if value_spec is not None
+            else ([bytes.fromhex(uid)] for uid in writer.written_uids()))
+    for batch in iter(lambda: list(itertools.islice(rows, 4096)), []):
+        seen.add_batch([key for keys in batch for key in keys])
+        records += len(batch)
+    return _Tally.from_json(state["tally"]), int(state["next_index"]), records
+
+
+def _written_keys(writer: CorpusWriter, spec: KindSpec) -> Iterator[list[bytes]]:
+    """Each written row's uid and value digest (if any), from the rows read back from the partial's shards."""
+    for row in writer.written_rows():  # the writer keeps no rows; its shards are the record of them
+        digest = value_digest(spec, row)
+        yield [bytes.fromhex(row["uid"])] + ([digest] if digest is not None else [])
 
 
 def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tally, records: int) -> dict[str, Any]:
@@ -239,12 +320,14 @@ def _manifest(config: BuildConfig, spec: KindSpec, kind_config: Any, tally: _Tal
         "records_per_level": {str(k): tally.accepted_per_level[k] for k in config.levels},
         "dropped": dict(sorted(tally.dropped.items())),
         "duplicates": tally.dropped.get("duplicate", 0),
+        **({"value_duplicates": tally.dropped.get("value_duplicate", 0)} if config.value_dedup else {}),
         "checks": {name: dict(sorted(counts.items())) for name, counts in sorted(tally.checks.items())},
         "confirmed": {"symbolically": tally.symbolic, "numerically_only": tally.numeric_only},
         **({"stats": tally.stats_json()} if tally.stats else {}),
         "checkers": list(spec.checker_names),
         "config": _config_json(kind_config),
-        "build": {"format": config.format, "shard_size": config.shard_size},
+        "build": {"format": config.format, "shard_size": config.shard_size,
+                  **({"value_dedup": True} if config.value_dedup else {})},
         "dependencies": {"python": platform.python_version(), "sympy": sympy.__version__,
                          "pyarrow": pyarrow.__version__},
     }

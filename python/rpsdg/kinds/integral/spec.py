@@ -13,6 +13,7 @@ from rpsdg.kinds.integral.text import describe, length_stats, renderings, step_f
 from rpsdg.kinds.integral.lean import integral_proof, lean_integral
 from rpsdg.lean.proof import LeanKind
 from rpsdg.kinds.integral.rules import RULES
+from rpsdg.kinds.integral.fingerprint import value_key
 
 SPEC = KindSpec(
     name="integral",
@@ -44,4 +45,5 @@ SPEC = KindSpec(
     grade_claim=integral_score.grade_claim,
     record_stats=length_stats,
     step_formulas=step_formulas,
+    value_key=value_key,
 )
