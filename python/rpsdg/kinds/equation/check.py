@@ -547,6 +547,14 @@ def _polynomial(e: Expr) -> list[Fraction] | None:
         s = canon(e)
     except (CanonTooBig, ZeroDivisionError):
         return None
+    return polynomial_coefficients(s)
+
+
+def polynomial_coefficients(s: Sum, numbers_only: bool = False) -> list[Fraction] | None:
+    """Coefficients (constant first) of the canonical form ``s`` when it is a polynomial in x, else ``None``.
+    The one reader of polynomial coefficients, for the checker and the solver (``solve._coefficients``).
+    ``numbers_only``: also ``None`` when a coefficient is not an ``int`` or ``Fraction`` (the solver's stricter
+    admission; the checker converts whatever the form holds with ``Fraction``)."""
     coefficients: dict[int, Fraction] = {}
     for mono, value in s.items():
         if not mono:
@@ -554,6 +562,8 @@ def _polynomial(e: Expr) -> list[Fraction] | None:
         elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
             power = mono[0][1]
         else:
+            return None
+        if numbers_only and not isinstance(value, (int, Fraction)):
             return None
         coefficients[power] = Fraction(value)
     if not coefficients:

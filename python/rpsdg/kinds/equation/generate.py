@@ -169,8 +169,17 @@ class _Made:
 @functools.lru_cache(maxsize=20_000)
 def _canon(e: Expr) -> Sum:
     """The canonical form of a side. A pure function of the tree (the bounded cache only saves time, and holds no
-    state a result could depend on); forms are shared, never mutated."""
-    return Canonicalizer().run(e)
+    state a result could depend on); forms are shared, never mutated. The forms of ``e``'s compound children come
+    from this cache too (a side is mostly built from sides already in it: ``tidy(add(side, t))``), handed to the
+    canonicalizer as its memo; it makes them exactly as it would itself, so the result is the same."""
+    canonicalizer = Canonicalizer()
+    for child in e.args:
+        if child.args:
+            try:
+                canonicalizer.memo[child] = _canon(child)
+            except (CanonTooBig, ZeroDivisionError):
+                pass  # the canonicalizer meets the same problem only if it needs that child's form
+    return canonicalizer.run(e)
 
 
 def tidy(e: Expr) -> Expr:

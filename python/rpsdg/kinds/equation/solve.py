@@ -49,7 +49,7 @@ from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import CanonTooBig
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
-from rpsdg.kinds.equation.check import fitting_label
+from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
                                            construct, _join, _linear_factor, _number,
@@ -154,23 +154,13 @@ def _polynomial_like(e: Expr) -> bool:
 
 
 def _coefficients(e: Expr) -> list[Fraction] | None:
-    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``."""
+    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``:
+    only a polynomial-like tree (:func:`_polynomial_like`) whose form has number coefficients is admitted (stricter
+    than the checker's reading, which is the same function, ``check.polynomial_coefficients``). A form too big to
+    make raises, as before (the item is dropped)."""
     if not _polynomial_like(e):
         return None
-    coefficients: dict[int, Fraction] = {}
-    for mono, value in _canon(e).items():
-        if not mono:
-            power = 0
-        elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
-            power = mono[0][1]
-        else:
-            return None
-        if not isinstance(value, (int, Fraction)):
-            return None
-        coefficients[power] = Fraction(value)
-    if not coefficients:
-        return [Fraction(0)]
-    return [coefficients.get(p, Fraction(0)) for p in range(max(coefficients) + 1)]
+    return polynomial_coefficients(_canon(e), numbers_only=True)
 
 
 def _polynomial_expr(coefficients: Sequence[Fraction]) -> Expr:
