@@ -921,7 +921,10 @@ def _terms(e: Expr) -> int:
 def _distributable(e: Expr) -> int:
     """Products with a sum as a factor, natural powers of sums and minus signs over sums: what expanding removes."""
     count = 0
-    for _, node in e.positions():
+    stack = [e]
+    while stack:  # every node once (order does not matter for a count)
+        node = stack.pop()
+        stack.extend(node.args)
         if node.op == "mul" and any(child.op in ("add", "sub") for child in node.args):
             count += 1
         elif node.op == "pow" and node.args[0].op in ("add", "sub") and node.args[1].op == "num":

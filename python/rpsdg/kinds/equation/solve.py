@@ -976,4 +976,15 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("unsolved", str(error)) from None
     construction = json.dumps([step.to_row() for step in made.steps], separators=(",", ":"))
     extra = {**made.extra, "method": solved.method, "construction": construction}
-    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, solved.steps, extra)
+    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, _printed(solved.steps),
+                      extra)
+
+
+def _printed(steps: Sequence[EquationStep]) -> tuple[EquationStep, ...]:
+    """``steps`` with their equations' text: each step's after is the next one's before, printed once."""
+    out, text = [], ""
+    for step in steps:
+        before = text if out and step.before is out[-1].after else to_infix(step.before)
+        text = to_infix(step.after)
+        out.append(EquationStep(step.rule, step.before, step.after, step.operand, before, text, step.note))
+    return tuple(out)
