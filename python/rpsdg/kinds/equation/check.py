@@ -237,8 +237,7 @@ class Forms:
         """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite."""
         known = self.checked.get(e)
         if known is None:
-            inner = self._closure(e)
-            known = self.checked[e] = lambda point: _finite(inner(point))
+            known = self.checked[e] = _finite_of(self._closure(e))
         return known
 
     def _closure(self, e: Expr) -> Callable:
@@ -254,10 +253,16 @@ class Forms:
         return known
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
+def _finite_of(inner: Callable) -> Callable:
+    """``inner`` raising ``OutsideDomain`` where its value is not finite (one call per evaluation, not two)."""
+    isfinite = math.isfinite
+
+    def checked(point):
+        value = inner(point)
+        if isfinite(value):
+            return value
         raise OutsideDomain("non-finite value")
-    return value
+    return checked
 
 
 def _quotient(a: float, b: float) -> float:
