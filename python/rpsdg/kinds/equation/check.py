@@ -471,13 +471,15 @@ def _subtract(step, facts, L, R, L2, R2) -> Pairs:
 
 def _multiply(step, facts, L, R, L2, R2) -> Pairs:
     c = _operand(step, facts)
-    _need(_nonzero(c, facts), f"multiplier {_text(c)} may vanish on the recorded domain")
+    if not _nonzero(c, facts):  # the message is printed only when it is needed
+        raise StepProblem(f"multiplier {_text(c)} may vanish on the recorded domain")
     return [(L2, mul(L, c)), (R2, mul(R, c))]
 
 
 def _divide(step, facts, L, R, L2, R2) -> Pairs:
     c = _operand(step, facts)
-    _need(_nonzero(c, facts), f"divisor {_text(c)} may vanish on the recorded domain")
+    if not _nonzero(c, facts):
+        raise StepProblem(f"divisor {_text(c)} may vanish on the recorded domain")
     return [(L2, div(L, c)), (R2, div(R, c))]
 
 
@@ -492,9 +494,11 @@ def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
         return side.args[0]
     if side.op == "pow" and _has_variable(side.args[1]):
         base = _constant(side.args[0])
-        _need(base is not None and base > 0, f"base of {_text(side)} is not a positive constant")
+        if base is None or not base > 0:
+            raise StepProblem(f"base of {_text(side)} is not a positive constant")
         return mul(side.args[1], func("log", side.args[0]))
-    _need(sign(side, facts) == "pos", f"log of {_text(side)}, which is not positive on the recorded domain")
+    if sign(side, facts) != "pos":
+        raise StepProblem(f"log of {_text(side)}, which is not positive on the recorded domain")
     return func("log", side)
 
 

@@ -182,9 +182,11 @@ def _canon(e: Expr) -> Sum:
     return canonicalizer.run(e)
 
 
+@functools.lru_cache(maxsize=20_000)
 def tidy(e: Expr) -> Expr:
     """The expanded, collected form of a side (our canonical form, printed); ``canon(to_expr(s)) == s`` is
-    property-tested, so the printed side's form is the same form."""
+    property-tested, so the printed side's form is the same form. Cached like :func:`_canon` (a pure function of
+    the tree; the solver asks for one side's form more than once)."""
     return to_expr(_canon(e))
 
 
