@@ -174,7 +174,7 @@ def _canon(e: Expr) -> Sum:
     canonicalizer as its memo; it makes them exactly as it would itself, so the result is the same."""
     canonicalizer = Canonicalizer()
     for child in e.args:
-        if child.args:
+        if any(grandchild.args for grandchild in child.args):  # a child like 3*x is quicker made again
             try:
                 canonicalizer.memo[child] = _canon(child)
             except (CanonTooBig, ZeroDivisionError):
