@@ -96,6 +96,7 @@ def equation_figures(level: int, items: int, seed: int) -> str:
     counts = defaultdict(int)
     lengths = []
     ours, textbook = [], []
+    by_subkind: dict[str, list[tuple[int, int]]] = defaultdict(list)
     n = 0
     for row in rows("equation", level, items, seed):
         n += 1
@@ -107,6 +108,7 @@ def equation_figures(level: int, items: int, seed: int) -> str:
         if count is not None:
             ours.append(len(steps))
             textbook.append(count)
+            by_subkind[row["subkind"]].append((len(steps), count))
     if not n:
         return f"equation L{level}: no records"
     covered = len(textbook)
@@ -115,6 +117,11 @@ def equation_figures(level: int, items: int, seed: int) -> str:
               f"textbook {statistics.mean(textbook):.2f}, ratio {statistics.mean(ours) / statistics.mean(textbook):.2f}, "
               f"longer than textbook {100 * longer / covered:.1f}%, shorter {100 * sum(a < b for a, b in zip(ours, textbook)) / covered:.1f}%"
               if covered else "; no record has a textbook count")
+    versus += "".join(
+        f"\n    {name:<12} {len(pairs):4} records: ours {statistics.mean(a for a, _ in pairs):.2f}, textbook "
+        f"{statistics.mean(b for _, b in pairs):.2f}, ratio "
+        f"{statistics.mean(a for a, _ in pairs) / statistics.mean(b for _, b in pairs):.2f}, longer "
+        f"{100 * sum(a > b for a, b in pairs) / len(pairs):.1f}%" for name, pairs in sorted(by_subkind.items()))
     return (f"equation L{level}: {n} records, mergeable pair {100 * counts['merge'] / n:.1f}%, linear run > 3 "
             f"(x on one side) {100 * counts['run'] / n:.1f}%, steps median {statistics.median(lengths)} "
             f"mean {statistics.mean(lengths):.2f} max {max(lengths)}" + versus)

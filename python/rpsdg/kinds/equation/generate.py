@@ -200,12 +200,23 @@ def _plain(e: Expr) -> bool:
     if op == "neg":
         return _plain(e.args[0])
     if op == "div":
-        return _plain(e.args[0]) and not e.args[1].free_symbols()
+        return _plain(e.args[0]) and _symbol_free(e.args[1])
     if op == "pow":  # a power of a sum (a cube to be undone by its root) is kept whole, not expanded
         exponent = e.args[1]
         if exponent.op == "num" and exponent.value >= 0 and e.args[0].op in ("num", "sym"):  # type: ignore[operator]
             return True
-    return not e.free_symbols()
+    return _symbol_free(e)
+
+
+def _symbol_free(e: Expr) -> bool:
+    """``not e.free_symbols()`` without building the sets (hot)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return False
+        stack.extend(node.args)
+    return True
 
 
 def _number(value: Fraction | int) -> Expr:
@@ -352,7 +363,7 @@ def _op_divide(fw: _Forward, rng: random.Random, bound: int, degree: int) -> boo
     if not (_plain(L) and _plain(R)):
         return False
     c = rng.randint(2, max(2, min(bound, 5)))
-    sides = [div(side, num(c)) if side.free_symbols() and side.op != "num" else tidy(div(side, num(c)))
+    sides = [div(side, num(c)) if not _symbol_free(side) and side.op != "num" else tidy(div(side, num(c)))
              for side in (L, R)]
     fw.to(eq(*sides), "multiply_both_sides", num(c))
     return True

@@ -79,21 +79,36 @@ MAX_STEPS = 40
 
 def _has_x(e: Expr) -> bool:
     """Whether x occurs (stops at the first; ``free_symbols`` builds every set and is hot here)."""
-    if e.op == "sym":
-        return e.value == "x"
-    return any(_has_x(a) for a in e.args)
+    stack = [e]
+    while stack:  # a walk without a generator per node (hot)
+        node = stack.pop()
+        if node.op == "sym":
+            if node.value == "x":
+                return True
+        else:
+            stack.extend(node.args)
+    return False
 
 
 def _has_symbol(e: Expr) -> bool:
-    if e.op == "sym":
-        return True
-    return any(_has_symbol(a) for a in e.args)
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return True
+        stack.extend(node.args)
+    return False
 
 
 def _x_count(e: Expr) -> int:
-    if e.op == "sym":
-        return int(e.value == "x")
-    return sum(_x_count(a) for a in e.args)
+    count, stack = 0, [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            count += node.value == "x"
+        else:
+            stack.extend(node.args)
+    return count
 
 
 def _constant(e: Expr) -> bool:
@@ -691,9 +706,13 @@ def _denominators(e: Expr) -> list[Expr]:
 
 
 def _has_radical(e: Expr) -> bool:
-    if e.op == "sqrt" and _has_x(e):
-        return True
-    return any(_has_radical(a) for a in e.args)
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sqrt" and _has_x(node):
+            return True
+        stack.extend(node.args)
+    return False
 
 
 # -- systems -------------------------------------------------------------------------------------------------------
