@@ -84,16 +84,16 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
     uid = str(row.get("uid", "?"))
     seen: dict[str, Expr] = {}  # one step's after is the next step's before: parse each text once
 
-    def read(text: Any, what: str) -> Expr:
+    def read(text: Any, what: str, index: int = -1) -> Expr:
         if isinstance(text, str) and text in seen:
             return seen[text]
-        parsed = parse(text, f"{what} of record {uid[:12]}")
+        where = what if index < 0 else f"step {index} {what}"  # named only where it is parsed (30 reads, 10 parses)
+        parsed = parse(text, f"{where} of record {uid[:12]}")
         seen[text] = parsed
         return parsed
 
-    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], f"step {i} before"),
-                             read(step["after"], f"step {i} after"),
-                             read(step["operand"], f"step {i} operand") if step["operand"] else None)
+    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], "before", i), read(step["after"], "after", i),
+                             read(step["operand"], "operand", i) if step["operand"] else None)
                   for i, step in enumerate(row["steps"]))
     problem = read(row["problem"], "problem")
     size = len(problem.args) if problem.op == "tuple" else 1

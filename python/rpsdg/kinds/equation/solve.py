@@ -820,15 +820,16 @@ def _solve_system(problem: Expr) -> SolvedSteps:
     # natural order first (permutations start with it), substitution (two unknowns) before the other orders
     if size == 2:
         candidates = candidates[:1] + [("substitution", (i,)) for i in range(2)] + candidates[1:]
+    written = _System(rows, constants, names).current()  # the problem as we write systems (every candidate's start)
     for method, order in candidates:
         if best is not None and method == "elimination" and order != tuple(range(size)) and (
                 best.method == "substitution" or len(best.steps) <= 2 * size + 1):
             break  # a good enough solution already: other elimination orders are tried only when needed (speed)
         system = _System([list(r) for r in rows], list(constants), names)
         system.state = problem
-        if system.current() != problem:  # the problem is not written as we write systems: tidy it first
-            system.steps.append(EquationStep("collect", problem, system.current()))
-            system.state = system.current()
+        if written != problem:  # the problem is not written as we write systems: tidy it first
+            system.steps.append(EquationStep("collect", problem, written))
+            system.state = written
         try:
             if method == "substitution":
                 _substitution(system, order[0])
