@@ -102,7 +102,7 @@ def compare(args: argparse.Namespace) -> None:
                        "--repeats", "1", "--first-seed", str(args.first_seed + repeat)]
             output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
                                     check=True).stdout
-            for level, rate in re.findall(r"^level (\d+): +\d+/s wall, +(\d+)/s cpu", output, re.M):
+            for level, rate in re.findall(r"^level (\d+): +\d+/s wall, +(\d+)/s cpu", output, re.MULTILINE):
                 rates[(side, int(level))].append(float(rate))
     print(f"verified equations/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
           f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")

@@ -25,10 +25,14 @@ import itertools
 import random
 import statistics
 from collections import defaultdict
+from fractions import Fraction
 
+import sympy
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row
+from rpsdg.expr.canonical import canon
 from rpsdg.expr.parse import parse
+from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import Expr
 from rpsdg.kinds import get_kind
 
@@ -168,17 +172,15 @@ def _tb_constant(e) -> bool:
 
 def _tb_layers(side, target):
     """The layer kinds (T translation, S scaling) from ``side`` down to the node ``target`` (outermost first),
-    the other operands treated as movable; returns (kinds, target node)."""
+    the other operands treated as movable; ``None`` where another operation lies on the way."""
     kinds = []
     node = side
     while node != target:
         if node.op in ("add", "sub"):
             kinds.append("T")
             node = node.args[0] if _contains(node.args[0], target) else node.args[1]
-        elif node.op == "neg":
-            kinds.append("S")
-            node = node.args[0]
-        elif node.op in ("mul", "div") and _contains(node.args[0], target) and not _contains(node.args[1], target):
+        elif node.op == "neg" or (node.op in ("mul", "div") and _contains(node.args[0], target)
+                                  and not _contains(node.args[1], target)):
             kinds.append("S")
             node = node.args[0]
         elif node.op == "mul" and _contains(node.args[1], target):
@@ -241,13 +243,11 @@ def _x_once_count(side, other) -> int | None:
 
 
 def _sympy_x():
-    import sympy
     return sympy.Symbol("x", real=True)
 
 
 def _poly_steps(A, B, fractions: bool, expand: bool):
     """(steps, reduced polynomial) for the polynomial equation A = B (SymPy, as written after any reduction)."""
-    import sympy
     x = _sympy_x()
     a, b = sympy.Poly(sympy.expand(A), x), sympy.Poly(sympy.expand(B), x)
     steps = int(fractions) + int(expand)
@@ -293,13 +293,11 @@ def _expand_in(e) -> bool:
             return True
         if node.op in ("neg", "sub") and node.args[-1].op in ("add", "sub") and _tb_has_x(node.args[-1]):
             return True
-    import sympy
     degrees = [sympy.degree(term, _sympy_x()) for term in _additive(e)]
     return len(degrees) != len(set(degrees))
 
 
 def _additive(e):
-    from rpsdg.expr.sympy_bridge import to_sympy
     if e.op in ("add", "sub"):
         return _additive(e.args[0]) + _additive(e.args[1])
     if e.op == "neg":
@@ -321,8 +319,6 @@ def textbook_count(problem, answer) -> int | None:
     cover."""
     if problem.op == "tuple":
         return _system_count(problem)
-    import sympy
-    from rpsdg.expr.sympy_bridge import to_sympy
     L, R = problem.args
     occurrences = sum(1 for _, node in problem.positions() if node == Expr("sym", (), "x"))
     x = _sympy_x()
@@ -394,8 +390,6 @@ def textbook_count(problem, answer) -> int | None:
 
 def _system_count(problem) -> int | None:
     """Gaussian elimination in the natural order, then back-substitution (see :data:`TEXTBOOK`)."""
-    from fractions import Fraction
-    from rpsdg.expr.canonical import canon
     names = ("x", "y", "z")[:len(problem.args)]
     rows = []
     for equation in problem.args:

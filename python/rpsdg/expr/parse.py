@@ -28,7 +28,7 @@ MAX_DEPTH = 300
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
 _STRAY = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
 """A character no token starts with; once none is left, ``findall`` reads the tokens in order."""
-_LONG_NUMBER = re.compile(r"[0-9]{%d}" % (MAX_DIGITS + 1))
+_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_DIGITS + 1}}}")
 """A digit run longer than :data:`MAX_DIGITS`: the cheap test before the longest number token is measured."""
 _END = ""
 _FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}

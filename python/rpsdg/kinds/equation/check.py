@@ -252,7 +252,6 @@ class Forms:
             self.closures[e] = known
         return known
 
-
     def _arithmetic(self, op: str, a: Expr, b: Expr) -> Callable:
         """The closure of ``a op b``; a literal or variable operand is read inline (the same arithmetic in the
         same order, one call fewer per evaluation)."""
