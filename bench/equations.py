@@ -11,6 +11,13 @@ slows it: the best run is printed too, but the median is the figure to quote).
     python3 bench/equations.py --levels 1,2,3 --items 500 --by-subkind
     python3 bench/equations.py --levels 1,2,3 --items 500 --repeats 5 --against /tmp/old/python
 
+``--fixed N`` makes exactly candidates 0..N-1 of each level once and prints how many were accepted, with no timing:
+a fixed amount of work for an instruction counter, which the machine's load does not move (valgrind's callgrind;
+subtract a ``--fixed 0`` run for the imports; ``python3`` may be a shim, so give valgrind the real interpreter):
+
+    PY=$(python3 -c 'import sys; print(sys.executable)')
+    PYTHONPATH=$PWD/python valgrind --tool=callgrind --callgrind-out-file=/tmp/cg $PY bench/equations.py --levels 3 --fixed 150
+
 ``--against PATH`` measures side by side on a shared machine: each repeat runs this checkout and the checkout whose
 ``python/`` directory is PATH, one after the other in fresh processes (same seeds), and prints both medians and
 their ratio (new / old), so load that comes and goes hits both alike.
@@ -63,9 +70,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--first-seed", type=int, default=1000, help="seed of the first run (run r: this + r)")
     parser.add_argument("--by-subkind", action="store_true", help="also print median CPU ms per item by sub-kind")
+    parser.add_argument("--fixed", type=int, metavar="N", help="make candidates 0..N-1 once per level, no timing")
     parser.add_argument("--against", metavar="PATH", help="another checkout's python/ directory: interleaved "
                                                           "runs of both, medians and ratio")
     args = parser.parse_args()
+    if args.fixed is not None:
+        return fixed(args)
     if args.against:
         return compare(args)
     print(f"verified equations/s/core, median of {args.repeats} runs of {args.items} items "
@@ -90,6 +100,17 @@ def main() -> None:
             for name, times in sorted(by_subkind.items()):
                 print(f"         {name:<12} {1000 * statistics.median(times):6.2f} ms median cpu/item  "
                       f"({len(times)} items)")
+
+
+def fixed(args: argparse.Namespace) -> None:
+    """Candidates 0..N-1 of each level, made and checked once (seed ``--first-seed``): work for an instruction
+    counter."""
+    spec = get_kind("equation")
+    config = spec.config_type()
+    for level in (int(part) for part in args.levels.split(",")):
+        accepted = sum(produce(spec, config, (level,), args.first_seed, index).row is not None
+                       for index in range(args.fixed))
+        print(f"level {level}: {accepted} of {args.fixed} candidates accepted")
 
 
 def compare(args: argparse.Namespace) -> None:
