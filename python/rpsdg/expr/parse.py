@@ -28,6 +28,8 @@ MAX_DEPTH = 300
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
 _STRAY = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
 """A character no token starts with; once none is left, ``findall`` reads the tokens in order."""
+_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_DIGITS + 1}}}")
+"""A digit run longer than :data:`MAX_DIGITS`: the cheap test before the longest number token is measured."""
 _END = ""
 _FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
 _RELATION_HEADS = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
@@ -50,7 +52,9 @@ def _tokenize(text: str, what: str) -> list[str]:
         raise ParseError(f"cannot parse {what} {_clip(text)}: unexpected character {stray.group()[0]!r} at "
                          f"column {stray.start() + 1}; use integers, variables, + - * / ** and known functions")
     tokens = _TOKEN.findall(text)
-    longest = max((len(t) for t in tokens if t[:1].isdigit()), default=0)
+    longest = 0
+    if _LONG_NUMBER.search(text):  # rare (a long digit run, maybe inside a name): only then measure the numbers
+        longest = max((len(t) for t in tokens if t[:1].isdigit()), default=0)
     if longest > MAX_DIGITS:
         raise ParseError(f"cannot parse {what}: a number with {longest} digits (at most {MAX_DIGITS}); write "
                          f"smaller numbers")
@@ -99,7 +103,7 @@ class _Parser:
         relation = _RELATION_TOKENS.get(self.tokens[self.index])
         if relation is not None:
             self.index += 1
-            return Expr(relation, (left, self.parse_arith(0)))
+            return _node(Expr, (relation, (left, self.parse_arith(0)), None))
         return left
 
     def parse_arith(self, min_bp: int) -> Expr:
@@ -172,23 +176,25 @@ class _Parser:
         args = self.parse_items(")")
         return self.apply_head(name, args)
 
-    def apply_head(self, name: str, args: list[Expr]) -> Expr:
-        def arity(n: int) -> None:
-            if len(args) != n:
-                raise self.fail(f"{name} takes {n} argument(s), got {len(args)}", "fix the call")
+    def _arity(self, name: str, args: list[Expr], n: int) -> None:
+        if len(args) != n:
+            raise self.fail(f"{name} takes {n} argument(s), got {len(args)}", "fix the call")
 
-        if name in _FUNCTION_ALIASES:
-            arity(1)
-            return Expr(_FUNCTION_ALIASES[name], (args[0],))
-        if name in _RELATION_HEADS:
-            arity(2)
-            return Expr(_RELATION_HEADS[name], (args[0], args[1]))
+    def apply_head(self, name: str, args: list[Expr]) -> Expr:
+        head = _FUNCTION_ALIASES.get(name)
+        if head is not None:
+            self._arity(name, args, 1)
+            return _node(Expr, (head, (args[0],), None))
+        head = _RELATION_HEADS.get(name)
+        if head is not None:
+            self._arity(name, args, 2)
+            return _node(Expr, (head, (args[0], args[1]), None))
         if name == "FiniteSet":
-            return Expr("set", tuple(args))
+            return _node(Expr, ("set", tuple(args), None))
         if name == "Tuple":
-            return Expr("tuple", tuple(args))
+            return _node(Expr, ("tuple", tuple(args), None))
         if name == "Rational":
-            arity(2)
+            self._arity(name, args, 2)
             if not all(a.op == "num" for a in args) or args[1].value == 0:
                 raise self.fail("Rational needs two integer literals, the second non-zero", "write p/q")
             return Expr("div", (args[0], args[1]))

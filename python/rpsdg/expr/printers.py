@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 _PREC = {"add": 10, "sub": 10, "mul": 20, "div": 20, "neg": 30, "pow": 40}
 _ATOM = 100
+_NEG = _PREC["neg"]
 _INFIX_SYMBOL = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
 _RELATION_INFIX = {"lt": " < ", "le": " <= ", "gt": " > ", "ge": " >= "}
 _RELATION_HEAD = {"eq": "Eq", "ne": "Ne"}
@@ -43,14 +44,24 @@ def to_infix(e: Expr) -> str:
     op = e.op
     if op == "num" or op == "sym":
         return str(e.value)
-    if op in _INFIX_SYMBOL:
+    symbol = _INFIX_SYMBOL.get(op)
+    if symbol is not None:  # the hot case, with _prec and _needs_parens inlined (the same rules)
         a, b = e.args
+        p = _PREC[op]
         left, right = to_infix(a), to_infix(b)
-        if _needs_parens(op, a, 0):
-            left = f"({left})"
-        if _needs_parens(op, b, 1):
-            right = f"({right})"
-        return left + _INFIX_SYMBOL[op] + right
+        ca = (_NEG if a.value < 0 else _ATOM) if a.op == "num" else _PREC.get(a.op, _ATOM)  # type: ignore[operator]
+        cb = (_NEG if b.value < 0 else _ATOM) if b.op == "num" else _PREC.get(b.op, _ATOM)  # type: ignore[operator]
+        if op == "pow":
+            if ca <= p:
+                left = f"({left})"
+            if cb < _ATOM:
+                right = f"({right})"
+        else:
+            if ca < p:
+                left = f"({left})"
+            if cb <= p:
+                right = f"({right})"
+        return left + symbol + right
     if op == "neg":
         return "-" + _wrap("neg", e.args[0], 0)
     if op in FUNCTIONS:

@@ -84,16 +84,16 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
     uid = str(row.get("uid", "?"))
     seen: dict[str, Expr] = {}  # one step's after is the next step's before: parse each text once
 
-    def read(text: Any, what: str) -> Expr:
+    def read(text: Any, what: str, index: int = -1) -> Expr:
         if isinstance(text, str) and text in seen:
             return seen[text]
-        parsed = parse(text, f"{what} of record {uid[:12]}")
+        where = what if index < 0 else f"step {index} {what}"  # named only where it is parsed (30 reads, 10 parses)
+        parsed = parse(text, f"{where} of record {uid[:12]}")
         seen[text] = parsed
         return parsed
 
-    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], f"step {i} before"),
-                             read(step["after"], f"step {i} after"),
-                             read(step["operand"], f"step {i} operand") if step["operand"] else None)
+    steps = tuple(ParsedStep(str(step["rule"]), read(step["before"], "before", i), read(step["after"], "after", i),
+                             read(step["operand"], "operand", i) if step["operand"] else None)
                   for i, step in enumerate(row["steps"]))
     problem = read(row["problem"], "problem")
     size = len(problem.args) if problem.op == "tuple" else 1
@@ -237,8 +237,7 @@ class Forms:
         """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite."""
         known = self.checked.get(e)
         if known is None:
-            inner = self._closure(e)
-            known = self.checked[e] = lambda point: _finite(inner(point))
+            known = self.checked[e] = _finite_of(self._closure(e))
         return known
 
     def _closure(self, e: Expr) -> Callable:
@@ -247,17 +246,36 @@ class Forms:
         known = self.closures.get(e)
         if known is None:
             if e.op in _ARITHMETIC:
-                known = _ARITHMETIC[e.op](self._closure(e.args[0]), self._closure(e.args[1]))
+                known = self._arithmetic(e.op, *e.args)
             else:
                 known = compile_expr(e)
             self.closures[e] = known
         return known
 
+    def _arithmetic(self, op: str, a: Expr, b: Expr) -> Callable:
+        """The closure of ``a op b``; a literal or variable operand is read inline (the same arithmetic in the
+        same order, one call fewer per evaluation)."""
+        if b.op == "num" and (op != "div" or b.value != 0):
+            return _CONSTANT_RIGHT[op](self._closure(a), float(b.value))  # type: ignore[arg-type]
+        if b.op == "sym":
+            if a.op == "num":
+                return _CONSTANT_VARIABLE[op](float(a.value), b.value)  # type: ignore[arg-type]
+            return _VARIABLE_RIGHT[op](self._closure(a), b.value)
+        if a.op == "num":
+            return _CONSTANT_LEFT[op](float(a.value), self._closure(b))  # type: ignore[arg-type]
+        return _ARITHMETIC[op](self._closure(a), self._closure(b))
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
+
+def _finite_of(inner: Callable) -> Callable:
+    """``inner`` raising ``OutsideDomain`` where its value is not finite (one call per evaluation, not two)."""
+    isfinite = math.isfinite
+
+    def checked(point):
+        value = inner(point)
+        if isfinite(value):
+            return value
         raise OutsideDomain("non-finite value")
-    return value
+    return checked
 
 
 def _quotient(a: float, b: float) -> float:
@@ -271,6 +289,30 @@ _ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
     "sub": lambda f, g: lambda point: f(point) - g(point),
     "mul": lambda f, g: lambda point: f(point) * g(point),
     "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
+}
+_CONSTANT_RIGHT: dict[str, Callable[[Callable, float], Callable]] = {  # a non-zero constant for div
+    "add": lambda f, c: lambda point: f(point) + c,
+    "sub": lambda f, c: lambda point: f(point) - c,
+    "mul": lambda f, c: lambda point: f(point) * c,
+    "div": lambda f, c: lambda point: f(point) / c,
+}
+_CONSTANT_LEFT: dict[str, Callable[[float, Callable], Callable]] = {
+    "add": lambda c, g: lambda point: c + g(point),
+    "sub": lambda c, g: lambda point: c - g(point),
+    "mul": lambda c, g: lambda point: c * g(point),
+    "div": lambda c, g: lambda point: _quotient(c, g(point)),
+}
+_VARIABLE_RIGHT: dict[str, Callable[[Callable, str], Callable]] = {
+    "add": lambda f, n: lambda point: f(point) + point[n],
+    "sub": lambda f, n: lambda point: f(point) - point[n],
+    "mul": lambda f, n: lambda point: f(point) * point[n],
+    "div": lambda f, n: lambda point: _quotient(f(point), point[n]),
+}
+_CONSTANT_VARIABLE: dict[str, Callable[[float, str], Callable]] = {
+    "add": lambda c, n: lambda point: c + point[n],
+    "sub": lambda c, n: lambda point: c - point[n],
+    "mul": lambda c, n: lambda point: c * point[n],
+    "div": lambda c, n: lambda point: _quotient(c, point[n]),
 }
 
 
@@ -346,11 +388,29 @@ def _partial_nodes(e: Expr) -> list[Expr]:
     return found
 
 
+def _nonzero(e: Expr, facts: Sequence[Fact]) -> bool:
+    """``nonvanishing(e, facts)``, a product first factor by factor: a product of factors that are non-zero on the
+    domain is non-zero there (what the sign reasoner concludes too), and each factor's sign is worked out once per
+    record (the recorded domain keeps it), where the whole product would be canonicalised and reasoned about anew."""
+    factors, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "mul":
+            stack.extend(node.args)
+        elif node.op == "neg":
+            stack.append(node.args[0])
+        else:
+            factors.append(node)
+    if len(factors) > 1 and all(nonvanishing(f, facts) for f in factors):
+        return True
+    return nonvanishing(e, facts)
+
+
 def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
     """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
     for node in _partial_nodes(e):
         op = node.op
-        if op == "div" and _has_variable(node.args[1]) and not nonvanishing(node.args[1], facts):
+        if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
             return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
         if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
             return f"division by {_text(node.args[1])}, which is not clearly non-zero"
@@ -410,13 +470,15 @@ def _subtract(step, facts, L, R, L2, R2) -> Pairs:
 
 def _multiply(step, facts, L, R, L2, R2) -> Pairs:
     c = _operand(step, facts)
-    _need(nonvanishing(c, facts), f"multiplier {_text(c)} may vanish on the recorded domain")
+    if not _nonzero(c, facts):  # the message is printed only when it is needed
+        raise StepProblem(f"multiplier {_text(c)} may vanish on the recorded domain")
     return [(L2, mul(L, c)), (R2, mul(R, c))]
 
 
 def _divide(step, facts, L, R, L2, R2) -> Pairs:
     c = _operand(step, facts)
-    _need(nonvanishing(c, facts), f"divisor {_text(c)} may vanish on the recorded domain")
+    if not _nonzero(c, facts):
+        raise StepProblem(f"divisor {_text(c)} may vanish on the recorded domain")
     return [(L2, div(L, c)), (R2, div(R, c))]
 
 
@@ -431,9 +493,11 @@ def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
         return side.args[0]
     if side.op == "pow" and _has_variable(side.args[1]):
         base = _constant(side.args[0])
-        _need(base is not None and base > 0, f"base of {_text(side)} is not a positive constant")
+        if base is None or not base > 0:
+            raise StepProblem(f"base of {_text(side)} is not a positive constant")
         return mul(side.args[1], func("log", side.args[0]))
-    _need(sign(side, facts) == "pos", f"log of {_text(side)}, which is not positive on the recorded domain")
+    if sign(side, facts) != "pos":
+        raise StepProblem(f"log of {_text(side)}, which is not positive on the recorded domain")
     return func("log", side)
 
 
@@ -541,12 +605,21 @@ _SINGLE_RULES: dict[str, Callable[..., Pairs]] = {
 RULES = tuple(_SINGLE_RULES) + ("eliminate", "substitute")
 
 
-def _polynomial(e: Expr) -> list[Fraction] | None:
-    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``."""
+def _polynomial(e: Expr, forms: Forms | None = None) -> list[Fraction] | None:
+    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``
+    (``forms``: the record's memoised forms, when the caller has them)."""
     try:
-        s = canon(e)
+        s = forms.canon(e) if forms is not None else canon(e)
     except (CanonTooBig, ZeroDivisionError):
         return None
+    return polynomial_coefficients(s)
+
+
+def polynomial_coefficients(s: Sum, numbers_only: bool = False) -> list[Fraction] | None:
+    """Coefficients (constant first) of the canonical form ``s`` when it is a polynomial in x, else ``None``.
+    The one reader of polynomial coefficients, for the checker and the solver (``solve._coefficients``).
+    ``numbers_only``: also ``None`` when a coefficient is not an ``int`` or ``Fraction`` (the solver's stricter
+    admission; the checker converts whatever the form holds with ``Fraction``)."""
     coefficients: dict[int, Fraction] = {}
     for mono, value in s.items():
         if not mono:
@@ -554,6 +627,8 @@ def _polynomial(e: Expr) -> list[Fraction] | None:
         elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
             power = mono[0][1]
         else:
+            return None
+        if numbers_only and not isinstance(value, (int, Fraction)):
             return None
         coefficients[power] = Fraction(value)
     if not coefficients:
@@ -860,13 +935,13 @@ def _needless_hypothesis(record: ParsedEquation) -> str | None:
     return None
 
 
-def _degree_problem(record: ParsedEquation) -> tuple[int, str] | None:
+def _degree_problem(record: ParsedEquation, forms: Forms | None = None) -> tuple[int, str] | None:
     for index, step in enumerate(record.steps):
         if step.rule not in ("factor", "quadratic_formula") or step.before.op != "eq":
             continue
         if step.before.args[1] != num(0) or step.after.args[1] != num(0):
             continue
-        coefficients = _polynomial(step.before.args[0])
+        coefficients = _polynomial(step.before.args[0], forms)
         factors = _factors(step.after.args[0])
         if coefficients is None or factors is None:
             continue
@@ -911,7 +986,10 @@ def _terms(e: Expr) -> int:
 def _distributable(e: Expr) -> int:
     """Products with a sum as a factor, natural powers of sums and minus signs over sums: what expanding removes."""
     count = 0
-    for _, node in e.positions():
+    stack = [e]
+    while stack:  # every node once (order does not matter for a count)
+        node = stack.pop()
+        stack.extend(node.args)
         if node.op == "mul" and any(child.op in ("add", "sub") for child in node.args):
             count += 1
         elif node.op == "pow" and node.args[0].op in ("add", "sub") and node.args[1].op == "num":
@@ -994,7 +1072,7 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
             if not same:
                 return Rejected("replay", VERSION, index,
                                 f"{step.rule}: {_text(stated)} is not {_text(expected)} in canonical form")
-    degree = _degree_problem(record)
+    degree = _degree_problem(record, forms)
     if degree:
         return Rejected("replay", VERSION, *degree)
     points = _points_of(record)

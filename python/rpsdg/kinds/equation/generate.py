@@ -169,13 +169,24 @@ class _Made:
 @functools.lru_cache(maxsize=20_000)
 def _canon(e: Expr) -> Sum:
     """The canonical form of a side. A pure function of the tree (the bounded cache only saves time, and holds no
-    state a result could depend on); forms are shared, never mutated."""
-    return Canonicalizer().run(e)
+    state a result could depend on); forms are shared, never mutated. The forms of ``e``'s compound children come
+    from this cache too (a side is mostly built from sides already in it: ``tidy(add(side, t))``), handed to the
+    canonicalizer as its memo; it makes them exactly as it would itself, so the result is the same."""
+    canonicalizer = Canonicalizer()
+    for child in e.args:
+        if any(grandchild.args for grandchild in child.args):  # a child like 3*x is quicker made again
+            try:
+                canonicalizer.memo[child] = _canon(child)
+            except (CanonTooBig, ZeroDivisionError):
+                pass  # the canonicalizer meets the same problem only if it needs that child's form
+    return canonicalizer.run(e)
 
 
+@functools.lru_cache(maxsize=20_000)
 def tidy(e: Expr) -> Expr:
     """The expanded, collected form of a side (our canonical form, printed); ``canon(to_expr(s)) == s`` is
-    property-tested, so the printed side's form is the same form."""
+    property-tested, so the printed side's form is the same form. Cached like :func:`_canon` (a pure function of
+    the tree; the solver asks for one side's form more than once)."""
     return to_expr(_canon(e))
 
 
@@ -189,12 +200,23 @@ def _plain(e: Expr) -> bool:
     if op == "neg":
         return _plain(e.args[0])
     if op == "div":
-        return _plain(e.args[0]) and not e.args[1].free_symbols()
+        return _plain(e.args[0]) and _symbol_free(e.args[1])
     if op == "pow":  # a power of a sum (a cube to be undone by its root) is kept whole, not expanded
         exponent = e.args[1]
         if exponent.op == "num" and exponent.value >= 0 and e.args[0].op in ("num", "sym"):  # type: ignore[operator]
             return True
-    return not e.free_symbols()
+    return _symbol_free(e)
+
+
+def _symbol_free(e: Expr) -> bool:
+    """``not e.free_symbols()`` without building the sets (hot)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return False
+        stack.extend(node.args)
+    return True
 
 
 def _number(value: Fraction | int) -> Expr:
@@ -341,7 +363,7 @@ def _op_divide(fw: _Forward, rng: random.Random, bound: int, degree: int) -> boo
     if not (_plain(L) and _plain(R)):
         return False
     c = rng.randint(2, max(2, min(bound, 5)))
-    sides = [div(side, num(c)) if side.free_symbols() and side.op != "num" else tidy(div(side, num(c)))
+    sides = [div(side, num(c)) if not _symbol_free(side) and side.op != "num" else tidy(div(side, num(c)))
              for side in (L, R)]
     fw.to(eq(*sides), "multiply_both_sides", num(c))
     return True

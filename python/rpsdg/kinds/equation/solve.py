@@ -49,7 +49,7 @@ from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import CanonTooBig
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
-from rpsdg.kinds.equation.check import fitting_label
+from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
                                            construct, _join, _linear_factor, _number,
@@ -79,21 +79,36 @@ MAX_STEPS = 40
 
 def _has_x(e: Expr) -> bool:
     """Whether x occurs (stops at the first; ``free_symbols`` builds every set and is hot here)."""
-    if e.op == "sym":
-        return e.value == "x"
-    return any(_has_x(a) for a in e.args)
+    stack = [e]
+    while stack:  # a walk without a generator per node (hot)
+        node = stack.pop()
+        if node.op == "sym":
+            if node.value == "x":
+                return True
+        else:
+            stack.extend(node.args)
+    return False
 
 
 def _has_symbol(e: Expr) -> bool:
-    if e.op == "sym":
-        return True
-    return any(_has_symbol(a) for a in e.args)
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            return True
+        stack.extend(node.args)
+    return False
 
 
 def _x_count(e: Expr) -> int:
-    if e.op == "sym":
-        return int(e.value == "x")
-    return sum(_x_count(a) for a in e.args)
+    count, stack = 0, [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sym":
+            count += node.value == "x"
+        else:
+            stack.extend(node.args)
+    return count
 
 
 def _constant(e: Expr) -> bool:
@@ -154,23 +169,13 @@ def _polynomial_like(e: Expr) -> bool:
 
 
 def _coefficients(e: Expr) -> list[Fraction] | None:
-    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``."""
+    """Coefficients (constant first) of ``e`` as a polynomial in x with rational coefficients, else ``None``:
+    only a polynomial-like tree (:func:`_polynomial_like`) whose form has number coefficients is admitted (stricter
+    than the checker's reading, which is the same function, ``check.polynomial_coefficients``). A form too big to
+    make raises, as before (the item is dropped)."""
     if not _polynomial_like(e):
         return None
-    coefficients: dict[int, Fraction] = {}
-    for mono, value in _canon(e).items():
-        if not mono:
-            power = 0
-        elif len(mono) == 1 and mono[0][0] == "x" and isinstance(mono[0][1], int) and mono[0][1] > 0:
-            power = mono[0][1]
-        else:
-            return None
-        if not isinstance(value, (int, Fraction)):
-            return None
-        coefficients[power] = Fraction(value)
-    if not coefficients:
-        return [Fraction(0)]
-    return [coefficients.get(p, Fraction(0)) for p in range(max(coefficients) + 1)]
+    return polynomial_coefficients(_canon(e), numbers_only=True)
 
 
 def _polynomial_expr(coefficients: Sequence[Fraction]) -> Expr:
@@ -701,9 +706,13 @@ def _denominators(e: Expr) -> list[Expr]:
 
 
 def _has_radical(e: Expr) -> bool:
-    if e.op == "sqrt" and _has_x(e):
-        return True
-    return any(_has_radical(a) for a in e.args)
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.op == "sqrt" and _has_x(node):
+            return True
+        stack.extend(node.args)
+    return False
 
 
 # -- systems -------------------------------------------------------------------------------------------------------
@@ -811,15 +820,16 @@ def _solve_system(problem: Expr) -> SolvedSteps:
     # natural order first (permutations start with it), substitution (two unknowns) before the other orders
     if size == 2:
         candidates = candidates[:1] + [("substitution", (i,)) for i in range(2)] + candidates[1:]
+    written = _System(rows, constants, names).current()  # the problem as we write systems (every candidate's start)
     for method, order in candidates:
         if best is not None and method == "elimination" and order != tuple(range(size)) and (
                 best.method == "substitution" or len(best.steps) <= 2 * size + 1):
             break  # a good enough solution already: other elimination orders are tried only when needed (speed)
         system = _System([list(r) for r in rows], list(constants), names)
         system.state = problem
-        if system.current() != problem:  # the problem is not written as we write systems: tidy it first
-            system.steps.append(EquationStep("collect", problem, system.current()))
-            system.state = system.current()
+        if written != problem:  # the problem is not written as we write systems: tidy it first
+            system.steps.append(EquationStep("collect", problem, written))
+            system.state = written
         try:
             if method == "substitution":
                 _substitution(system, order[0])
@@ -986,4 +996,15 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("unsolved", str(error)) from None
     construction = json.dumps([step.to_row() for step in made.steps], separators=(",", ":"))
     extra = {**made.extra, "method": solved.method, "construction": construction}
-    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, solved.steps, extra)
+    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, _printed(solved.steps),
+                      extra)
+
+
+def _printed(steps: Sequence[EquationStep]) -> tuple[EquationStep, ...]:
+    """``steps`` with their equations' text: each step's after is the next one's before, printed once."""
+    out, text = [], ""
+    for step in steps:
+        before = text if out and step.before is out[-1].after else to_infix(step.before)
+        text = to_infix(step.after)
+        out.append(EquationStep(step.rule, step.before, step.after, step.operand, before, text, step.note))
+    return tuple(out)
