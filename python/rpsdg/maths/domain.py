@@ -496,24 +496,38 @@ def _natural_integer(e: Expr) -> int | None:
 def natural_conditions(e: Expr) -> list[Expr]:
     """The conditions (relations, innermost first, without repeats) under which ``e`` has a real value."""
     found: list[Expr] = []
-    _collect(e, found)
+    _collect(e, found, set())
     return list(dict.fromkeys(found))
 
 
-def _collect(e: Expr, out: list[Expr]) -> None:
+def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
+    """Append the conditions of ``e``'s nodes in post-order, skipping a subtree equal to one in ``seen`` (its
+    conditions are already in ``out``: a later copy could only add repeats) and adding those it visits."""
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:  # post-order without recursion: a stranger's tree may be deep
         node, done = stack.pop()
         if not done:
+            if not node.args:
+                continue  # literals and variables need nothing
+            if node in seen:
+                continue
+            seen.add(node)
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.args))
             continue
-        out.extend(_own_conditions(node))
+        if node.op not in _CONDITION_FREE:
+            out.extend(_own_conditions(node))
+
+
+_CONDITION_FREE = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
+                             "asinh"))
+"""Node kinds defined wherever their arguments are (no condition of their own)."""
+_ZERO, _ONE, _TWO = num(0), num(1), num(2)
 
 
 def _own_conditions(node: Expr) -> list[Expr]:
     op, args = node.op, node.args
-    zero = num(0)
+    zero = _ZERO
     if op == "log":
         return [Expr("gt", (args[0], zero))]
     if op == "sqrt":
@@ -521,11 +535,11 @@ def _own_conditions(node: Expr) -> list[Expr]:
     if op == "div":
         return [Expr("ne", (args[1], zero))]
     if op in ("asin", "acos"):
-        return [Expr("le", (pow_(args[0], num(2)), num(1)))]
+        return [Expr("le", (pow_(args[0], _TWO), _ONE))]
     if op == "atanh":
-        return [Expr("lt", (pow_(args[0], num(2)), num(1)))]
+        return [Expr("lt", (pow_(args[0], _TWO), _ONE))]
     if op == "acosh":
-        return [Expr("ge", (args[0], num(1)))]
+        return [Expr("ge", (args[0], _ONE))]
     if op == "tan":
         return [Expr("ne", (func("cos", args[0]), zero))]
     if op == "pow":
@@ -580,10 +594,27 @@ def undefined_part(e: Expr, domain: Domain) -> Expr | None:
 
 def first_undefined(expressions: Sequence[Expr], domain: Domain) -> tuple[int, Expr] | None:
     """(index, condition) for the first expression whose natural domain the hypotheses do not imply."""
-    for index, e in enumerate(expressions):
-        missing = undefined_part(e, domain)
-        if missing is not None:
-            return index, missing
+    return _first_not_implied(_conditions_in_order(expressions), domain)
+
+
+def _conditions_in_order(expressions: Sequence[Expr]) -> list[list[Expr]]:
+    """The natural conditions of each expression, less those of subtrees met in an earlier one: for one fixed
+    domain those were already found implied (else the scan stopped there), so dropping them changes no verdict
+    and saves re-walking the subtrees that a record's steps share."""
+    seen: set[Expr] = set()
+    lists = []
+    for e in expressions:
+        found: list[Expr] = []
+        _collect(e, found, seen)
+        lists.append(list(dict.fromkeys(found)))
+    return lists
+
+
+def _first_not_implied(lists: Sequence[Sequence[Expr]], domain: Domain) -> tuple[int, Expr] | None:
+    for index, conditions in enumerate(lists):
+        for condition in conditions:
+            if not implies(domain, condition):
+                return index, condition
     return None
 
 
@@ -614,11 +645,12 @@ def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: S
     which some natural condition of ``expressions`` would no longer be shown: a record states each condition it
     needs once, so deleting any one of them makes it false (or at least unprovable here)."""
     kept = list(dict.fromkeys(hypotheses))
+    lists = _conditions_in_order(expressions)
     for h in reversed(list(kept)):
         if h in keep:
             continue
         others = [o for o in kept if o != h]
         domain = facts_of(others)
-        if implies(domain, h) and first_undefined(expressions, domain) is None:
+        if implies(domain, h) and _first_not_implied(lists, domain) is None:
             kept.remove(h)
     return tuple(kept)
