@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-from rpsdg.expr.canonical import CanonTooBig, Sum, canon, constant_value
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr, func, num, pow_, sub
 
@@ -113,10 +113,14 @@ class Fact:
 class Domain:
     """The recorded hypotheses as facts, with the signs already worked out for this record."""
 
-    def __init__(self, facts: list[Fact], hypotheses: Sequence[Expr] = ()):
+    def __init__(self, facts: list[Fact], hypotheses: Sequence[Expr] = (),
+                 canonicalizer: Canonicalizer | None = None):
         self.facts = facts
         self.hypotheses = frozenset(hypotheses)
         self.signs: dict[Expr, str | None] = {}
+        self.canon = canonicalizer if canonicalizer is not None else Canonicalizer()
+        """Canonical forms of the subterms met so far (the sign rules canonicalise every subterm they visit);
+        domains built by one task (``needed_conditions``, ``irredundant``) share one."""
         self.box = _box(facts)
         """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
 
@@ -124,15 +128,17 @@ class Domain:
         return iter(self.facts)
 
 
-def facts_of(hypotheses: Sequence[Expr]) -> Domain:
+def facts_of(hypotheses: Sequence[Expr], canonicalizer: Canonicalizer | None = None) -> Domain:
+    """The domain of ``hypotheses``; ``canonicalizer`` (one per task) shares canonical forms between domains."""
+    canonicalizer = canonicalizer if canonicalizer is not None else Canonicalizer()
     facts = []
     for h in hypotheses:
         if h.op in ("gt", "lt", "ge", "le", "ne"):
             try:
-                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
+                facts.append(Fact(canonicalizer.run(sub(h.args[0], h.args[1])), h.op))
             except (CanonTooBig, ZeroDivisionError, ValueError):
                 continue
-    return Domain(facts, hypotheses)
+    return Domain(facts, hypotheses, canonicalizer)
 
 
 FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg", "zero": "zero"}
@@ -420,7 +426,7 @@ def _power_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
 def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
     try:
-        s = canon(e)
+        s = (facts.canon if isinstance(facts, Domain) else Canonicalizer()).run(e)
     except (CanonTooBig, ZeroDivisionError, ValueError):
         return None
     if not s:
@@ -627,7 +633,8 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
     counts for the next); closed conditions are never added: a true one needs nothing, a false one raises
     :class:`EmptyDomain`."""
     kept = list(hypotheses)
-    domain = facts_of(kept)
+    canonicalizer = Canonicalizer()
+    domain = facts_of(kept, canonicalizer)
     for e in expressions:
         for condition in natural_conditions(e):
             if implies(domain, condition):
@@ -635,7 +642,7 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
             if not has_variable(condition):
                 raise EmptyDomain(f"{condition!r} is false")
             kept.append(condition)
-            domain = facts_of(kept)
+            domain = facts_of(kept, canonicalizer)
     return tuple(kept)
 
 
@@ -646,11 +653,12 @@ def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: S
     needs once, so deleting any one of them makes it false (or at least unprovable here)."""
     kept = list(dict.fromkeys(hypotheses))
     lists = _conditions_in_order(expressions)
+    canonicalizer = Canonicalizer()
     for h in reversed(list(kept)):
         if h in keep:
             continue
         others = [o for o in kept if o != h]
-        domain = facts_of(others)
+        domain = facts_of(others, canonicalizer)
         if implies(domain, h) and _first_not_implied(lists, domain) is None:
             kept.remove(h)
     return tuple(kept)

@@ -423,7 +423,7 @@ def check_replay(record: ParsedIntegral, ctx: _Context) -> Verdict:
     if not record.problem.has(VAR):
         return Rejected("replay", VERSION, -1, "the integrand is a constant (a degenerate problem)")
     expressions = [record.problem, record.answer] + [e for s in record.steps for e in (s.integrand, s.antiderivative)]
-    missing = first_undefined(expressions, facts_of(record.hypotheses))
+    missing = first_undefined(expressions, facts_of(record.hypotheses, ctx.canon))
     if missing is not None:
         index, condition = missing
         where = -1 if index < 2 else (index - 2) // 2
