@@ -271,6 +271,36 @@ def _arithmetic(op: str, left: Compiled, right: Compiled, lconst: float | None, 
     return mul
 
 
+class _Undefined:
+    """Marks a remembered point where the function raised :class:`OutsideDomain`."""
+
+
+def remembering(fn: Compiled, var: str) -> Compiled:
+    """``fn`` (a function of the one variable ``var``) that remembers its value, or that it had none, at each
+    value of ``var`` it was called at; the same numbers as ``fn``, computed once. For a tree whose subtrees are
+    evaluated again on their own at the same points (a record's steps nest: each step's antiderivative is part of
+    its parent's). Zero is never remembered (``0.0`` and ``-0.0`` are one key but can give different values)."""
+    values: dict[float, float | type[_Undefined]] = {}
+
+    def run(point: Point) -> float:
+        x = point[var]
+        found = values.get(x)
+        if found is None:
+            if x == 0:
+                return fn(point)
+            try:
+                found = values[x] = fn(point)
+            except OutsideDomain:
+                values[x] = _Undefined
+                raise
+            return found  # type: ignore[return-value]
+        if found is _Undefined:
+            raise OutsideDomain("no finite real value at this point (remembered)")
+        return found  # type: ignore[return-value]
+
+    return run
+
+
 def evaluate(e: Expr, point: Point) -> float:
     """The value of ``e`` at ``point``; raises :class:`OutsideDomain` where it has no finite real value."""
     return compile_expr(e)(point)
