@@ -66,9 +66,15 @@ class ParsedIntegral:
 def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
     """Re-read a stored row with our grammar; raises :class:`ParseError` naming the field."""
     uid = str(row.get("uid", "?"))
+    seen: dict[str, Expr] = {}  # a text stored twice (the problem is step 0's integrand) is parsed once
 
     def read(text: Any, what: str) -> Expr:
-        return _arithmetic_in_x(parse(text, f"{what} of record {uid[:12]}"), f"{what} of record {uid[:12]}")
+        if isinstance(text, str) and text in seen:
+            return seen[text]
+        e = _arithmetic_in_x(parse(text, f"{what} of record {uid[:12]}"), f"{what} of record {uid[:12]}")
+        if isinstance(text, str):
+            seen[text] = e
+        return e
 
     def optional(text: Any, what: str) -> Expr | None:
         return read(text, what) if text else None
