@@ -207,10 +207,13 @@ def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[
     return sorted(names)
 
 
-def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> list[dict[str, float]]:
+def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str, memo: dict | None = None
+                  ) -> list[dict[str, float]]:
     """Up to ``POINTS.count`` points (an rng seeded by ``seed``) where the hypotheses hold and every expression is
-    defined; each tree is compiled once."""
-    compiled = [compile_expr(e) for e in dict.fromkeys(expressions)]
+    defined; each tree is compiled once (``memo``: a compile memo shared with later evaluations of the same
+    task, see :func:`rpsdg.expr.evaluate.compile_expr`; a chain's expressions share most subtrees)."""
+    memo = {} if memo is None else memo
+    compiled = [compile_expr(e, memo) for e in dict.fromkeys(expressions)]
     return sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS)
 
 
@@ -219,10 +222,12 @@ def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], s
     return len(domain_points(expressions, hypotheses, seed)) >= POINTS.quorum
 
 
-def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]) -> int | None:
+def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]], memo: dict | None = None
+                       ) -> int | None:
     """The first index i at which ``chain[i]`` and ``chain[i + 1]`` agree at fewer than the quorum of ``points``
     (values huge enough to lose all precision can disagree at a few points), else ``None``."""
-    values = [_values(e, points) for e in chain]
+    memo = {} if memo is None else memo
+    values = [_values(e, points, memo) for e in chain]
     for i in range(len(chain) - 1):
         if _agreeing(values[i], values[i + 1]) < POINTS.quorum:
             return i
@@ -232,11 +237,12 @@ def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]
 def check_numeric(record: ParsedTheorem) -> Verdict:
     chain = [record.lhs] + [step.after for step in record.steps]
     expressions = chain + [step.before for step in record.steps] + [record.rhs]
-    points = domain_points(expressions, record.hypotheses, record.uid)
+    memo: dict = {}
+    points = domain_points(expressions, record.hypotheses, record.uid, memo)
     if len(points) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold and every step "
                                                 "is defined")
-    values = {e: _values(e, points) for e in dict.fromkeys(expressions)}
+    values = {e: _values(e, points, memo) for e in dict.fromkeys(expressions)}
     for i, step in enumerate(record.steps):
         if _agreeing(values[step.before], values[step.after]) < POINTS.quorum:
             return Rejected("numeric", VERSION, i, f"before and after differ at more than "
@@ -246,8 +252,8 @@ def check_numeric(record: ParsedTheorem) -> Verdict:
     return Passed("numeric", VERSION, f"{len(points)} points, quorum {POINTS.quorum}")
 
 
-def _values(e: Expr, points: Sequence[dict[str, float]]) -> list[float]:
-    fn = compile_expr(e)
+def _values(e: Expr, points: Sequence[dict[str, float]], memo: dict | None = None) -> list[float]:
+    fn = compile_expr(e, memo)
     out = []
     for point in points:
         try:
