@@ -436,6 +436,20 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
         lead = next((m for m in d if m), None)
         if lead is None or lead not in s:
             continue
+        a, b = s[lead], d[lead]
+        if a and b:  # fast path, same verdicts: s - c·d is constant iff its variable terms cancel term by term
+            if not all(m in d for m in s if m) or any(m and s.get(m, 0) * b != a * v for m, v in d.items()):
+                continue
+            c = Fraction(a) / Fraction(b)
+            r = s.get((), 0) - c * d.get((), 0)
+            known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
+            if r == 0:
+                return known
+            if known == "pos" and r > 0 or known == "nonneg" and r > 0:
+                return "pos"
+            if known == "neg" and r < 0 or known == "nonpos" and r < 0:
+                return "neg"
+            continue
         c = Fraction(s[lead]) / Fraction(d[lead])
         rest = {m: v for m, v in s.items()}
         for m, v in d.items():
@@ -509,17 +523,20 @@ def natural_conditions(e: Expr) -> list[Expr]:
 def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
     """Append the conditions of ``e``'s nodes in post-order, skipping a subtree equal to one in ``seen`` (its
     conditions are already in ``out``: a later copy could only add repeats) and adding those it visits."""
+    if not e.args:
+        return  # literals and variables need nothing
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:  # post-order without recursion: a stranger's tree may be deep
         node, done = stack.pop()
         if not done:
-            if not node.args:
-                continue  # literals and variables need nothing
             if node in seen:
                 continue
             seen.add(node)
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.args))
+            args = node.args
+            for index in range(len(args) - 1, -1, -1):
+                if args[index].args:  # leaves need nothing: never pushed
+                    stack.append((args[index], False))
             continue
         if node.op not in _CONDITION_FREE:
             out.extend(_own_conditions(node))
