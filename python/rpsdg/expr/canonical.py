@@ -47,7 +47,7 @@ class CanonTooBig(ArithmeticError):
 
 
 def _normal(value: Number) -> Number:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is Fraction and value.denominator == 1:  # not isinstance: Fraction is an ABC (slow check)
         return int(value.numerator)
     return value
 
@@ -184,7 +184,10 @@ class Canonicalizer:
 
     def settle(self, s: Sum) -> Sum:
         """Expand a kept-whole base that a product has raised back to an integer power (sqrt(u)² = u)."""
-        if not any(_unsettled(key, exp, atom) for mono in s for key, exp, atom in mono):
+        for mono in s:  # any(_unsettled(...)), with the cheap first-character test first (hot: every product)
+            if any(key[:1] == "(" and _unsettled(key, exp, atom) for key, exp, atom in mono):
+                break
+        else:
             return s
         result: Sum = {}
         for mono, coeff in s.items():
@@ -290,7 +293,7 @@ def _mul_monomials(a: Monomial, b: Monomial) -> tuple[Number, Monomial]:
     coeff: Number = 1
     factors = []
     for key, (exp, atom) in merged.items():
-        exp = _normal(exp) if isinstance(exp, Fraction) else exp
+        exp = _normal(exp) if type(exp) is Fraction else exp
         if exp == 0:
             continue
         if key.startswith("#"):
