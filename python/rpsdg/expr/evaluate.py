@@ -108,8 +108,8 @@ def compile_expr(e: Expr, memo: dict[Expr, Compiled] | None = None) -> Compiled:
 
     ``memo`` (one dict per task, e.g. one record's check) shares the closures of subtrees compiled before.
     """
-    if memo is None:
-        return _compile(e, None)
+    if memo is None or not e.args:  # a leaf's closure is cheaper to make than to look up
+        return _compile(e, memo)
     found = memo.get(e)
     if found is None:
         found = memo[e] = _compile(e, memo)
