@@ -536,10 +536,11 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     if hypotheses or not all(_polynomial(e) for e in (lhs, rhs)):
         # the checker's numeric test must find its points and agree; polynomials without hypotheses always do
         memo: dict = {}  # one compile memo: the chain's expressions share most subtrees
-        points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}", memo)
+        values: dict = {}  # their values at the points, computed while drawing them
+        points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}", memo, values)
         if len(points) < theorem_check.POINTS.count:
             raise Dropped("empty_domain")
-        if theorem_check.chain_disagreement(expressions, points, memo) is not None:
+        if theorem_check.chain_disagreement(expressions, points, memo, values) is not None:
             raise Dropped("numerically_unstable")
     ring_closable = _ring_only(proof)
     if ring_closable and beyond_ring and domain == "real":
