@@ -22,7 +22,7 @@ from rpsdg.kinds.theorem.generate import TheoremConfig
 from rpsdg.run.pipeline import produce
 
 INT_RATES = {(3, 3): 51.0, (5, 5): 21.0, (7, 7): 12.0}
-TARGET_FACTOR = 10
+TARGET_FACTOR = 50  # issue 15
 
 
 def config_for(k: int, length: int, families: tuple[str, ...], budget: int) -> TheoremConfig:

@@ -47,7 +47,7 @@ class CanonTooBig(ArithmeticError):
 
 
 def _normal(value: Number) -> Number:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is Fraction and value.denominator == 1:  # not isinstance: Fraction is an ABC (slow check)
         return int(value.numerator)
     return value
 
@@ -156,12 +156,14 @@ class Canonicalizer:
         if len(a) * len(b) > self.limit * 4:
             raise CanonTooBig(len(a) * len(b))
         result: Sum = {}
+        fraction = Fraction
         for ma, ca in a.items():
             for mb, cb in b.items():
                 coeff, mono = _mul_monomials(ma, mb)
                 total = result.get(mono, 0) + coeff * ca * cb
-                if total:
-                    result[mono] = _normal(total)
+                if total:  # _normal inlined (hot)
+                    result[mono] = int(total.numerator) if type(total) is fraction and total.denominator == 1 \
+                        else total
                 else:
                     result.pop(mono, None)
         if len(result) > self.limit:
@@ -182,7 +184,10 @@ class Canonicalizer:
 
     def settle(self, s: Sum) -> Sum:
         """Expand a kept-whole base that a product has raised back to an integer power (sqrt(u)² = u)."""
-        if not any(_unsettled(key, exp, atom) for mono in s for key, exp, atom in mono):
+        for mono in s:  # any(_unsettled(...)), with the cheap first-character test first (hot: every product)
+            if any(key[:1] == "(" and _unsettled(key, exp, atom) for key, exp, atom in mono):
+                break
+        else:
             return s
         result: Sum = {}
         for mono, coeff in s.items():
@@ -206,7 +211,8 @@ class Canonicalizer:
         return self.power(base, value)
 
     def power(self, base: Sum, r: Number) -> Sum:
-        r = _normal(Fraction(r))
+        if type(r) is not int:
+            r = _normal(Fraction(r))
         if r == 0:
             return {(): 1} if base else _raise_zero_power()
         if not base:
@@ -266,10 +272,18 @@ def _atom_sum(key: str, exponent: Number, atom: Expr) -> Sum:
 
 
 def _mul_monomials(a: Monomial, b: Monomial) -> tuple[Number, Monomial]:
-    if not a and not any(key[0] == "#" for key, _, _ in b):
-        return 1, b
-    if not b and not any(key[0] == "#" for key, _, _ in a):
-        return 1, a
+    if not a:  # 1·b is b unless b has a prime atom (its powers are normalised below)
+        for key, _, _ in b:
+            if key[0] == "#":
+                break
+        else:
+            return 1, b
+    elif not b:
+        for key, _, _ in a:
+            if key[0] == "#":
+                break
+        else:
+            return 1, a
     merged: dict[str, list] = {}
     for key, exp, atom in a + b:
         if key in merged:
@@ -279,7 +293,7 @@ def _mul_monomials(a: Monomial, b: Monomial) -> tuple[Number, Monomial]:
     coeff: Number = 1
     factors = []
     for key, (exp, atom) in merged.items():
-        exp = _normal(Fraction(exp)) if isinstance(exp, Fraction) else exp
+        exp = _normal(exp) if type(exp) is Fraction else exp
         if exp == 0:
             continue
         if key.startswith("#"):
@@ -316,12 +330,19 @@ def _refuse_huge_power(base: Sum, r: int) -> None:
     """Raise :class:`CanonTooBig` before expanding ``base ** r`` beyond the size bounds."""
     if r > MAX_EXPANDED_POWER and len(base) > 1:
         raise CanonTooBig(f"power {r} of a sum (at most {MAX_EXPANDED_POWER} is expanded)")
-    bits = max((max(abs(Fraction(c).numerator), Fraction(c).denominator).bit_length() for c in base.values()),
-               default=0)
+    bits = max((_bits(c) for c in base.values()), default=0)
     if bits > 1 and bits * r > MAX_COEFFICIENT_BITS:
         raise CanonTooBig(f"power {r} would make a coefficient of about {bits * r} bits")
     if r > MAX_EXPANDED_POWER and any(exp * r > 10 ** 6 for mono in base for _, exp, _ in mono):
         raise CanonTooBig(f"power {r} would make an exponent over 10**6")
+
+
+def _bits(c: Number) -> int:
+    """Bit length of the larger of |numerator| and denominator of ``c``."""
+    if type(c) is int:
+        return max(abs(c), 1).bit_length()
+    c = Fraction(c)
+    return max(abs(c.numerator), c.denominator).bit_length()
 
 
 def _power_number(value: Fraction, r: Number) -> Sum:

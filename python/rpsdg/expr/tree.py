@@ -99,7 +99,7 @@ _new = tuple.__new__
 
 def num(value: int | Fraction) -> Expr:
     """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:  # not isinstance: Fraction is an ABC (a slow check on this hot path)
         if value.denominator == 1:
             return _new(Expr, ("num", (), int(value.numerator)))
         top, bottom = _new(Expr, ("num", (), value.numerator)), _new(Expr, ("num", (), value.denominator))

@@ -143,70 +143,82 @@ def domain_conditions(e: Expr) -> list[Expr]:
     return unique
 
 
-def derive(e: Expr, var: str = "x") -> DerivNode:
-    """The rule-by-rule derivation of ``d/d var`` of ``e``."""
-    if not e.has(var):
+def _has(e: Expr, var: str, known: dict[int, bool]) -> bool:
+    """``e.has(var)``, remembered by node identity for one derivation (only nodes of its input tree, all alive
+    while it runs, are asked: each subtree is scanned once instead of once per ancestor)."""
+    found = known.get(id(e))
+    if found is None:
+        found = e.value == var if e.op == "sym" else any(_has(child, var, known) for child in e.args)
+        known[id(e)] = found
+    return found
+
+
+def derive(e: Expr, var: str = "x", known: dict[int, bool] | None = None) -> DerivNode:
+    """The rule-by-rule derivation of ``d/d var`` of ``e``; ``known`` is internal (see :func:`_has`)."""
+    if known is None:
+        known = {}
+    if not _has(e, var, known):
         return DerivNode(e, "constant", num(0))
     op = e.op
     if op == "sym":
         return DerivNode(e, "identity", num(1))
     if op in ("add", "sub"):
-        left, right = derive(e.args[0], var), derive(e.args[1], var)
+        left, right = derive(e.args[0], var, known), derive(e.args[1], var, known)
         combine = c_add if op == "add" else c_sub
         return DerivNode(e, "sum" if op == "add" else "difference",
                          combine(left.derivative, right.derivative), (left, right))
     if op == "neg":
-        inner = derive(e.args[0], var)
+        inner = derive(e.args[0], var, known)
         return DerivNode(e, "negation", neg(inner.derivative), (inner,))
     if op == "mul":
-        return _derive_product(e, var)
+        return _derive_product(e, var, known)
     if op == "div":
-        return _derive_quotient(e, var)
+        return _derive_quotient(e, var, known)
     if op == "pow":
-        return _derive_power(e, var)
+        return _derive_power(e, var, known)
     if op in FUNCTIONS:
         u = e.args[0]
         if u.op == "sym" and u.value == var:
             return DerivNode(e, "table", outer_derivative(op, u))
-        inner = derive(u, var)
+        inner = derive(u, var, known)
         return DerivNode(e, "chain", c_mul(outer_derivative(op, u), inner.derivative), (inner,), inner=u)
     raise NotDifferentiable(f"cannot differentiate node kind {op!r}")
 
 
-def _derive_product(e: Expr, var: str) -> DerivNode:
+def _derive_product(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
     a, b = e.args
-    if not a.has(var):
-        inner = derive(b, var)
+    if not _has(a, var, known):
+        inner = derive(b, var, known)
         return DerivNode(e, "constant_multiple", c_mul(a, inner.derivative), (inner,), factor=a)
-    if not b.has(var):
-        inner = derive(a, var)
+    if not _has(b, var, known):
+        inner = derive(a, var, known)
         return DerivNode(e, "constant_multiple", c_mul(inner.derivative, b), (inner,), factor=b)
-    da, db = derive(a, var), derive(b, var)
+    da, db = derive(a, var, known), derive(b, var, known)
     return DerivNode(e, "product", c_add(c_mul(da.derivative, b), c_mul(a, db.derivative)), (da, db))
 
 
-def _derive_quotient(e: Expr, var: str) -> DerivNode:
+def _derive_quotient(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
     a, b = e.args
-    if not b.has(var):
-        inner = derive(a, var)
+    if not _has(b, var, known):
+        inner = derive(a, var, known)
         return DerivNode(e, "constant_multiple", c_div(inner.derivative, b), (inner,), factor=div(num(1), b))
-    da, db = derive(a, var), derive(b, var)
+    da, db = derive(a, var, known), derive(b, var, known)
     numerator = c_sub(c_mul(da.derivative, b), c_mul(a, db.derivative))
     return DerivNode(e, "quotient", c_div(numerator, pow_(b, num(2))), (da, db))
 
 
-def _derive_power(e: Expr, var: str) -> DerivNode:
+def _derive_power(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
     base, exponent = e.args
-    if exponent.has(var):
-        if base.has(var):
+    if _has(exponent, var, known):
+        if _has(base, var, known):
             raise NotDifferentiable("u(x)^v(x) is outside our rules; rewrite it as exp(v*log(u))")
-        inner = derive(exponent, var)
+        inner = derive(exponent, var, known)
         derivative = c_mul(c_mul(e, func("log", base)), inner.derivative)
         return DerivNode(e, "exponential", derivative, (inner,), inner=exponent)
     outer = c_mul(exponent, c_pow(base, _minus_one(exponent)))
     if base.op == "sym" and base.value == var:
         return DerivNode(e, "power", outer)
-    inner = derive(base, var)
+    inner = derive(base, var, known)
     return DerivNode(e, "chain", c_mul(outer, inner.derivative), (inner,), inner=base)
 
 

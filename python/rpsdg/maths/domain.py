@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-from rpsdg.expr.canonical import CanonTooBig, Sum, canon, constant_value
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr, func, num, pow_, sub
 
@@ -113,10 +113,14 @@ class Fact:
 class Domain:
     """The recorded hypotheses as facts, with the signs already worked out for this record."""
 
-    def __init__(self, facts: list[Fact], hypotheses: Sequence[Expr] = ()):
+    def __init__(self, facts: list[Fact], hypotheses: Sequence[Expr] = (),
+                 canonicalizer: Canonicalizer | None = None):
         self.facts = facts
         self.hypotheses = frozenset(hypotheses)
         self.signs: dict[Expr, str | None] = {}
+        self.canon = canonicalizer if canonicalizer is not None else Canonicalizer()
+        """Canonical forms of the subterms met so far (the sign rules canonicalise every subterm they visit);
+        domains built by one task (``needed_conditions``, ``irredundant``) share one."""
         self.box = _box(facts)
         """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
 
@@ -124,15 +128,17 @@ class Domain:
         return iter(self.facts)
 
 
-def facts_of(hypotheses: Sequence[Expr]) -> Domain:
+def facts_of(hypotheses: Sequence[Expr], canonicalizer: Canonicalizer | None = None) -> Domain:
+    """The domain of ``hypotheses``; ``canonicalizer`` (one per task) shares canonical forms between domains."""
+    canonicalizer = canonicalizer if canonicalizer is not None else Canonicalizer()
     facts = []
     for h in hypotheses:
         if h.op in ("gt", "lt", "ge", "le", "ne"):
             try:
-                facts.append(Fact(canon(sub(h.args[0], h.args[1])), h.op))
+                facts.append(Fact(canonicalizer.run(sub(h.args[0], h.args[1])), h.op))
             except (CanonTooBig, ZeroDivisionError, ValueError):
                 continue
-    return Domain(facts, hypotheses)
+    return Domain(facts, hypotheses, canonicalizer)
 
 
 FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg", "zero": "zero"}
@@ -420,7 +426,7 @@ def _power_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
 def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     """The sign of ``e = c·d + r`` for a hypothesis ``d rel 0`` and constants ``c ≠ 0``, ``r``."""
     try:
-        s = canon(e)
+        s = (facts.canon if isinstance(facts, Domain) else Canonicalizer()).run(e)
     except (CanonTooBig, ZeroDivisionError, ValueError):
         return None
     if not s:
@@ -429,6 +435,20 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
         d = fact.difference
         lead = next((m for m in d if m), None)
         if lead is None or lead not in s:
+            continue
+        a, b = s[lead], d[lead]
+        if a and b:  # fast path, same verdicts: s - c·d is constant iff its variable terms cancel term by term
+            if not all(m in d for m in s if m) or any(m and s.get(m, 0) * b != a * v for m, v in d.items()):
+                continue
+            c = Fraction(a) / Fraction(b)
+            r = s.get((), 0) - c * d.get((), 0)
+            known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
+            if r == 0:
+                return known
+            if known == "pos" and r > 0 or known == "nonneg" and r > 0:
+                return "pos"
+            if known == "neg" and r < 0 or known == "nonpos" and r < 0:
+                return "neg"
             continue
         c = Fraction(s[lead]) / Fraction(d[lead])
         rest = {m: v for m, v in s.items()}
@@ -496,24 +516,41 @@ def _natural_integer(e: Expr) -> int | None:
 def natural_conditions(e: Expr) -> list[Expr]:
     """The conditions (relations, innermost first, without repeats) under which ``e`` has a real value."""
     found: list[Expr] = []
-    _collect(e, found)
+    _collect(e, found, set())
     return list(dict.fromkeys(found))
 
 
-def _collect(e: Expr, out: list[Expr]) -> None:
+def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
+    """Append the conditions of ``e``'s nodes in post-order, skipping a subtree equal to one in ``seen`` (its
+    conditions are already in ``out``: a later copy could only add repeats) and adding those it visits."""
+    if not e.args:
+        return  # literals and variables need nothing
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:  # post-order without recursion: a stranger's tree may be deep
         node, done = stack.pop()
         if not done:
+            if node in seen:
+                continue
+            seen.add(node)
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.args))
+            args = node.args
+            for index in range(len(args) - 1, -1, -1):
+                if args[index].args:  # leaves need nothing: never pushed
+                    stack.append((args[index], False))
             continue
-        out.extend(_own_conditions(node))
+        if node.op not in _CONDITION_FREE:
+            out.extend(_own_conditions(node))
+
+
+_CONDITION_FREE = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
+                             "asinh"))
+"""Node kinds defined wherever their arguments are (no condition of their own)."""
+_ZERO, _ONE, _TWO = num(0), num(1), num(2)
 
 
 def _own_conditions(node: Expr) -> list[Expr]:
     op, args = node.op, node.args
-    zero = num(0)
+    zero = _ZERO
     if op == "log":
         return [Expr("gt", (args[0], zero))]
     if op == "sqrt":
@@ -521,11 +558,11 @@ def _own_conditions(node: Expr) -> list[Expr]:
     if op == "div":
         return [Expr("ne", (args[1], zero))]
     if op in ("asin", "acos"):
-        return [Expr("le", (pow_(args[0], num(2)), num(1)))]
+        return [Expr("le", (pow_(args[0], _TWO), _ONE))]
     if op == "atanh":
-        return [Expr("lt", (pow_(args[0], num(2)), num(1)))]
+        return [Expr("lt", (pow_(args[0], _TWO), _ONE))]
     if op == "acosh":
-        return [Expr("ge", (args[0], num(1)))]
+        return [Expr("ge", (args[0], _ONE))]
     if op == "tan":
         return [Expr("ne", (func("cos", args[0]), zero))]
     if op == "pow":
@@ -580,10 +617,27 @@ def undefined_part(e: Expr, domain: Domain) -> Expr | None:
 
 def first_undefined(expressions: Sequence[Expr], domain: Domain) -> tuple[int, Expr] | None:
     """(index, condition) for the first expression whose natural domain the hypotheses do not imply."""
-    for index, e in enumerate(expressions):
-        missing = undefined_part(e, domain)
-        if missing is not None:
-            return index, missing
+    return _first_not_implied(_conditions_in_order(expressions), domain)
+
+
+def _conditions_in_order(expressions: Sequence[Expr]) -> list[list[Expr]]:
+    """The natural conditions of each expression, less those of subtrees met in an earlier one: for one fixed
+    domain those were already found implied (else the scan stopped there), so dropping them changes no verdict
+    and saves re-walking the subtrees that a record's steps share."""
+    seen: set[Expr] = set()
+    lists = []
+    for e in expressions:
+        found: list[Expr] = []
+        _collect(e, found, seen)
+        lists.append(list(dict.fromkeys(found)))
+    return lists
+
+
+def _first_not_implied(lists: Sequence[Sequence[Expr]], domain: Domain) -> tuple[int, Expr] | None:
+    for index, conditions in enumerate(lists):
+        for condition in conditions:
+            if not implies(domain, condition):
+                return index, condition
     return None
 
 
@@ -596,7 +650,8 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
     counts for the next); closed conditions are never added: a true one needs nothing, a false one raises
     :class:`EmptyDomain`."""
     kept = list(hypotheses)
-    domain = facts_of(kept)
+    canonicalizer = Canonicalizer()
+    domain = facts_of(kept, canonicalizer)
     for e in expressions:
         for condition in natural_conditions(e):
             if implies(domain, condition):
@@ -604,7 +659,7 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
             if not has_variable(condition):
                 raise EmptyDomain(f"{condition!r} is false")
             kept.append(condition)
-            domain = facts_of(kept)
+            domain = facts_of(kept, canonicalizer)
     return tuple(kept)
 
 
@@ -614,11 +669,13 @@ def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: S
     which some natural condition of ``expressions`` would no longer be shown: a record states each condition it
     needs once, so deleting any one of them makes it false (or at least unprovable here)."""
     kept = list(dict.fromkeys(hypotheses))
+    lists = _conditions_in_order(expressions)
+    canonicalizer = Canonicalizer()
     for h in reversed(list(kept)):
         if h in keep:
             continue
         others = [o for o in kept if o != h]
-        domain = facts_of(others)
-        if implies(domain, h) and first_undefined(expressions, domain) is None:
+        domain = facts_of(others, canonicalizer)
+        if implies(domain, h) and _first_not_implied(lists, domain) is None:
             kept.remove(h)
     return tuple(kept)

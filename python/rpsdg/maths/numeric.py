@@ -41,19 +41,22 @@ def _draw(rng: random.Random) -> float:
 
 
 def collect_points(draw: Callable[[], dict[str, float]], admits: Callable[[dict[str, float]], bool],
-                   must_evaluate: Sequence[Compiled], spec: PointSpec) -> list[dict[str, float]]:
+                   must_evaluate: Sequence[Compiled], spec: PointSpec, values: list[list[float]] | None = None
+                   ) -> list[dict[str, float]]:
     """Up to ``spec.count`` points from ``draw()`` (at most ``spec.tries`` draws) that ``admits`` and where every
-    function in ``must_evaluate`` has a finite real value; raising ``OutsideDomain`` rejects a point."""
+    function in ``must_evaluate`` has a finite real value; raising ``OutsideDomain`` rejects a point. ``values``,
+    when given, receives for each kept point the list of the functions' values there (computed anyway)."""
     points: list[dict[str, float]] = []
     for _ in range(spec.tries):
         point = draw()
         try:
             if not admits(point):
                 continue
-            for fn in must_evaluate:
-                fn(point)
+            found = [fn(point) for fn in must_evaluate]
         except OutsideDomain:
             continue
+        if values is not None:
+            values.append(found)
         points.append(point)
         if len(points) == spec.count:
             break
@@ -61,14 +64,15 @@ def collect_points(draw: Callable[[], dict[str, float]], admits: Callable[[dict[
 
 
 def sample_points(rng: random.Random, variables: Sequence[str], hypotheses: Sequence[Expr],
-                  must_evaluate: Sequence[Compiled], spec: PointSpec = PointSpec()) -> list[dict[str, float]]:
+                  must_evaluate: Sequence[Compiled], spec: PointSpec = PointSpec(),
+                  values: list[list[float]] | None = None) -> list[dict[str, float]]:
     """Up to ``spec.count`` points where every hypothesis holds and every function in ``must_evaluate`` has a
     finite real value (fewer if the domain is hard to hit within ``spec.tries`` draws); each hypothesis is
-    compiled once."""
+    compiled once. ``values``: see :func:`collect_points`."""
     tests = [(RELATION_TESTS[h.op], compile_expr(h.args[0]), compile_expr(h.args[1])) for h in hypotheses]
     return collect_points(lambda: {name: _draw(rng) for name in variables},
                           lambda point: all(test(left(point), right(point)) for test, left, right in tests),
-                          must_evaluate, spec)
+                          must_evaluate, spec, values)
 
 
 def finite_difference(fn: Compiled, point: dict[str, float], var: str, h: float = 1e-3) -> float:

@@ -13,7 +13,7 @@ import sympy
 
 from rpsdg.limits import OutOfTime, time_limit
 
-from rpsdg.expr.canonical import CanonTooBig, Canonicalizer
+from rpsdg.expr.canonical import CanonTooBig, Canonicalizer, sum_key
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import Expr
 
@@ -24,9 +24,11 @@ def canonical_equal(a: Expr, b: Expr, canonicalizer: Canonicalizer | None = None
     """Whether the canonical forms agree; ``None`` when one is too big or divides by zero."""
     canonicalizer = canonicalizer or Canonicalizer()
     try:
-        return canonicalizer.key(a) == canonicalizer.key(b)
+        left, right = canonicalizer.run(a), canonicalizer.run(b)
     except (CanonTooBig, ZeroDivisionError):
         return None
+    # equal sums have equal keys; only unequal ones need their (coarser) keys compared
+    return left == right or sum_key(left) == sum_key(right)
 
 
 def sympy_equal(a: Expr, b: Expr, seconds: float) -> str | None:

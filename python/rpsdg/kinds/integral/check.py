@@ -26,7 +26,7 @@ from rpsdg import __version__
 from rpsdg.maths.calculus import NotDifferentiable, derivative, outer_derivative
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
 from rpsdg.errors import ParseError
-from rpsdg.expr.evaluate import compile_expr
+from rpsdg.expr.evaluate import compile_expr, remembering
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, mul, neg, num, pow_, sub, sym
 from rpsdg.maths.domain import facts_of, first_undefined
@@ -66,9 +66,15 @@ class ParsedIntegral:
 def parse_row(row: Mapping[str, Any]) -> ParsedIntegral:
     """Re-read a stored row with our grammar; raises :class:`ParseError` naming the field."""
     uid = str(row.get("uid", "?"))
+    seen: dict[str, Expr] = {}  # a text stored twice (the problem is step 0's integrand) is parsed once
 
     def read(text: Any, what: str) -> Expr:
-        return _arithmetic_in_x(parse(text, f"{what} of record {uid[:12]}"), f"{what} of record {uid[:12]}")
+        if isinstance(text, str) and text in seen:
+            return seen[text]
+        e = _arithmetic_in_x(parse(text, f"{what} of record {uid[:12]}"), f"{what} of record {uid[:12]}")
+        if isinstance(text, str):
+            seen[text] = e
+        return e
 
     def optional(text: Any, what: str) -> Expr | None:
         return read(text, what) if text else None
@@ -423,7 +429,7 @@ def check_replay(record: ParsedIntegral, ctx: _Context) -> Verdict:
     if not record.problem.has(VAR):
         return Rejected("replay", VERSION, -1, "the integrand is a constant (a degenerate problem)")
     expressions = [record.problem, record.answer] + [e for s in record.steps for e in (s.integrand, s.antiderivative)]
-    missing = first_undefined(expressions, facts_of(record.hypotheses))
+    missing = first_undefined(expressions, facts_of(record.hypotheses, ctx.canon))
     if missing is not None:
         index, condition = missing
         where = -1 if index < 2 else (index - 2) // 2
@@ -480,6 +486,23 @@ def domain_points(record: ParsedIntegral, memo: dict | None = None) -> list[dict
                          [compile_expr(record.answer, memo), compile_expr(record.problem, memo)], POINTS)
 
 
+def _shared_closures(record: ParsedIntegral) -> dict:
+    """A compile memo (see :func:`rpsdg.expr.evaluate.compile_expr`) whose closures for the record's stored
+    expressions remember their values per point: a step's antiderivative is a subtree of its parent's, so once the
+    parent is evaluated at the finite-difference points, the numeric check of the step reads its values instead of
+    computing them again. Smallest first, so a larger tree's compilation picks up the remembering closures of the
+    stored trees inside it. Every value is still computed from the record's own parsed text."""
+    memo: dict = {}
+    roots = {record.problem, record.answer} | {e for s in record.steps for e in (s.integrand, s.antiderivative)}
+    for e in sorted(roots, key=lambda e: e.size()):
+        if e.op != "num" and e.op != "sym":
+            try:
+                memo[e] = remembering(compile_expr(e, memo), VAR)
+            except (OverflowError, ValueError):
+                continue  # not compilable (a huge literal): the checker meets the error where it did before
+    return memo
+
+
 def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     """All three verdicts for one stored row, cheapest first; a row that does not parse fails every checker."""
     try:
@@ -487,7 +510,7 @@ def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
         return [Rejected(name, VERSION, -1, reason) for name in NAMES]
-    compiled: dict = {}
+    compiled = _shared_closures(record)
     ctx = _Context(domain_points(record, compiled), compiled=compiled)
     return [check_replay(record, ctx), check_numeric(record, ctx.points, compiled), check_symbolic(record, ctx)]
 

@@ -25,7 +25,7 @@ from rpsdg.maths.calculus import NotDifferentiable, derive
 from rpsdg.maths.numeric import PointSpec, sample_points
 from rpsdg.core import Derivation, Dropped
 from rpsdg.errors import ConfigError
-from rpsdg.expr.canonical import canon_key
+from rpsdg.expr.canonical import Canonicalizer, canon_key
 from rpsdg.expr.evaluate import compile_expr
 from rpsdg.expr.printers import to_prefix
 from rpsdg.expr.sampling import OPERATOR_BUILDERS
@@ -156,14 +156,15 @@ def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
         root = derive(F, config.variable)
     except NotDifferentiable:
         raise Dropped("not_differentiable") from None
-    shown = human(root.derivative, config.term_limit)
+    canonicalizer = Canonicalizer(config.term_limit)  # this item's canonical forms, shared by its steps
+    shown = human(root.derivative, config.term_limit, canonicalizer)
     if not shown.has(config.variable):
         raise Dropped("degenerate")  # F' constant: F is linear in disguise (log(exp(x)/c))
     if len(to_prefix(shown)) > config.max_integrand_tokens:
         raise Dropped("over_long")
     if not shown.has(config.variable):
         raise Dropped("constant_integrand")  # ∫ c dx with a number c: degenerate (issue 11)
-    steps = teacher_steps(root, shown, config.variable, config.term_limit)
+    steps = teacher_steps(root, shown, config.variable, config.term_limit, canonicalizer)
     hypotheses = domain_hypotheses([shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)],
                                    hypotheses_of(F, config.variable))
     compiled = [compile_expr(F), compile_expr(shown), compile_expr(root.derivative)]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rpsdg.core import Dropped
-from rpsdg.expr.canonical import CanonTooBig, simplify
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, simplify, to_expr
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, is_num
@@ -92,9 +92,13 @@ def domain_hypotheses(expressions: list[Expr], base: tuple[Expr, ...]) -> tuple[
         raise Dropped("empty_domain") from None
 
 
-def human(e: Expr, term_limit: int) -> Expr:
-    """``e`` in simplified human form; raises ``Dropped('simplify_too_big')`` where the expansion is too big."""
+def human(e: Expr, term_limit: int, canonicalizer: Canonicalizer | None = None) -> Expr:
+    """``e`` in simplified human form; raises ``Dropped('simplify_too_big')`` where the expansion is too big.
+    ``canonicalizer`` (one per generated item, built with ``term_limit``) remembers the forms of shared subtrees:
+    a solution's step integrands are derivatives of nested subterms."""
     try:
+        if canonicalizer is not None and canonicalizer.limit == term_limit:
+            return to_expr(canonicalizer.run(e))
         return simplify(e, term_limit)
     except CanonTooBig:
         raise Dropped("simplify_too_big") from None
@@ -113,10 +117,12 @@ def _without_offset(node: DerivNode) -> DerivNode:
     return node
 
 
-def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int) -> list[IntegralStep]:
+def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int,
+                  canonicalizer: Canonicalizer | None = None) -> list[IntegralStep]:
     """The steps, root first (every step's parts come after it).
 
     ``shown`` is the problem's integrand (already simplified); it becomes the root step's integrand.
+    ``canonicalizer``: see :func:`human`.
     """
     nodes: dict[Expr, DerivNode] = {}
     children: dict[Expr, list[Expr]] = {}
@@ -151,12 +157,12 @@ def teacher_steps(root: DerivNode, shown: Expr, var: str, term_limit: int) -> li
     steps = []
     for expr in order:
         node = nodes[expr]
-        integrand = shown if expr == root.expr else human(node.derivative, term_limit)
+        integrand = shown if expr == root.expr else human(node.derivative, term_limit, canonicalizer)
         parts = tuple(index[c] for c in children[expr])
         substitution = du = None
         if node.rule in ("chain", "exponential"):
             substitution = node.inner
-            du = human(derive(node.inner, var).derivative, term_limit)  # type: ignore[arg-type]
+            du = human(derive(node.inner, var).derivative, term_limit, canonicalizer)  # type: ignore[arg-type]
         steps.append(IntegralStep(_RULE_OF_NODE[node.rule], integrand, node.expr, parts, substitution,
                                   node.factor, du))
     return steps

@@ -207,11 +207,22 @@ def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[
     return sorted(names)
 
 
-def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> list[dict[str, float]]:
+def domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str, memo: dict | None = None,
+                  values: dict[Expr, list[float]] | None = None) -> list[dict[str, float]]:
     """Up to ``POINTS.count`` points (an rng seeded by ``seed``) where the hypotheses hold and every expression is
-    defined; each tree is compiled once."""
-    compiled = [compile_expr(e) for e in dict.fromkeys(expressions)]
-    return sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS)
+    defined; each tree is compiled once (``memo``: a compile memo shared with later evaluations of the same
+    task, see :func:`rpsdg.expr.evaluate.compile_expr`; a chain's expressions share most subtrees). ``values``,
+    when given, receives each expression's values at the returned points (computed while checking definedness)."""
+    memo = {} if memo is None else memo
+    distinct = list(dict.fromkeys(expressions))
+    compiled = [compile_expr(e, memo) for e in distinct]
+    rows: list[list[float]] = []
+    points = sample_points(random.Random(seed), _variables(expressions, hypotheses), hypotheses, compiled, POINTS,
+                           rows)
+    if values is not None:
+        for index, e in enumerate(distinct):
+            values[e] = [row[index] for row in rows]
+    return points
 
 
 def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], seed: str) -> bool:
@@ -219,10 +230,13 @@ def has_domain_points(expressions: Sequence[Expr], hypotheses: Sequence[Expr], s
     return len(domain_points(expressions, hypotheses, seed)) >= POINTS.quorum
 
 
-def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]) -> int | None:
+def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]], memo: dict | None = None,
+                       known: Mapping[Expr, list[float]] | None = None) -> int | None:
     """The first index i at which ``chain[i]`` and ``chain[i + 1]`` agree at fewer than the quorum of ``points``
-    (values huge enough to lose all precision can disagree at a few points), else ``None``."""
-    values = [_values(e, points) for e in chain]
+    (values huge enough to lose all precision can disagree at a few points), else ``None``. ``known``: values at
+    ``points`` already computed (by :func:`domain_points`)."""
+    memo = {} if memo is None else memo
+    values = [known[e] if known is not None and e in known else _values(e, points, memo) for e in chain]
     for i in range(len(chain) - 1):
         if _agreeing(values[i], values[i + 1]) < POINTS.quorum:
             return i
@@ -232,11 +246,12 @@ def chain_disagreement(chain: Sequence[Expr], points: Sequence[dict[str, float]]
 def check_numeric(record: ParsedTheorem) -> Verdict:
     chain = [record.lhs] + [step.after for step in record.steps]
     expressions = chain + [step.before for step in record.steps] + [record.rhs]
-    points = domain_points(expressions, record.hypotheses, record.uid)
+    memo: dict = {}
+    values: dict[Expr, list[float]] = {}  # every expression's values at the points, computed while drawing them
+    points = domain_points(expressions, record.hypotheses, record.uid, memo, values)
     if len(points) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold and every step "
                                                 "is defined")
-    values = {e: _values(e, points) for e in dict.fromkeys(expressions)}
     for i, step in enumerate(record.steps):
         if _agreeing(values[step.before], values[step.after]) < POINTS.quorum:
             return Rejected("numeric", VERSION, i, f"before and after differ at more than "
@@ -246,8 +261,8 @@ def check_numeric(record: ParsedTheorem) -> Verdict:
     return Passed("numeric", VERSION, f"{len(points)} points, quorum {POINTS.quorum}")
 
 
-def _values(e: Expr, points: Sequence[dict[str, float]]) -> list[float]:
-    fn = compile_expr(e)
+def _values(e: Expr, points: Sequence[dict[str, float]], memo: dict | None = None) -> list[float]:
+    fn = compile_expr(e, memo)
     out = []
     for point in points:
         try:

@@ -33,7 +33,7 @@ from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
 from rpsdg.maths.domain import EmptyDomain, has_variable, irredundant, needed_conditions
 from rpsdg.errors import ConfigError
-from rpsdg.expr.canonical import CanonTooBig, canon_key
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, canon_key, sum_key
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, num, sym
 from rpsdg.kinds.theorem.rules import default_rulebook
@@ -439,12 +439,13 @@ def _flatten(e: Expr, op: str, out: list[Expr]) -> None:
         out.append(e)
 
 
-def side_key(e: Expr, ring_only: bool) -> str:
-    """The key that decides triviality and duplicates: AC form for ring-only proofs, canonical form otherwise."""
+def side_key(e: Expr, ring_only: bool, canonicalizer: Canonicalizer | None = None) -> str:
+    """The key that decides triviality and duplicates: AC form for ring-only proofs, canonical form otherwise.
+    ``canonicalizer`` (one per task, default term limit) shares the canonical forms of common subtrees."""
     if ring_only:
         return "ac:" + ac_key(e)
     try:
-        return "canon:" + canon_key(e)
+        return "canon:" + (sum_key(canonicalizer.run(e)) if canonicalizer is not None else canon_key(e))
     except (CanonTooBig, ZeroDivisionError):
         return "ac:" + ac_key(e)
 
@@ -461,13 +462,15 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     """Side keys up to renaming variables (every permutation, up to 5 variables) and swapping the sides."""
     names = sorted(lhs.free_symbols() | rhs.free_symbols())
     best = None
+    canonicalizer = Canonicalizer()  # renamed trees still share their variable-free subtrees
     orders = itertools.permutations(range(len(names))) if len(names) <= 5 else [tuple(range(len(names)))]
     for order in orders:
         mapping = {name: f"v{order[i]}" for i, name in enumerate(names)}
         if ring_only:
             keys = sorted(("ac:" + ac_key(lhs, mapping), "ac:" + ac_key(rhs, mapping)))
         else:
-            keys = sorted((side_key(_rename(lhs, mapping), False), side_key(_rename(rhs, mapping), False)))
+            keys = sorted((side_key(_rename(lhs, mapping), False, canonicalizer),
+                           side_key(_rename(rhs, mapping), False, canonicalizer)))
         text = " = ".join(keys)
         if best is None or text < best:
             best = text
@@ -509,7 +512,8 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     lhs, rhs = start, walk[-1].after
     if not lhs.free_symbols() or not rhs.free_symbols():
         raise Dropped("constant_side")
-    if side_key(lhs, _ring_only(walk)) == side_key(rhs, _ring_only(walk)):
+    canonicalizer = Canonicalizer()  # this item's canonical forms (the sides are keyed for the walk and the proof)
+    if side_key(lhs, _ring_only(walk), canonicalizer) == side_key(rhs, _ring_only(walk), canonicalizer):
         raise Dropped("trivial")
     proof = walk
     if config.search_budget and len(walk) > 1:
@@ -518,7 +522,8 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
                                  config.search_budget, config.max_size)  # no bare-variable steps: see docstring
         if shorter:
             proof = shorter
-    if proof is not walk and side_key(lhs, _ring_only(proof)) == side_key(rhs, _ring_only(proof)):
+    if proof is not walk and side_key(lhs, _ring_only(proof), canonicalizer) == side_key(rhs, _ring_only(proof),
+                                                                                          canonicalizer):
         raise Dropped("trivial")
     expressions = [lhs] + [move.after for move in proof]
     if not has_variable(lhs) and not has_variable(rhs):
@@ -530,10 +535,12 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
         raise Dropped("empty_domain") from None
     if hypotheses or not all(_polynomial(e) for e in (lhs, rhs)):
         # the checker's numeric test must find its points and agree; polynomials without hypotheses always do
-        points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}")
+        memo: dict = {}  # one compile memo: the chain's expressions share most subtrees
+        values: dict = {}  # their values at the points, computed while drawing them
+        points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}", memo, values)
         if len(points) < theorem_check.POINTS.count:
             raise Dropped("empty_domain")
-        if theorem_check.chain_disagreement(expressions, points) is not None:
+        if theorem_check.chain_disagreement(expressions, points, memo, values) is not None:
             raise Dropped("numerically_unstable")
     ring_closable = _ring_only(proof)
     if ring_closable and beyond_ring and domain == "real":
