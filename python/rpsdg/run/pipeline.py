@@ -8,8 +8,9 @@ scheduling. Executors keep a bounded number of chunks in flight, so memory stays
 A build checkpoints at its start and after every shard (``CorpusWriter.checkpoint``), so a build killed at any
 moment, even before its first shard, continues with ``--resume``.
 
-Dedup (``run/dedup.py``) is asked once per *batch* of outcomes (at most :data:`DEDUP_BATCH`, and never more than the
-records still needed, so a build pulls exactly the candidates a one-at-a-time loop would): the answers are those of
+Dedup (``run/dedup.py``) is asked once per *batch* of outcomes (at most :data:`DEDUP_BATCH`, never more than the
+records still needed, so a build pulls exactly the candidates a one-at-a-time loop would, and never more than the
+room left in the current shard, so a shard is written and checkpointed as soon as it fills): the answers are those of
 one set fed in index order, so the corpus does not depend on the batch size or on ``--dedup-partitions``. With
 ``--value-dedup`` (kinds with a ``KindSpec.value_key`` hook) a row is also dropped when an earlier accepted row has
 the same value digest; only accepted rows' uids and digests are remembered, so ``--resume`` can rebuild both from the
@@ -219,7 +220,8 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                 writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
             with closing(executor.outcomes(task, start, limit)) as outcomes:  # closing stops the workers at once
                 while records < config.count:
-                    batch = list(itertools.islice(outcomes, min(DEDUP_BATCH, config.count - records)))
+                    room = min(DEDUP_BATCH, config.count - records, config.shard_size - len(writer.buffer))
+                    batch = list(itertools.islice(outcomes, room))
                     if not batch:
                         break
                     verdicts = _dedup_batch(seen, batch, config.value_dedup)
