@@ -32,7 +32,7 @@ import heapq
 import os
 import shutil
 import tempfile
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -68,9 +68,14 @@ class _Run:
         if block_number < 0:
             return False
         block = os.pread(self._descriptor, BLOCK_BYTES, block_number * BLOCK_BYTES)
-        uids = [block[start:start + UID_BYTES] for start in range(0, len(block), UID_BYTES)]
-        position = bisect_left(uids, uid)
-        return position < len(uids) and uids[position] == uid
+        low, high = 0, len(block) // UID_BYTES
+        while low < high:  # bisect_left over the block's uids, without slicing all of them
+            middle = (low + high) // 2
+            if block[middle * UID_BYTES:(middle + 1) * UID_BYTES] < uid:
+                low = middle + 1
+            else:
+                high = middle
+        return block[low * UID_BYTES:(low + 1) * UID_BYTES] == uid
 
     def __iter__(self) -> Iterator[bytes]:
         for block in self._blocks():
