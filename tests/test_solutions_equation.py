@@ -79,6 +79,15 @@ def test_merge_constant_moves_merges_and_cancels():
     assert merge_constant_moves(scale)[0].operand == parse("12")
 
 
+def test_moves_that_cancel_leave_a_collect_step_so_the_solution_still_ends_at_the_answer():
+    # subtract 5 then add 5 cancel; the + 5 - 5 still written out must be collected, not dropped with them
+    problem = "Eq((x - 5 + 5)/4, 5/4)"
+    solved = solve(parse(problem))
+    assert solved.steps[-1].after == parse("Eq(x, 5)")
+    assert [s.rule for s in solved.steps] == ["multiply_both_sides", "collect"]
+    assert all(v.status == "passed" for v in SPEC.check(_row(problem, (), "FiniteSet(5)")))
+
+
 def test_unsolvable_shapes_raise_unsolved():
     with pytest.raises(Unsolved):
         solve(parse("Eq(sin(x) + x, 1)"))

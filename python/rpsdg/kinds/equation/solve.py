@@ -935,6 +935,8 @@ def merge_constant_moves(steps: Sequence[EquationStep]) -> list[EquationStep]:
             merged = _merged(first, step)
             if merged is not None:
                 out.append(merged)
+            elif first.before != step.after:  # the moves cancel, but the terms they moved still stand: collect them
+                out.append(EquationStep(fitting_label("collect", first.before, step.after), first.before, step.after))
             continue
         out.append(step)
     return out
