@@ -442,13 +442,9 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
                 continue
             c = Fraction(a) / Fraction(b)
             r = s.get((), 0) - c * d.get((), 0)
-            known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
-            if r == 0:
-                return known
-            if known == "pos" and r > 0 or known == "nonneg" and r > 0:
-                return "pos"
-            if known == "neg" and r < 0 or known == "nonpos" and r < 0:
-                return "neg"
+            sign = _shifted_sign(fact, c, r)
+            if sign is not None:
+                return sign
             continue
         c = Fraction(s[lead]) / Fraction(d[lead])
         rest = {m: v for m, v in s.items()}
@@ -461,13 +457,21 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
         r = constant_value(rest)
         if r is None:
             continue
-        known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
-        if r == 0:
-            return known
-        if known == "pos" and r > 0 or known == "nonneg" and r > 0:
-            return "pos"
-        if known == "neg" and r < 0 or known == "nonpos" and r < 0:
-            return "neg"
+        sign = _shifted_sign(fact, c, r)
+        if sign is not None:
+            return sign
+    return None
+
+
+def _shifted_sign(fact: Fact, c: Fraction, r: Fraction) -> str | None:
+    """The sign of ``c·d + r`` from the fact that ``d`` has the sign ``fact`` states (``None``: not settled)."""
+    known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
+    if r == 0:
+        return known
+    if known in ("pos", "nonneg") and r > 0:
+        return "pos"
+    if known in ("neg", "nonpos") and r < 0:
+        return "neg"
     return None
 
 

@@ -39,6 +39,7 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds import level_table
 from rpsdg.kinds.equation.check import fitting_label
+from rpsdg.maths.domain import has_variable
 
 SUBKINDS = ("linear", "rational", "quadratic", "polynomial", "exponential", "logarithmic", "radical", "system2",
             "system3")
@@ -210,13 +211,7 @@ def _plain(e: Expr) -> bool:
 
 def _symbol_free(e: Expr) -> bool:
     """``not e.free_symbols()`` without building the sets (hot)."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node.op == "sym":
-            return False
-        stack.extend(node.args)
-    return True
+    return not has_variable(e)
 
 
 def _number(value: Fraction | int) -> Expr:

@@ -51,6 +51,7 @@ from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
 from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
+from rpsdg.maths.domain import has_variable
 from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
                                            construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
@@ -90,16 +91,6 @@ def _has_x(e: Expr) -> bool:
     return False
 
 
-def _has_symbol(e: Expr) -> bool:
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node.op == "sym":
-            return True
-        stack.extend(node.args)
-    return False
-
-
 def _x_count(e: Expr) -> int:
     count, stack = 0, [e]
     while stack:
@@ -112,7 +103,7 @@ def _x_count(e: Expr) -> int:
 
 
 def _constant(e: Expr) -> bool:
-    return not _has_symbol(e)
+    return not has_variable(e)
 
 
 def _signed_terms(e: Expr, sign: int = 1) -> list[tuple[int, Expr]]:
