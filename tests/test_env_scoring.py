@@ -203,6 +203,13 @@ def _corrupt(kind: str, record: dict, k: int) -> dict:
     return record
 
 
+def _line_of_stored_step(record: dict, k: int) -> int:
+    """Where the integral reference solution (top down) states stored step k's result."""
+    from rpsdg.kinds.integral.score import solution_lines
+
+    return next(i for i, (stored, role, _) in enumerate(solution_lines(record)) if stored == k and role != "announce")
+
+
 @pytest.mark.parametrize("kind", kind_names())
 def test_grade_steps_marks_the_corrupted_step(kind):
     checked = 0
@@ -213,7 +220,7 @@ def test_grade_steps_marks_the_corrupted_step(kind):
             continue
         corrupted = item_of(_corrupt(kind, dict(item.record), k))
         grades = rpsdg.grade_steps(corrupted, corrupted.solution)
-        position = len(steps) - 1 - k if kind == "integral" else k  # integral solutions run innermost first
+        position = _line_of_stored_step(item.record, k) if kind == "integral" else k
         if kind == "equation" and grades[position].label == "correct":
             continue  # a changed constant that keeps the solution set (rare) is no corruption
         assert grades[position].label == "incorrect", (item.uid, grades[position])
@@ -349,7 +356,7 @@ def test_grade_steps_flags_every_prm_corruption_of_integral_steps():
                 if verdict is None or verdict.status != "rejected" or verdict.step != k:
                     continue
                 grades = rpsdg.grade_steps(row, item_of(row).solution)
-                assert grades[len(steps) - 1 - k].label == "incorrect", (name, item.uid, k)
+                assert grades[_line_of_stored_step(row, k)].label == "incorrect", (name, item.uid, k)
                 flagged += 1
     assert flagged >= 20
 

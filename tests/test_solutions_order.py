@@ -308,3 +308,20 @@ def test_a_step_our_grammar_cannot_read_is_shown_as_stored() -> None:
     assert [s.role for s in reading_order(odd)] == [ANNOUNCE, STEP, STEP, COMBINE]
     text = sft_record(odd, Wording(1, math="latex"))["solution"]
     assert "∫ 6*x dx = 3*x**2" in text or "\\int 6 x" in text
+
+
+def test_the_environments_reference_solution_reads_top_down_and_every_line_is_graded_correct(generated):
+    from rpsdg import grade_steps
+    from rpsdg.kinds.integral.score import ANNOUNCED
+
+    announced = 0
+    for row in generated:
+        text = SPEC.solution_text(row)
+        lines = [line for line in text.splitlines() if line.startswith("Step ")]
+        grades = grade_steps(row, text)
+        assert grades and all(g.label == "correct" for g in grades), (row["uid"], grades)
+        root = row["steps"][0]
+        if root["rule"] in ANNOUNCED and root["parts"]:  # the split is stated first, its result comes last
+            announced += 1
+            assert "solving each part next" in lines[0] and lines[-1].startswith(f"Step {len(lines)}. Combine the parts")
+    assert announced  # the generated items include splits

@@ -71,15 +71,44 @@ def reference_answer(row: Mapping[str, Any]) -> str:
     return f"{to_latex(parse(row['answer'], 'integral answer'))} + C"
 
 
-def solution_text(row: Mapping[str, Any]) -> str:
-    """The record's steps, innermost first (the order a person solves in), one claim per line."""
-    lines = []
-    for number, step in enumerate(reversed(row["steps"]), start=1):
-        integrand, antiderivative = parse(step["integrand"], "step"), parse(step["antiderivative"], "step")
+ANNOUNCED = frozenset({"linearity_sum", "linearity_difference", "linearity_negation", "linearity_constant",
+                       "split_sum"})
+"""Rules whose announce line (the split, stated before the parts are solved) the reference solution shows: its
+identity between integrals is a claim ``grade_steps`` checks. The product, quotient and by-parts plans name g, h,
+u, v and would be unparsed, so those steps are shown once, after their parts."""
+
+
+def solution_lines(row: Mapping[str, Any]) -> list[tuple[int, str, str]]:
+    """The reference solution's step lines in solving order, top down as the exports show them
+    (``export/common.py``): a split is announced, the sub-integrals are solved (each distinct one once), then
+    combined; one checkable claim per line. Each line comes with the stored step it shows and its role."""
+    from rpsdg.export.common import ANNOUNCE, COMBINE, top_down
+    from rpsdg.kinds.integral.text import step_formulas
+
+    lines: list[tuple[int, str, str]] = []
+    line_of: dict[int, int] = {}  # the export's line numbers -> ours (we show fewer announce lines)
+    for shown in top_down(list(row["steps"]), step_formulas, "latex", lambda step: step.get("integrand") or None):
+        step = shown.step
         words = _RULE_WORDS.get(step["rule"], step["rule"].replace("_", " ").capitalize())
+        if shown.role == ANNOUNCE:
+            if step["rule"] in ANNOUNCED and shown.formulas.get("announce"):
+                text = f"{words}, solving each part next: {shown.formulas['announce']}"
+                lines.append((shown.stored_index, ANNOUNCE, f"Step {len(lines) + 1}. {text}"))
+            continue
+        if shown.role == COMBINE and step["rule"] in ANNOUNCED and shown.parts:
+            words = f"Combine the parts (steps {', '.join(str(line_of[n]) for n in shown.parts)})"
+        integrand, antiderivative = parse(step["integrand"], "step"), parse(step["antiderivative"], "step")
         if step.get("substitution"):
             words += f" $u = {to_latex(parse(step['substitution'], 'substitution'))}$"
-        lines.append(f"Step {number}. {words}: $\\int {to_latex(integrand)} \\, dx = {to_latex(antiderivative)}$")
+        claim = f"$\\int {to_latex(integrand)} \\, dx = {to_latex(antiderivative)}$"
+        lines.append((shown.stored_index, shown.role, f"Step {len(lines) + 1}. {words}: {claim}"))
+        line_of[shown.number] = len(lines)
+    return lines
+
+
+def solution_text(row: Mapping[str, Any]) -> str:
+    """The reference solution (:func:`solution_lines`) and its boxed answer."""
+    lines = [text for _, _, text in solution_lines(row)]
     lines.append(f"Answer: $\\boxed{{{reference_answer(row)}}}$")
     return "\n".join(lines)
 
