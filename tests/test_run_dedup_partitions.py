@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import time
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -138,7 +139,14 @@ def test_ray_dedup_owners_resume_after_a_failed_build_and_a_dead_owner_stops_the
     try:
         owners = executor.dedup(2, 100, None)
         assert owners.add_batch([_uid(1), _uid(2), _uid(1)]) == [True, True, False]
-        executor.start().kill(owners.actors[0])
+        ray = executor.start()
+        ray.kill(owners.actors[0])
+        for _ in range(600):  # ray.kill is asynchronous: wait (boundedly) until the actor is gone
+            try:
+                ray.get(owners.actors[0].size.remote(), timeout=30)
+            except ray.exceptions.RayError:
+                break
+            time.sleep(0.1)
         with pytest.raises(ExecutorError, match=r"--dedup-partitions 2: a dedup owner .*--resume"):
             owners.add_batch([_uid(n) for n in range(20)])  # 20 uids: both owners are asked
         owners.close()
