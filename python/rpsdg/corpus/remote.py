@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from rpsdg.corpus.card import corpus_card
 from rpsdg.corpus.location import RemotePath, as_location
 from rpsdg.corpus.record import SCHEMA, encode_row
-from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, _read_shard
+from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, shard_rows
 from rpsdg.errors import RpsdgError
 from rpsdg.kinds import KindSpec
 
@@ -161,9 +161,7 @@ class RemoteCorpusWriter:
 
     def written_rows(self) -> Iterator[dict[str, Any]]:
         """The rows in the shards written so far."""
-        for shard in self.shards:
-            for _, row in _read_shard(self.out / shard["file"], self.format):
-                yield row
+        return shard_rows(self.out, self.shards, self.format)
 
     def written_uids(self) -> Iterator[str]:
         """The uids in the shards written so far."""

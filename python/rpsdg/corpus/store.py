@@ -36,7 +36,7 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -256,9 +256,7 @@ class CorpusWriter:
 
     def written_rows(self) -> Iterator[dict[str, Any]]:
         """The rows in the shards written so far."""
-        for shard in self.shards:
-            for _, row in _read_shard(self.temporary / shard["file"], self.format):
-                yield row
+        return shard_rows(self.temporary, self.shards, self.format)
 
     def written_uids(self) -> Iterator[str]:
         """The uids in the shards written so far."""
@@ -392,6 +390,13 @@ def read_manifest(path: Path | RemotePath, allow_old: bool = False) -> dict[str,
         raise CorpusError(f"{manifest_path}: 'shards' must list {{file, sha256}} objects naming {where}; rebuild "
                           f"the corpus")
     return dict(manifest)
+
+
+def shard_rows(directory: Path | RemotePath, shards: Sequence[Mapping[str, Any]], fmt: str) -> Iterator[dict[str, Any]]:
+    """The rows of ``shards`` (manifest entries) under ``directory`` (a local path or a URL location), in order."""
+    for shard in shards:
+        for _, row in _read_shard(directory / shard["file"], fmt):
+            yield row
 
 
 def _read_shard(path: Path | RemotePath, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
