@@ -299,7 +299,8 @@ class Corpus:
     """A corpus directory opened for reading: its manifest and a stream of validated rows (in-memory shape).
 
     ``path`` is a local directory or a :class:`~rpsdg.corpus.location.RemotePath` (a URL, via
-    ``corpus.location.as_location``): both are read through the same few path methods. ``allow_old`` also opens the old layout (record format 1), for :func:`convert_corpus` only.
+    ``corpus.location.as_location``): both are read through the same few path methods. ``allow_old`` also opens the old layout
+    (record format 1), for :func:`convert_corpus` only.
     """
 
     def __init__(self, path: Path | RemotePath, allow_old: bool = False):
@@ -392,7 +393,8 @@ def read_manifest(path: Path | RemotePath, allow_old: bool = False) -> dict[str,
     return dict(manifest)
 
 
-def shard_rows(directory: Path | RemotePath, shards: Sequence[Mapping[str, Any]], fmt: str) -> Iterator[dict[str, Any]]:
+def shard_rows(directory: Path | RemotePath, shards: Sequence[Mapping[str, Any]],
+               fmt: str) -> Iterator[dict[str, Any]]:
     """The rows of ``shards`` (manifest entries) under ``directory`` (a local path or a URL location), in order."""
     for shard in shards:
         for _, row in _read_shard(directory / shard["file"], fmt):

@@ -210,7 +210,8 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
         seen: Dedup | None = None
         try:
             # bounded memory, exact answers; P owners by uid prefix with --dedup-partitions P
-            seen = executor.dedup(config.dedup_partitions, config.uids_in_memory,  # a URL's build spills to the temp dir
+            # a URL's build spills its dedup runs to the temp dir
+            seen = executor.dedup(config.dedup_partitions, config.uids_in_memory,
                                   default_spill_dir(config.out) if isinstance(config.out, Path) else None)
             if writer.resuming:  # False when the interrupted build never completed a shard: it starts over
                 tally, start, records = _resume(writer, identity, seen, spec if config.value_dedup else None)
