@@ -220,8 +220,7 @@ def test_a_killed_memory_build_resumes_to_the_same_bytes(local_corpus):
 @pytest.fixture(scope="module")
 def s3():
     """A local S3 endpoint with a bucket ``rpsdg``; ``AWS_*`` set for this process and its children."""
-    if not HAVE_S3:
-        pytest.skip("moto[server] and s3fs are not installed (pip install 'rpsdg[test]')")
+    assert HAVE_S3, "every test using this fixture is marked needs_s3"
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -276,7 +276,7 @@ def test_relabelled_equation_rewrite_is_rejected():
         if outcome.row and any(s["rule"] == "factor" for s in outcome.row["steps"]):
             break
     else:
-        pytest.skip("no factor step in 200 candidates")
+        pytest.fail("no factor step in 200 candidates of levels 3-4 (seed 9): pick another seed for this test")
     row = copy.deepcopy(outcome.row)
     step = next(s for s in row["steps"] if s["rule"] == "factor")
     for other in ("expand", "collect", "write_as_power"):
