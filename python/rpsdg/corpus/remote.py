@@ -27,13 +27,11 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from rpsdg.corpus.card import corpus_card
 from rpsdg.corpus.location import RemotePath, as_location
-from rpsdg.corpus.record import SCHEMA, encode_row
-from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, shard_rows
+from rpsdg.corpus.record import encode_row
+from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, shard_bytes, shard_rows
 from rpsdg.errors import RpsdgError
 from rpsdg.kinds import KindSpec
 
@@ -57,15 +55,6 @@ def open_writer(out: Path | RemotePath | str, spec: KindSpec, fmt: str, shard_si
 def json_bytes(value: Any) -> bytes:
     """What ``atomic.write_json_atomic`` writes for ``value``."""
     return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
-
-
-def shard_bytes(stored: list[dict[str, Any]], fmt: str) -> bytes:
-    """The bytes ``CorpusWriter._flush`` writes for ``stored`` rows (byte-identical: checked by the tests)."""
-    if fmt == "parquet":
-        sink = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pylist(stored, schema=SCHEMA), sink, compression="zstd")
-        return sink.getvalue().to_pybytes()
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in stored).encode("utf-8")
 
 
 class RemoteCorpusWriter:

@@ -24,7 +24,7 @@ their rows (no timestamps), so the same build gives byte-identical shards and ca
 the user's umask (never ``mkstemp``'s 0600). Readers validate every row (``record.validate_row``) because corpora
 may come from strangers. Corpora at URLs (``s3://``, any fsspec filesystem): the readers here take a
 ``corpus.location.RemotePath`` as well as a ``Path``; writing one is ``corpus.remote`` (no rename there: one put per
-shard, manifest last). To add a shard format: a writer branch in ``CorpusWriter._flush`` (and ``remote.shard_bytes``), a ``_read_<format>``
+shard, manifest last). To add a shard format: a branch in ``shard_bytes``, a ``_read_<format>``
 reader and an entry in ``FORMATS``.
 """
 
@@ -164,6 +164,15 @@ class OutputLock:
             self.fd = None
 
 
+def shard_bytes(stored: list[dict[str, Any]], fmt: str) -> bytes:
+    """The bytes of one shard of ``stored`` rows, for a local file and an object store alike."""
+    if fmt == "parquet":
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pylist(stored, schema=SCHEMA), sink, compression="zstd")
+        return sink.getvalue().to_pybytes()
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in stored).encode("utf-8")
+
+
 class CorpusWriter:
     """Streams rows into shards inside a hidden work directory beside ``out``; :meth:`commit` moves it into place.
 
@@ -218,13 +227,7 @@ class CorpusWriter:
             return
         name = f"{DATA}/shard-{len(self.shards):05d}.{self.format}"
         path = self.temporary / name
-        stored = [encode_row(row, self.spec) for row in self.buffer]
-        if self.format == "parquet":
-            pq.write_table(pa.Table.from_pylist(stored, schema=SCHEMA), path, compression="zstd")
-        else:
-            with path.open("w", encoding="utf-8") as handle:
-                for row in stored:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        path.write_bytes(shard_bytes([encode_row(row, self.spec) for row in self.buffer], self.format))
         self.shards.append({"file": name, "records": len(self.buffer), "sha256": _sha256(path)})
         self.buffer = []
 
