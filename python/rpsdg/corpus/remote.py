@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 from rpsdg.corpus.card import corpus_card
 from rpsdg.corpus.location import RemotePath, as_location
 from rpsdg.corpus.record import encode_row
-from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, shard_bytes, shard_rows
+from rpsdg.corpus.store import _SHARD_FILE, CARD, DATA, FORMATS, MANIFEST, CorpusWriter, ShardBuffer, shard_bytes
 from rpsdg.errors import RpsdgError
 from rpsdg.kinds import KindSpec
 
@@ -57,7 +57,7 @@ def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
-class RemoteCorpusWriter:
+class RemoteCorpusWriter(ShardBuffer):
     """:class:`~rpsdg.corpus.store.CorpusWriter`'s interface for a URL (see the module docstring for the recipe)."""
 
     def __init__(self, out: RemotePath, spec: KindSpec, fmt: str, shard_size: int, force: bool,
@@ -103,13 +103,9 @@ class RemoteCorpusWriter:
         self.resuming = resume
         """Whether there is a checkpoint to :meth:`restore` (``--resume`` is refused without one)."""
 
-    def add(self, row: dict[str, Any]) -> bool:
-        """Buffer ``row``; returns whether a shard was completed (the moment to :meth:`checkpoint`)."""
-        self.buffer.append(row)
-        if len(self.buffer) >= self.shard_size:
-            self._flush()
-            return True
-        return False
+    @property
+    def shard_home(self) -> RemotePath:
+        return self.out
 
     def _flush(self) -> None:
         if not self.buffer:
@@ -147,14 +143,6 @@ class RemoteCorpusWriter:
                                  f"--resume to start over")
             self.sizes[name] = len(data)
         return state
-
-    def written_rows(self) -> Iterator[dict[str, Any]]:
-        """The rows in the shards written so far."""
-        return shard_rows(self.out, self.shards, self.format)
-
-    def written_uids(self) -> Iterator[str]:
-        """The uids in the shards written so far."""
-        return (row["uid"] for row in self.written_rows())
 
     def carry_over(self, source: Path, names: tuple[str, ...] = ()) -> None:
         raise RpsdgError(f"--out {self.out}: copying lean/ and lean_verdicts.json to a URL is not supported; write "

@@ -173,7 +173,41 @@ def shard_bytes(stored: list[dict[str, Any]], fmt: str) -> bytes:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in stored).encode("utf-8")
 
 
-class CorpusWriter:
+class ShardBuffer:
+    """What the local and the URL writer share: rows buffered into shards of ``shard_size`` (``_flush`` writes
+    one where ``shard_home`` says), and the rows written so far read back (for ``--resume``)."""
+
+    buffer: list[dict[str, Any]]
+    shards: list[dict[str, Any]]
+    shard_size: int
+    format: str
+
+    @property
+    def shard_home(self) -> Path | RemotePath:
+        raise NotImplementedError
+
+    def _flush(self) -> None:
+        raise NotImplementedError
+
+    def add(self, row: dict[str, Any]) -> bool:
+        """Buffer ``row`` (in-memory shape); returns whether a shard was completed (the moment to
+        :meth:`checkpoint`)."""
+        self.buffer.append(row)
+        if len(self.buffer) >= self.shard_size:
+            self._flush()
+            return True
+        return False
+
+    def written_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows in the shards written so far."""
+        return shard_rows(self.shard_home, self.shards, self.format)
+
+    def written_uids(self) -> Iterator[str]:
+        """The uids in the shards written so far."""
+        return (row["uid"] for row in self.written_rows())
+
+
+class CorpusWriter(ShardBuffer):
     """Streams rows into shards inside a hidden work directory beside ``out``; :meth:`commit` moves it into place.
 
     The work directory (``.NAME.partial``) also holds ``progress.json``, written after every shard, so a build that
@@ -213,14 +247,9 @@ class CorpusWriter:
             self.lock.release()
             raise
 
-    def add(self, row: dict[str, Any]) -> bool:
-        """Buffer ``row`` (in-memory shape); returns whether a shard was completed (the moment to
-        :meth:`checkpoint`)."""
-        self.buffer.append(row)
-        if len(self.buffer) >= self.shard_size:
-            self._flush()
-            return True
-        return False
+    @property
+    def shard_home(self) -> Path:
+        return self.temporary
 
     def _flush(self) -> None:
         if not self.buffer:
@@ -256,14 +285,6 @@ class CorpusWriter:
                 raise RpsdgError(f"--resume: {shard['file']} is missing or changed since it was written (or was "
                                  f"written by another rpsdg version); run the build without --resume")
         return state
-
-    def written_rows(self) -> Iterator[dict[str, Any]]:
-        """The rows in the shards written so far."""
-        return shard_rows(self.temporary, self.shards, self.format)
-
-    def written_uids(self) -> Iterator[str]:
-        """The uids in the shards written so far."""
-        return (row["uid"] for row in self.written_rows())
 
     def carry_over(self, source: Path, names: tuple[str, ...] = CARRIED) -> None:
         """Copy ``names`` (files or directories) from the corpus directory ``source`` into the new corpus."""
