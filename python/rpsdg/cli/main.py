@@ -245,8 +245,12 @@ _register_convert()
 
 @app.command()
 def version() -> None:
-    """Print the rpsdg version."""
-    out.print(__version__)
+    """Print the rpsdg version, and which expression modules run compiled (``RPSDG_COMPILE=1`` installs)."""
+    from rpsdg.expr import compiled_modules
+
+    compiled = compiled_modules()
+    build = f"compiled: {', '.join(compiled)}" if compiled else "pure Python"
+    out.print(f"{__version__} ({build})")
 
 
 SUBAPPS: tuple[str, ...] = ("rpsdg.cli.lean", "rpsdg.cli.export")

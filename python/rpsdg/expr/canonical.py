@@ -22,6 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Union
 
+from rpsdg.expr.exceptions import CanonTooBig
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import FUNCTIONS, Expr, div, func, mul, neg, num, pow_, add, sub
 
@@ -40,10 +41,6 @@ _EVEN = frozenset({"cos", "cosh"})
 _VALUE_AT_ZERO = {"sin": 0, "tan": 0, "asin": 0, "atan": 0, "sinh": 0, "tanh": 0, "asinh": 0, "atanh": 0,
                   "cos": 1, "cosh": 1, "exp": 1, "sqrt": 0}
 _SMALL_PRIME_LIMIT = 10_000
-
-
-class CanonTooBig(ArithmeticError):
-    """Expansion would exceed :data:`TERM_LIMIT` terms; callers fall back to another check."""
 
 
 def _normal(value: Number) -> Number:

@@ -15,14 +15,11 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping
 
+from rpsdg.expr.exceptions import OutsideDomain
 from rpsdg.expr.tree import Expr
 
 Point = Mapping[str, float]
 Compiled = Callable[[Point], float]
-
-
-class OutsideDomain(ArithmeticError):
-    """The expression has no finite real value at this point."""
 
 
 def _checked(fn: Callable[[float], float]) -> Callable[[float], float]:
