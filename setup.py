@@ -1,15 +1,14 @@
 """Optional compiled build of the hot expression modules (issue 15, speed per core).
 
 ``pip install .`` (and every editable install) is pure Python, as before. With ``RPSDG_COMPILE=1`` the modules in
-``COMPILED`` are compiled to C extensions with mypyc (mypy's compiler, which reads our type annotations):
+``COMPILED`` (the files of ``rpsdg.compiled.COMPILABLE``) are compiled to C extensions with mypyc (mypy's compiler, which reads our type annotations):
 
     pip install mypy && RPSDG_COMPILE=1 pip install --no-build-isolation .
 
 The compiled modules compute exactly what the Python ones compute (same integer, Fraction and float operations
 in the same order), so corpora are byte-identical: ``tests/test_compiled.py`` compiles them and compares builds of
 every kind. Not with ``-e``: an editable tree would keep running the compiled copy after its ``.py`` changed.
-To compile another module: it must pass ``mypy`` and raise only exceptions defined in modules that are not
-compiled (see ``rpsdg/expr/exceptions.py``); add it to ``COMPILED`` and to ``tests/test_compiled.py``.
+To compile another module, see ``python/rpsdg/compiled.py``.
 """
 
 import os

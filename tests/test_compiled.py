@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rpsdg.expr import COMPILABLE, compiled_modules
+from rpsdg.compiled import COMPILABLE, compiled_modules
 from rpsdg.kinds import KIND_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def test_setup_compiles_exactly_the_modules_the_package_calls_compilable() -> No
     listed = next(node.value for node in tree.body
                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "COMPILED")
     paths = ast.literal_eval(listed)
-    assert paths == [f"python/rpsdg/expr/{name}.py" for name in COMPILABLE]
+    assert paths == [f"python/{name.replace('.', '/')}.py" for name in COMPILABLE]
     assert compiled_modules() == [], "the test suite runs on the pure modules (an editable install)"
 
 
@@ -76,8 +76,7 @@ def _run(python_path: Path, *args: str, cwd: Path) -> subprocess.CompletedProces
 
 @compiler_needed
 def test_the_install_holds_compiled_modules_and_python_loads_them(compiled_tree: Path, tmp_path: Path) -> None:
-    modules = [f"rpsdg.expr.{name}" for name in COMPILABLE]
-    script = f"import importlib\nfor name in {modules!r}:\n    print(importlib.import_module(name).__file__)"
+    script = f"import importlib\nfor name in {list(COMPILABLE)!r}:\n    print(importlib.import_module(name).__file__)"
     result = _run(compiled_tree, "-c", script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     loaded = result.stdout.split()

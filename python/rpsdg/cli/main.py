@@ -246,7 +246,7 @@ _register_convert()
 @app.command()
 def version() -> None:
     """Print the rpsdg version, and which expression modules run compiled (``RPSDG_COMPILE=1`` installs)."""
-    from rpsdg.expr import compiled_modules
+    from rpsdg.compiled import compiled_modules
 
     compiled = compiled_modules()
     build = f"compiled: {', '.join(compiled)}" if compiled else "pure Python"
