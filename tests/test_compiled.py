@@ -101,8 +101,13 @@ def test_a_compiled_build_is_byte_identical_to_the_pure_one(kind: str, compiled_
 
 
 @compiler_needed
-def test_the_expression_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
-    tests = [str(ROOT / "tests" / name) for name in ("test_expr.py", "test_canonical.py", "test_fast_paths.py")]
-    result = _run(compiled_tree, "-m", "pytest", "-p", "no:cacheprovider", *tests, cwd=tmp_path)
+def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
+    tests = [str(ROOT / "tests" / name) for name in (
+        "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
+        "test_equation.py", "test_theorem.py")]
+    script = ("import sys, pytest\nfrom rpsdg.compiled import COMPILABLE, compiled_modules\n"
+              "assert compiled_modules() == list(COMPILABLE), compiled_modules()\n"
+              f"sys.exit(pytest.main(['-p', 'no:cacheprovider', *{tests!r}]))")
+    result = _run(compiled_tree, "-c", script, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
