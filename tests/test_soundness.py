@@ -201,7 +201,31 @@ def test_generated_records_are_defined_wherever_their_hypotheses_hold(kind, leve
             continue
         for e in expressions:
             for condition in natural_conditions(e):
-                assert holds(condition, point), (row["problem"], row["hypotheses"], to_infix(condition), point)
+                assert holds(condition, point) or _holds_exactly(condition, point), (
+                    row["problem"], row["hypotheses"], to_infix(condition), point)
+
+
+def _holds_exactly(condition: Expr, point: dict[str, float]) -> bool:
+    """The condition at the point in 60-digit arithmetic: a float check also fails where a defined value only
+    overflows (``cosh(4/asin(x)**2)**2 != 0`` near x = 0.02, found by Hypothesis), which is no domain error."""
+    import sympy
+
+    from rpsdg.expr.sympy_bridge import to_sympy
+
+    exact = to_sympy(condition).subs({sympy.Symbol(name, real=True): sympy.Rational(value)
+                                      for name, value in point.items()})
+    if exact in (sympy.true, sympy.false):
+        return bool(exact)
+    return bool(type(exact)(exact.lhs.evalf(60), exact.rhs.evalf(60)))
+
+
+def test_a_condition_that_only_overflows_in_floats_still_holds_exactly():
+    condition = parse("Ne(cosh(x**2 + 4*x/asin(x) + 4/asin(x)**2)**2, 0)")
+    point = {"x": 0.019600724754535115}
+    assert not holds(condition, point)  # cosh overflows in floats
+    assert _holds_exactly(condition, point)
+    assert not _holds_exactly(parse("Ne(x - 1, 0)"), {"x": 1.0})
+    assert not _holds_exactly(parse("x**2 - 2 > 0"), {"x": 1.25})
 
 
 # -- checkers --------------------------------------------------------------------------------------------------
