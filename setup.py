@@ -21,6 +21,9 @@ COMPILED = [
     "python/rpsdg/expr/printers.py",
     "python/rpsdg/expr/canonical.py",
     "python/rpsdg/expr/evaluate.py",
+    "python/rpsdg/maths/calculus.py",
+    "python/rpsdg/maths/numeric.py",
+    "python/rpsdg/maths/domain.py",
 ]
 
 

@@ -19,6 +19,9 @@ COMPILABLE = (
     "rpsdg.expr.printers",
     "rpsdg.expr.canonical",
     "rpsdg.expr.evaluate",
+    "rpsdg.maths.calculus",
+    "rpsdg.maths.numeric",
+    "rpsdg.maths.domain",
 )
 
 

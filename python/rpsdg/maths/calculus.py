@@ -72,7 +72,7 @@ def c_mul(a: Expr, b: Expr) -> Expr:
     if is_num(b, -1):
         return neg(a)
     if a.op == "num" and b.op == "num":
-        return num(a.value * b.value)  # type: ignore[operator]
+        return num(a.value * b.value)  # type: ignore[operator, arg-type]
     return mul(a, b)
 
 

@@ -297,7 +297,7 @@ def _interval(e: Expr, box: Mapping[str, Interval]) -> Interval | None:
         inner = _interval(base, box)
         if inner is None:
             return None
-        result = inner
+        result: Interval | None = inner
         for _ in range(int(exponent.value) - 1):  # type: ignore[arg-type]
             result = _times(result, inner) if result is not None else None
         if result is not None and exponent.value % 2 == 0 and result[0] < 0:  # type: ignore[operator]
@@ -441,8 +441,8 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
             if not all(m in d for m in s if m) or any(m and s.get(m, 0) * b != a * v for m, v in d.items()):
                 continue
             c = Fraction(a) / Fraction(b)
-            r = s.get((), 0) - c * d.get((), 0)
-            sign = _shifted_sign(fact, c, r)
+            offset = s.get((), 0) - c * d.get((), 0)
+            sign = _shifted_sign(fact, c, offset)
             if sign is not None:
                 return sign
             continue
@@ -463,7 +463,7 @@ def _fact_sign(e: Expr, facts: Iterable[Fact]) -> str | None:
     return None
 
 
-def _shifted_sign(fact: Fact, c: Fraction, r: Fraction) -> str | None:
+def _shifted_sign(fact: Fact, c: int | Fraction, r: int | Fraction) -> str | None:
     """The sign of ``c·d + r`` from the fact that ``d`` has the sign ``fact`` states (``None``: not settled)."""
     known = OF_RELATION[fact.relation] if c > 0 else FLIP[OF_RELATION[fact.relation]]
     if r == 0:
