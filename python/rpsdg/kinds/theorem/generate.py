@@ -38,7 +38,8 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, num, sym
 from rpsdg.kinds.theorem.rules import default_rulebook
 from rpsdg.kinds.theorem.rules.graph import rule_graph
-from rpsdg.kinds.theorem.rules.match import Unstable, applications, conditions_of, format_substitution, instantiate, rewrite
+from rpsdg.kinds.theorem.rules.match import (CompiledIndex, Unstable, applications, format_substitution, instantiate,
+                                             replace)
 from rpsdg.kinds.theorem.rules.model import Direction, RuleBook
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 from rpsdg.kinds import level_table
@@ -66,9 +67,14 @@ class LevelTables:
 
     book: RuleBook
     index: Mapping[str, tuple[Direction, ...]]
+    """Every complete direction by head (a :class:`CompiledIndex`: the searches match with compiled code)."""
     seeds: tuple[Direction, ...]
     successors: Mapping[str, frozenset[str]]
     operators: tuple[str, ...]
+    plain: Mapping[str, tuple[Direction, ...]]
+    """The index without bare-variable directions (compiled): the walk's ordinary steps."""
+    bare: Mapping[str, tuple[Direction, ...]]
+    """Only the bare-variable directions (``"*"``; empty when there are none): the walk's rationed steps."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,10 @@ class TheoremConfig:
                 seeds = tuple(d for ds in index.values() for d in ds if _good_seed(d))
                 operators = RING_OPERATORS if domain == "int" else tuple(
                     op for family in families for op in FAMILY_OPERATORS.get(family, ()))
-                tables[(level, domain)] = LevelTables(chosen, index, seeds, successors, operators or RING_OPERATORS)
+                plain = CompiledIndex({op: ds for op, ds in index.items() if op != "*"})
+                bare = CompiledIndex({"*": index["*"]} if "*" in index else {})
+                tables[(level, domain)] = LevelTables(chosen, CompiledIndex(index), seeds, successors,
+                                                      operators or RING_OPERATORS, plain, bare)
         object.__setattr__(self, "_tables", tables)
 
     def __getstate__(self) -> dict[str, Any]:  # the tables are rebuilt, not pickled
@@ -343,8 +352,8 @@ def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, 
     ``bare_share`` (among the others otherwise), falling back to the other kind when the drawn kind has none."""
     state, seen, moves, used = start, {start}, [], set()
     previous = ""
-    bare_index = {"*": tables.index["*"]} if config.bare_max_size and "*" in tables.index else {}
-    plain_index = {op: ds for op, ds in tables.index.items() if op != "*"}
+    bare_index = tables.bare if config.bare_max_size else {}
+    plain_index = tables.plain
     for step in range(length):
         need, remaining = distinct - len(used), length - step
         kinds = [(plain_index, 0), (bare_index, config.bare_max_size)]
@@ -399,8 +408,8 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
                 break
         _, direction, path, binding = candidates.pop(i)
         try:
-            conditions = conditions_of(direction, binding)
-            after = rewrite(state, direction, path, binding)
+            conditions = tuple(build(binding) for build in direction.build_conditions)
+            after = replace(state, path, direction.build(binding))
         except Unstable:
             continue
         if any(not c.free_symbols() for c in conditions):

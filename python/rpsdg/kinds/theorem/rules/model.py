@@ -10,12 +10,14 @@ To extend: add fields here and read them in ``load.py``; keep everything immutab
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.tree import Expr
+from rpsdg.kinds.theorem.rules.compiled import compile_builder
 
 DOMAINS = ("int", "real")
 FORWARD, BACKWARD = "forward", "backward"
@@ -87,6 +89,17 @@ class Direction:
     @property
     def key(self) -> tuple[str, str]:
         return (self.rule.name, self.direction)
+
+    @functools.cached_property
+    def build(self) -> Callable[[Mapping[str, Expr]], Expr]:
+        """``binding → instantiate(target, binding)``, compiled (``rules/compiled.py``; the generator's hot path,
+        never the checker's). Cached on this object (not a field: equality and hashing ignore it)."""
+        return compile_builder(self.target)
+
+    @functools.cached_property
+    def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
+        """Compiled instantiations of the rule's side conditions, in order (as :attr:`build`)."""
+        return tuple(compile_builder(condition) for condition in self.rule.conditions)
 
 
 @dataclass(frozen=True)

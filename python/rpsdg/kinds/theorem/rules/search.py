@@ -48,12 +48,11 @@ def _children(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: C
     for direction, path, binding in applications(expr, index, bare_max_size):
         try:
             if direction.rule.conditions:
-                conditions = conditions_of(direction, binding)
-                if any(c not in allowed for c in conditions):
+                if any(build(binding) not in allowed for build in direction.build_conditions):
                     continue
             if size + direction.grown(binding) > max_size:
                 continue
-            after = replace(expr, path, instantiate(direction.target, binding))
+            after = replace(expr, path, direction.build(binding))
         except Unstable:
             continue
         yield after, direction, path, binding

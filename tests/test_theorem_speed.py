@@ -1,0 +1,138 @@
+"""The theorem generator's fast paths (issue 15) give exactly what the generic code gives.
+
+The compiled matchers (``rules/compiled.py``, used through ``match.CompiledIndex``) must list the same
+applications, in the same order, with equal bindings in the same order, as the generic ``match.applications`` on
+every expression the generator meets; the compiled builders must build the same trees as ``instantiate`` and refuse
+the same rewrites (``Unstable``). The expressions come from real walks at every level (their states and every
+application's result) and from the rule patterns themselves instantiated with awkward terms (literals <= 0,
+repeated subterms, negations).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rpsdg.core import Dropped
+from rpsdg.expr.parse import parse
+from rpsdg.expr.tree import Expr, num, sym
+from rpsdg.kinds.theorem.generate import TheoremConfig, random_walk, start_expression
+from rpsdg.kinds.theorem.rules import default_rulebook
+from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder
+from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, instantiate
+
+BOOK = default_rulebook()
+CONFIG = TheoremConfig()
+
+
+def _as_list(expr: Expr, index, bare: int) -> list[tuple]:
+    return [(d.key, path, list(binding.items())) for d, path, binding in applications(expr, index, bare)]
+
+
+def _reference(expr: Expr, index, bare: int) -> list[tuple]:
+    return [(d.key, path, list(binding.items())) for d, path, binding in _applications(expr, index, bare)]
+
+
+def _walk_states(count: int) -> list[Expr]:
+    """States of real walks at every level and domain, and every one-step rewrite of them."""
+    states: list[Expr] = []
+    for number in range(count):
+        rng = random.Random(f"speed:{number}")
+        level = 1 + number % 5
+        table = CONFIG.level_table(level)
+        domain = "int" if number % 3 == 0 and "ring" in table["families"] else "real"
+        tables = CONFIG.tables(level, domain)
+        try:
+            start = start_expression(rng, CONFIG, tables, rng.randint(*table["start_size"]))
+            walk = random_walk(rng, CONFIG, tables, start, table["walk_length"], table["distinct_rules"])
+        except (Dropped, Unstable):
+            continue
+        states.append(start)
+        states.extend(move.after for move in walk)
+    return states
+
+
+def _pattern_instances() -> list[Expr]:
+    """Every rule side instantiated with awkward terms."""
+    terms = [num(0), num(1), num(-2), num(3), sym("x"), parse("-x"), parse("x + 1"), parse("x*x"), parse("2/x")]
+    out = []
+    rng = random.Random(7)
+    for rule in BOOK.rules:
+        for _ in range(6):
+            binding = {name: rng.choice(terms) for name in rule.variables}
+            for side in (rule.lhs, rule.rhs):
+                try:
+                    out.append(instantiate(side, binding))
+                except Unstable:
+                    pass
+    return out
+
+
+@pytest.fixture(scope="module")
+def expressions() -> list[Expr]:
+    return _walk_states(60) + _pattern_instances()
+
+
+def test_compiled_applications_equal_generic(expressions: list[Expr]) -> None:
+    levels_domains = [(level, domain) for level in range(1, 6) for domain in ("int", "real")
+                      if (level, domain) in CONFIG._tables]  # type: ignore[attr-defined]
+    compared = 0
+    for level, domain in levels_domains:
+        tables = CONFIG.tables(level, domain)
+        plain = dict(tables.index)
+        assert isinstance(tables.index, CompiledIndex)
+        for expr in expressions:
+            for bare in (0, 3):
+                got = _as_list(expr, tables.index, bare)
+                assert got == _reference(expr, plain, bare), (level, domain, expr, bare)
+                compared += len(got)
+            assert _as_list(expr, tables.plain, 0) == _reference(expr, dict(tables.plain), 0)
+            assert _as_list(expr, tables.bare, 3) == _reference(expr, dict(tables.bare), 3)
+    assert compared > 10_000  # the comparison saw real work
+
+
+def test_compiled_index_of_whole_book(expressions: list[Expr]) -> None:
+    index = BOOK.index()
+    compiled = CompiledIndex(index)
+    for expr in expressions:
+        assert _as_list(expr, compiled, 2) == _reference(expr, index, 2)
+
+
+def test_builders_equal_instantiate(expressions: list[Expr]) -> None:
+    rng = random.Random(11)
+    pool = [e for e in expressions if e.size() <= 7] + [num(0), num(-1), num(5), sym("y")]
+    checked = refused = 0
+    for direction in BOOK.directions.values():
+        for _ in range(8):
+            binding = {name: rng.choice(pool) for name in direction.rule.variables}
+            for pattern, build in [(direction.target, direction.build)] + list(
+                    zip(direction.rule.conditions, direction.build_conditions)):
+                try:
+                    expected = instantiate(pattern, binding)
+                except Unstable:
+                    with pytest.raises(Unstable):
+                        build(binding)
+                    refused += 1
+                    continue
+                assert build(binding) == expected
+                checked += 1
+    assert checked > 500 and refused > 0
+
+
+def test_builder_folds_and_refuses_like_instantiate() -> None:
+    build = compile_builder(parse("-a*b"))
+    assert build({"a": num(3), "b": sym("x")}) == parse("-3*x")
+    with pytest.raises(Unstable):
+        compile_builder(parse("-(-a)"))({"a": num(3)})
+    with pytest.raises(KeyError):
+        compile_builder(parse("a + b"))({"a": num(3)})
+
+
+def test_compiled_code_holds_no_rule_text_but_literals() -> None:
+    """The generated source is made of operator names, variable names and integers, each as a Python literal."""
+    heads = CompiledIndex(BOOK.index()).heads
+    text = heads["add"].generated  # type: ignore[attr-defined]
+    assert "def match_head(node):" in text and "'add'" not in text.split("def match_head")[1].split("\n")[0]
+    with pytest.raises(TypeError):
+        compile_builder(Expr("sym", (), "a; import os"))
