@@ -19,8 +19,8 @@ from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, num, sym
 from rpsdg.kinds.theorem.generate import TheoremConfig, random_walk, start_expression
 from rpsdg.kinds.theorem.rules import default_rulebook
-from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder
-from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, instantiate
+from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder, replace_at, tree_size
+from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, instantiate, replace
 
 BOOK = default_rulebook()
 CONFIG = TheoremConfig()
@@ -136,3 +136,23 @@ def test_compiled_code_holds_no_rule_text_but_literals() -> None:
     assert "def match_head(node):" in text and "'add'" not in text.split("def match_head")[1].split("\n")[0]
     with pytest.raises(TypeError):
         compile_builder(Expr("sym", (), "a; import os"))
+
+
+def test_replace_at_and_tree_size_equal_generic(expressions: list[Expr]) -> None:
+    rng = random.Random(5)
+    news = [num(3), num(-1), sym("z"), parse("x + 1"), parse("-y")]
+    checked = refused = 0
+    for expr in expressions:
+        assert tree_size(expr) == expr.size()
+        for path, _ in expr.positions():
+            new = rng.choice(news)
+            try:
+                expected = replace(expr, path, new)
+            except Unstable:
+                with pytest.raises(Unstable):
+                    replace_at(expr, path, new)
+                refused += 1
+                continue
+            assert replace_at(expr, path, new) == expected
+            checked += 1
+    assert checked > 1000 and refused > 0

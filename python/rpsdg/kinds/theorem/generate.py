@@ -38,8 +38,8 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, num, sym
 from rpsdg.kinds.theorem.rules import default_rulebook
 from rpsdg.kinds.theorem.rules.graph import rule_graph
-from rpsdg.kinds.theorem.rules.match import (CompiledIndex, Unstable, applications, format_substitution, instantiate,
-                                             replace)
+from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
+from rpsdg.kinds.theorem.rules.match import CompiledIndex, Unstable, applications, format_substitution, instantiate
 from rpsdg.kinds.theorem.rules.model import Direction, RuleBook
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 from rpsdg.kinds import level_table
@@ -398,7 +398,7 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
 
 def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: list, config: TheoremConfig) -> Move:
     undo = False
-    size = state.size()
+    size = tree_size(state)
     while candidates:
         total = sum(c[0] for c in candidates)
         target = rng.random() * total
@@ -409,7 +409,7 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
         _, direction, path, binding = candidates.pop(i)
         try:
             conditions = tuple(build(binding) for build in direction.build_conditions)
-            after = replace(state, path, direction.build(binding))
+            after = replace_at(state, path, direction.build(binding))
         except Unstable:
             continue
         if any(not c.free_symbols() for c in conditions):

@@ -207,3 +207,35 @@ def compile_builder(pattern: Expr) -> Builder:
     build = namespace["build"]
     build.generated = text  # type: ignore[attr-defined]  # for reading (and tests)
     return build  # type: ignore[return-value]
+
+
+def tree_size(e: Expr) -> int:
+    """``e.size()`` (number of nodes), without a Python call per node."""
+    count = 0
+    stack = [e]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        count += 1
+        extend(pop()[1])
+    return count
+
+
+def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
+    """``match.replace(expr, path, new)`` without recursion: the same tree, the same :class:`Unstable` when ``new``
+    is a literal whose new parent is a minus sign."""
+    if not path:
+        return new
+    ancestors = []
+    node = expr
+    for head in path:
+        ancestors.append(node)
+        node = node[1][head]
+    if ancestors[-1][0] == "neg" and new[0] == "num":
+        raise Unstable("a literal under a minus sign would fold into a negative literal")
+    new_node = tuple.__new__
+    for depth in range(len(path) - 1, -1, -1):
+        parent = ancestors[depth]
+        head = path[depth]
+        args = parent[1]
+        new = new_node(Expr, (parent[0], args[:head] + (new,) + args[head + 1:], parent[2]))
+    return new

@@ -12,7 +12,7 @@ To extend: new node kinds need nothing here unless they need special folding in 
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
@@ -187,9 +187,11 @@ def format_substitution(binding: Mapping[str, Expr]) -> str:
     return "; ".join(f"{name} := {to_infix(binding[name])}" for name in sorted(binding))
 
 
-def parse_substitution(text: str, what: str = "substitution") -> dict[str, Expr]:
+def parse_substitution(text: str, what: str = "substitution",
+                       read: Callable[[str, str], Expr] | None = None) -> dict[str, Expr]:
     """The binding written by :func:`format_substitution`; :class:`ParseError` unless ``text`` is exactly in
-    that form (names sorted, unique, each right side read by our grammar)."""
+    that form (names sorted, unique, each right side read by our grammar). ``read(text, what)``, when given,
+    parses a right side instead of :func:`parse` (a reader that remembers what it parsed in one record)."""
     if not isinstance(text, str):
         raise ParseError(f"cannot read {what}: expected text like 'a := x + 1; b := 2*y'")
     if text == "":
@@ -199,7 +201,7 @@ def parse_substitution(text: str, what: str = "substitution") -> dict[str, Expr]
         name, sep, value = part.partition(" := ")
         if not sep or not name.isidentifier() or name in binding:
             raise ParseError(f"cannot read {what} {text!r}: {part!r} is not 'name := expression' with a new name")
-        binding[name] = parse(value, f"{what} binding {name}")
+        binding[name] = (read or parse)(value, f"{what} binding {name}")
     if format_substitution(binding) != text:
         raise ParseError(f"cannot read {what} {text!r}: not in canonical form (names sorted, printed as "
                          f"{format_substitution(binding)!r})")

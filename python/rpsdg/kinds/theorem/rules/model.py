@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.tree import Expr
-from rpsdg.kinds.theorem.rules.compiled import compile_builder
+from rpsdg.kinds.theorem.rules.compiled import compile_builder, tree_size
 
 DOMAINS = ("int", "real")
 FORWARD, BACKWARD = "forward", "backward"
@@ -83,7 +83,7 @@ class Direction:
         """How many nodes the rewrite adds (negative: removes) under ``binding``."""
         delta = self.size_delta
         for name, extra in self.excess:
-            delta += extra * binding[name].size()
+            delta += extra * tree_size(binding[name])
         return delta
 
     @property
@@ -95,6 +95,12 @@ class Direction:
         """``binding → instantiate(target, binding)``, compiled (``rules/compiled.py``; the generator's hot path,
         never the checker's). Cached on this object (not a field: equality and hashing ignore it)."""
         return compile_builder(self.target)
+
+    @functools.cached_property
+    def folds(self) -> int:
+        """Minus signs in ``target``: each may fold onto a literal (``-3``), making the result one node smaller
+        than :meth:`grown` says; with none, ``grown`` is exact."""
+        return sum(1 for _, node in self.target.positions() if node.op == "neg")
 
     @functools.cached_property
     def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
