@@ -130,10 +130,20 @@ def test_builder_folds_and_refuses_like_instantiate() -> None:
 
 
 def test_compiled_code_holds_no_rule_text_but_literals() -> None:
-    """The generated source is made of operator names, variable names and integers, each as a Python literal."""
+    """The generated source's string constants are only operator names and the rules' variable names."""
+    import ast
+    import io
+    import tokenize
+
     heads = CompiledIndex(BOOK.index()).heads
-    text = heads["add"].generated  # type: ignore[attr-defined]
-    assert "def match_head(node):" in text and "'add'" not in text.split("def match_head")[1].split("\n")[0]
+    allowed = {node.op for rule in BOOK.rules for side in (rule.lhs, rule.rhs) for _, node in side.positions()}
+    allowed |= {name for rule in BOOK.rules for name in rule.variables}
+    for op, head in heads.items():
+        text = head.generated  # type: ignore[attr-defined]
+        assert "def match_head(node, path, out):" in text
+        strings = {ast.literal_eval(token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                   if token.type == tokenize.STRING}
+        assert strings and strings <= allowed, (op, strings - allowed)
     with pytest.raises(TypeError):
         compile_builder(Expr("sym", (), "a; import os"))
 
@@ -156,3 +166,13 @@ def test_replace_at_and_tree_size_equal_generic(expressions: list[Expr]) -> None
             assert replace_at(expr, path, new) == expected
             checked += 1
     assert checked > 1000 and refused > 0
+
+
+def test_ac_text_equals_ac_key(expressions: list[Expr]) -> None:
+    from rpsdg.kinds.theorem.generate import _ac_text, _ac_tree, ac_key
+
+    for expr in expressions:
+        names = sorted(expr.free_symbols())
+        mapping = {name: f"v{len(names) - i}" for i, name in enumerate(names)}
+        assert _ac_text(_ac_tree(expr), mapping) == ac_key(expr, mapping)
+        assert _ac_text(_ac_tree(expr), {}) == ac_key(expr)

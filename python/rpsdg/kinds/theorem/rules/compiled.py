@@ -3,8 +3,8 @@
 Why: :func:`rpsdg.kinds.theorem.rules.match.match` walks a pattern recursively, one Python call per pattern node
 and one per (node, direction) pair; :func:`~rpsdg.kinds.theorem.rules.match.applications` is most of the walk's
 and the shortest-proof search's time. Here every direction whose source has a given head operator is compiled once
-into one function per head (:func:`compile_heads`) that tests them all against a node in index order and returns
-``[(direction, binding), ...]``: exactly what ``match`` + ``admissible`` accept, bindings in the same order
+into one function per head (:func:`compile_heads`) that tests them all against a node in index order and appends
+``(direction, path, binding)`` for each that fires: exactly what ``match`` + ``admissible`` accept, bindings in the same order
 (pattern variables by first occurrence, pre-order). :func:`compile_builder` compiles a pattern's instantiation
 (``instantiate``) the same way, with the same folding and the same :class:`Unstable` refusals.
 
@@ -28,7 +28,7 @@ from rpsdg.expr.tree import Expr
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
-HeadMatcher = Callable[[Expr], list]
+HeadMatcher = Callable[[Expr, tuple, list], None]
 Builder = Callable[[Mapping[str, Expr]], Expr]
 
 
@@ -112,8 +112,9 @@ def _emit(steps: Sequence[tuple[str, str]], final: list[str], indent: int, lines
 
 def compile_heads(index: Mapping[str, Sequence]) -> dict[str, HeadMatcher]:
     """For each head operator of ``index`` (op → directions, as ``RuleBook.index``; ``"*"``, bare variables, is
-    left out), a function ``node → [(direction, binding), ...]`` listing the directions, in index order, whose
-    source matches ``node`` with a binding that ``admissible`` accepts; ``node.op`` must be that head."""
+    left out), a function ``(node, path, out)`` appending ``(direction, path, binding)`` to ``out`` for each
+    direction, in index order, whose source matches ``node`` with a binding that ``admissible`` accepts;
+    ``node.op`` must be that head."""
     heads: dict[str, HeadMatcher] = {}
     for op, directions in index.items():
         if op == "*" or not directions:
@@ -142,7 +143,7 @@ def _head_maker(op: str, shapes: tuple[tuple[Expr, tuple[str, ...]], ...]) -> Ca
     shared = op not in CONTAINERS and op != "num" and all(len(source.args) == arity for source, _ in shapes)
     lines = ["def make(D):"]
     lines.extend(f"    D{number} = D[{number}]" for number in range(len(shapes)))
-    lines += ["    def match_head(node):", "        out = []"]
+    lines += ["    def match_head(node, path, out):"]
     if shared:  # fixed arity: the children are read once for all directions
         lines.append("        args = node[1]")
         lines.extend(f"        c{i} = args[{i}]" for i in range(arity))
@@ -161,8 +162,8 @@ def _head_maker(op: str, shapes: tuple[tuple[Expr, tuple[str, ...]], ...]) -> Ca
         binding = ", ".join(f"{_literal(name)}: {local}" for name, local in bound.items())
         if shared:  # the children's operators were read once too
             steps = [(kind, _use_ops(text, arity)) for kind, text in steps]
-        _emit(steps, [f"out.append((D{number}, {{{binding}}}))"], 2, lines)
-    lines += ["        return out", "    match_head.generated = GENERATED", "    return match_head"]
+        _emit(steps, [f"out.append((D{number}, path, {{{binding}}}))"], 2, lines)
+    lines += ["    match_head.generated = GENERATED", "    return match_head"]
     text = "\n".join(lines)
     namespace: dict[str, object] = {"is_total": is_total, "GENERATED": text}
     exec(compile(text, f"<rules compiled for head {op}>", "exec"), namespace)  # noqa: S102

@@ -121,18 +121,21 @@ def _compiled_applications(expr: Expr, heads: Mapping[str, HeadMatcher], bare: t
         op, args = node[0], node[1]
         head = get(op)
         if head is not None:
-            for direction, binding in head(node):
-                out.append((direction, path, binding))
+            head(node, path, out)
         if bare and _small(node, bare_max_size):
             for direction in bare:
                 binding = {direction.source.value: node}  # type: ignore[dict-item]
                 if admissible(direction, binding):
                     out.append((direction, path, binding))
+        # children pushed last-first (pre-order); a leaf is skipped when nothing can fire on it
         arity = len(args)
         if arity == 2:
-            if not (op == "pow" and args[1][0] == "num"):  # literal exponents stay literals (see _applications)
-                push((path + (1,), args[1]))
-            push((path + (0,), args[0]))
+            second = args[1]
+            if (second[1] or bare or second[0] in heads) and not (op == "pow" and second[0] == "num"):
+                push((path + (1,), second))  # literal exponents stay literals (see _applications)
+            first = args[0]
+            if first[1] or bare or first[0] in heads:
+                push((path + (0,), first))
         elif arity == 1:
             push((path + (0,), args[0]))
         elif arity:

@@ -16,7 +16,7 @@ from typing import Collection, Iterator, Mapping
 
 from rpsdg.expr.tree import Expr, Path
 from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
-from rpsdg.kinds.theorem.rules.match import Unstable, applications, conditions_of, rewrite
+from rpsdg.kinds.theorem.rules.match import Unstable, applications, rewrite
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, Direction
 
 
@@ -31,7 +31,8 @@ class Move:
     after: Expr
 
     def conditions(self) -> tuple[Expr, ...]:
-        return conditions_of(self.direction, self.binding)
+        """The rule's side conditions for this use (``conditions_of``, by the compiled builders)."""
+        return tuple(build(self.binding) for build in self.direction.build_conditions)
 
 
 def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr],
@@ -48,9 +49,9 @@ def _children(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: C
     size = tree_size(expr)
     for direction, path, binding in applications(expr, index, bare_max_size):
         try:
-            if direction.rule.conditions:
-                if any(build(binding) not in allowed for build in direction.build_conditions):
-                    continue
+            if direction.rule.conditions and any(build(binding) not in allowed
+                                                 for build in direction.build_conditions):
+                continue
             if size + direction.grown(binding) > max_size:
                 continue
             after = replace_at(expr, path, direction.build(binding))
@@ -100,9 +101,9 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
             size = tree_size(node)
             for direction, path, binding in applications(node, index, bare_max_size):
                 try:
-                    if direction.rule.conditions:
-                        if any(build(binding) not in allowed for build in direction.build_conditions):
-                            continue
+                    if direction.rule.conditions and any(build(binding) not in allowed
+                                                         for build in direction.build_conditions):
+                        continue
                     new_size = size + direction.grown(binding)
                     if new_size > max_size:
                         continue
