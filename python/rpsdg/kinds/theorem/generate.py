@@ -78,6 +78,8 @@ class LevelTables:
     """The index without bare-variable directions (compiled): the walk's ordinary steps."""
     bare: Mapping[str, tuple[Direction, ...]]
     """Only the bare-variable directions (``"*"``; empty when there are none): the walk's rationed steps."""
+    non_ring_seeds: tuple[Direction, ...] = ()
+    """The seeds of rules outside the ring family (:func:`_seeds`)."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ class TheoremConfig:
                 plain = CompiledIndex({op: ds for op, ds in index.items() if op != "*"})
                 bare = CompiledIndex({"*": index["*"]} if "*" in index else {})
                 tables[(level, domain)] = LevelTables(chosen, CompiledIndex(index), seeds, successors,
-                                                      operators or RING_OPERATORS, plain, bare)
+                                                      operators or RING_OPERATORS, plain, bare,
+                                                      tuple(d for d in seeds if d.rule.family != "ring"))
         object.__setattr__(self, "_tables", tables)
 
     def __getstate__(self) -> dict[str, Any]:  # the tables are rebuilt, not pickled
@@ -291,7 +294,7 @@ def _noise(op: str, piece: Expr, leaf: Expr) -> bool:
 
 def _seeds(rng: random.Random, tables: LevelTables) -> tuple[Direction, ...]:
     """The seeds to draw from: mostly non-ring ones where the level has them (:data:`NON_RING_SEED_SHARE`)."""
-    others = tuple(d for d in tables.seeds if d.rule.family != "ring")
+    others = tables.non_ring_seeds
     if others and len(others) < len(tables.seeds) and rng.random() < NON_RING_SEED_SHARE:
         return others
     return tables.seeds

@@ -100,17 +100,18 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
             expansions += 1
             size = tree_size(node)
             for direction, path, binding in applications(node, index, bare_max_size):
+                # every test below only skips the application, so the cheapest go first
+                new_size = size + direction.grown(binding)
+                if new_size > max_size:
+                    continue
+                folds = direction.folds
+                if meet_sizes is not None and new_size not in meet_sizes and (
+                        not folds or not any(new_size - j in meet_sizes for j in range(1, folds + 1))):
+                    continue  # cannot meet the other side, and nothing after this level is expanded
                 try:
                     if direction.rule.conditions and any(build(binding) not in allowed
                                                          for build in direction.build_conditions):
                         continue
-                    new_size = size + direction.grown(binding)
-                    if new_size > max_size:
-                        continue
-                    folds = direction.folds
-                    if meet_sizes is not None and new_size not in meet_sizes and (
-                            not folds or not any(new_size - j in meet_sizes for j in range(1, folds + 1))):
-                        continue  # cannot meet the other side, and nothing after this level is expanded
                     child = replace_at(node, path, direction.build(binding))
                 except Unstable:
                     continue
