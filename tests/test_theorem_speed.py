@@ -176,3 +176,87 @@ def test_ac_text_equals_ac_key(expressions: list[Expr]) -> None:
         mapping = {name: f"v{len(names) - i}" for i, name in enumerate(names)}
         assert _ac_text(_ac_tree(expr), mapping) == ac_key(expr, mapping)
         assert _ac_text(_ac_tree(expr), {}) == ac_key(expr)
+
+
+def _reference_shortest_proof(lhs, rhs, index, directions, allowed, shorter_than, budget, max_size):
+    """The search as it was before the last-level filter, on the generic matcher: the reference."""
+    from rpsdg.kinds.theorem.rules.match import conditions_of
+    from rpsdg.kinds.theorem.rules.search import _assemble
+
+    def children(expr):
+        size = expr.size()
+        for direction, path, binding in _applications(expr, index, 0):
+            try:
+                if direction.rule.conditions and any(c not in allowed for c in conditions_of(direction, binding)):
+                    continue
+                if size + direction.grown(binding) > max_size:
+                    continue
+                after = replace(expr, path, instantiate(direction.target, binding))
+            except Unstable:
+                continue
+            yield after, direction, path, binding
+
+    dist = ({lhs: 0}, {rhs: 0})
+    parents = ({lhs: None}, {rhs: None})
+    frontiers = [[lhs], [rhs]]
+    levels = [0, 0]
+    expansions = 0
+    while levels[0] + levels[1] + 1 < shorter_than:
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        if not frontiers[side]:
+            side = 1 - side
+            if not frontiers[side]:
+                return None
+        best = None
+        following = []
+        for node in frontiers[side]:
+            if expansions >= budget:
+                return _assemble(best, parents, directions)
+            expansions += 1
+            for child, direction, path, binding in children(node):
+                if child in dist[side]:
+                    continue
+                dist[side][child] = levels[side] + 1
+                parents[side][child] = (direction, path, binding, node)
+                following.append(child)
+                if child in dist[1 - side]:
+                    total = dist[0][child] + dist[1][child]
+                    if total < shorter_than and (best is None or total < best[0]):
+                        best = (total, child)
+        if best is not None:
+            return _assemble(best, parents, directions)
+        frontiers[side] = following
+        levels[side] += 1
+    return None
+
+
+def test_shortest_proof_equals_reference() -> None:
+    """The last-level filter and the compiled matchers find the very same proofs (or none) as the plain search."""
+    from rpsdg.kinds.theorem.rules.search import shortest_proof
+
+    def moves(proof):
+        return None if proof is None else [(m.direction.key, m.path, sorted(m.binding.items()), m.before, m.after)
+                                           for m in proof]
+
+    found = compared = 0
+    for number in range(40):
+        rng = random.Random(f"search:{number}")
+        level = 2 + number % 4
+        table = CONFIG.level_table(level)
+        tables = CONFIG.tables(level, "real")
+        try:
+            start = start_expression(rng, CONFIG, tables, rng.randint(*table["start_size"]))
+            walk = random_walk(rng, CONFIG, tables, start, table["walk_length"], table["distinct_rules"])
+        except (Dropped, Unstable):
+            continue
+        allowed = {c for move in walk for c in move.conditions()}
+        lhs, rhs = start, walk[-1].after
+        for budget in (3, 16, 40):
+            got = shortest_proof(lhs, rhs, tables.index, tables.book.directions, allowed, len(walk), budget,
+                                 CONFIG.max_size)
+            expected = _reference_shortest_proof(lhs, rhs, dict(tables.index), tables.book.directions, allowed,
+                                                 len(walk), budget, CONFIG.max_size)
+            assert moves(got) == moves(expected), (number, budget)
+            compared += 1
+            found += got is not None
+    assert compared > 60 and found > 0

@@ -4,7 +4,9 @@ A pattern is an :class:`Expr` whose ``sym`` leaves are pattern variables; litera
 :func:`match` extends a binding (variable → subterm) or fails; :func:`instantiate` builds a pattern's instance
 with the same smart constructors the parser uses (``-3`` is a literal), so every rewritten tree prints and parses
 back to itself. :func:`applications` lists every (direction, path, binding) that fires in an expression, using a
-per-head index so only directions whose source has the node's operator are tried.
+per-head index so only directions whose source has the node's operator are tried; on a :class:`CompiledIndex` (what
+the generator uses) the same list comes from code compiled per head (``rules/compiled.py``), while the replay
+checker keeps the generic functions here.
 Substitutions are stored as text ``a := x + 1; b := 2*y`` (names sorted); :func:`format_substitution` and
 :func:`parse_substitution` are exact inverses.
 To extend: new node kinds need nothing here unless they need special folding in :func:`instantiate`.

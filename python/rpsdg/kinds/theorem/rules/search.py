@@ -3,7 +3,9 @@ uses to avoid padded proofs, and the bounded best-first prover that measures dif
 
 Both searches only take steps whose side conditions are already among the allowed hypotheses (so a shorter proof
 never needs a stronger theorem) and never produce trees over ``max_size`` nodes. Budgets count node expansions;
-an expansion enumerates every rule application in one expression.
+an expansion enumerates every rule application in one expression (with the compiled matchers of a
+``CompiledIndex`` when given one); the shortest-proof search's last level skips children that cannot meet the other
+side (see :func:`shortest_proof`), which changes no result.
 To add a search: build it on :func:`neighbours` and return :class:`Move` lists the replay kernel accepts.
 """
 
