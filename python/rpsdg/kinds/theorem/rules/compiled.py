@@ -28,6 +28,8 @@ from rpsdg.expr.tree import Expr
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
+_new = tuple.__new__
+"""``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__``."""
 HeadMatcher = Callable[[Expr, tuple, list], None]
 Builder = Callable[[Mapping[str, Expr]], Expr]
 
@@ -40,10 +42,10 @@ class Unstable(ValueError):
 def negate(child: Expr) -> Expr:
     """``-child`` as the parser reads it: a positive literal becomes the negative literal; :class:`Unstable` on a
     literal <= 0."""
-    if child.op != "num":
-        return Expr("neg", (child,))
-    if child.value > 0:  # type: ignore[operator]
-        return Expr("num", (), -child.value)  # type: ignore[operator]  # Lean's -n is Neg.neg n as well
+    if child[0] != "num":
+        return _new(Expr, ("neg", (child,), None))
+    if child[2] > 0:  # type: ignore[operator]
+        return _new(Expr, ("num", (), -child[2]))  # type: ignore[operator]  # Lean's -n is Neg.neg n as well
     raise Unstable("minus sign on a literal <= 0")
 
 

@@ -81,6 +81,7 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
     dist: tuple[dict[Expr, int], dict[Expr, int]] = ({lhs: 0}, {rhs: 0})
     parents: tuple[dict[Expr, tuple | None], dict[Expr, tuple | None]] = ({lhs: None}, {rhs: None})
     sizes: tuple[set[int], set[int]] = ({tree_size(lhs)}, {tree_size(rhs)})
+    frontier_sizes = [[tree_size(lhs)], [tree_size(rhs)]]  # the size of each frontier node, in order
     frontiers = [[lhs], [rhs]]
     levels = [0, 0]
     expansions = 0
@@ -92,15 +93,15 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                 return None
         best: tuple[int, Expr] | None = None
         following: list[Expr] = []
+        following_sizes: list[int] = []
         mine, theirs, my_parents, my_sizes = dist[side], dist[1 - side], parents[side], sizes[side]
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
         meet_sizes = sizes[1 - side] if last else None
-        for node in frontiers[side]:
+        for node, size in zip(frontiers[side], frontier_sizes[side]):
             if expansions >= budget:
                 return _assemble(best, parents, directions)
             expansions += 1
-            size = tree_size(node)
             for direction, path, binding in applications(node, index, bare_max_size):
                 # every test below only skips the application, so the cheapest go first
                 new_size = size + direction.grown(binding)
@@ -122,7 +123,9 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                 mine[child] = depth
                 my_parents[child] = (direction, path, binding, node)
                 following.append(child)
-                my_sizes.add(tree_size(child) if folds else new_size)
+                child_size = tree_size(child) if folds else new_size
+                my_sizes.add(child_size)
+                following_sizes.append(child_size)
                 if child in theirs:
                     total = dist[0][child] + dist[1][child]
                     if total < shorter_than and (best is None or total < best[0]):
@@ -130,6 +133,7 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         if best is not None:
             return _assemble(best, parents, directions)
         frontiers[side] = following
+        frontier_sizes[side] = following_sizes
         levels[side] += 1
     return None
 
