@@ -9,12 +9,24 @@ shared, so timings are noisy: compare medians.
 
     python3 bench/theorems.py                 # 5 runs of 4 s per setting
     python3 bench/theorems.py --runs 3 --seconds 2 --families ring,field
+    python3 bench/theorems.py --runs 5 --seconds 3 --against /work/base/python
+
+``--against PATH`` measures side by side on a shared machine: each run r runs this script twice in fresh processes,
+first with ``PYTHONPATH=PATH`` (another checkout's ``python/`` directory: ``old``), then with this checkout's
+(``new``), both with seed r, and prints both medians per setting and their ratio new / old, so load that comes and
+goes hits both alike. ``--fixed N`` makes exactly candidates 0..N-1 per setting once, with no timing, and prints
+how many were accepted (a fixed amount of work for an instruction counter such as callgrind; see
+``bench/equations.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
+import subprocess
+import sys
 import time
 
 from rpsdg.kinds import get_kind
@@ -48,27 +60,76 @@ def one_run(k: int, length: int, families: tuple[str, ...], seconds: float, seed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--families", default="ring,field")
     parser.add_argument("--search-budget", type=int, default=TheoremConfig().search_budget)
+    parser.add_argument("--settings", default="3,5,7", help="comma-separated K (= L) of the settings to run")
+    parser.add_argument("--first-seed", type=int, default=0, help="seed of the first run (run r: this + r)")
+    parser.add_argument("--fixed", type=int, metavar="N", help="make candidates 0..N-1 once per setting, no timing")
+    parser.add_argument("--against", metavar="PATH", help="another checkout's python/ directory: interleaved "
+                                                          "runs of both, medians and ratio")
     args = parser.parse_args()
     families = tuple(f for f in args.families.split(",") if f)
+    settings = [(k, k) for k in (int(part) for part in args.settings.split(","))]
+    if args.against:
+        return compare(args, settings)
+    if args.fixed is not None:
+        return fixed(args, families, settings)
     print(f"families={','.join(families)} runs={args.runs} seconds/run={args.seconds} "
           f"search_budget={args.search_budget} (CPU seconds of one process; shared machine, medians)")
     print(f"{'(K,L)':>7} {'median/s':>9} {'min':>7} {'max':>7} {'accepted':>9} {'cand.':>7} {'INT/s':>6} "
           f"{'ratio':>6} {'target':>7}")
-    for (k, length), int_rate in INT_RATES.items():
+    for k, length in settings:
+        int_rate = INT_RATES.get((k, length), float("nan"))
         rates, accepted, candidates = [], 0, 0
         for run in range(args.runs):
-            rate, acc, cand = one_run(k, length, families, args.seconds, seed=run, budget=args.search_budget)
+            rate, acc, cand = one_run(k, length, families, args.seconds, seed=args.first_seed + run,
+                                      budget=args.search_budget)
             rates.append(rate)
             accepted += acc
             candidates += cand
         median = statistics.median(rates)
         print(f"{f'({k},{length})':>7} {median:9.1f} {min(rates):7.1f} {max(rates):7.1f} {accepted:9d} "
               f"{candidates:7d} {int_rate:6.0f} {median / int_rate:5.1f}x {TARGET_FACTOR * int_rate:7.0f}")
+
+
+def fixed(args: argparse.Namespace, families: tuple[str, ...], settings: list[tuple[int, int]]) -> None:
+    """Candidates 0..N-1 of each setting, made and checked once (seed ``--first-seed``): work for an instruction
+    counter."""
+    spec = get_kind("theorem")
+    for k, length in settings:
+        config = config_for(k, length, families, args.search_budget)
+        accepted = sum(produce(spec, config, (1,), args.first_seed, index).row is not None
+                       for index in range(args.fixed))
+        print(f"({k},{length}): {accepted} of {args.fixed} candidates accepted")
+
+
+def compare(args: argparse.Namespace, settings: list[tuple[int, int]]) -> None:
+    """Interleaved runs of this checkout (``new``) and ``args.against`` (``old``): medians and their ratio."""
+    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
+    rates: dict[tuple[str, str], list[float]] = {}
+    for run in range(args.runs):
+        for side, path in (("old", args.against), ("new", own)):
+            command = [sys.executable, os.path.abspath(__file__), "--runs", "1", "--seconds", str(args.seconds),
+                       "--families", args.families, "--search-budget", str(args.search_budget),
+                       "--settings", args.settings, "--first-seed", str(args.first_seed + run)]
+            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
+                                    check=True).stdout
+            for setting, rate in re.findall(r"^\s*(\(\d+,\d+\))\s+([\d.]+)\s", output, re.MULTILINE):
+                rates.setdefault((side, setting), []).append(float(rate))
+    print(f"verified distinct theorems/s/core (cpu), {args.runs} interleaved runs of {args.seconds} s each; old = "
+          f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
+    for k, length in settings:
+        setting = f"({k},{length})"
+        old, new = rates.get(("old", setting), []), rates.get(("new", setting), [])
+        if not old or not new:
+            print(f"{setting}: no figures (old {old}, new {new})")
+            continue
+        print(f"{setting:>7}: old median {statistics.median(old):7.1f}/s ({', '.join(f'{r:.0f}' for r in old)})  "
+              f"new median {statistics.median(new):7.1f}/s ({', '.join(f'{r:.0f}' for r in new)})  "
+              f"ratio {statistics.median(new) / statistics.median(old):.2f}")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,12 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
         parsed[text] = tree
         return tree
 
+    def read_binding(text: str, what: str) -> Expr:  # substitution right sides repeat across steps too
+        tree = parsed.get(text)
+        if tree is None:
+            tree = parsed[text] = parse(text, what)
+        return tree
+
     problem = read(row["problem"], "problem")
     answer = row.get("answer", "")
     if answer not in ("", None):
@@ -93,7 +99,8 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
                                                             for p in path):
             raise ParseError(f"step {i} of record {uid[:12]}: path must be a list of integers")
         steps.append(ParsedStep(str(step["rule"]), str(step["direction"]), tuple(path),
-                                parse_substitution(step["substitution"], f"step {i} substitution"),
+                                parse_substitution(step["substitution"], f"step {i} substitution",
+                                                   read_binding),
                                 read(step["before"], f"step {i} before"), read(step["after"], f"step {i} after")))
     hypotheses = tuple(read(h, "hypothesis") for h in row["hypotheses"])
     for hypothesis in hypotheses:
@@ -152,8 +159,14 @@ def _replay_step(record: ParsedTheorem, step: ParsedStep, current: Expr, book: R
 
 
 def _int_language(e: Expr) -> bool:
-    return all(node.op in _INT_OPS and (node.op != "pow" or (node.args[1].op == "num" and node.args[1].value >= 0))
-               for _, node in e.positions())
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        op = node.op
+        if op not in _INT_OPS or (op == "pow" and not (node.args[1].op == "num" and node.args[1].value >= 0)):
+            return False
+        stack.extend(node.args)
+    return True
 
 
 def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict:
@@ -202,7 +215,7 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
 
 def _variables(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -> list[str]:
     names: set[str] = set()
-    for e in list(expressions) + list(hypotheses):
+    for e in dict.fromkeys(list(expressions) + list(hypotheses)):  # a chain repeats its expressions
         names |= e.free_symbols()
     return sorted(names)
 

@@ -38,10 +38,14 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, num, sym
 from rpsdg.kinds.theorem.rules import default_rulebook
 from rpsdg.kinds.theorem.rules.graph import rule_graph
-from rpsdg.kinds.theorem.rules.match import Unstable, applications, conditions_of, format_substitution, instantiate, rewrite
+from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
+from rpsdg.kinds.theorem.rules.match import CompiledIndex, Unstable, applications, format_substitution, instantiate
 from rpsdg.kinds.theorem.rules.model import Direction, RuleBook
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 from rpsdg.kinds import level_table
+
+_new = tuple.__new__
+"""``_new(Expr, (op, args, value))`` builds a node without the Python-level ``Expr.__new__`` (hot paths)."""
 
 ALL_FAMILIES = ("ring", "field", "explog", "trig")
 DEFAULT_LEVELS: dict[int, dict[str, Any]] = {
@@ -66,9 +70,16 @@ class LevelTables:
 
     book: RuleBook
     index: Mapping[str, tuple[Direction, ...]]
+    """Every complete direction by head (a :class:`CompiledIndex`: the searches match with compiled code)."""
     seeds: tuple[Direction, ...]
     successors: Mapping[str, frozenset[str]]
     operators: tuple[str, ...]
+    plain: Mapping[str, tuple[Direction, ...]]
+    """The index without bare-variable directions (compiled): the walk's ordinary steps."""
+    bare: Mapping[str, tuple[Direction, ...]]
+    """Only the bare-variable directions (``"*"``; empty when there are none): the walk's rationed steps."""
+    non_ring_seeds: tuple[Direction, ...] = ()
+    """The seeds of rules outside the ring family (:func:`_seeds`)."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,11 @@ class TheoremConfig:
                 seeds = tuple(d for ds in index.values() for d in ds if _good_seed(d))
                 operators = RING_OPERATORS if domain == "int" else tuple(
                     op for family in families for op in FAMILY_OPERATORS.get(family, ()))
-                tables[(level, domain)] = LevelTables(chosen, index, seeds, successors, operators or RING_OPERATORS)
+                plain = CompiledIndex({op: ds for op, ds in index.items() if op != "*"})
+                bare = CompiledIndex({"*": index["*"]} if "*" in index else {})
+                tables[(level, domain)] = LevelTables(chosen, CompiledIndex(index), seeds, successors,
+                                                      operators or RING_OPERATORS, plain, bare,
+                                                      tuple(d for d in seeds if d.rule.family != "ring"))
         object.__setattr__(self, "_tables", tables)
 
     def __getstate__(self) -> dict[str, Any]:  # the tables are rebuilt, not pickled
@@ -214,16 +229,24 @@ class TheoremStep:
     """The whole expression before the step."""
     after: Expr
     """The whole expression after the step."""
+    printed: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """``to_infix`` of ``before`` and ``after`` when already known (a chain prints each expression once)."""
 
     def to_row(self) -> dict[str, Any]:
+        before, after = self.printed if self.printed else (to_infix(self.before), to_infix(self.after))
         return {"rule": self.rule, "direction": self.direction, "path": list(self.path),
-                "substitution": format_substitution(dict(self.substitution)), "before": to_infix(self.before),
-                "after": to_infix(self.after)}
+                "substitution": format_substitution(dict(self.substitution)), "before": before, "after": after}
 
     @staticmethod
-    def of(move: Move) -> "TheoremStep":
+    def of(move: Move, printed: dict[Expr, str] | None = None) -> "TheoremStep":
+        """The step of ``move``; ``printed`` (Expr → infix text, one item's memo) shares the printing of a
+        chain's expressions between steps."""
+        texts: tuple[str, ...] = ()
+        if printed is not None:
+            texts = tuple(printed[e] if e in printed else printed.setdefault(e, to_infix(e))
+                          for e in (move.before, move.after))
         return TheoremStep(move.direction.rule.name, move.direction.direction, tuple(move.path),
-                           tuple(sorted(move.binding.items())), move.before, move.after)
+                           tuple(sorted(move.binding.items())), move.before, move.after, texts)
 
 
 # -- start expressions --------------------------------------------------------------------------------------------
@@ -271,7 +294,7 @@ def _noise(op: str, piece: Expr, leaf: Expr) -> bool:
 
 def _seeds(rng: random.Random, tables: LevelTables) -> tuple[Direction, ...]:
     """The seeds to draw from: mostly non-ring ones where the level has them (:data:`NON_RING_SEED_SHARE`)."""
-    others = tuple(d for d in tables.seeds if d.rule.family != "ring")
+    others = tables.non_ring_seeds
     if others and len(others) < len(tables.seeds) and rng.random() < NON_RING_SEED_SHARE:
         return others
     return tables.seeds
@@ -343,8 +366,8 @@ def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, 
     ``bare_share`` (among the others otherwise), falling back to the other kind when the drawn kind has none."""
     state, seen, moves, used = start, {start}, [], set()
     previous = ""
-    bare_index = {"*": tables.index["*"]} if config.bare_max_size and "*" in tables.index else {}
-    plain_index = {op: ds for op, ds in tables.index.items() if op != "*"}
+    bare_index = tables.bare if config.bare_max_size else {}
+    plain_index = tables.plain
     for step in range(length):
         need, remaining = distinct - len(used), length - step
         kinds = [(plain_index, 0), (bare_index, config.bare_max_size)]
@@ -372,15 +395,18 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     rules and toward successors of the previous rule in the rule graph."""
     successors = tables.successors.get(previous, frozenset()) if previous else frozenset()
     candidates = []
+    unused_weight, graph_weight = config.unused_weight, config.graph_weight
+    only_fresh, only_used = need == remaining, need == 0
     for direction, path, binding in applications(state, index, bare_max):
-        name = direction.rule.name
+        rule = direction.rule
+        name = rule.name
         fresh = name not in used
-        if (need == remaining and not fresh) or (need == 0 and fresh):
+        if (only_fresh and not fresh) or (only_used and fresh):
             continue
-        weight = config.unused_weight if fresh else 1.0
+        weight = unused_weight if fresh else 1.0
         if name in successors:
-            weight *= config.graph_weight
-        if direction.rule.family != "ring":
+            weight *= graph_weight
+        if rule.family != "ring":
             weight *= NON_RING_WEIGHT
         if weight > 0:
             candidates.append((weight, direction, path, binding))
@@ -389,7 +415,7 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
 
 def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: list, config: TheoremConfig) -> Move:
     undo = False
-    size = state.size()
+    size = tree_size(state)
     while candidates:
         total = sum(c[0] for c in candidates)
         target = rng.random() * total
@@ -399,11 +425,11 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
                 break
         _, direction, path, binding = candidates.pop(i)
         try:
-            conditions = conditions_of(direction, binding)
-            after = rewrite(state, direction, path, binding)
+            conditions = tuple(build(binding) for build in direction.build_conditions)
+            after = replace_at(state, path, direction.build(binding))
         except Unstable:
             continue
-        if any(not c.free_symbols() for c in conditions):
+        if any(_closed(c) for c in conditions):
             continue  # a closed condition (Ne(2, 0)) is no hypothesis; skip such instances
         if after == state or size + direction.grown(binding) > config.max_size:
             continue
@@ -431,6 +457,34 @@ def ac_key(e: Expr, names: Mapping[str, str] | None = None) -> str:
     return op + "(" + ",".join(ac_key(child, names) for child in e.args) + ")"
 
 
+def _ac_tree(e: Expr) -> tuple:
+    """``e`` prepared for :func:`_ac_text` (sums and products flattened, literals printed): what
+    :func:`statement_key` renders once per renaming of the variables."""
+    op = e.op
+    if op == "sym":
+        return ("sym", e.value)
+    if op == "num":
+        return ("num", str(e.value))
+    if op == "add" or op == "mul":
+        items: list[Expr] = []
+        _flatten(e, op, items)
+        return ("ac", op, tuple(_ac_tree(item) for item in items))
+    return ("op", op, tuple(_ac_tree(child) for child in e.args))
+
+
+def _ac_text(tree: tuple, names: Mapping[str, str]) -> str:
+    """``ac_key(e, names)`` of the ``e`` that ``tree`` was made from."""
+    kind = tree[0]
+    if kind == "sym":
+        return names[tree[1]] if names else tree[1]
+    if kind == "num":
+        return tree[1]
+    parts = [_ac_text(child, names) for child in tree[2]]
+    if kind == "ac":
+        parts.sort()
+    return tree[1] + "(" + ",".join(parts) + ")"
+
+
 def _flatten(e: Expr, op: str, out: list[Expr]) -> None:
     if e.op == op:
         for child in e.args:
@@ -452,10 +506,21 @@ def side_key(e: Expr, ring_only: bool, canonicalizer: Canonicalizer | None = Non
 
 def _rename(e: Expr, mapping: Mapping[str, str]) -> Expr:
     if e.op == "sym":
-        return Expr("sym", (), mapping[e.value])  # type: ignore[index]
+        return _new(Expr, ("sym", (), mapping[e.value]))  # type: ignore[index]
     if not e.args:
         return e
-    return Expr(e.op, tuple(_rename(child, mapping) for child in e.args), e.value)
+    return _new(Expr, (e.op, tuple([_rename(child, mapping) for child in e.args]), e.value))
+
+
+def _closed(e: Expr) -> bool:
+    """``not e.free_symbols()``: no variable occurs."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node[0] == "sym":
+            return False
+        stack.extend(node[1])
+    return True
 
 
 def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
@@ -464,10 +529,11 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     best = None
     canonicalizer = Canonicalizer()  # renamed trees still share their variable-free subtrees
     orders = itertools.permutations(range(len(names))) if len(names) <= 5 else [tuple(range(len(names)))]
+    trees = (_ac_tree(lhs), _ac_tree(rhs)) if ring_only else ()
     for order in orders:
         mapping = {name: f"v{order[i]}" for i, name in enumerate(names)}
         if ring_only:
-            keys = sorted(("ac:" + ac_key(lhs, mapping), "ac:" + ac_key(rhs, mapping)))
+            keys = sorted(("ac:" + _ac_text(trees[0], mapping), "ac:" + _ac_text(trees[1], mapping)))
         else:
             keys = sorted((side_key(_rename(lhs, mapping), False, canonicalizer),
                            side_key(_rename(rhs, mapping), False, canonicalizer)))
@@ -545,8 +611,9 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     ring_closable = _ring_only(proof)
     if ring_closable and beyond_ring and domain == "real":
         raise Dropped("ring_closable")  # at levels with field/exp-log/trig rules a theorem must need one of them
-    steps = tuple(TheoremStep.of(move) for move in proof)
-    walk_rows = [TheoremStep.of(move).to_row() for move in walk] if proof is not walk else []
+    printed: dict[Expr, str] = {}  # each expression of the proof and the walk printed once
+    steps = tuple(TheoremStep.of(move, printed) for move in proof)
+    walk_rows = [TheoremStep.of(move, printed).to_row() for move in walk] if proof is not walk else []
     extra = {"proof_length": len(walk), "shortest_found": len(proof), "domain": domain,
              "ring_only": _ring_only(proof), "ring_closable": int(ring_closable),
              "walk": json.dumps(walk_rows, separators=(",", ":"))}

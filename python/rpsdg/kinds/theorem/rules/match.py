@@ -4,7 +4,9 @@ A pattern is an :class:`Expr` whose ``sym`` leaves are pattern variables; litera
 :func:`match` extends a binding (variable → subterm) or fails; :func:`instantiate` builds a pattern's instance
 with the same smart constructors the parser uses (``-3`` is a literal), so every rewritten tree prints and parses
 back to itself. :func:`applications` lists every (direction, path, binding) that fires in an expression, using a
-per-head index so only directions whose source has the node's operator are tried.
+per-head index so only directions whose source has the node's operator are tried; on a :class:`CompiledIndex` (what
+the generator uses) the same list comes from code compiled per head (``rules/compiled.py``), while the replay
+checker keeps the generic functions here.
 Substitutions are stored as text ``a := x + 1; b := 2*y`` (names sorted); :func:`format_substitution` and
 :func:`parse_substitution` are exact inverses.
 To extend: new node kinds need nothing here unless they need special folding in :func:`instantiate`.
@@ -12,12 +14,14 @@ To extend: new node kinds need nothing here unless they need special folding in 
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, Path
+from rpsdg.kinds.theorem.rules.compiled import HeadMatcher, Unstable, compile_heads
+from rpsdg.kinds.theorem.rules.compiled import negate as _negate
 from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.maths.domain import is_total
 
@@ -41,19 +45,6 @@ def match(pattern: Expr, term: Expr, binding: Binding) -> bool:
         if not match(p, t, binding):
             return False
     return len(pattern.args) == len(term.args)
-
-
-class Unstable(ValueError):
-    """The rewrite would put a minus sign on a literal that is zero or negative (``-(-3)``, ``-0``): our tree
-    would fold it to another literal, which no Lean rewrite does, so such steps are not taken."""
-
-
-def _negate(child: Expr) -> Expr:
-    if child.op != "num":
-        return Expr("neg", (child,))
-    if child.value > 0:  # type: ignore[operator]
-        return Expr("num", (), -child.value)  # type: ignore[operator]  # Lean's -n is Neg.neg n as well
-    raise Unstable("minus sign on a literal <= 0")
 
 
 def instantiate(pattern: Expr, binding: Mapping[str, Expr]) -> Expr:
@@ -99,10 +90,65 @@ def conditions_of(direction: Direction, binding: Mapping[str, Expr]) -> tuple[Ex
     return tuple(instantiate(condition, binding) for condition in direction.rule.conditions)
 
 
+class CompiledIndex(dict):
+    """An index (head op → directions, as ``RuleBook.index``) with its heads compiled (``rules/compiled.py``):
+    :func:`applications` on it gives the same list as on the plain index, several times faster. Build one per
+    config (the generator's ``LevelTables``), not per call."""
+
+    def __init__(self, index: Mapping[str, tuple[Direction, ...]]) -> None:
+        super().__init__(index)
+        self.heads: dict[str, HeadMatcher] = compile_heads(index)
+
+
 def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
                  ) -> Iterator[tuple[Direction, Path, Binding]]:
     """Every (direction, path, binding) that fires in ``expr``, pre-order. Bare-variable sources fire on every
-    subterm; they are offered only at subterms of at most ``bare_max_size`` nodes (0: never)."""
+    subterm; they are offered only at subterms of at most ``bare_max_size`` nodes (0: never). On a
+    :class:`CompiledIndex`, the same applications come as a list, computed by the compiled matchers."""
+    if isinstance(index, CompiledIndex):
+        if not index:
+            return []
+        return _compiled_applications(expr, index.heads, index.get("*", ()) if bare_max_size > 0 else (),
+                                      bare_max_size)
+    return _applications(expr, index, bare_max_size)
+
+
+def _compiled_applications(expr: Expr, heads: Mapping[str, HeadMatcher], bare: tuple[Direction, ...],
+                           bare_max_size: int) -> list[tuple[Direction, Path, Binding]]:
+    out: list[tuple[Direction, Path, Binding]] = []
+    stack: list[tuple[Path, Expr]] = [((), expr)]
+    pop, push, get = stack.pop, stack.append, heads.get
+    while stack:
+        path, node = pop()
+        op, args = node[0], node[1]
+        head = get(op)
+        if head is not None:
+            head(node, path, out)
+        if bare and _small(node, bare_max_size):
+            for direction in bare:
+                binding = {direction.source.value: node}  # type: ignore[dict-item]
+                if admissible(direction, binding):
+                    out.append((direction, path, binding))
+        # children pushed last-first (pre-order); a leaf is skipped when nothing can fire on it
+        arity = len(args)
+        if arity == 2:
+            second = args[1]
+            if (second[1] or bare or second[0] in heads) and not (op == "pow" and second[0] == "num"):
+                push((path + (1,), second))  # literal exponents stay literals (see _applications)
+            first = args[0]
+            if first[1] or bare or first[0] in heads:
+                push((path + (0,), first))
+        elif arity == 1:
+            push((path + (0,), args[0]))
+        elif arity:
+            for i in range(arity - 1, -1, -1):
+                push((path + (i,), args[i]))
+    return out
+
+
+def _applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
+                  ) -> Iterator[tuple[Direction, Path, Binding]]:
+    """:func:`applications` on a plain index: the reference the compiled matchers are tested against."""
     bare = index.get("*", ()) if bare_max_size > 0 else ()
     stack: list[tuple[Path, Expr]] = [((), expr)]
     while stack:
@@ -146,9 +192,11 @@ def format_substitution(binding: Mapping[str, Expr]) -> str:
     return "; ".join(f"{name} := {to_infix(binding[name])}" for name in sorted(binding))
 
 
-def parse_substitution(text: str, what: str = "substitution") -> dict[str, Expr]:
+def parse_substitution(text: str, what: str = "substitution",
+                       read: Callable[[str, str], Expr] | None = None) -> dict[str, Expr]:
     """The binding written by :func:`format_substitution`; :class:`ParseError` unless ``text`` is exactly in
-    that form (names sorted, unique, each right side read by our grammar)."""
+    that form (names sorted, unique, each right side read by our grammar). ``read(text, what)``, when given,
+    parses a right side instead of :func:`parse` (a reader that remembers what it parsed in one record)."""
     if not isinstance(text, str):
         raise ParseError(f"cannot read {what}: expected text like 'a := x + 1; b := 2*y'")
     if text == "":
@@ -158,7 +206,7 @@ def parse_substitution(text: str, what: str = "substitution") -> dict[str, Expr]
         name, sep, value = part.partition(" := ")
         if not sep or not name.isidentifier() or name in binding:
             raise ParseError(f"cannot read {what} {text!r}: {part!r} is not 'name := expression' with a new name")
-        binding[name] = parse(value, f"{what} binding {name}")
+        binding[name] = (read or parse)(value, f"{what} binding {name}")
     if format_substitution(binding) != text:
         raise ParseError(f"cannot read {what} {text!r}: not in canonical form (names sorted, printed as "
                          f"{format_substitution(binding)!r})")

@@ -10,12 +10,14 @@ To extend: add fields here and read them in ``load.py``; keep everything immutab
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.tree import Expr
+from rpsdg.kinds.theorem.rules.compiled import compile_builder, tree_size
 
 DOMAINS = ("int", "real")
 FORWARD, BACKWARD = "forward", "backward"
@@ -81,12 +83,29 @@ class Direction:
         """How many nodes the rewrite adds (negative: removes) under ``binding``."""
         delta = self.size_delta
         for name, extra in self.excess:
-            delta += extra * binding[name].size()
+            delta += extra * tree_size(binding[name])
         return delta
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.rule.name, self.direction)
+
+    @functools.cached_property
+    def build(self) -> Callable[[Mapping[str, Expr]], Expr]:
+        """``binding → instantiate(target, binding)``, compiled (``rules/compiled.py``; the generator's hot path,
+        never the checker's). Cached on this object (not a field: equality and hashing ignore it)."""
+        return compile_builder(self.target)
+
+    @functools.cached_property
+    def folds(self) -> int:
+        """Minus signs in ``target``: each may fold onto a literal (``-3``), making the result one node smaller
+        than :meth:`grown` says; with none, ``grown`` is exact."""
+        return sum(1 for _, node in self.target.positions() if node.op == "neg")
+
+    @functools.cached_property
+    def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
+        """Compiled instantiations of the rule's side conditions, in order (as :attr:`build`)."""
+        return tuple(compile_builder(condition) for condition in self.rule.conditions)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ uses to avoid padded proofs, and the bounded best-first prover that measures dif
 
 Both searches only take steps whose side conditions are already among the allowed hypotheses (so a shorter proof
 never needs a stronger theorem) and never produce trees over ``max_size`` nodes. Budgets count node expansions;
-an expansion enumerates every rule application in one expression.
+an expansion enumerates every rule application in one expression (with the compiled matchers of a
+``CompiledIndex`` when given one); the shortest-proof search's last level skips children that cannot meet the other
+side (see :func:`shortest_proof`), which changes no result.
 To add a search: build it on :func:`neighbours` and return :class:`Move` lists the replay kernel accepts.
 """
 
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 from typing import Collection, Iterator, Mapping
 
 from rpsdg.expr.tree import Expr, Path
-from rpsdg.kinds.theorem.rules.match import Unstable, applications, conditions_of, instantiate, replace, rewrite
+from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
+from rpsdg.kinds.theorem.rules.match import Unstable, applications, rewrite
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, Direction
 
 
@@ -30,7 +33,8 @@ class Move:
     after: Expr
 
     def conditions(self) -> tuple[Expr, ...]:
-        return conditions_of(self.direction, self.binding)
+        """The rule's side conditions for this use (``conditions_of``, by the compiled builders)."""
+        return tuple(build(self.binding) for build in self.direction.build_conditions)
 
 
 def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr],
@@ -44,16 +48,15 @@ def neighbours(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: 
 def _children(expr: Expr, index: Mapping[str, tuple[Direction, ...]], allowed: Collection[Expr], max_size: int,
               bare_max_size: int = 0) -> Iterator[tuple[Expr, Direction, Path, dict[str, Expr]]]:
     """:func:`neighbours` as plain tuples (the hot loop of both searches; frozen dataclasses are slow to make)."""
-    size = expr.size()
+    size = tree_size(expr)
     for direction, path, binding in applications(expr, index, bare_max_size):
         try:
-            if direction.rule.conditions:
-                conditions = conditions_of(direction, binding)
-                if any(c not in allowed for c in conditions):
-                    continue
+            if direction.rule.conditions and any(build(binding) not in allowed
+                                                 for build in direction.build_conditions):
+                continue
             if size + direction.grown(binding) > max_size:
                 continue
-            after = replace(expr, path, instantiate(direction.target, binding))
+            after = replace_at(expr, path, direction.build(binding))
         except Unstable:
             continue
         yield after, direction, path, binding
@@ -70,9 +73,15 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                    shorter_than: int, budget: int, max_size: int, bare_max_size: int = 0) -> list[Move] | None:
     """A proof ``lhs → ... → rhs`` with fewer than ``shorter_than`` steps, found by breadth-first search from
     both ends, level by level, the smaller frontier first, within ``budget`` expansions; ``None`` if none was
-    found. Moves found from the ``rhs`` end are reversed (every rule is an equation), so the result replays."""
+    found. Moves found from the ``rhs`` end are reversed (every rule is an equation), so the result replays.
+
+    Speed (same result): the last level a search can expand (the step bound or the budget ends it) only matters
+    through children that meet the other side, so there a child is not even built unless its size (known before
+    building it: :meth:`Direction.grown`) is the size of some expression the other side reached."""
     dist: tuple[dict[Expr, int], dict[Expr, int]] = ({lhs: 0}, {rhs: 0})
     parents: tuple[dict[Expr, tuple | None], dict[Expr, tuple | None]] = ({lhs: None}, {rhs: None})
+    sizes: tuple[set[int], set[int]] = ({tree_size(lhs)}, {tree_size(rhs)})
+    frontier_sizes = [[tree_size(lhs)], [tree_size(rhs)]]  # the size of each frontier node, in order
     frontiers = [[lhs], [rhs]]
     levels = [0, 0]
     expansions = 0
@@ -84,23 +93,47 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                 return None
         best: tuple[int, Expr] | None = None
         following: list[Expr] = []
-        for node in frontiers[side]:
+        following_sizes: list[int] = []
+        mine, theirs, my_parents, my_sizes = dist[side], dist[1 - side], parents[side], sizes[side]
+        depth = levels[side] + 1
+        last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
+        meet_sizes = sizes[1 - side] if last else None
+        for node, size in zip(frontiers[side], frontier_sizes[side]):
             if expansions >= budget:
                 return _assemble(best, parents, directions)
             expansions += 1
-            for child, direction, path, binding in _children(node, index, allowed, max_size, bare_max_size):
-                if child in dist[side]:
+            for direction, path, binding in applications(node, index, bare_max_size):
+                # every test below only skips the application, so the cheapest go first
+                new_size = size + direction.grown(binding)
+                if new_size > max_size:
                     continue
-                dist[side][child] = levels[side] + 1
-                parents[side][child] = (direction, path, binding, node)
+                folds = direction.folds
+                if meet_sizes is not None and new_size not in meet_sizes and (
+                        not folds or not any(new_size - j in meet_sizes for j in range(1, folds + 1))):
+                    continue  # cannot meet the other side, and nothing after this level is expanded
+                try:
+                    if direction.rule.conditions and any(build(binding) not in allowed
+                                                         for build in direction.build_conditions):
+                        continue
+                    child = replace_at(node, path, direction.build(binding))
+                except Unstable:
+                    continue
+                if child in mine:
+                    continue
+                mine[child] = depth
+                my_parents[child] = (direction, path, binding, node)
                 following.append(child)
-                if child in dist[1 - side]:
+                child_size = tree_size(child) if folds else new_size
+                my_sizes.add(child_size)
+                following_sizes.append(child_size)
+                if child in theirs:
                     total = dist[0][child] + dist[1][child]
                     if total < shorter_than and (best is None or total < best[0]):
                         best = (total, child)
         if best is not None:
             return _assemble(best, parents, directions)
         frontiers[side] = following
+        frontier_sizes[side] = following_sizes
         levels[side] += 1
     return None
 
