@@ -167,7 +167,8 @@ def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
     steps = teacher_steps(root, shown, config.variable, config.term_limit, canonicalizer)
     hypotheses = domain_hypotheses([shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)],
                                    hypotheses_of(F, config.variable))
-    compiled = [compile_expr(F), compile_expr(shown), compile_expr(root.derivative)]
+    closures: dict = {}  # one compile memo: the raw derivative repeats subtrees of F (chain and product rules)
+    compiled = [compile_expr(F, closures), compile_expr(shown, closures), compile_expr(root.derivative, closures)]
     if len(sample_points(rng, [config.variable], hypotheses, compiled, PointSpec(count=4, tries=60))) < 4:
         raise Dropped("empty_domain")
     return Derivation("integral", level, shown, F, hypotheses, tuple(steps))
