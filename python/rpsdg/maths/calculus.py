@@ -160,44 +160,45 @@ def derive(e: Expr, var: str = "x", known: dict[int, bool] | None = None,
     ``memo`` (optional, one dict per task and per ``var``, e.g. one record's check) remembers the derivation of
     every subtree by its structure, so a tree nested in another that was derived before (a record's steps: each
     step's antiderivative is part of its parent's) is not derived again. A derivation is a pure function of the
-    subtree's structure, so the memo changes no result."""
+    subtree's structure, so the memo changes no result. (One function, no wrapper: a stranger's deep tree needs no
+    more stack than before.)"""
+    if memo is not None:
+        found = memo.get(e)
+        if found is not None:
+            return found
     if known is None:
         known = {}
-    if memo is None:
-        return _derive(e, var, known, None)
-    found = memo.get(e)
-    if found is None:
-        found = memo[e] = _derive(e, var, known, memo)
-    return found
-
-
-def _derive(e: Expr, var: str, known: dict[int, bool], memo: dict[Expr, DerivNode] | None) -> DerivNode:
-    if not _has(e, var, known):
-        return DerivNode(e, "constant", num(0))
     op = e.op
-    if op == "sym":
-        return DerivNode(e, "identity", num(1))
-    if op in ("add", "sub"):
+    if not _has(e, var, known):
+        node = DerivNode(e, "constant", num(0))
+    elif op == "sym":
+        node = DerivNode(e, "identity", num(1))
+    elif op in ("add", "sub"):
         left, right = derive(e.args[0], var, known, memo), derive(e.args[1], var, known, memo)
         combine = c_add if op == "add" else c_sub
-        return DerivNode(e, "sum" if op == "add" else "difference",
-                         combine(left.derivative, right.derivative), (left, right))
-    if op == "neg":
+        node = DerivNode(e, "sum" if op == "add" else "difference", combine(left.derivative, right.derivative),
+                         (left, right))
+    elif op == "neg":
         inner = derive(e.args[0], var, known, memo)
-        return DerivNode(e, "negation", neg(inner.derivative), (inner,))
-    if op == "mul":
-        return _derive_product(e, var, known, memo)
-    if op == "div":
-        return _derive_quotient(e, var, known, memo)
-    if op == "pow":
-        return _derive_power(e, var, known, memo)
-    if op in FUNCTIONS:
+        node = DerivNode(e, "negation", neg(inner.derivative), (inner,))
+    elif op == "mul":
+        node = _derive_product(e, var, known, memo)
+    elif op == "div":
+        node = _derive_quotient(e, var, known, memo)
+    elif op == "pow":
+        node = _derive_power(e, var, known, memo)
+    elif op in FUNCTIONS:
         u = e.args[0]
         if u.op == "sym" and u.value == var:
-            return DerivNode(e, "table", outer_derivative(op, u))
-        inner = derive(u, var, known, memo)
-        return DerivNode(e, "chain", c_mul(outer_derivative(op, u), inner.derivative), (inner,), inner=u)
-    raise NotDifferentiable(f"cannot differentiate node kind {op!r}")
+            node = DerivNode(e, "table", outer_derivative(op, u))
+        else:
+            inner = derive(u, var, known, memo)
+            node = DerivNode(e, "chain", c_mul(outer_derivative(op, u), inner.derivative), (inner,), inner=u)
+    else:
+        raise NotDifferentiable(f"cannot differentiate node kind {op!r}")
+    if memo is not None:
+        memo[e] = node
+    return node
 
 
 def _derive_product(e: Expr, var: str, known: dict[int, bool],
