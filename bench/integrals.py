@@ -9,12 +9,28 @@ generator makes about 4.5 pairs/s/core on this machine class without steps or ch
 4.4-4.9/s: shared/design/anchors.md; it was not re-run here). Target: 100x at matched size (issue 15).
 
     python3 bench/integrals.py                 # all levels + matched size
+    python3 bench/integrals.py --levels 4,5,lc --items 100
     python3 bench/integrals.py --memory        # also peak RSS of `rpsdg build` at two corpus sizes
+    python3 bench/integrals.py --items 150 --repeats 5 --against /work/base/python
+
+``--levels`` picks the rows: level numbers and ``lc`` (matched size). ``--against PATH`` measures side by side on a
+shared machine: each repeat runs this checkout and the checkout whose ``python/`` directory is PATH, one after the
+other in fresh processes (same seeds, the old one first), and prints both medians and their ratio (new / old), so
+load that comes and goes hits both alike. ``--first-seed`` sets run r's seed (this + r).
+
+``--fixed N`` makes exactly candidates 0..N-1 of each chosen row once and prints how many were accepted, with no
+timing, and a digest of the rows and drop reasons (equal digests: the same output as another checkout): a fixed
+amount of work for an instruction counter (valgrind's callgrind), which the machine's load does not
+move (see ``bench/equations.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import re
 import resource
 import statistics
 import subprocess
@@ -54,10 +70,11 @@ def run_once(config: IntegralConfig, level: int, items: int, seed: int) -> tuple
     return items / (time.process_time() - started), tokens, drops
 
 
-def measure(label: str, config: IntegralConfig, level: int, items: int, repeats: int) -> float:
+def measure(label: str, config: IntegralConfig, level: int, items: int, repeats: int, first_seed: int = 100
+            ) -> float:
     rates, all_tokens = [], []
     for repeat in range(repeats):
-        rate, tokens, drops = run_once(config, level, items, seed=100 + repeat)
+        rate, tokens, drops = run_once(config, level, items, seed=first_seed + repeat)
         rates.append(rate)
         all_tokens += tokens
     median = statistics.median(rates)
@@ -84,16 +101,69 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="also measure peak RSS at two corpus sizes")
     parser.add_argument("--memory-sizes", default="1000,20000")
+    parser.add_argument("--levels", default="1,2,3,4,5,lc", help="comma-separated rows: level numbers, lc")
+    parser.add_argument("--first-seed", type=int, default=100, help="seed of the first run (run r: this + r)")
+    parser.add_argument("--fixed", type=int, metavar="N", help="make candidates 0..N-1 once per row, no timing")
+    parser.add_argument("--against", metavar="PATH", help="another checkout's python/ directory: interleaved "
+                                                          "runs of both, medians and ratio")
     args = parser.parse_args()
+    rows = [part.strip() for part in args.levels.split(",") if part.strip()]
+    if args.fixed is not None:
+        return fixed(rows, args.fixed, args.first_seed)
+    if args.against:
+        return compare(args, rows)
     print("verified integral items per second, one core, CPU time (median of runs)")
-    for level in range(1, 6):
-        measure(f"level {level}", IntegralConfig(), level, args.items, args.repeats)
-    matched = measure("L&C size", MATCHED, 1, args.items, args.repeats)
-    print(f"matched size vs Lample & Charton BWD ({LAMPLE_CHARTON_PAIRS_PER_SECOND}/s, no steps, no checks): "
-          f"{matched / LAMPLE_CHARTON_PAIRS_PER_SECOND:.1f}x (target {TARGET_FACTOR}x)")
+    for row in rows:
+        config, level, label = row_config(row)
+        rate = measure(label, config, level, args.items, args.repeats, args.first_seed)
+        if row == "lc":
+            print(f"matched size vs Lample & Charton BWD ({LAMPLE_CHARTON_PAIRS_PER_SECOND}/s, no steps, no "
+                  f"checks): {rate / LAMPLE_CHARTON_PAIRS_PER_SECOND:.1f}x (target {TARGET_FACTOR}x)")
     if args.memory:
         for size in (int(s) for s in args.memory_sizes.split(",")):
             print(f"peak RSS of `rpsdg build --count {size}`: {peak_rss_of_build(size):.0f} MiB")
+
+
+def row_config(row: str) -> tuple[IntegralConfig, int, str]:
+    """(config, level, label) of a ``--levels`` entry: a level number, or ``lc`` for Lample & Charton's size."""
+    if row == "lc":
+        return MATCHED, 1, "L&C size"
+    return IntegralConfig(), int(row), f"level {int(row)}"
+
+
+def fixed(rows: list[str], count: int, seed: int) -> None:
+    """Candidates 0..count-1 of each row, made and checked once: work for an instruction counter."""
+    spec = get_kind("integral")
+    for row in rows:
+        config, level, label = row_config(row)
+        digest, accepted = hashlib.sha256(), 0
+        for index in range(count):
+            outcome = produce(spec, config, (level,), seed, index)
+            digest.update(json.dumps(outcome.row, sort_keys=True).encode() if outcome.row else outcome.reason.encode())
+            accepted += outcome.row is not None
+        print(f"{label}: {accepted} of {count} candidates accepted, rows sha256 {digest.hexdigest()[:16]}")
+
+
+def compare(args: argparse.Namespace, rows: list[str]) -> None:
+    """Interleaved runs of this checkout (``new``) and ``args.against`` (``old``): medians and their ratio."""
+    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
+    rates: dict[tuple[str, str], list[float]] = {}
+    for repeat in range(args.repeats):
+        for side, path in (("old", args.against), ("new", own)):
+            command = [sys.executable, os.path.abspath(__file__), "--levels", ",".join(rows), "--items",
+                       str(args.items), "--repeats", "1", "--first-seed", str(args.first_seed + repeat)]
+            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
+                                    check=True).stdout
+            for label, rate in re.findall(r"^(level \d+|L&C size) +([\d.]+) items/s", output, re.MULTILINE):
+                rates.setdefault((side, label), []).append(float(rate))
+    print(f"verified integral items/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
+          f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
+    for row in rows:
+        label = row_config(row)[2]
+        old, new = rates[("old", label)], rates[("new", label)]
+        print(f"{label:<9} old median {statistics.median(old):7.1f}/s ({', '.join(f'{r:.1f}' for r in old)})  "
+              f"new median {statistics.median(new):7.1f}/s ({', '.join(f'{r:.1f}' for r in new)})  "
+              f"ratio {statistics.median(new) / statistics.median(old):.2f}")
 
 
 if __name__ == "__main__":

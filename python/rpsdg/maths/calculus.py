@@ -153,72 +153,91 @@ def _has(e: Expr, var: str, known: dict[int, bool]) -> bool:
     return found
 
 
-def derive(e: Expr, var: str = "x", known: dict[int, bool] | None = None) -> DerivNode:
-    """The rule-by-rule derivation of ``d/d var`` of ``e``; ``known`` is internal (see :func:`_has`)."""
+def derive(e: Expr, var: str = "x", known: dict[int, bool] | None = None,
+           memo: dict[Expr, DerivNode] | None = None) -> DerivNode:
+    """The rule-by-rule derivation of ``d/d var`` of ``e``; ``known`` is internal (see :func:`_has`).
+
+    ``memo`` (optional, one dict per task and per ``var``, e.g. one record's check) remembers the derivation of
+    every subtree by its structure, so a tree nested in another that was derived before (a record's steps: each
+    step's antiderivative is part of its parent's) is not derived again. A derivation is a pure function of the
+    subtree's structure, so the memo changes no result. (One function, no wrapper: a stranger's deep tree needs no
+    more stack than before.)"""
+    if memo is not None:
+        found = memo.get(e)
+        if found is not None:
+            return found
     if known is None:
         known = {}
-    if not _has(e, var, known):
-        return DerivNode(e, "constant", num(0))
     op = e.op
-    if op == "sym":
-        return DerivNode(e, "identity", num(1))
-    if op in ("add", "sub"):
-        left, right = derive(e.args[0], var, known), derive(e.args[1], var, known)
+    if not _has(e, var, known):
+        node = DerivNode(e, "constant", num(0))
+    elif op == "sym":
+        node = DerivNode(e, "identity", num(1))
+    elif op in ("add", "sub"):
+        left, right = derive(e.args[0], var, known, memo), derive(e.args[1], var, known, memo)
         combine = c_add if op == "add" else c_sub
-        return DerivNode(e, "sum" if op == "add" else "difference",
-                         combine(left.derivative, right.derivative), (left, right))
-    if op == "neg":
-        inner = derive(e.args[0], var, known)
-        return DerivNode(e, "negation", neg(inner.derivative), (inner,))
-    if op == "mul":
-        return _derive_product(e, var, known)
-    if op == "div":
-        return _derive_quotient(e, var, known)
-    if op == "pow":
-        return _derive_power(e, var, known)
-    if op in FUNCTIONS:
+        node = DerivNode(e, "sum" if op == "add" else "difference", combine(left.derivative, right.derivative),
+                         (left, right))
+    elif op == "neg":
+        inner = derive(e.args[0], var, known, memo)
+        node = DerivNode(e, "negation", neg(inner.derivative), (inner,))
+    elif op == "mul":
+        node = _derive_product(e, var, known, memo)
+    elif op == "div":
+        node = _derive_quotient(e, var, known, memo)
+    elif op == "pow":
+        node = _derive_power(e, var, known, memo)
+    elif op in FUNCTIONS:
         u = e.args[0]
         if u.op == "sym" and u.value == var:
-            return DerivNode(e, "table", outer_derivative(op, u))
-        inner = derive(u, var, known)
-        return DerivNode(e, "chain", c_mul(outer_derivative(op, u), inner.derivative), (inner,), inner=u)
-    raise NotDifferentiable(f"cannot differentiate node kind {op!r}")
+            node = DerivNode(e, "table", outer_derivative(op, u))
+        else:
+            inner = derive(u, var, known, memo)
+            node = DerivNode(e, "chain", c_mul(outer_derivative(op, u), inner.derivative), (inner,), inner=u)
+    else:
+        raise NotDifferentiable(f"cannot differentiate node kind {op!r}")
+    if memo is not None:
+        memo[e] = node
+    return node
 
 
-def _derive_product(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
+def _derive_product(e: Expr, var: str, known: dict[int, bool],
+                    memo: dict[Expr, DerivNode] | None) -> DerivNode:
     a, b = e.args
     if not _has(a, var, known):
-        inner = derive(b, var, known)
+        inner = derive(b, var, known, memo)
         return DerivNode(e, "constant_multiple", c_mul(a, inner.derivative), (inner,), factor=a)
     if not _has(b, var, known):
-        inner = derive(a, var, known)
+        inner = derive(a, var, known, memo)
         return DerivNode(e, "constant_multiple", c_mul(inner.derivative, b), (inner,), factor=b)
-    da, db = derive(a, var, known), derive(b, var, known)
+    da, db = derive(a, var, known, memo), derive(b, var, known, memo)
     return DerivNode(e, "product", c_add(c_mul(da.derivative, b), c_mul(a, db.derivative)), (da, db))
 
 
-def _derive_quotient(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
+def _derive_quotient(e: Expr, var: str, known: dict[int, bool],
+                     memo: dict[Expr, DerivNode] | None) -> DerivNode:
     a, b = e.args
     if not _has(b, var, known):
-        inner = derive(a, var, known)
+        inner = derive(a, var, known, memo)
         return DerivNode(e, "constant_multiple", c_div(inner.derivative, b), (inner,), factor=div(num(1), b))
-    da, db = derive(a, var, known), derive(b, var, known)
+    da, db = derive(a, var, known, memo), derive(b, var, known, memo)
     numerator = c_sub(c_mul(da.derivative, b), c_mul(a, db.derivative))
     return DerivNode(e, "quotient", c_div(numerator, pow_(b, num(2))), (da, db))
 
 
-def _derive_power(e: Expr, var: str, known: dict[int, bool]) -> DerivNode:
+def _derive_power(e: Expr, var: str, known: dict[int, bool],
+                     memo: dict[Expr, DerivNode] | None) -> DerivNode:
     base, exponent = e.args
     if _has(exponent, var, known):
         if _has(base, var, known):
             raise NotDifferentiable("u(x)^v(x) is outside our rules; rewrite it as exp(v*log(u))")
-        inner = derive(exponent, var, known)
+        inner = derive(exponent, var, known, memo)
         derivative = c_mul(c_mul(e, func("log", base)), inner.derivative)
         return DerivNode(e, "exponential", derivative, (inner,), inner=exponent)
     outer = c_mul(exponent, c_pow(base, _minus_one(exponent)))
     if base.op == "sym" and base.value == var:
         return DerivNode(e, "power", outer)
-    inner = derive(base, var, known)
+    inner = derive(base, var, known, memo)
     return DerivNode(e, "chain", c_mul(outer, inner.derivative), (inner,), inner=base)
 
 
@@ -228,6 +247,6 @@ def _minus_one(exponent: Expr) -> Expr:
     return sub(exponent, num(1))
 
 
-def derivative(e: Expr, var: str = "x") -> Expr:
-    """``d/d var`` of ``e`` by our rules (raw, not simplified)."""
-    return derive(e, var).derivative
+def derivative(e: Expr, var: str = "x", memo: dict[Expr, DerivNode] | None = None) -> Expr:
+    """``d/d var`` of ``e`` by our rules (raw, not simplified); ``memo``: see :func:`derive`."""
+    return derive(e, var, None, memo).derivative

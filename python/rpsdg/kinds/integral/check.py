@@ -121,6 +121,9 @@ class _Context:
     canon: Canonicalizer = field(default_factory=Canonicalizer)
     compiled: dict = field(default_factory=dict)
     """Compiled closures of the record's subtrees (antiderivatives nest inside each other)."""
+    derivations: dict = field(default_factory=dict)
+    """d/dx of the record's subtrees by our rules (:func:`rpsdg.maths.calculus.derive`'s memo): a step's
+    antiderivative is part of its parent's, and the answer is the first step's antiderivative."""
 
 
 def _same(a: Expr, b: Expr, ctx: _Context) -> bool:
@@ -224,7 +227,7 @@ def _outer(A: Expr, u: Expr) -> Expr | str:
 def _du(step: ParsedStep, u: Expr, ctx: "_Context") -> Expr | str:
     """u'(x) by our rules, checked against the step's stated ``du`` where it states one."""
     try:
-        du = derivative(u, VAR)
+        du = derivative(u, VAR, ctx.derivations)
     except NotDifferentiable as error:
         return f"cannot differentiate u: {error}"
     if step.du is not None and not _same(step.du, du, ctx):
@@ -341,7 +344,7 @@ def _replay_table_entry(step: ParsedStep, parts: Sequence[ParsedStep], ctx: "_Co
     if parts or step.integrand.size() > TABLE_ENTRY_SIZE:
         return f"a table entry has no parts and an integrand of at most {TABLE_ENTRY_SIZE} nodes"
     try:
-        claimed = derivative(step.antiderivative, VAR)
+        claimed = derivative(step.antiderivative, VAR, ctx.derivations)
     except NotDifferentiable as error:
         return f"cannot differentiate the entry: {error}"
     return None if _same(step.integrand, claimed, ctx) else "the entry's derivative is not the integrand"
@@ -465,7 +468,7 @@ def check_symbolic(record: ParsedIntegral, ctx: _Context, sympy_budget: float = 
     used_sympy = 0
     for index, antiderivative, integrand in pairs:
         try:
-            claimed = derivative(antiderivative, VAR)
+            claimed = derivative(antiderivative, VAR, ctx.derivations)
         except NotDifferentiable as error:
             return NotRun("symbolic", VERSION, f"step {index}: {error}")
         how = equal(claimed, integrand, sympy_budget if used_sympy == 0 else 0.0, ctx.canon)
@@ -490,11 +493,14 @@ def _shared_closures(record: ParsedIntegral) -> dict:
     """A compile memo (see :func:`rpsdg.expr.evaluate.compile_expr`) whose closures for the record's stored
     expressions remember their values per point: a step's antiderivative is a subtree of its parent's, so once the
     parent is evaluated at the finite-difference points, the numeric check of the step reads its values instead of
-    computing them again. Smallest first, so a larger tree's compilation picks up the remembering closures of the
-    stored trees inside it. Every value is still computed from the record's own parsed text."""
+    computing them again. Last step first (a step's parts come after it, and their antiderivatives lie inside its
+    own), so a larger tree's compilation picks up the remembering closures of the stored trees inside it; the order
+    only decides how much is shared, never a value. Every value is still computed from the record's own parsed
+    text."""
     memo: dict = {}
-    roots = {record.problem, record.answer} | {e for s in record.steps for e in (s.integrand, s.antiderivative)}
-    for e in sorted(roots, key=lambda e: e.size()):
+    roots = dict.fromkeys([e for s in reversed(record.steps) for e in (s.antiderivative, s.integrand)]
+                          + [record.answer, record.problem])
+    for e in roots:
         if e.op != "num" and e.op != "sym":
             try:
                 memo[e] = remembering(compile_expr(e, memo), VAR)
