@@ -204,9 +204,9 @@ def _rational_roots(coefficients: list[Fraction]) -> list[tuple[Fraction, int]] 
             return None
         for p in _divisors(poly[0]):
             for q in _divisors(poly[-1]):
-                for candidate in (Fraction(p, q), Fraction(-p, q)):
-                    if _evaluate(poly, candidate) == 0:
-                        found = candidate
+                for s in (p, -p):
+                    if _vanishes_at(poly, s, q):
+                        found = Fraction(s, q)
                         break
                 if found is not None:
                     break
@@ -226,11 +226,14 @@ def _rational_roots(coefficients: list[Fraction]) -> list[tuple[Fraction, int]] 
     return roots
 
 
-def _evaluate(poly: Sequence[int | Fraction], x: Fraction) -> Fraction:
-    total = Fraction(0)
+def _vanishes_at(poly: Sequence[int], p: int, q: int) -> bool:
+    """Whether the integer polynomial ``poly`` (constant first) vanishes at ``p/q`` (``q > 0``): ``q**n·poly(p/q)``
+    in integers (Horner), the verdict of evaluating in Fractions, without a Fraction per operation (hot)."""
+    total, scale = 0, 1
     for c in reversed(poly):
-        total = total * x + c
-    return total
+        total = total * p + c * scale
+        scale *= q
+    return total == 0
 
 
 def _deflate(poly: list, root: Fraction) -> list:
@@ -989,15 +992,24 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("unsolved", str(error)) from None
     construction = json.dumps([step.to_row() for step in made.steps], separators=(",", ":"))
     extra = {**made.extra, "method": solved.method, "construction": construction}
-    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, _printed(solved.steps),
-                      extra)
+    first = made.steps[0]  # the construction starts from the problem, already printed there
+    problem_text = first.before_text if first.before is made.problem else ""
+    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses,
+                      _printed(solved.steps, made.problem, problem_text), extra)
 
 
-def _printed(steps: Sequence[EquationStep]) -> tuple[EquationStep, ...]:
-    """``steps`` with their equations' text: each step's after is the next one's before, printed once."""
+def _printed(steps: Sequence[EquationStep], problem: Expr | None = None, problem_text: str = ""
+             ) -> tuple[EquationStep, ...]:
+    """``steps`` with their equations' text: each step's after is the next one's before, printed once (the
+    problem's text, where given, is not printed again)."""
     out, text = [], ""
     for step in steps:
-        before = text if out and step.before is out[-1].after else to_infix(step.before)
+        if out and step.before is out[-1].after:
+            before = text
+        elif problem_text and step.before is problem:
+            before = problem_text
+        else:
+            before = to_infix(step.before)
         text = to_infix(step.after)
         out.append(EquationStep(step.rule, step.before, step.after, step.operand, before, text, step.note))
     return tuple(out)
