@@ -146,17 +146,30 @@ def _value(e: Expr) -> Expr:
 
 def _polynomial_like(e: Expr) -> bool:
     """Built from x and constants by + - * and powers by non-negative integers, divisions by constants only."""
-    if _constant(e) or e.op == "sym":
-        return True
-    if e.op in ("add", "sub", "mul"):
-        return _polynomial_like(e.args[0]) and _polynomial_like(e.args[1])
-    if e.op == "neg":
-        return _polynomial_like(e.args[0])
-    if e.op == "div":
-        return _polynomial_like(e.args[0]) and _constant(e.args[1])
-    if e.op == "pow":
-        return e.args[1].op == "num" and e.args[1].value >= 0 and _polynomial_like(e.args[0])
-    return False
+    return _variable_and_polynomial_like(e)[1]
+
+
+def _variable_and_polynomial_like(e: Expr) -> tuple[bool, bool]:
+    """(whether a variable occurs, :func:`_polynomial_like`) in one walk: a constant subtree is polynomial-like
+    whatever it holds, so each node's answer follows from its children's (the plain definition asked
+    ``_constant`` at every node, walking each subtree again; hot in the solver)."""
+    op = e.op
+    if op == "num":
+        return False, True
+    if op == "sym":
+        return True, True
+    results = [_variable_and_polynomial_like(child) for child in e.args]
+    if not any(variable for variable, _ in results):
+        return False, True
+    if op in ("add", "sub", "mul"):
+        return True, results[0][1] and results[1][1]
+    if op == "neg":
+        return True, results[0][1]
+    if op == "div":
+        return True, results[0][1] and not results[1][0]
+    if op == "pow":
+        return True, e.args[1].op == "num" and e.args[1].value >= 0 and results[0][1]  # type: ignore[operator]
+    return True, False
 
 
 def _coefficients(e: Expr) -> list[Fraction] | None:
