@@ -791,13 +791,14 @@ def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list
     return "the last equation is neither x = c nor a product of linear factors = 0"
 
 
-def _zero(e: Expr) -> bool | None:
-    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell)."""
+def _zero(e: Expr, canonicalizer: Canonicalizer | None = None) -> bool | None:
+    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell). ``canonicalizer``: one per
+    record check, so the forms of the answer and of the sides it is put into are made once (the same forms)."""
     value = exact_value(e)
     if value is not None:
         return value == 0
     try:
-        s = canon(e)
+        s = (canonicalizer or Canonicalizer()).run(e)
     except CanonTooBig:
         return None
     except ZeroDivisionError:
@@ -807,10 +808,11 @@ def _zero(e: Expr) -> bool | None:
     return False if constant_value(s) is not None else None
 
 
-def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
-                      ) -> bool | None:
+def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None,
+                      canonicalizer: Canonicalizer | None = None) -> bool | None:
     """Whether the equation ``part`` holds at ``point`` exactly (``None``: our forms cannot decide).
-    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides)."""
+    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides);
+    ``canonicalizer``: see :func:`_zero`."""
     if values is not None:
         try:
             return _exact(part.args[0], values) == _exact(part.args[1], values)
@@ -818,7 +820,7 @@ def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str
             return False
         except (_NotRational, OverflowError):
             pass
-    return _zero(_substitute(sub(part.args[0], part.args[1]), point))
+    return _zero(_substitute(sub(part.args[0], part.args[1]), point), canonicalizer)
 
 
 def _mapped_point(point: Mapping[str, Expr], convert: Callable[[Expr], Any]) -> dict[str, Any] | None:
@@ -876,24 +878,26 @@ def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None
         return form
     values, factors = form
     elements = list(record.answer.args)
+    forms = Canonicalizer()  # the answer's forms, made once for every comparison below
     for i in range(len(elements)):
         for j in range(i):
-            if _zero(sub(elements[i], elements[j])) if elements[i].op != "tuple" else elements[i] == elements[j]:
+            if _zero(sub(elements[i], elements[j]), forms) if elements[i].op != "tuple" else \
+                    elements[i] == elements[j]:
                 return f"answer lists {_text(elements[i])} twice"
     if values:
         if len(elements) != 1:
             return "the answer must be the single solution of the last equation"
         (element,), (value,) = elements, values
         if element.op == "tuple":
-            same = element == value or all(_zero(sub(a, b)) for a, b in zip(element.args, value.args))
+            same = element == value or all(_zero(sub(a, b), forms) for a, b in zip(element.args, value.args))
         else:
-            same = _zero(sub(element, value))
+            same = _zero(sub(element, value), forms)
         return None if same else f"the answer is not the solution {_text(value)} of the last equation"
     for factor, _ in factors:
-        if not any(_zero(_substitute(factor, {"x": e})) for e in elements):
+        if not any(_zero(_substitute(factor, {"x": e}), forms) for e in elements):
             return f"the root of factor {_text(factor)} is missing from the answer"
     for e in elements:
-        if not any(_zero(_substitute(factor, {"x": e})) for factor, _ in factors):
+        if not any(_zero(_substitute(factor, {"x": e}), forms) for factor, _ in factors):
             return f"answer {_text(e)} is not a root of the last equation"
     return None
 
@@ -1089,18 +1093,19 @@ def check_symbolic(record: ParsedEquation) -> Verdict:
     if isinstance(points, str):
         return Rejected("symbolic", VERSION, -1, points)
     undecided = 0
+    forms = Canonicalizer()  # one per record: the answer's form and the sides' forms are made once
     for point in points:
         values = rational_point(point)
         for index, equation in enumerate(_equations(record)):
             for part in (equation.args if equation.op == "tuple" else (equation,)):
-                zero = satisfied_exactly(part, point, values)
+                zero = satisfied_exactly(part, point, values, forms)
                 if zero is False:
                     where = "the problem" if index == 0 else f"the result of step {index - 1}"
                     return Rejected("symbolic", VERSION, max(index - 1, -1),
                                     f"the answer {_point_text(point)} does not satisfy {where}")
                 undecided += zero is None
         for hypothesis in recorded_conditions(record):
-            verdict = _hypothesis_holds(hypothesis, point)
+            verdict = _hypothesis_holds(hypothesis, point, forms)
             if verdict is False:
                 return Rejected("symbolic", VERSION, -1,
                                 f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}")
@@ -1114,11 +1119,12 @@ def _point_text(point: Mapping[str, Expr]) -> str:
     return ", ".join(f"{name} = {_text(value)}" for name, value in point.items())
 
 
-def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | None:
+def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr], canonicalizer: Canonicalizer | None = None
+                      ) -> bool | None:
     difference = _substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)
     try:
         value = exact_value(difference)
-        value = value if value is not None else constant_value(canon(difference))
+        value = value if value is not None else constant_value((canonicalizer or Canonicalizer()).run(difference))
     except CanonTooBig:
         return None
     except ZeroDivisionError:
