@@ -203,7 +203,7 @@ class Forms:
             self.pairs = []
             for step, domain in zip(record.steps, step_domains(record, facts)):
                 try:
-                    self.pairs.append(step_pairs(step, domain))
+                    self.pairs.append(step_pairs(step, domain, self.canonicalizer))
                 except StepProblem as problem:
                     self.pairs.append(problem)
         return self.pairs
@@ -406,26 +406,41 @@ def _nonzero(e: Expr, facts: Sequence[Fact]) -> bool:
     return nonvanishing(e, facts)
 
 
-def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
+def domain_problem(e: Expr, facts: Sequence[Fact], known: dict[Expr, str | None] | None = None) -> str | None:
+    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there.
+    ``known``: the answers for partial nodes met before on the same ``facts`` (a record's equations share their
+    unchanged sides), each a pure function of the node and the facts, so reusing one changes nothing."""
     for node in _partial_nodes(e):
-        op = node.op
-        if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
-            return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
-        if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
-            return f"division by {_text(node.args[1])}, which is not clearly non-zero"
-        if op == "log" and sign(node.args[0], facts) != "pos":
-            return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
-        if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
-            return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
-        if op == "pow" and _has_variable(node.args[0]):
-            exponent = node.args[1]
-            if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
-                return f"power {_text(node)} needs a natural exponent"
-        if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
-            return f"base of {_text(node)} is not a positive constant"
-        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
-            return f"{op} is not used by equation items"
+        if known is None:
+            problem = _node_problem(node, facts)
+        elif node in known:
+            problem = known[node]
+        else:
+            problem = known[node] = _node_problem(node, facts)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _node_problem(node: Expr, facts: Sequence[Fact]) -> str | None:
+    """Why the partial node ``node`` might be undefined somewhere on the recorded domain (``None``: it is not)."""
+    op = node.op
+    if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
+        return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
+    if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
+        return f"division by {_text(node.args[1])}, which is not clearly non-zero"
+    if op == "log" and sign(node.args[0], facts) != "pos":
+        return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
+    if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
+        return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
+    if op == "pow" and _has_variable(node.args[0]):
+        exponent = node.args[1]
+        if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
+            return f"power {_text(node)} needs a natural exponent"
+    if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
+        return f"base of {_text(node)} is not a positive constant"
+    if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
+        return f"{op} is not used by equation items"
     return None
 
 
@@ -640,7 +655,7 @@ def _is_equation(e: Expr) -> bool:
     return e.op == "eq"
 
 
-def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+def _system_step(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     before, after = step.before, step.after
     _need(after.op == "tuple" and len(after.args) == len(before.args), "a system step keeps the number of equations")
     changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
@@ -652,7 +667,7 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
         return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
     operand = _operand(step, facts)
     _need(operand.op == "eq", "eliminate's operand is a multiple of another equation")
-    _need(any(j != i and _is_multiple(operand, before.args[j]) for j in range(len(before.args))),
+    _need(any(j != i and _is_multiple(operand, before.args[j], canonicalizer) for j in range(len(before.args))),
           "the operand is not a non-zero multiple of another equation of the system")
     (L, R), (L2, R2) = before.args[i].args, after.args[i].args
     return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
@@ -675,11 +690,13 @@ def _substitute_step(step: ParsedStep, i: int) -> Pairs:
     return [(L2, _substitute(L, values)), (R2, _substitute(R, values))]
 
 
-def _is_multiple(operand: Expr, equation: Expr) -> bool:
-    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0``."""
+def _is_multiple(operand: Expr, equation: Expr, canonicalizer: Canonicalizer | None = None) -> bool:
+    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0`` (``canonicalizer``: the
+    record's, so each equation's form is made once)."""
+    forms = canonicalizer or Canonicalizer()
     try:
-        P, Q = canon(operand.args[0]), canon(operand.args[1])
-        A, B = canon(equation.args[0]), canon(equation.args[1])
+        P, Q = forms.run(operand.args[0]), forms.run(operand.args[1])
+        A, B = forms.run(equation.args[0]), forms.run(equation.args[1])
     except (CanonTooBig, ZeroDivisionError):
         return False
     lead = next((m for m in A if m), None)
@@ -729,11 +746,12 @@ def recorded_conditions(record: ParsedEquation) -> list[Expr]:
                                       and step.operand.op == "ge"]
 
 
-def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+def step_pairs(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     """(stated, expected) expressions that must agree on the domain for the step to be what its rule says;
-    raises :class:`StepProblem` for a step that breaks its rule's conditions."""
+    raises :class:`StepProblem` for a step that breaks its rule's conditions. ``canonicalizer``: the record's
+    (a system's equations are canonicalised once for all its steps)."""
     if step.before.op == "tuple":
-        return _system_step(step, facts)
+        return _system_step(step, facts, canonicalizer)
     return _single_step(step, facts)
 
 
@@ -1062,8 +1080,9 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
             return Rejected("replay", VERSION, index, shape)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     forms = forms or Forms()
+    known: dict[Expr, str | None] = {}
     for index, equation in enumerate(_equations(record)):
-        problem = domain_problem(equation, facts)
+        problem = domain_problem(equation, facts, known)
         if problem:
             return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
     for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
