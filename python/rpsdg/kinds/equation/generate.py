@@ -209,6 +209,7 @@ _EXPANDED_DEGREE = 64
 _EXPONENTS = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
 
 
+@functools.lru_cache(maxsize=20_000)
 def _expanded(e: Expr) -> Poly | None:
     """The expansion of ``e`` when it is built from integer literals, x, y, z, + - *, powers by 1..16 and
     divisions by non-zero constants, and stays small; ``None`` otherwise (the canonical form then decides).
@@ -217,7 +218,9 @@ def _expanded(e: Expr) -> Poly | None:
     the same exact coefficients, integral ones as ``int``), made here with plain ints and tuples. The bounds (terms,
     power, coefficient bits, degree) sit far inside the canonical form's own (``TERM_LIMIT``,
     ``MAX_EXPANDED_POWER``, ``MAX_COEFFICIENT_BITS``), so wherever this gives a result the canonical form gives the
-    same one and raises nothing; a zero divisor, a zero or negative power and anything else are left to it."""
+    same one and raises nothing; a zero divisor, a zero or negative power and anything else are left to it.
+    Cached like :func:`_canon` (a pure function of the tree; a side is mostly built from sides expanded before,
+    ``tidy(add(side, t))``); results are shared, never mutated."""
     op = e.op
     if op == "num":
         return {(0, 0, 0): e.value} if e.value else {}  # type: ignore[dict-item]
