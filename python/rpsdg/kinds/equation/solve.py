@@ -52,8 +52,8 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.maths.domain import has_variable
-from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
-                                           construct, _join, _linear_factor, _number,
+from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _expanded,
+                                           _negative_part, construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
                                            _with_coefficient, tidy)
 
@@ -179,6 +179,12 @@ def _coefficients(e: Expr) -> list[Fraction] | None:
     make raises, as before (the item is dropped)."""
     if not _polynomial_like(e):
         return None
+    expanded = _expanded(e)  # a small polynomial: read off its expansion (the same numbers as from its form)
+    if expanded is not None:
+        if any(j or k for _, j, k in expanded):
+            return None  # y or z occurs: no polynomial in x, as polynomial_coefficients says
+        top = max((i for i, _, _ in expanded), default=0)
+        return [Fraction(expanded.get((p, 0, 0), 0)) for p in range(top + 1)]
     return polynomial_coefficients(_canon(e), numbers_only=True)
 
 
