@@ -1174,16 +1174,19 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
             return Rejected("numeric", VERSION, *problem)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     rng = random.Random(record.uid)
-    compiled = [forms.compiled(side) for equation in _equations(record)
-                for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
-    sample = _sample(rng, record, compiled, answers)
+    sides = list(dict.fromkeys(side for equation in _equations(record)  # a side kept by a step: evaluated once
+                               for part in (equation.args if equation.op == "tuple" else (equation,))
+                               for side in part.args))
+    found: list[list[float]] = []
+    sample = _sample(rng, record, [forms.compiled(side) for side in sides], answers, found)
     if len(sample) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
+    table = _ValueTable(forms, sample, dict(zip(sides, zip(*found))))
     for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
         if isinstance(pairs, StepProblem):
             return Rejected("numeric", VERSION, index, f"{step.rule}: {pairs}")
         for stated, expected in pairs:
-            if _agreeing(forms.compiled(stated), forms.compiled(expected), sample) < POINTS.quorum:
+            if _agreeing(table.of(stated), table.of(expected)) < POINTS.quorum:
                 return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
                                                            f"{_text(expected)} at sampled points")
     if record.problem.op == "eq":
@@ -1194,9 +1197,11 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
     return Passed("numeric", VERSION, f"{len(sample)} points, answer in {len(record.steps) + 1} equations")
 
 
-def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers) -> list[dict]:
+def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers,
+            values: list[list[float]] | None = None) -> list[dict]:
     """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
-    (a domain like x > 9 is missed by small draws alone)."""
+    (a domain like x > 9 is missed by small draws alone). ``values`` receives the values of ``compiled`` at each
+    point kept (see :func:`~rpsdg.maths.numeric.collect_points`)."""
     centres = [0.0] + [a[name] for a in answers for name in record.variables]
     conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses]
 
@@ -1205,18 +1210,62 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
         return {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
 
     return collect_points(draw, lambda point: all(test(condition(point)) for condition, test in conditions),
-                          compiled, POINTS)
+                          compiled, POINTS, values)
 
 
-def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) -> int:
-    count = 0
-    for point in points:
-        try:
-            if close(fa(point), fb(point), rtol=1e-9):
-                count += 1
-        except OutsideDomain:
-            continue
+def _agreeing(a: Sequence[float | None], b: Sequence[float | None]) -> int:
+    """At how many sample points two value rows (:meth:`_ValueTable.of`) agree; a point where either has no finite
+    value is skipped (``close`` is false for a non-finite value)."""
+    count, isfinite = 0, math.isfinite
+    for x, y in zip(a, b):  # close(x, y, rtol=1e-9), inlined (hot)
+        if (x is not None and y is not None and isfinite(x) and isfinite(y)
+                and abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1.0, 1.0)):
+            count += 1
     return count
+
+
+class _ValueTable:
+    """The values of a record's expressions at its sample points, each node worked out once (a step's expected
+    side ``L + t`` reuses the values of ``L``, an equation side evaluated while the points were drawn).
+
+    A row holds, per point, what ``forms.compiled(e)`` gives there before its finiteness test (``None`` where it
+    raises ``OutsideDomain``): + - * / combine their operands' rows with the float operations of
+    :meth:`Forms._arithmetic`, in the same order (a literal is ``float(value)``, a division by a variable or an
+    expression that is 0 there has no value); any other node is evaluated by its closure, as before. So every
+    number, and so every verdict, is the one the closures give."""
+
+    def __init__(self, forms: Forms, points: Sequence[dict[str, float]], known: dict[Expr, tuple]):
+        self.forms, self.points, self.rows = forms, points, known
+
+    def of(self, e: Expr) -> tuple:
+        row = self.rows.get(e)
+        if row is None:
+            row = self.rows[e] = self._row(e)
+        return row
+
+    def _row(self, e: Expr) -> tuple:
+        op = e.op
+        if op == "num":
+            return (float(e.value),) * len(self.points)  # type: ignore[arg-type]
+        if op == "sym":
+            return tuple(point[e.value] for point in self.points)  # type: ignore[index]
+        if op in _ARITHMETIC:
+            a, b = e.args
+            left, right = self.of(a), self.of(b)
+            if op == "add":
+                return tuple(None if x is None or y is None else x + y for x, y in zip(left, right))
+            if op == "sub":
+                return tuple(None if x is None or y is None else x - y for x, y in zip(left, right))
+            if op == "mul":
+                return tuple(None if x is None or y is None else x * y for x, y in zip(left, right))
+            return tuple(None if x is None or y is None or y == 0 else x / y for x, y in zip(left, right))
+        closure, row = self.forms._closure(e), []
+        for point in self.points:
+            try:
+                row.append(closure(point))
+            except OutsideDomain:
+                row.append(None)
+        return tuple(row)
 
 
 def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
@@ -1224,10 +1273,18 @@ def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
     for hypothesis in recorded_conditions(record):
         if not holds(hypothesis, values):
             return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
+    known: dict[Expr, float] = {}  # a side a step keeps is evaluated once
+
+    def value(side: Expr) -> float:
+        found = known.get(side)
+        if found is None:
+            found = known[side] = forms.compiled(side)(values)
+        return found
+
     for index, equation in enumerate(_equations(record)):
         for part in (equation.args if equation.op == "tuple" else (equation,)):
             try:
-                left, right = forms.compiled(part.args[0])(values), forms.compiled(part.args[1])(values)
+                left, right = value(part.args[0]), value(part.args[1])
             except OutsideDomain:
                 return max(index - 1, -1), "the answer is outside the domain of an equation"
             if not close(left, right, rtol=1e-9):
