@@ -227,7 +227,7 @@ class Forms:
         left, right = self.canon(e.args[0]), self.canon(e.args[1])
         c = constant_value(right)
         if c is not None and c != 0:
-            return _times_number(left, c if e.op == "mul" else Fraction(1) / c)
+            return _times_number(left, c) if e.op == "mul" else _over_number(left, c)
         c = constant_value(left)
         if e.op == "mul" and c is not None:
             return _times_number(right, c)
@@ -331,8 +331,18 @@ def _times_number(a: Sum, c: int | Fraction) -> Sum:
     """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
     if c == 0:
         return {}
+    if type(c) is int:
+        return {m: v * c for m, v in a.items()}
     k = c if isinstance(c, int) or c.denominator != 1 else c.numerator
     return {m: v * k for m, v in a.items()}
+
+
+def _over_number(a: Sum, c: int | Fraction) -> Sum:
+    """``a/c`` for a non-zero rational ``c``: the exact values of ``a·(1/c)``, integral ones as ints (a Fraction
+    operation per coefficient only where one is needed)."""
+    if type(c) is int:
+        return {m: (v // c if v % c == 0 else Fraction(v, c)) if type(v) is int else v / c for m, v in a.items()}
+    return _times_number(a, Fraction(1) / c)
 
 
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
