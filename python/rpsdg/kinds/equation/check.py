@@ -944,9 +944,11 @@ def _outside_domain(record: ParsedEquation, points: Sequence[Mapping[str, Expr]]
     return None
 
 
-def _needless_hypothesis(record: ParsedEquation) -> str | None:
+def _needless_hypothesis(record: ParsedEquation, canonicalizer: Canonicalizer | None = None) -> str | None:
     """A hypothesis that is not a domain condition of the problem would shrink the domain and hide solutions:
-    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive."""
+    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive.
+    ``canonicalizer``: the recorded domain's (it holds the hypotheses' forms already)."""
+    canon = (canonicalizer or Canonicalizer()).run
     divisors: list[Sum] = []
     wanted_by: dict[str, list[Sum]] = {"gt": [], "ge": []}
     try:
@@ -955,9 +957,9 @@ def _needless_hypothesis(record: ParsedEquation) -> str | None:
                 divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
             elif node.op in ("log", "sqrt") and _has_variable(node.args[0]):
                 wanted_by["gt" if node.op == "log" else "ge"].append(canon(node.args[0]))
-        wanted_by["ne"] = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
-        wanted_by["lt"] = [_times_number(p, Fraction(-1)) for p in wanted_by["gt"]]
-        wanted_by["le"] = [_times_number(p, Fraction(-1)) for p in wanted_by["ge"]]
+        wanted_by["ne"] = divisors + [_times_number(d, -1) for d in divisors]
+        wanted_by["lt"] = [_times_number(p, -1) for p in wanted_by["gt"]]
+        wanted_by["le"] = [_times_number(p, -1) for p in wanted_by["ge"]]
         for hypothesis in record.hypotheses:
             difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
             if difference not in wanted_by.get(hypothesis.op, []):
@@ -1111,7 +1113,8 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
     points = _points_of(record)
     if isinstance(points, str):
         return Rejected("replay", VERSION, -1, points)
-    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(record)
+    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(
+        record, facts.canon if isinstance(facts, Domain) else None)
     if mismatch:
         return Rejected("replay", VERSION, len(record.steps) - 1, mismatch)
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
