@@ -203,7 +203,7 @@ class Forms:
             self.pairs = []
             for step, domain in zip(record.steps, step_domains(record, facts)):
                 try:
-                    self.pairs.append(step_pairs(step, domain))
+                    self.pairs.append(step_pairs(step, domain, self.canonicalizer))
                 except StepProblem as problem:
                     self.pairs.append(problem)
         return self.pairs
@@ -227,7 +227,7 @@ class Forms:
         left, right = self.canon(e.args[0]), self.canon(e.args[1])
         c = constant_value(right)
         if c is not None and c != 0:
-            return _times_number(left, c if e.op == "mul" else Fraction(1) / c)
+            return _times_number(left, c) if e.op == "mul" else _over_number(left, c)
         c = constant_value(left)
         if e.op == "mul" and c is not None:
             return _times_number(right, c)
@@ -331,8 +331,18 @@ def _times_number(a: Sum, c: int | Fraction) -> Sum:
     """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
     if c == 0:
         return {}
+    if type(c) is int:
+        return {m: v * c for m, v in a.items()}
     k = c if isinstance(c, int) or c.denominator != 1 else c.numerator
     return {m: v * k for m, v in a.items()}
+
+
+def _over_number(a: Sum, c: int | Fraction) -> Sum:
+    """``a/c`` for a non-zero rational ``c``: the exact values of ``a·(1/c)``, integral ones as ints (a Fraction
+    operation per coefficient only where one is needed)."""
+    if type(c) is int:
+        return {m: (v // c if v % c == 0 else Fraction(v, c)) if type(v) is int else v / c for m, v in a.items()}
+    return _times_number(a, Fraction(1) / c)
 
 
 def identical(a: Expr, b: Expr, forms: Forms | None = None) -> bool | None:
@@ -406,26 +416,41 @@ def _nonzero(e: Expr, facts: Sequence[Fact]) -> bool:
     return nonvanishing(e, facts)
 
 
-def domain_problem(e: Expr, facts: Sequence[Fact]) -> str | None:
-    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there."""
+def domain_problem(e: Expr, facts: Sequence[Fact], known: dict[Expr, str | None] | None = None) -> str | None:
+    """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there.
+    ``known``: the answers for partial nodes met before on the same ``facts`` (a record's equations share their
+    unchanged sides), each a pure function of the node and the facts, so reusing one changes nothing."""
     for node in _partial_nodes(e):
-        op = node.op
-        if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
-            return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
-        if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
-            return f"division by {_text(node.args[1])}, which is not clearly non-zero"
-        if op == "log" and sign(node.args[0], facts) != "pos":
-            return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
-        if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
-            return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
-        if op == "pow" and _has_variable(node.args[0]):
-            exponent = node.args[1]
-            if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
-                return f"power {_text(node)} needs a natural exponent"
-        if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
-            return f"base of {_text(node)} is not a positive constant"
-        if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
-            return f"{op} is not used by equation items"
+        if known is None:
+            problem = _node_problem(node, facts)
+        elif node in known:
+            problem = known[node]
+        else:
+            problem = known[node] = _node_problem(node, facts)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _node_problem(node: Expr, facts: Sequence[Fact]) -> str | None:
+    """Why the partial node ``node`` might be undefined somewhere on the recorded domain (``None``: it is not)."""
+    op = node.op
+    if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
+        return f"divisor {_text(node.args[1])} may vanish: no recorded condition keeps it non-zero"
+    if op == "div" and not _has_variable(node.args[1]) and _constant_sign(node.args[1]) not in ("pos", "neg"):
+        return f"division by {_text(node.args[1])}, which is not clearly non-zero"
+    if op == "log" and sign(node.args[0], facts) != "pos":
+        return f"log argument {_text(node.args[0])} is not positive by a recorded condition"
+    if op == "sqrt" and sign(node.args[0], facts) not in ("pos", "nonneg", "zero"):
+        return f"sqrt argument {_text(node.args[0])} is not non-negative by a recorded condition"
+    if op == "pow" and _has_variable(node.args[0]):
+        exponent = node.args[1]
+        if not (exponent.op == "num" and exponent.value >= 0):  # type: ignore[operator]
+            return f"power {_text(node)} needs a natural exponent"
+    if op == "pow" and _has_variable(node.args[1]) and sign(node.args[0], facts) != "pos":
+        return f"base of {_text(node)} is not a positive constant"
+    if op in FUNCTIONS and op not in ("log", "sqrt", "exp") and _has_variable(node.args[0]):
+        return f"{op} is not used by equation items"
     return None
 
 
@@ -640,7 +665,7 @@ def _is_equation(e: Expr) -> bool:
     return e.op == "eq"
 
 
-def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+def _system_step(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     before, after = step.before, step.after
     _need(after.op == "tuple" and len(after.args) == len(before.args), "a system step keeps the number of equations")
     changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
@@ -652,7 +677,7 @@ def _system_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
         return _single_step(ParsedStep(step.rule, before.args[i], after.args[i], step.operand), facts)
     operand = _operand(step, facts)
     _need(operand.op == "eq", "eliminate's operand is a multiple of another equation")
-    _need(any(j != i and _is_multiple(operand, before.args[j]) for j in range(len(before.args))),
+    _need(any(j != i and _is_multiple(operand, before.args[j], canonicalizer) for j in range(len(before.args))),
           "the operand is not a non-zero multiple of another equation of the system")
     (L, R), (L2, R2) = before.args[i].args, after.args[i].args
     return [(L2, sub(L, operand.args[0])), (R2, sub(R, operand.args[1]))]
@@ -675,11 +700,13 @@ def _substitute_step(step: ParsedStep, i: int) -> Pairs:
     return [(L2, _substitute(L, values)), (R2, _substitute(R, values))]
 
 
-def _is_multiple(operand: Expr, equation: Expr) -> bool:
-    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0``."""
+def _is_multiple(operand: Expr, equation: Expr, canonicalizer: Canonicalizer | None = None) -> bool:
+    """Whether ``operand`` is ``k·equation`` (both sides) for a rational ``k ≠ 0`` (``canonicalizer``: the
+    record's, so each equation's form is made once)."""
+    forms = canonicalizer or Canonicalizer()
     try:
-        P, Q = canon(operand.args[0]), canon(operand.args[1])
-        A, B = canon(equation.args[0]), canon(equation.args[1])
+        P, Q = forms.run(operand.args[0]), forms.run(operand.args[1])
+        A, B = forms.run(equation.args[0]), forms.run(equation.args[1])
     except (CanonTooBig, ZeroDivisionError):
         return False
     lead = next((m for m in A if m), None)
@@ -729,11 +756,12 @@ def recorded_conditions(record: ParsedEquation) -> list[Expr]:
                                       and step.operand.op == "ge"]
 
 
-def step_pairs(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+def step_pairs(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     """(stated, expected) expressions that must agree on the domain for the step to be what its rule says;
-    raises :class:`StepProblem` for a step that breaks its rule's conditions."""
+    raises :class:`StepProblem` for a step that breaks its rule's conditions. ``canonicalizer``: the record's
+    (a system's equations are canonicalised once for all its steps)."""
     if step.before.op == "tuple":
-        return _system_step(step, facts)
+        return _system_step(step, facts, canonicalizer)
     return _single_step(step, facts)
 
 
@@ -791,13 +819,14 @@ def solved_form(final: Expr, variables: Sequence[str]) -> tuple[list[Expr], list
     return "the last equation is neither x = c nor a product of linear factors = 0"
 
 
-def _zero(e: Expr) -> bool | None:
-    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell)."""
+def _zero(e: Expr, canonicalizer: Canonicalizer | None = None) -> bool | None:
+    """Whether a variable-free ``e`` is exactly 0 (``None``: our form cannot tell). ``canonicalizer``: one per
+    record check, so the forms of the answer and of the sides it is put into are made once (the same forms)."""
     value = exact_value(e)
     if value is not None:
         return value == 0
     try:
-        s = canon(e)
+        s = (canonicalizer or Canonicalizer()).run(e)
     except CanonTooBig:
         return None
     except ZeroDivisionError:
@@ -807,10 +836,11 @@ def _zero(e: Expr) -> bool | None:
     return False if constant_value(s) is not None else None
 
 
-def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None
-                      ) -> bool | None:
+def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str, int | Fraction] | None,
+                      canonicalizer: Canonicalizer | None = None) -> bool | None:
     """Whether the equation ``part`` holds at ``point`` exactly (``None``: our forms cannot decide).
-    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides)."""
+    ``values`` is the point as rationals when it is rational (then plain rational arithmetic decides);
+    ``canonicalizer``: see :func:`_zero`."""
     if values is not None:
         try:
             return _exact(part.args[0], values) == _exact(part.args[1], values)
@@ -818,7 +848,7 @@ def satisfied_exactly(part: Expr, point: Mapping[str, Expr], values: Mapping[str
             return False
         except (_NotRational, OverflowError):
             pass
-    return _zero(_substitute(sub(part.args[0], part.args[1]), point))
+    return _zero(_substitute(sub(part.args[0], part.args[1]), point), canonicalizer)
 
 
 def _mapped_point(point: Mapping[str, Expr], convert: Callable[[Expr], Any]) -> dict[str, Any] | None:
@@ -876,24 +906,26 @@ def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None
         return form
     values, factors = form
     elements = list(record.answer.args)
+    forms = Canonicalizer()  # the answer's forms, made once for every comparison below
     for i in range(len(elements)):
         for j in range(i):
-            if _zero(sub(elements[i], elements[j])) if elements[i].op != "tuple" else elements[i] == elements[j]:
+            if _zero(sub(elements[i], elements[j]), forms) if elements[i].op != "tuple" else \
+                    elements[i] == elements[j]:
                 return f"answer lists {_text(elements[i])} twice"
     if values:
         if len(elements) != 1:
             return "the answer must be the single solution of the last equation"
         (element,), (value,) = elements, values
         if element.op == "tuple":
-            same = element == value or all(_zero(sub(a, b)) for a, b in zip(element.args, value.args))
+            same = element == value or all(_zero(sub(a, b), forms) for a, b in zip(element.args, value.args))
         else:
-            same = _zero(sub(element, value))
+            same = _zero(sub(element, value), forms)
         return None if same else f"the answer is not the solution {_text(value)} of the last equation"
     for factor, _ in factors:
-        if not any(_zero(_substitute(factor, {"x": e})) for e in elements):
+        if not any(_zero(_substitute(factor, {"x": e}), forms) for e in elements):
             return f"the root of factor {_text(factor)} is missing from the answer"
     for e in elements:
-        if not any(_zero(_substitute(factor, {"x": e})) for factor, _ in factors):
+        if not any(_zero(_substitute(factor, {"x": e}), forms) for factor, _ in factors):
             return f"answer {_text(e)} is not a root of the last equation"
     return None
 
@@ -912,9 +944,11 @@ def _outside_domain(record: ParsedEquation, points: Sequence[Mapping[str, Expr]]
     return None
 
 
-def _needless_hypothesis(record: ParsedEquation) -> str | None:
+def _needless_hypothesis(record: ParsedEquation, canonicalizer: Canonicalizer | None = None) -> str | None:
     """A hypothesis that is not a domain condition of the problem would shrink the domain and hide solutions:
-    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive."""
+    each must say that a divisor (or a factor of one) of the problem is non-zero, or a log argument positive.
+    ``canonicalizer``: the recorded domain's (it holds the hypotheses' forms already)."""
+    canon = (canonicalizer or Canonicalizer()).run
     divisors: list[Sum] = []
     wanted_by: dict[str, list[Sum]] = {"gt": [], "ge": []}
     try:
@@ -923,9 +957,9 @@ def _needless_hypothesis(record: ParsedEquation) -> str | None:
                 divisors += [canon(f) for f, _ in (_factors(node.args[1]) or [(node.args[1], 1)])]
             elif node.op in ("log", "sqrt") and _has_variable(node.args[0]):
                 wanted_by["gt" if node.op == "log" else "ge"].append(canon(node.args[0]))
-        wanted_by["ne"] = divisors + [_times_number(d, Fraction(-1)) for d in divisors]
-        wanted_by["lt"] = [_times_number(p, Fraction(-1)) for p in wanted_by["gt"]]
-        wanted_by["le"] = [_times_number(p, Fraction(-1)) for p in wanted_by["ge"]]
+        wanted_by["ne"] = divisors + [_times_number(d, -1) for d in divisors]
+        wanted_by["lt"] = [_times_number(p, -1) for p in wanted_by["gt"]]
+        wanted_by["le"] = [_times_number(p, -1) for p in wanted_by["ge"]]
         for hypothesis in record.hypotheses:
             difference = canon(sub(hypothesis.args[0], hypothesis.args[1]))
             if difference not in wanted_by.get(hypothesis.op, []):
@@ -1058,8 +1092,9 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
             return Rejected("replay", VERSION, index, shape)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     forms = forms or Forms()
+    known: dict[Expr, str | None] = {}
     for index, equation in enumerate(_equations(record)):
-        problem = domain_problem(equation, facts)
+        problem = domain_problem(equation, facts, known)
         if problem:
             return Rejected("replay", VERSION, max(index - 1, 0), f"not defined on the recorded domain: {problem}")
     for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
@@ -1078,7 +1113,8 @@ def check_replay(record: ParsedEquation, facts: Domain | None = None, forms: For
     points = _points_of(record)
     if isinstance(points, str):
         return Rejected("replay", VERSION, -1, points)
-    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(record)
+    mismatch = _answer_matches(record, facts) or _outside_domain(record, points) or _needless_hypothesis(
+        record, facts.canon if isinstance(facts, Domain) else None)
     if mismatch:
         return Rejected("replay", VERSION, len(record.steps) - 1, mismatch)
     return Passed("replay", VERSION, f"{len(record.steps)} steps")
@@ -1089,18 +1125,19 @@ def check_symbolic(record: ParsedEquation) -> Verdict:
     if isinstance(points, str):
         return Rejected("symbolic", VERSION, -1, points)
     undecided = 0
+    forms = Canonicalizer()  # one per record: the answer's form and the sides' forms are made once
     for point in points:
         values = rational_point(point)
         for index, equation in enumerate(_equations(record)):
             for part in (equation.args if equation.op == "tuple" else (equation,)):
-                zero = satisfied_exactly(part, point, values)
+                zero = satisfied_exactly(part, point, values, forms)
                 if zero is False:
                     where = "the problem" if index == 0 else f"the result of step {index - 1}"
                     return Rejected("symbolic", VERSION, max(index - 1, -1),
                                     f"the answer {_point_text(point)} does not satisfy {where}")
                 undecided += zero is None
         for hypothesis in recorded_conditions(record):
-            verdict = _hypothesis_holds(hypothesis, point)
+            verdict = _hypothesis_holds(hypothesis, point, forms)
             if verdict is False:
                 return Rejected("symbolic", VERSION, -1,
                                 f"the answer {_point_text(point)} breaks the hypothesis {_text(hypothesis)}")
@@ -1114,11 +1151,12 @@ def _point_text(point: Mapping[str, Expr]) -> str:
     return ", ".join(f"{name} = {_text(value)}" for name, value in point.items())
 
 
-def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr]) -> bool | None:
+def _hypothesis_holds(hypothesis: Expr, point: Mapping[str, Expr], canonicalizer: Canonicalizer | None = None
+                      ) -> bool | None:
     difference = _substitute(sub(hypothesis.args[0], hypothesis.args[1]), point)
     try:
         value = exact_value(difference)
-        value = value if value is not None else constant_value(canon(difference))
+        value = value if value is not None else constant_value((canonicalizer or Canonicalizer()).run(difference))
     except CanonTooBig:
         return None
     except ZeroDivisionError:
@@ -1149,16 +1187,19 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
             return Rejected("numeric", VERSION, *problem)
     facts = facts if facts is not None else facts_of(record.hypotheses)
     rng = random.Random(record.uid)
-    compiled = [forms.compiled(side) for equation in _equations(record)
-                for part in (equation.args if equation.op == "tuple" else (equation,)) for side in part.args]
-    sample = _sample(rng, record, compiled, answers)
+    sides = list(dict.fromkeys(side for equation in _equations(record)  # a side kept by a step: evaluated once
+                               for part in (equation.args if equation.op == "tuple" else (equation,))
+                               for side in part.args))
+    found: list[list[float]] = []
+    sample = _sample(rng, record, [forms.compiled(side) for side in sides], answers, found)
     if len(sample) < POINTS.quorum:
         return Rejected("numeric", VERSION, -1, "found too few points where the hypotheses hold")
+    table = _ValueTable(forms, sample, dict(zip(sides, zip(*found))))
     for index, (step, pairs) in enumerate(zip(record.steps, forms.pairs_by_step(record, facts))):
         if isinstance(pairs, StepProblem):
             return Rejected("numeric", VERSION, index, f"{step.rule}: {pairs}")
         for stated, expected in pairs:
-            if _agreeing(forms.compiled(stated), forms.compiled(expected), sample) < POINTS.quorum:
+            if _agreeing(table.of(stated), table.of(expected)) < POINTS.quorum:
                 return Rejected("numeric", VERSION, index, f"{step.rule}: {_text(stated)} differs from "
                                                            f"{_text(expected)} at sampled points")
     if record.problem.op == "eq":
@@ -1169,9 +1210,11 @@ def check_numeric(record: ParsedEquation, facts: Domain | None = None, forms: Fo
     return Passed("numeric", VERSION, f"{len(sample)} points, answer in {len(record.steps) + 1} equations")
 
 
-def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers) -> list[dict]:
+def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Callable], answers,
+            values: list[list[float]] | None = None) -> list[dict]:
     """Points where the hypotheses hold and every equation is defined: near 0, far out, and near the answers
-    (a domain like x > 9 is missed by small draws alone)."""
+    (a domain like x > 9 is missed by small draws alone). ``values`` receives the values of ``compiled`` at each
+    point kept (see :func:`~rpsdg.maths.numeric.collect_points`)."""
     centres = [0.0] + [a[name] for a in answers for name in record.variables]
     conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses]
 
@@ -1180,18 +1223,62 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
         return {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
 
     return collect_points(draw, lambda point: all(test(condition(point)) for condition, test in conditions),
-                          compiled, POINTS)
+                          compiled, POINTS, values)
 
 
-def _agreeing(fa: Callable, fb: Callable, points: Sequence[dict[str, float]]) -> int:
-    count = 0
-    for point in points:
-        try:
-            if close(fa(point), fb(point), rtol=1e-9):
-                count += 1
-        except OutsideDomain:
-            continue
+def _agreeing(a: Sequence[float | None], b: Sequence[float | None]) -> int:
+    """At how many sample points two value rows (:meth:`_ValueTable.of`) agree; a point where either has no finite
+    value is skipped (``close`` is false for a non-finite value)."""
+    count, isfinite = 0, math.isfinite
+    for x, y in zip(a, b):  # close(x, y, rtol=1e-9), inlined (hot)
+        if (x is not None and y is not None and isfinite(x) and isfinite(y)
+                and abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1.0, 1.0)):
+            count += 1
     return count
+
+
+class _ValueTable:
+    """The values of a record's expressions at its sample points, each node worked out once (a step's expected
+    side ``L + t`` reuses the values of ``L``, an equation side evaluated while the points were drawn).
+
+    A row holds, per point, what ``forms.compiled(e)`` gives there before its finiteness test (``None`` where it
+    raises ``OutsideDomain``): + - * / combine their operands' rows with the float operations of
+    :meth:`Forms._arithmetic`, in the same order (a literal is ``float(value)``, a division by a variable or an
+    expression that is 0 there has no value); any other node is evaluated by its closure, as before. So every
+    number, and so every verdict, is the one the closures give."""
+
+    def __init__(self, forms: Forms, points: Sequence[dict[str, float]], known: dict[Expr, tuple]):
+        self.forms, self.points, self.rows = forms, points, known
+
+    def of(self, e: Expr) -> tuple:
+        row = self.rows.get(e)
+        if row is None:
+            row = self.rows[e] = self._row(e)
+        return row
+
+    def _row(self, e: Expr) -> tuple:
+        op = e.op
+        if op == "num":
+            return (float(e.value),) * len(self.points)  # type: ignore[arg-type]
+        if op == "sym":
+            return tuple(point[e.value] for point in self.points)  # type: ignore[index]
+        if op in _ARITHMETIC:
+            a, b = e.args
+            left, right = self.of(a), self.of(b)
+            if op == "add":
+                return tuple(None if x is None or y is None else x + y for x, y in zip(left, right))
+            if op == "sub":
+                return tuple(None if x is None or y is None else x - y for x, y in zip(left, right))
+            if op == "mul":
+                return tuple(None if x is None or y is None else x * y for x, y in zip(left, right))
+            return tuple(None if x is None or y is None or y == 0 else x / y for x, y in zip(left, right))
+        closure, row = self.forms._closure(e), []
+        for point in self.points:
+            try:
+                row.append(closure(point))
+            except OutsideDomain:
+                row.append(None)
+        return tuple(row)
 
 
 def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
@@ -1199,10 +1286,18 @@ def _numeric_answer_problem(record: ParsedEquation, values: dict[str, float],
     for hypothesis in recorded_conditions(record):
         if not holds(hypothesis, values):
             return -1, f"the answer breaks the hypothesis {_text(hypothesis)}"
+    known: dict[Expr, float] = {}  # a side a step keeps is evaluated once
+
+    def value(side: Expr) -> float:
+        found = known.get(side)
+        if found is None:
+            found = known[side] = forms.compiled(side)(values)
+        return found
+
     for index, equation in enumerate(_equations(record)):
         for part in (equation.args if equation.op == "tuple" else (equation,)):
             try:
-                left, right = forms.compiled(part.args[0])(values), forms.compiled(part.args[1])(values)
+                left, right = value(part.args[0]), value(part.args[1])
             except OutsideDomain:
                 return max(index - 1, -1), "the answer is outside the domain of an equation"
             if not close(left, right, rtol=1e-9):

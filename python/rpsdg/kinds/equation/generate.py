@@ -172,7 +172,12 @@ def _canon(e: Expr) -> Sum:
     """The canonical form of a side. A pure function of the tree (the bounded cache only saves time, and holds no
     state a result could depend on); forms are shared, never mutated. The forms of ``e``'s compound children come
     from this cache too (a side is mostly built from sides already in it: ``tidy(add(side, t))``), handed to the
-    canonicalizer as its memo; it makes them exactly as it would itself, so the result is the same."""
+    canonicalizer as its memo; it makes them exactly as it would itself, so the result is the same. A small
+    polynomial (:func:`_expanded`) is expanded directly into the same form."""
+    expanded = _expanded(e)
+    if expanded is not None:
+        return {tuple((name, k, atom) for name, k, atom in zip(VARIABLES, m, _ATOMS) if k): c
+                for m, c in expanded.items()}
     canonicalizer = Canonicalizer()
     for child in e.args:
         if any(grandchild.args for grandchild in child.args):  # a child like 3*x is quicker made again
@@ -187,8 +192,145 @@ def _canon(e: Expr) -> Sum:
 def tidy(e: Expr) -> Expr:
     """The expanded, collected form of a side (our canonical form, printed); ``canon(to_expr(s)) == s`` is
     property-tested, so the printed side's form is the same form. Cached like :func:`_canon` (a pure function of
-    the tree; the solver asks for one side's form more than once)."""
+    the tree; the solver asks for one side's form more than once). A small polynomial (:func:`_expanded`) is
+    expanded and written here directly, as ``to_expr`` writes its canonical form (the same tree)."""
+    expanded = _expanded(e)
+    if expanded is not None:
+        return _written(expanded)
     return to_expr(_canon(e))
+
+
+Poly = dict[tuple[int, int, int], "int | Fraction"]
+"""A polynomial in x, y, z: exponents (of x, y, z) → non-zero rational coefficient, an ``int`` where integral."""
+_EXPANDED_TERMS = 40
+_EXPANDED_POWER = 16
+_EXPANDED_BITS = 200
+_EXPANDED_DEGREE = 64
+_EXPONENTS = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
+
+
+@functools.lru_cache(maxsize=20_000)
+def _expanded(e: Expr) -> Poly | None:
+    """The expansion of ``e`` when it is built from integer literals, x, y, z, + - *, powers by 1..16 and
+    divisions by non-zero constants, and stays small; ``None`` otherwise (the canonical form then decides).
+
+    Why (speed): the canonical form of such a tree is exactly this expansion (one monomial per exponent triple,
+    the same exact coefficients, integral ones as ``int``), made here with plain ints and tuples. The bounds (terms,
+    power, coefficient bits, degree) sit far inside the canonical form's own (``TERM_LIMIT``,
+    ``MAX_EXPANDED_POWER``, ``MAX_COEFFICIENT_BITS``), so wherever this gives a result the canonical form gives the
+    same one and raises nothing; a zero divisor, a zero or negative power and anything else are left to it.
+    Cached like :func:`_canon` (a pure function of the tree; a side is mostly built from sides expanded before,
+    ``tidy(add(side, t))``); results are shared, never mutated."""
+    op = e.op
+    if op == "num":
+        return {(0, 0, 0): e.value} if e.value else {}  # type: ignore[dict-item]
+    if op == "sym":
+        exponents = _EXPONENTS.get(e.value)  # type: ignore[arg-type]
+        return {exponents: 1} if exponents is not None else None
+    if op == "add" or op == "sub":
+        left = _expanded(e.args[0])
+        right = _expanded(e.args[1]) if left is not None else None
+        if right is None:
+            return None
+        result = dict(left)  # type: ignore[arg-type]
+        for m, c in right.items():
+            total = result.get(m, 0) + c if op == "add" else result.get(m, 0) - c
+            if total:
+                result[m] = total.numerator if type(total) is Fraction and total.denominator == 1 else total
+            else:
+                del result[m]
+        return result if len(result) <= _EXPANDED_TERMS else None
+    if op == "neg":
+        inner = _expanded(e.args[0])
+        return None if inner is None else {m: -c for m, c in inner.items()}
+    if op == "mul":
+        left = _expanded(e.args[0])
+        right = _expanded(e.args[1]) if left is not None else None
+        return None if right is None else _expanded_product(left, right)  # type: ignore[arg-type]
+    if op == "div":
+        left = _expanded(e.args[0])
+        right = _expanded(e.args[1]) if left is not None else None
+        if right is None or len(right) != 1 or (0, 0, 0) not in right:
+            return None  # a zero divisor, or one with a variable: the canonical form decides
+        c = right[(0, 0, 0)]
+        out: Poly = {}
+        for m, v in left.items():  # type: ignore[union-attr]
+            if type(v) is int and type(c) is int and v % c == 0:
+                out[m] = v // c
+            else:
+                q = Fraction(v) / c
+                out[m] = q.numerator if q.denominator == 1 else q
+        return out if all(_small(v) for v in out.values()) else None
+    if op == "pow":
+        exponent = e.args[1]
+        if exponent.op != "num" or not 1 <= exponent.value <= _EXPANDED_POWER:  # type: ignore[operator]
+            return None
+        base = _expanded(e.args[0])
+        result = base
+        for _ in range(exponent.value - 1):  # type: ignore[operator]
+            if result is None:
+                break
+            result = _expanded_product(result, base)  # type: ignore[arg-type]
+        return result
+    return None
+
+
+def _small(c: int | Fraction) -> bool:
+    if type(c) is int:
+        return c.bit_length() <= _EXPANDED_BITS
+    return c.numerator.bit_length() <= _EXPANDED_BITS and c.denominator.bit_length() <= _EXPANDED_BITS
+
+
+def _expanded_product(a: Poly, b: Poly) -> Poly | None:
+    result: Poly = {}
+    for (i, j, k), c in a.items():
+        for (p, q, r), d in b.items():
+            m = (i + p, j + q, k + r)
+            total = result.get(m, 0) + c * d
+            if total:
+                result[m] = total.numerator if type(total) is Fraction and total.denominator == 1 else total
+            else:
+                del result[m]
+    if len(result) > _EXPANDED_TERMS or any(i + j + k > _EXPANDED_DEGREE for i, j, k in result) or not all(
+            _small(v) for v in result.values()):
+        return None
+    return result
+
+
+_ATOMS = (sym("x"), sym("y"), sym("z"))
+
+
+def _written_order(item: tuple[tuple[int, int, int], Any]) -> tuple:
+    """``to_expr``'s order of terms: falling degree, then the monomials' (name, exponent) keys."""
+    m = item[0]
+    return -(m[0] + m[1] + m[2]), tuple((name, k) for name, k in zip(VARIABLES, m) if k)
+
+
+def _written(poly: Poly) -> Expr:
+    """``to_expr`` of the canonical form whose expansion is ``poly``: the same terms in the same order, each
+    written as ``_term_expr`` writes it (``c*x**2``, ``-x``, ``3*x/2``, minus signs between terms)."""
+    if not poly:
+        return num(0)
+    result: Expr | None = None
+    for m, coeff in sorted(poly.items(), key=_written_order):
+        negative = coeff < 0
+        if negative and result is not None:
+            coeff = -coeff
+        top: Expr | None = None
+        for atom, k in zip(_ATOMS, m):
+            if k:
+                factor = atom if k == 1 else pow_(atom, num(k))
+                top = factor if top is None else mul(top, factor)
+        p, q = (coeff, 1) if type(coeff) is int else (coeff.numerator, coeff.denominator)
+        if top is None:
+            top = num(p)
+        elif p == -1:
+            top = neg(top)
+        elif p != 1:
+            top = mul(num(p), top)
+        term = top if q == 1 else div(top, num(q))
+        result = term if result is None else (sub(result, term) if negative else add(result, term))
+    return result  # type: ignore[return-value]
 
 
 def _plain(e: Expr) -> bool:

@@ -52,8 +52,8 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.maths.domain import has_variable
-from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _negative_part,
-                                           construct, _join, _linear_factor, _number,
+from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _expanded,
+                                           _negative_part, construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
                                            _with_coefficient, tidy)
 
@@ -146,17 +146,30 @@ def _value(e: Expr) -> Expr:
 
 def _polynomial_like(e: Expr) -> bool:
     """Built from x and constants by + - * and powers by non-negative integers, divisions by constants only."""
-    if _constant(e) or e.op == "sym":
-        return True
-    if e.op in ("add", "sub", "mul"):
-        return _polynomial_like(e.args[0]) and _polynomial_like(e.args[1])
-    if e.op == "neg":
-        return _polynomial_like(e.args[0])
-    if e.op == "div":
-        return _polynomial_like(e.args[0]) and _constant(e.args[1])
-    if e.op == "pow":
-        return e.args[1].op == "num" and e.args[1].value >= 0 and _polynomial_like(e.args[0])
-    return False
+    return _variable_and_polynomial_like(e)[1]
+
+
+def _variable_and_polynomial_like(e: Expr) -> tuple[bool, bool]:
+    """(whether a variable occurs, :func:`_polynomial_like`) in one walk: a constant subtree is polynomial-like
+    whatever it holds, so each node's answer follows from its children's (the plain definition asked
+    ``_constant`` at every node, walking each subtree again; hot in the solver)."""
+    op = e.op
+    if op == "num":
+        return False, True
+    if op == "sym":
+        return True, True
+    results = [_variable_and_polynomial_like(child) for child in e.args]
+    if not any(variable for variable, _ in results):
+        return False, True
+    if op in ("add", "sub", "mul"):
+        return True, results[0][1] and results[1][1]
+    if op == "neg":
+        return True, results[0][1]
+    if op == "div":
+        return True, results[0][1] and not results[1][0]
+    if op == "pow":
+        return True, e.args[1].op == "num" and e.args[1].value >= 0 and results[0][1]  # type: ignore[operator]
+    return True, False
 
 
 def _coefficients(e: Expr) -> list[Fraction] | None:
@@ -166,6 +179,12 @@ def _coefficients(e: Expr) -> list[Fraction] | None:
     make raises, as before (the item is dropped)."""
     if not _polynomial_like(e):
         return None
+    expanded = _expanded(e)  # a small polynomial: read off its expansion (the same numbers as from its form)
+    if expanded is not None:
+        if any(j or k for _, j, k in expanded):
+            return None  # y or z occurs: no polynomial in x, as polynomial_coefficients says
+        top = max((i for i, _, _ in expanded), default=0)
+        return [Fraction(expanded.get((p, 0, 0), 0)) for p in range(top + 1)]
     return polynomial_coefficients(_canon(e), numbers_only=True)
 
 
@@ -204,9 +223,9 @@ def _rational_roots(coefficients: list[Fraction]) -> list[tuple[Fraction, int]] 
             return None
         for p in _divisors(poly[0]):
             for q in _divisors(poly[-1]):
-                for candidate in (Fraction(p, q), Fraction(-p, q)):
-                    if _evaluate(poly, candidate) == 0:
-                        found = candidate
+                for s in (p, -p):
+                    if _vanishes_at(poly, s, q):
+                        found = Fraction(s, q)
                         break
                 if found is not None:
                     break
@@ -226,11 +245,14 @@ def _rational_roots(coefficients: list[Fraction]) -> list[tuple[Fraction, int]] 
     return roots
 
 
-def _evaluate(poly: Sequence[int | Fraction], x: Fraction) -> Fraction:
-    total = Fraction(0)
+def _vanishes_at(poly: Sequence[int], p: int, q: int) -> bool:
+    """Whether the integer polynomial ``poly`` (constant first) vanishes at ``p/q`` (``q > 0``): ``q**n·poly(p/q)``
+    in integers (Horner), the verdict of evaluating in Fractions, without a Fraction per operation (hot)."""
+    total, scale = 0, 1
     for c in reversed(poly):
-        total = total * x + c
-    return total
+        total = total * p + c * scale
+        scale *= q
+    return total == 0
 
 
 def _deflate(poly: list, root: Fraction) -> list:
@@ -989,15 +1011,24 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
         raise Dropped("unsolved", str(error)) from None
     construction = json.dumps([step.to_row() for step in made.steps], separators=(",", ":"))
     extra = {**made.extra, "method": solved.method, "construction": construction}
-    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses, _printed(solved.steps),
-                      extra)
+    first = made.steps[0]  # the construction starts from the problem, already printed there
+    problem_text = first.before_text if first.before is made.problem else ""
+    return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses,
+                      _printed(solved.steps, made.problem, problem_text), extra)
 
 
-def _printed(steps: Sequence[EquationStep]) -> tuple[EquationStep, ...]:
-    """``steps`` with their equations' text: each step's after is the next one's before, printed once."""
+def _printed(steps: Sequence[EquationStep], problem: Expr | None = None, problem_text: str = ""
+             ) -> tuple[EquationStep, ...]:
+    """``steps`` with their equations' text: each step's after is the next one's before, printed once (the
+    problem's text, where given, is not printed again)."""
     out, text = [], ""
     for step in steps:
-        before = text if out and step.before is out[-1].after else to_infix(step.before)
+        if out and step.before is out[-1].after:
+            before = text
+        elif problem_text and step.before is problem:
+            before = problem_text
+        else:
+            before = to_infix(step.before)
         text = to_infix(step.after)
         out.append(EquationStep(step.rule, step.before, step.after, step.operand, before, text, step.note))
     return tuple(out)
