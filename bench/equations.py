@@ -26,16 +26,14 @@ their ratio (new / old), so load that comes and goes hits both alike.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 
 from rpsdg.kinds import get_kind
 from rpsdg.run.pipeline import produce
+
+from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, beside this script
 
 TARGET = 2000.0
 TARGET_LEVEL = 3
@@ -115,23 +113,13 @@ def fixed(args: argparse.Namespace) -> None:
 
 def compare(args: argparse.Namespace) -> None:
     """Interleaved runs of this checkout (``new``) and ``args.against`` (``old``): medians and their ratio."""
-    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
-    rates: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for repeat in range(args.repeats):
-        for side, path in (("old", args.against), ("new", own)):
-            command = [sys.executable, os.path.abspath(__file__), "--levels", args.levels, "--items", str(args.items),
-                       "--repeats", "1", "--first-seed", str(args.first_seed + repeat)]
-            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
-                                    check=True).stdout
-            for level, rate in re.findall(r"^level (\d+): +\d+/s wall, +(\d+)/s cpu", output, re.MULTILINE):
-                rates[(side, int(level))].append(float(rate))
+    rates = interleaved_rates(__file__, args.against, args.repeats, lambda repeat: [
+        "--levels", args.levels, "--items", str(args.items), "--repeats", "1",
+        "--first-seed", str(args.first_seed + repeat)], r"^(level \d+): +\d+/s wall, +(\d+)/s cpu")
     print(f"verified equations/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
           f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
-    for level in (int(part) for part in args.levels.split(",")):
-        old, new = rates[("old", level)], rates[("new", level)]
-        print(f"level {level}: old median {statistics.median(old):6.0f}/s ({', '.join(f'{r:.0f}' for r in old)})  "
-              f"new median {statistics.median(new):6.0f}/s ({', '.join(f'{r:.0f}' for r in new)})  "
-              f"ratio {statistics.median(new) / statistics.median(old):.2f}")
+    for level in args.levels.split(","):
+        print(ratio_line(f"level {int(level)}", rates))
 
 
 if __name__ == "__main__":

@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import re
 import resource
 import statistics
 import subprocess
@@ -42,6 +40,8 @@ from pathlib import Path
 from rpsdg.kinds import get_kind
 from rpsdg.kinds.integral.generate import LAMPLE_CHARTON_WEIGHTS, IntegralConfig
 from rpsdg.run.pipeline import produce
+
+from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, beside this script
 
 LAMPLE_CHARTON_PAIRS_PER_SECOND = 4.5
 TARGET_FACTOR = 100
@@ -146,24 +146,13 @@ def fixed(rows: list[str], count: int, seed: int) -> None:
 
 def compare(args: argparse.Namespace, rows: list[str]) -> None:
     """Interleaved runs of this checkout (``new``) and ``args.against`` (``old``): medians and their ratio."""
-    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
-    rates: dict[tuple[str, str], list[float]] = {}
-    for repeat in range(args.repeats):
-        for side, path in (("old", args.against), ("new", own)):
-            command = [sys.executable, os.path.abspath(__file__), "--levels", ",".join(rows), "--items",
-                       str(args.items), "--repeats", "1", "--first-seed", str(args.first_seed + repeat)]
-            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
-                                    check=True).stdout
-            for label, rate in re.findall(r"^(level \d+|L&C size) +([\d.]+) items/s", output, re.MULTILINE):
-                rates.setdefault((side, label), []).append(float(rate))
+    rates = interleaved_rates(__file__, args.against, args.repeats, lambda repeat: [
+        "--levels", ",".join(rows), "--items", str(args.items), "--repeats", "1",
+        "--first-seed", str(args.first_seed + repeat)], r"^(level \d+|L&C size) +([\d.]+) items/s")
     print(f"verified integral items/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
           f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
     for row in rows:
-        label = row_config(row)[2]
-        old, new = rates[("old", label)], rates[("new", label)]
-        print(f"{label:<9} old median {statistics.median(old):7.1f}/s ({', '.join(f'{r:.1f}' for r in old)})  "
-              f"new median {statistics.median(new):7.1f}/s ({', '.join(f'{r:.1f}' for r in new)})  "
-              f"ratio {statistics.median(new) / statistics.median(old):.2f}")
+        print(ratio_line(row_config(row)[2], rates, decimals=1))
 
 
 if __name__ == "__main__":

@@ -22,16 +22,14 @@ how many were accepted (a fixed amount of work for an instruction counter such a
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import statistics
-import subprocess
-import sys
 import time
 
 from rpsdg.kinds import get_kind
 from rpsdg.kinds.theorem.generate import TheoremConfig
 from rpsdg.run.pipeline import produce
+
+from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, beside this script
 
 INT_RATES = {(3, 3): 51.0, (5, 5): 21.0, (7, 7): 12.0}
 TARGET_FACTOR = 50  # issue 15
@@ -108,28 +106,14 @@ def fixed(args: argparse.Namespace, families: tuple[str, ...], settings: list[tu
 
 def compare(args: argparse.Namespace, settings: list[tuple[int, int]]) -> None:
     """Interleaved runs of this checkout (``new``) and ``args.against`` (``old``): medians and their ratio."""
-    own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
-    rates: dict[tuple[str, str], list[float]] = {}
-    for run in range(args.runs):
-        for side, path in (("old", args.against), ("new", own)):
-            command = [sys.executable, os.path.abspath(__file__), "--runs", "1", "--seconds", str(args.seconds),
-                       "--families", args.families, "--search-budget", str(args.search_budget),
-                       "--settings", args.settings, "--first-seed", str(args.first_seed + run)]
-            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
-                                    check=True).stdout
-            for setting, rate in re.findall(r"^\s*(\(\d+,\d+\))\s+([\d.]+)\s", output, re.MULTILINE):
-                rates.setdefault((side, setting), []).append(float(rate))
+    rates = interleaved_rates(__file__, args.against, args.runs, lambda run: [
+        "--runs", "1", "--seconds", str(args.seconds), "--families", args.families,
+        "--search-budget", str(args.search_budget), "--settings", args.settings,
+        "--first-seed", str(args.first_seed + run)], r"^\s*(\(\d+,\d+\))\s+([\d.]+)\s")
     print(f"verified distinct theorems/s/core (cpu), {args.runs} interleaved runs of {args.seconds} s each; old = "
           f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
     for k, length in settings:
-        setting = f"({k},{length})"
-        old, new = rates.get(("old", setting), []), rates.get(("new", setting), [])
-        if not old or not new:
-            print(f"{setting}: no figures (old {old}, new {new})")
-            continue
-        print(f"{setting:>7}: old median {statistics.median(old):7.1f}/s ({', '.join(f'{r:.0f}' for r in old)})  "
-              f"new median {statistics.median(new):7.1f}/s ({', '.join(f'{r:.0f}' for r in new)})  "
-              f"ratio {statistics.median(new) / statistics.median(old):.2f}")
+        print(ratio_line(f"({k},{length})", rates, decimals=1))
 
 
 if __name__ == "__main__":
