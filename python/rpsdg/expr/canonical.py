@@ -402,15 +402,21 @@ def _term_expr(mono: Monomial, coeff: Number) -> Expr:
     top = _product(numerator_factors)
     bottom = _product(denominator_factors)
     p, q = (coeff, 1) if isinstance(coeff, int) else (coeff.numerator, coeff.denominator)
-    if top is None:
-        top = num(p)
-    elif p == -1:
-        top = neg(top)
-    elif p != 1:
-        top = mul(num(p), top)
+    top = scaled(top, p)
     if q != 1:
         bottom = num(q) if bottom is None else mul(num(q), bottom)
     return top if bottom is None else div(top, bottom)
+
+
+def scaled(top: Expr | None, p: int) -> Expr:
+    """``p·top`` as a term is written: the literal ``p`` alone when there is no ``top``, ``-top`` for ``p = -1``."""
+    if top is None:
+        return num(p)
+    if p == -1:
+        return neg(top)
+    if p != 1:
+        return mul(num(p), top)
+    return top
 
 
 def _product(factors: list[Expr]) -> Expr | None:

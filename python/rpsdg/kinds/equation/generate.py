@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping
 
 from rpsdg.core import Derivation, Dropped
 from rpsdg.errors import ConfigError
-from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, sum_key, to_expr
+from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds import level_table
@@ -322,13 +322,7 @@ def _written(poly: Poly) -> Expr:
                 factor = atom if k == 1 else pow_(atom, num(k))
                 top = factor if top is None else mul(top, factor)
         p, q = (coeff, 1) if type(coeff) is int else (coeff.numerator, coeff.denominator)
-        if top is None:
-            top = num(p)
-        elif p == -1:
-            top = neg(top)
-        elif p != 1:
-            top = mul(num(p), top)
-        term = top if q == 1 else div(top, num(q))
+        term = scaled(top, p) if q == 1 else div(scaled(top, p), num(q))
         result = term if result is None else (sub(result, term) if negative else add(result, term))
     return result  # type: ignore[return-value]
 
