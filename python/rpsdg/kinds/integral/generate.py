@@ -145,9 +145,11 @@ def generate(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
     budget = config.level_table(level).get("max_steps", DEFAULT_MAX_STEPS[min(max(level, 1), 5)])
     if len(derivation.steps) > budget:
         raise Dropped("over_step_budget")
+    extra = {"direction": direction}
+    if _DEDUP_KEY in derivation.extra:  # the backward generator's forms, for dedup_text
+        extra[_DEDUP_KEY] = derivation.extra[_DEDUP_KEY]
     return Derivation("integral", level, derivation.problem, derivation.answer, derivation.hypotheses,
-                      derivation.steps, {"direction": direction, **{key: value for key, value in
-                                                                   derivation.extra.items() if key == _DEDUP_KEY}})
+                      derivation.steps, extra)
 
 
 def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivation:
