@@ -331,9 +331,7 @@ def _times_number(a: Sum, c: int | Fraction) -> Sum:
     """``c·a``; coefficients stay exact (an int or a Fraction: sums compare with ``==``, which equates them)."""
     if c == 0:
         return {}
-    if type(c) is int:
-        return {m: v * c for m, v in a.items()}
-    k = c if isinstance(c, int) or c.denominator != 1 else c.numerator
+    k = c if type(c) is int or c.denominator != 1 else c.numerator
     return {m: v * k for m, v in a.items()}
 
 
