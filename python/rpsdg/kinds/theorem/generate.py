@@ -429,7 +429,7 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
             after = replace_at(state, path, direction.build(binding))
         except Unstable:
             continue
-        if any(_closed(c) for c in conditions):
+        if not all(has_variable(c) for c in conditions):
             continue  # a closed condition (Ne(2, 0)) is no hypothesis; skip such instances
         if after == state or size + direction.grown(binding) > config.max_size:
             continue
@@ -445,21 +445,12 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
 def ac_key(e: Expr, names: Mapping[str, str] | None = None) -> str:
     """Text equal for trees that differ only by associativity and commutativity of + and · (variables renamed
     by ``names`` when given)."""
-    op = e.op
-    if op == "sym":
-        return names[e.value] if names else e.value  # type: ignore[index,return-value]
-    if op == "num":
-        return str(e.value)
-    if op == "add" or op == "mul":
-        items: list[Expr] = []
-        _flatten(e, op, items)
-        return op + "(" + ",".join(sorted(ac_key(item, names) for item in items)) + ")"
-    return op + "(" + ",".join(ac_key(child, names) for child in e.args) + ")"
+    return _ac_text(_ac_tree(e), names or {})
 
 
 def _ac_tree(e: Expr) -> tuple:
-    """``e`` prepared for :func:`_ac_text` (sums and products flattened, literals printed): what
-    :func:`statement_key` renders once per renaming of the variables."""
+    """``e`` prepared for :func:`_ac_text` (sums and products flattened, literals printed): what :func:`ac_key`
+    renders, and :func:`statement_key` renders once per renaming of the variables."""
     op = e.op
     if op == "sym":
         return ("sym", e.value)
@@ -510,17 +501,6 @@ def _rename(e: Expr, mapping: Mapping[str, str]) -> Expr:
     if not e.args:
         return e
     return _new(Expr, (e.op, tuple([_rename(child, mapping) for child in e.args]), e.value))
-
-
-def _closed(e: Expr) -> bool:
-    """``not e.free_symbols()``: no variable occurs."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node[0] == "sym":
-            return False
-        stack.extend(node[1])
-    return True
 
 
 def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
