@@ -102,7 +102,9 @@ def test_report_renders_in_headless_chromium(corpora, tmp_path):
     out = tmp_path / "page"
     assert runner.invoke(app, ["report", str(corpora["integral"]), "--out", str(out)]).exit_code == 0
     shot = tmp_path / "shot.png"
-    done = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+    quiet = ["--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}"]  # no network: nothing to wait for
+    done = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", *quiet, "--enable-logging=stderr",
                            "--v=0", f"--screenshot={shot}", "--window-size=1200,3000",
                            (out / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]

@@ -168,3 +168,62 @@ def test_first_undefined_matches_a_scan_of_every_expression():
                 expected = (index, missing)
                 break
         assert first_undefined(expressions, facts_of(hypotheses)) == expected
+
+
+def _mul_monomials_by_sorting(a, b):
+    """``canonical._mul_monomials`` as first written (a dict of exponents, then a sort by key): the reference for
+    the merge that replaced it."""
+    from fractions import Fraction
+
+    from rpsdg.expr.canonical import _normal
+
+    if not a and not any(key[0] == "#" for key, _, _ in b):
+        return 1, b
+    if not b and not any(key[0] == "#" for key, _, _ in a):
+        return 1, a
+    merged: dict = {}
+    for key, exp, atom in a + b:
+        if key in merged:
+            merged[key][0] += exp
+        else:
+            merged[key] = [exp, atom]
+    coeff = 1
+    factors = []
+    for key, (exp, atom) in merged.items():
+        exp = _normal(exp) if type(exp) is Fraction else exp
+        if exp == 0:
+            continue
+        if key.startswith("#"):
+            whole, frac = divmod(Fraction(exp), 1)
+            coeff *= Fraction(int(key[1:])) ** int(whole)
+            if frac == 0:
+                continue
+            exp = frac
+        factors.append((key, exp, atom))
+    factors.sort(key=lambda f: f[0])
+    return _normal(Fraction(coeff)) if coeff != 1 else 1, tuple(factors)
+
+
+def test_merged_monomial_products_equal_the_sorted_definition():
+    """Every pair of monomials met in the canonical forms of random trees (prime atoms such as ``2^(1/2)``
+    included) multiplies to the same coefficient, factors and exponent types as the dict-and-sort definition."""
+    from rpsdg.expr.canonical import CanonTooBig, _mul_monomials, canon
+
+    rng = random.Random(15)
+    monomials = set()
+    for _ in range(400):
+        try:
+            monomials.update(canon(_tree(rng, 4)))
+        except (CanonTooBig, ZeroDivisionError, ValueError):
+            continue
+    for k in (2, 3, 6, 8, 12, 18):  # prime atoms: 2^(1/2), 2^(3/2)·3^(1/2) ...
+        for root in (func("sqrt", num(k)), Expr("pow", (num(k), Expr("div", (num(1), num(3))))),
+                     Expr("div", (sym("x"), func("sqrt", num(k))))):
+            monomials.update(canon(root))
+    monomials = sorted(monomials, key=repr)
+    assert any(key[0] == "#" for m in monomials for key, _, _ in m), "no prime atom was met: widen the trees"
+    pairs = [(a, b) for a in monomials for b in rng.sample(monomials, 20)]
+    for a, b in pairs:
+        fast, plain = _mul_monomials(a, b), _mul_monomials_by_sorting(a, b)
+        assert fast == plain and type(fast[0]) is type(plain[0]), (a, b)
+        assert [type(exp) for _, exp, _ in fast[1]] == [type(exp) for _, exp, _ in plain[1]], (a, b)

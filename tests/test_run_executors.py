@@ -108,8 +108,8 @@ def test_a_stuck_worker_stops_the_build_with_a_message(monkeypatch):
 
     monkeypatch.setenv(HANG_ENV, "20")
     task = ItemTask("equation", get_kind("equation").config_type(), (1,), 3)
-    executor = ProcessExecutor(2, chunk=4, task_timeout=45)
-    with pytest.raises(ExecutorError, match=r"items 20\.\.23 were not done 45 s after .*stuck worker.*--resume"):
+    executor = ProcessExecutor(2, chunk=4, task_timeout=15)
+    with pytest.raises(ExecutorError, match=r"items 20\.\.23 were not done 15 s after .*stuck worker.*--resume"):
         list(executor.outcomes(task, 0, 40))
 
 

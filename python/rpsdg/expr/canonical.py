@@ -157,7 +157,7 @@ class Canonicalizer:
         for ma, ca in a.items():
             for mb, cb in b.items():
                 coeff, mono = _mul_monomials(ma, mb)
-                total = result.get(mono, 0) + coeff * ca * cb
+                total = result.get(mono, 0) + (ca * cb if coeff == 1 else coeff * ca * cb)
                 if total:  # _normal inlined (hot)
                     result[mono] = int(total.numerator) if type(total) is fraction and total.denominator == 1 \
                         else total
@@ -281,26 +281,31 @@ def _mul_monomials(a: Monomial, b: Monomial) -> tuple[Number, Monomial]:
                 break
         else:
             return 1, a
-    merged: dict[str, list] = {}
-    for key, exp, atom in a + b:
-        if key in merged:
-            merged[key][0] += exp
-        else:
-            merged[key] = [exp, atom]
     coeff: Number = 1
     factors = []
-    for key, (exp, atom) in merged.items():
+    i = j = 0
+    size_a, size_b = len(a), len(b)
+    while i < size_a or j < size_b:  # merge by key: monomials are sorted by key, so the product comes out sorted
+        if j == size_b or (i < size_a and a[i][0] < b[j][0]):
+            key, exp, atom = a[i]
+            i += 1
+        elif i == size_a or b[j][0] < a[i][0]:
+            key, exp, atom = b[j]
+            j += 1
+        else:
+            key, exp, atom = a[i][0], a[i][1] + b[j][1], a[i][2]
+            i += 1
+            j += 1
         exp = _normal(exp) if type(exp) is Fraction else exp
         if exp == 0:
             continue
-        if key.startswith("#"):
+        if key[0] == "#":
             whole, frac = divmod(Fraction(exp), 1)
             coeff *= Fraction(int(key[1:])) ** int(whole)
             if frac == 0:
                 continue
             exp = frac
         factors.append((key, exp, atom))
-    factors.sort(key=lambda f: f[0])
     return _normal(Fraction(coeff)) if coeff != 1 else 1, tuple(factors)
 
 
