@@ -62,3 +62,21 @@ def test_unknown_direction_is_refused():
         IntegralConfig(direction="sideways")
     with pytest.raises(ConfigError, match="mix"):
         IntegralConfig(mix={"backward": -1})
+
+
+def test_a_parts_item_does_not_depend_on_the_items_made_before_it():
+    """SymPy's ``integral_steps`` counts by-parts attempts per u in a module table that only ``manualintegrate()``
+    clears: once the items before it had tried the same u, item 15 of this build came out ``sympy_cannot`` at once
+    instead of running (to its time limit) as it does in a fresh process. ``forward.py`` resets those tables."""
+    from rpsdg.run.pipeline import produce
+
+    config = IntegralConfig(direction="parts")
+
+    def outcome(index: int):
+        made = produce(SPEC, config, (1, 2, 3), 5, index)
+        return made.reason, made.row
+
+    alone = outcome(15)
+    for index in range(15):
+        outcome(index)
+    assert outcome(15) == alone

@@ -174,6 +174,7 @@ def solve_steps(f: Expr, shown: Expr, config: Any) -> list[IntegralStep]:
     if len(to_prefix(f)) > config.sympy_max_tokens:
         raise Dropped("sympy_too_big")
     x = sympy.Symbol("x", real=True)
+    _fresh_manualintegrate()
     try:
         with time_limit(config.sympy_seconds) as limit:
             try:
@@ -189,6 +190,19 @@ def solve_steps(f: Expr, shown: Expr, config: Any) -> list[IntegralStep]:
     translator = _Translator(config.term_limit)
     translator.add(rule, x, shown)
     return [s for s in translator.steps if s is not None]
+
+
+def _fresh_manualintegrate() -> None:
+    """Put SymPy's integrator back in the state of a fresh process before each call.
+
+    ``integral_steps`` keeps two module-level tables: ``_parts_u_cache`` counts by-parts attempts per ``u`` and
+    refuses a ``u`` tried three times (only ``manualintegrate()`` clears it, not ``integral_steps``), and
+    ``_integral_cache`` marks integrands in progress (an entry is left behind when our time limit interrupts a call).
+    Left alone, both carry over from one item to the next, so an item's steps would depend on which items the same
+    process made before it (and so on the executor and the chunking), not on (config, seed, index) alone.
+    """
+    mi._parts_u_cache.clear()
+    mi._integral_cache.clear()
 
 
 def _simplified_answer(steps: list[IntegralStep], term_limit: int) -> list[IntegralStep]:
