@@ -18,7 +18,7 @@ function table (``parse.py``), the evaluator (``evaluate.py``) and, if it has a 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterator, NamedTuple, Union
+from typing import Iterator, NamedTuple, Union, cast
 
 from rpsdg.expr.ops import ARITHMETIC_OPS, BINARY_ARITH, CONTAINERS, FUNCTIONS, RELATIONS  # noqa: F401 (re-exported)
 
@@ -76,19 +76,28 @@ class Expr(NamedTuple):
         return 1 + max((child.depth() for child in self.args), default=0)
 
     def free_symbols(self) -> frozenset[str]:
-        """Names of the variables that occur."""
-        if self.op == "sym":
-            return frozenset((self.value,))  # type: ignore[arg-type]
+        """Names of the variables that occur (one walk, no set per node)."""
         names: set[str] = set()
-        for child in self.args:
-            names |= child.free_symbols()
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.op == "sym":
+                names.add(cast(str, node.value))
+            elif node.args:
+                stack.extend(node.args)
         return frozenset(names)
 
     def has(self, name: str) -> bool:
         """Whether variable ``name`` occurs."""
-        if self.op == "sym":
-            return self.value == name
-        return any(child.has(name) for child in self.args)
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.op == "sym":
+                if node.value == name:
+                    return True
+            elif node.args:
+                stack.extend(node.args)
+        return False
 
 
 # -- smart constructors: the only folding they do is what the printer/parser round trip needs -------------
