@@ -19,7 +19,7 @@ To change how a node is solved: edit :func:`_node_step`; the checker's replay (`
 
 from __future__ import annotations
 
-from rpsdg.maths.domain import EmptyDomain, irredundant, needed_conditions
+from rpsdg.maths.domain import EmptyDomain, closed_hypotheses
 
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +87,7 @@ def domain_hypotheses(expressions: list[Expr], base: tuple[Expr, ...]) -> tuple[
     """``base`` closed under the natural domain of every expression of the item (problem, answer, every step), so
     the hypotheses imply where each is defined (issue 11); ``Dropped('empty_domain')`` where that is empty."""
     try:
-        return irredundant(needed_conditions(expressions, base), expressions)
+        return closed_hypotheses(expressions, base)
     except EmptyDomain:
         raise Dropped("empty_domain") from None
 
