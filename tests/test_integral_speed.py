@@ -209,3 +209,19 @@ def test_remembered_signs_are_the_fresh_ones(level):
                 if node.args:
                     assert domain.sign(node, shared) == domain.sign(node, domain.facts_of(hypotheses))
         assert shared.partial
+
+
+@pytest.mark.parametrize("level", [3, 5])
+def test_closed_hypotheses_from_the_items_forms_are_the_fresh_ones(level):
+    """The generator starts the domain reasoning from its item's canonical forms (found under a lower limit): the
+    hypotheses are those of a fresh canonicalizer; a canonicalizer at another limit is not used."""
+    for d in _derivations(level, 20):
+        expressions = [d.problem, d.answer] + [e for s in d.steps for e in (s.integrand, s.antiderivative)]
+        base = hypotheses_of(d.answer, "x")
+        seeded = Canonicalizer()
+        seeded.memo.update(d.extra["dedup_forms"][1].memo)
+        low = Canonicalizer(3)
+        fresh = domain.closed_hypotheses(expressions, base)
+        assert domain.closed_hypotheses(expressions, base, (), seeded) == fresh == d.hypotheses
+        assert domain.closed_hypotheses(expressions, base, (), low) == fresh
+        assert not low.memo  # not used

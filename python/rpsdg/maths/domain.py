@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, constant_value
+from rpsdg.expr.canonical import TERM_LIMIT, Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr, func, num, pow_, sub
 
@@ -744,11 +744,16 @@ def _irredundant(hypotheses: Sequence[Expr], lists: Sequence[Sequence[Expr]], ke
     return tuple(kept)
 
 
-def closed_hypotheses(expressions: Sequence[Expr], hypotheses: Sequence[Expr], keep: Sequence[Expr] = ()
-                      ) -> tuple[Expr, ...]:
+def closed_hypotheses(expressions: Sequence[Expr], hypotheses: Sequence[Expr], keep: Sequence[Expr] = (),
+                      canonicalizer: Canonicalizer | None = None) -> tuple[Expr, ...]:
     """``irredundant(needed_conditions(expressions, hypotheses), expressions, keep)``, with one canonicalizer
-    and, where no condition was added, the condition lists the first walk made (the same lists: the same walk)."""
-    canonicalizer = Canonicalizer()
+    and, where no condition was added, the condition lists the first walk made (the same lists: the same walk).
+
+    ``canonicalizer``: one at the default limit (``TERM_LIMIT``) whose memo may already hold forms, also forms found
+    under a lower limit (a limit only decides when to give up, never what a form is); the caller may read the forms
+    it gains afterwards. Another limit is not used (it could give up where the default does not)."""
+    if canonicalizer is None or canonicalizer.limit != TERM_LIMIT:
+        canonicalizer = Canonicalizer()
     kept, lists = _needed(expressions, hypotheses, canonicalizer)
     return _irredundant(kept, lists if lists is not None else _conditions_in_order(expressions), keep,
                         canonicalizer)
