@@ -225,3 +225,40 @@ def test_closed_hypotheses_from_the_items_forms_are_the_fresh_ones(level):
         assert domain.closed_hypotheses(expressions, base, (), seeded) == fresh == d.hypotheses
         assert domain.closed_hypotheses(expressions, base, (), low) == fresh
         assert not low.memo  # not used
+
+
+def _plain_collect(e, out, seen):
+    """``domain._collect`` as it was (every node's turn after its arguments, two set operations per node)."""
+    if not e.args:
+        return
+    stack = [(e, False)]
+    while stack:
+        node, done = stack.pop()
+        if not done:
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for index in range(len(node.args) - 1, -1, -1):
+                if node.args[index].args:
+                    stack.append((node.args[index], False))
+            continue
+        if node.op not in domain._CONDITION_FREE:
+            out.extend(domain._own_conditions(node))
+
+
+@pytest.mark.parametrize("level", [2, 5])
+def test_condition_walk_is_the_plain_one(level):
+    """The natural conditions, alone and in order over an item's expressions (shared seen set), are the plain
+    walk's, in the same order."""
+    for expressions, _ in _generator_cases(level, 20):
+        seen_plain: set = set()
+        lists_plain = []
+        for e in expressions:
+            found: list = []
+            _plain_collect(e, found, seen_plain)
+            lists_plain.append(list(dict.fromkeys(found)))
+            alone: list = []
+            _plain_collect(e, alone, set())
+            assert domain.natural_conditions(e) == list(dict.fromkeys(alone))
+        assert domain._conditions_in_order(expressions) == lists_plain

@@ -544,20 +544,22 @@ def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
     if not e.args:
         return  # literals and variables need nothing
     stack: list[tuple[Expr, bool]] = [(e, False)]
+    free = _CONDITION_FREE
     while stack:  # post-order without recursion: a stranger's tree may be deep
         node, done = stack.pop()
-        if not done:
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            args = node.args
-            for index in range(len(args) - 1, -1, -1):
-                if args[index].args:  # leaves need nothing: never pushed
-                    stack.append((args[index], False))
-            continue
-        if node.op not in _CONDITION_FREE:
+        if done:
             out.extend(_own_conditions(node))
+            continue
+        known = len(seen)
+        seen.add(node)
+        if len(seen) == known:
+            continue  # an equal subtree was met before
+        if node.op not in free:  # only a node with conditions of its own needs its turn after its arguments
+            stack.append((node, True))
+        args = node.args
+        for index in range(len(args) - 1, -1, -1):
+            if args[index].args:  # leaves need nothing: never pushed
+                stack.append((args[index], False))
 
 
 _CONDITION_FREE = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
