@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, constant_value
+from rpsdg.expr.canonical import TERM_LIMIT, Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr, func, num, pow_, sub
 
@@ -122,6 +122,9 @@ class Domain:
         """Canonical forms of the subterms met so far (the sign rules canonicalise every subterm they visit);
         domains built by one task (``needed_conditions``, ``irredundant``) share one."""
         self.box = _box(facts)
+        self.partial: dict[Expr, str | None] = {}
+        """:func:`_sign` of the subterms met so far: the conditions of one record nest (``log(u)`` and ``u``'s own
+        conditions), so each subterm's sign is worked out once per domain."""
         """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
 
     def __iter__(self):
@@ -160,6 +163,17 @@ def sign(e: Expr, facts: Iterable[Fact]) -> str | None:
 
 
 def _sign(e: Expr, facts: Iterable[Fact]) -> str | None:
+    """:func:`_sign_of`, remembered per :class:`Domain` (a pure function of the subterm and the domain's facts)."""
+    if not isinstance(facts, Domain):
+        return _sign_of(e, facts)
+    memo = facts.partial
+    found = memo.get(e, "?")
+    if found == "?":
+        found = memo[e] = _sign_of(e, facts)
+    return found
+
+
+def _sign_of(e: Expr, facts: Iterable[Fact]) -> str | None:
     if not has_variable(e):
         return constant_sign(e)
     op = e.op
@@ -530,20 +544,22 @@ def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
     if not e.args:
         return  # literals and variables need nothing
     stack: list[tuple[Expr, bool]] = [(e, False)]
+    free = _CONDITION_FREE
     while stack:  # post-order without recursion: a stranger's tree may be deep
         node, done = stack.pop()
-        if not done:
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            args = node.args
-            for index in range(len(args) - 1, -1, -1):
-                if args[index].args:  # leaves need nothing: never pushed
-                    stack.append((args[index], False))
-            continue
-        if node.op not in _CONDITION_FREE:
+        if done:
             out.extend(_own_conditions(node))
+            continue
+        known = len(seen)
+        seen.add(node)
+        if len(seen) == known:
+            continue  # an equal subtree was met before
+        if node.op not in free:  # only a node with conditions of its own needs its turn after its arguments
+            stack.append((node, True))
+        args = node.args
+        for index in range(len(args) - 1, -1, -1):
+            if args[index].args:  # leaves need nothing: never pushed
+                stack.append((args[index], False))
 
 
 _CONDITION_FREE = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
@@ -653,18 +669,57 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
     """``hypotheses`` followed by the natural conditions of ``expressions`` they do not imply (each added one
     counts for the next); closed conditions are never added: a true one needs nothing, a false one raises
     :class:`EmptyDomain`."""
+    return tuple(_needed(expressions, hypotheses, Canonicalizer())[0])
+
+
+def _needed(expressions: Sequence[Expr], hypotheses: Sequence[Expr], canonicalizer: Canonicalizer
+            ) -> tuple[list[Expr], list[list[Expr]] | None]:
+    """:func:`needed_conditions`, and :func:`_conditions_in_order` of ``expressions`` where no condition was added
+    (``None`` where one was).
+
+    Each expression's conditions are checked in the order of :func:`natural_conditions`, against the domain of the
+    hypotheses kept so far. A subtree equal to one already walked since the last added hypothesis is not walked
+    again (the walk is :func:`_conditions_in_order`'s): every condition in it was found implied by the same
+    domain, and ``implies`` gives one domain the same answer every time. Where a hypothesis is added part way
+    through an expression, the rest of that expression's whole list is checked, exactly as without the shortcut:
+    everything before the added condition in the whole list was implied by the domain it was added to (a skipped
+    condition was found implied by it before, and the added one is not, so it is not among the skipped ones)."""
     kept = list(hypotheses)
-    canonicalizer = Canonicalizer()
     domain = facts_of(kept, canonicalizer)
+    walked: set[Expr] = set()
+    """subtrees of ``expressions`` whose conditions the current domain implies"""
+    lists: list[list[Expr]] | None = []
     for e in expressions:
-        for condition in natural_conditions(e):
+        found: list[Expr] = []
+        _collect(e, found, walked)
+        conditions = list(dict.fromkeys(found))
+        if lists is not None:
+            lists.append(conditions)
+        position = 0
+        whole = False
+        while position < len(conditions):
+            condition = conditions[position]
+            position += 1
             if implies(domain, condition):
                 continue
             if not has_variable(condition):
                 raise EmptyDomain(f"{condition!r} is false")
             kept.append(condition)
-            domain = facts_of(kept, canonicalizer)
-    return tuple(kept)
+            domain = _with_fact(domain, condition)
+            lists = None
+            walked = set()
+            if not whole:  # on with the rest of this expression's whole list
+                whole = True
+                conditions = natural_conditions(e)
+                position = conditions.index(condition) + 1
+    return kept, lists
+
+
+def _with_fact(domain: Domain, hypothesis: Expr) -> Domain:
+    """``facts_of(hypotheses + [hypothesis])`` for the domain of ``hypotheses``, built from its facts (each
+    hypothesis gives its fact independently of the others, with the same canonicalizer)."""
+    extended = facts_of([hypothesis], domain.canon)
+    return Domain(domain.facts + extended.facts, list(domain.hypotheses) + [hypothesis], domain.canon)
 
 
 def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: Sequence[Expr] = ()
@@ -672,14 +727,35 @@ def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: S
     """``hypotheses`` less those the others imply (latest first), never dropping one in ``keep`` nor one without
     which some natural condition of ``expressions`` would no longer be shown: a record states each condition it
     needs once, so deleting any one of them makes it false (or at least unprovable here)."""
+    return _irredundant(hypotheses, _conditions_in_order(expressions), keep, Canonicalizer())
+
+
+def _irredundant(hypotheses: Sequence[Expr], lists: Sequence[Sequence[Expr]], keep: Sequence[Expr],
+                 canonicalizer: Canonicalizer) -> tuple[Expr, ...]:
+    """:func:`irredundant` given ``_conditions_in_order(expressions)``."""
     kept = list(dict.fromkeys(hypotheses))
-    lists = _conditions_in_order(expressions)
-    canonicalizer = Canonicalizer()
+    facts = {h: facts_of([h], canonicalizer).facts for h in kept}
+    """each hypothesis's fact (none for one that gives none): ``facts_of`` reads each independently"""
     for h in reversed(list(kept)):
         if h in keep:
             continue
         others = [o for o in kept if o != h]
-        domain = facts_of(others, canonicalizer)
+        domain = Domain([fact for o in others for fact in facts[o]], others, canonicalizer)
         if implies(domain, h) and _first_not_implied(lists, domain) is None:
             kept.remove(h)
     return tuple(kept)
+
+
+def closed_hypotheses(expressions: Sequence[Expr], hypotheses: Sequence[Expr], keep: Sequence[Expr] = (),
+                      canonicalizer: Canonicalizer | None = None) -> tuple[Expr, ...]:
+    """``irredundant(needed_conditions(expressions, hypotheses), expressions, keep)``, with one canonicalizer
+    and, where no condition was added, the condition lists the first walk made (the same lists: the same walk).
+
+    ``canonicalizer``: one at the default limit (``TERM_LIMIT``) whose memo may already hold forms, also forms found
+    under a lower limit (a limit only decides when to give up, never what a form is); the caller may read the forms
+    it gains afterwards. Another limit is not used (it could give up where the default does not)."""
+    if canonicalizer is None or canonicalizer.limit != TERM_LIMIT:
+        canonicalizer = Canonicalizer()
+    kept, lists = _needed(expressions, hypotheses, canonicalizer)
+    return _irredundant(kept, lists if lists is not None else _conditions_in_order(expressions), keep,
+                        canonicalizer)

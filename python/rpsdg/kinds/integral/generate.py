@@ -168,29 +168,36 @@ def backward(config: IntegralConfig, level: int, rng: random.Random) -> Derivati
     if not shown.has(config.variable):
         raise Dropped("constant_integrand")  # ∫ c dx with a number c: degenerate (issue 11)
     steps = teacher_steps(root, shown, config.variable, config.term_limit, canonicalizer)
+    # the domain reasoning and the dedup key work at TERM_LIMIT: one canonicalizer for both, started from this
+    # item's forms (a limit only decides when to give up, never what a form is)
+    keyer = Canonicalizer(TERM_LIMIT)
+    keyer.memo.update(canonicalizer.memo)
     hypotheses = domain_hypotheses([shown, F] + [e for step in steps for e in (step.integrand, step.antiderivative)],
-                                   hypotheses_of(F, config.variable))
+                                   hypotheses_of(F, config.variable), keyer)
     closures: dict = {}  # one compile memo: the raw derivative repeats subtrees of F (chain and product rules)
     compiled = [compile_expr(F, closures), compile_expr(shown, closures), compile_expr(root.derivative, closures)]
     if len(sample_points(rng, [config.variable], hypotheses, compiled, PointSpec(count=4, tries=60))) < 4:
         raise Dropped("empty_domain")
-    return Derivation("integral", level, shown, F, hypotheses, tuple(steps), {_DEDUP_KEY: (shown, canonicalizer)})
+    return Derivation("integral", level, shown, F, hypotheses, tuple(steps), {_DEDUP_KEY: (shown, keyer)})
 
 
 _DEDUP_KEY = "dedup_forms"
 """``Derivation.extra`` entry (not a stored column: ``make_row`` copies only the spec's ``extra_fields``) holding
-``(problem, the item's Canonicalizer)`` from the backward generator, for :func:`dedup_text`."""
+``(problem, a Canonicalizer at TERM_LIMIT with the item's forms)`` from the backward generator, for
+:func:`dedup_text`."""
 
 
 def dedup_text(derivation: Derivation) -> str:
     """``integral:`` and the canonical key of the problem (``canon_key`` at ``TERM_LIMIT``). Where the backward
-    generator left its item's :class:`Canonicalizer` (the shown integrand is built from forms it has worked out),
-    the key starts from those forms: a limit only decides when to give up, never what a form is, so a form found
-    under the item's lower limit is the one a fresh canonicalizer computes (the same key, uid and errors; ~30% less
-    work for this key)."""
+    generator left a :class:`Canonicalizer` with its item's forms (the shown integrand is built from forms it has
+    worked out; the domain reasoning adds its own, at ``TERM_LIMIT``), the key starts from those forms: a limit only
+    decides when to give up, never what a form is, so a form found under the item's lower limit is the one a fresh
+    canonicalizer computes (the same key, uid and errors). One at another limit is copied into a fresh one first."""
     known = derivation.extra.get(_DEDUP_KEY)
     if known is not None and known[0] is derivation.problem:
-        keyer = Canonicalizer(TERM_LIMIT)
-        keyer.memo.update(known[1].memo)
+        keyer = known[1]
+        if keyer.limit != TERM_LIMIT:
+            keyer = Canonicalizer(TERM_LIMIT)
+            keyer.memo.update(known[1].memo)
         return "integral:" + keyer.key(derivation.problem)
     return "integral:" + canon_key(derivation.problem)

@@ -19,7 +19,7 @@ To change how a node is solved: edit :func:`_node_step`; the checker's replay (`
 
 from __future__ import annotations
 
-from rpsdg.maths.domain import EmptyDomain, irredundant, needed_conditions
+from rpsdg.maths.domain import EmptyDomain, closed_hypotheses
 
 from dataclasses import dataclass
 from typing import Any
@@ -83,11 +83,13 @@ def hypotheses_of(F: Expr, var: str) -> tuple[Expr, ...]:
     return tuple(kept)
 
 
-def domain_hypotheses(expressions: list[Expr], base: tuple[Expr, ...]) -> tuple[Expr, ...]:
+def domain_hypotheses(expressions: list[Expr], base: tuple[Expr, ...], canonicalizer: Canonicalizer | None = None
+                      ) -> tuple[Expr, ...]:
     """``base`` closed under the natural domain of every expression of the item (problem, answer, every step), so
-    the hypotheses imply where each is defined (issue 11); ``Dropped('empty_domain')`` where that is empty."""
+    the hypotheses imply where each is defined (issue 11); ``Dropped('empty_domain')`` where that is empty.
+    ``canonicalizer``: see :func:`rpsdg.maths.domain.closed_hypotheses` (forms only: the same hypotheses)."""
     try:
-        return irredundant(needed_conditions(expressions, base), expressions)
+        return closed_hypotheses(expressions, base, (), canonicalizer)
     except EmptyDomain:
         raise Dropped("empty_domain") from None
 
