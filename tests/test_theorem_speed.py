@@ -19,7 +19,8 @@ from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, num, sym
 from rpsdg.kinds.theorem.generate import TheoremConfig, random_walk, start_expression
 from rpsdg.kinds.theorem.rules import default_rulebook
-from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder, replace_at, tree_size
+from rpsdg.kinds.theorem.rules.compiled import (SIGNATURE_SHIFT, Unstable, Weights, compile_builder, replace_at,
+                                                signature, tree_size)
 from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, instantiate, replace
 
 BOOK = default_rulebook()
@@ -118,6 +119,31 @@ def test_builders_equal_instantiate(expressions: list[Expr]) -> None:
                 assert build(binding) == expected
                 checked += 1
     assert checked > 500 and refused > 0
+
+
+def test_signature_predicts_the_rewrite(expressions: list[Expr]) -> None:
+    """The search's last-level filter: ``signature`` counts the nodes (its high part), equal trees have equal
+    signatures, and node + ``reweighed`` + excess x binding signatures is the rewritten tree's signature, less one
+    ``neg`` weight per folded minus sign (at most ``folds``)."""
+    weights = Weights()
+    fold = weights["neg"]
+    index = CompiledIndex(BOOK.index())
+    checked = folded = 0
+    for expr in expressions:
+        assert signature(expr, weights) >> SIGNATURE_SHIFT == tree_size(expr)
+        for direction, path, binding in applications(expr, index, 0):
+            try:
+                after = replace_at(expr, path, direction.build(binding))
+            except Unstable:
+                continue
+            predicted = signature(expr, weights) + direction.reweighed + sum(
+                extra * signature(binding[name], weights) for name, extra in direction.excess)
+            actual = signature(after, weights)
+            assert predicted >> SIGNATURE_SHIFT == tree_size(expr) + direction.grown(binding)
+            assert actual in [predicted - j * fold for j in range(direction.folds + 1)], (expr, direction.key)
+            checked += 1
+            folded += actual != predicted
+    assert checked > 1000 and folded > 0
 
 
 def test_builder_folds_and_refuses_like_instantiate() -> None:
