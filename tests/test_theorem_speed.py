@@ -204,10 +204,38 @@ def test_ac_text_equals_ac_key(expressions: list[Expr]) -> None:
         assert _ac_text(_ac_tree(expr), {}) == ac_key(expr)
 
 
+def _assemble(best, parents, directions):
+    """The proof through ``best`` as the search assembled it before its ``reached`` tables (the reference's)."""
+    from rpsdg.kinds.theorem.rules.match import rewrite
+    from rpsdg.kinds.theorem.rules.search import Move, reverse
+
+    if best is None:
+        return None
+    _, meet = best
+    forward = []
+    node = meet
+    while parents[0][node] is not None:
+        direction, path, binding, before = parents[0][node]
+        forward.append(Move(direction, path, binding, before, node))
+        node = before
+    forward.reverse()
+    node = meet
+    while parents[1][node] is not None:
+        direction, path, binding, before = parents[1][node]
+        back = reverse(Move(direction, path, binding, before, node), directions)
+        try:
+            if rewrite(back.before, back.direction, back.path, back.binding) != back.after:
+                return None
+        except (Unstable, IndexError, KeyError):
+            return None
+        forward.append(back)
+        node = before
+    return forward
+
+
 def _reference_shortest_proof(lhs, rhs, index, directions, allowed, shorter_than, budget, max_size):
     """The search as it was before the last-level filter, on the generic matcher: the reference."""
     from rpsdg.kinds.theorem.rules.match import conditions_of
-    from rpsdg.kinds.theorem.rules.search import _assemble
 
     def children(expr):
         size = expr.size()

@@ -109,6 +109,12 @@ class Direction:
         return _weighed(self.target) - _weighed(self.source)
 
     @functools.cached_property
+    def plan(self) -> tuple:
+        """``(reweighed, excess, folds, build_conditions, build)`` in one attribute read (the shortest-proof
+        search's inner loop)."""
+        return (self.reweighed, self.excess, self.folds, self.build_conditions, self.build)
+
+    @functools.cached_property
     def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
         """Compiled instantiations of the rule's side conditions, in order (as :attr:`build`)."""
         return tuple(compile_builder(condition) for condition in self.rule.conditions)

@@ -79,9 +79,10 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
     through children that meet the other side, so there a child is not even built unless its signature (a sum of
     per-label weights that also encodes its size, known before building it: :attr:`Direction.reweighed` plus the
     bindings' signatures; ``rules/compiled.py: signature``) is the signature of some expression the other side
-    reached, and a built child that is not in the other side's ``dist`` is not recorded at all."""
-    dist: tuple[dict[Expr, int], dict[Expr, int]] = ({lhs: 0}, {rhs: 0})
-    parents: tuple[dict[Expr, tuple | None], dict[Expr, tuple | None]] = ({lhs: None}, {rhs: None})
+    reached, and a built child that is not in the other side's ``reached`` is not recorded at all."""
+    # each side's reached expressions → (steps from its end, direction, path, binding, the expression before)
+    root = (0, None, None, None, None)
+    reached: tuple[dict[Expr, tuple], dict[Expr, tuple]] = ({lhs: root}, {rhs: root})
     weights = Weights()  # this search's label weights (signatures: rules/compiled.py)
     signatures: tuple[set[int], set[int]] = ({signature(lhs, weights)}, {signature(rhs, weights)})
     frontier_signatures = [list(signatures[0]), list(signatures[1])]  # the signature of each frontier node
@@ -99,70 +100,77 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         best: tuple[int, Expr] | None = None
         following: list[Expr] = []
         following_signatures: list[int] = []
-        mine, theirs, my_parents, my_signatures = dist[side], dist[1 - side], parents[side], signatures[side]
+        mine, theirs, my_signatures = reached[side], reached[1 - side], signatures[side]
+        add_signature, add_following, add_following_signature = (
+            my_signatures.add, following.append, following_signatures.append)
+        claim, find = mine.setdefault, theirs.get
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
         meet = signatures[1 - side] if last else None
         for node, weight in zip(frontiers[side], frontier_signatures[side]):
             if expansions >= budget:
-                return _assemble(best, parents, directions)
+                return _assemble(best, reached, directions)
             expansions += 1
             for direction, path, binding in applications(node, index, bare_max_size):
                 # every test below only skips the application, so the cheapest go first
-                new = weight + direction.reweighed
-                for name, extra in direction.excess:
+                new, excess, folds, build_conditions, build = direction.plan
+                new += weight
+                for name, extra in excess:
                     new += extra * signature(binding[name], weights)
                 if new >= limit:
                     continue  # more than max_size nodes (as size + grown(binding) > max_size)
-                folds = direction.folds
                 if meet is not None and new not in meet and (
                         not folds or not any(new - j * fold in meet for j in range(1, folds + 1))):
                     continue  # cannot meet the other side, and nothing after this level is expanded
                 try:
-                    if direction.rule.conditions and any(build(binding) not in allowed
-                                                         for build in direction.build_conditions):
+                    if build_conditions and any(condition(binding) not in allowed for condition in build_conditions):
                         continue
-                    child = replace_at(node, path, direction.build(binding))
+                    child = replace_at(node, path, build(binding))
                 except Unstable:
                     continue
                 if meet is not None:  # the last level: a child that does not meet the other side changes nothing
-                    if child not in theirs or child in mine:
+                    other = find(child)
+                    if other is None:
                         continue
-                elif child in mine:
-                    continue
-                mine[child] = depth
-                my_parents[child] = (direction, path, binding, node)
-                if meet is None:
+                    entry = (depth, direction, path, binding, node)
+                    if claim(child, entry) is not entry:
+                        continue  # reached before: the first way stays
+                else:
+                    entry = (depth, direction, path, binding, node)
+                    if claim(child, entry) is not entry:
+                        continue
                     child_signature = signature(child, weights) if folds else new
-                    following.append(child)
-                    my_signatures.add(child_signature)
-                    following_signatures.append(child_signature)
-                if child in theirs:
-                    total = dist[0][child] + dist[1][child]
-                    if total < shorter_than and (best is None or total < best[0]):
-                        best = (total, child)
+                    add_following(child)
+                    add_signature(child_signature)
+                    add_following_signature(child_signature)
+                    other = find(child)
+                    if other is None:
+                        continue
+                total = depth + other[0]
+                if total < shorter_than and (best is None or total < best[0]):
+                    best = (total, child)
         if best is not None:
-            return _assemble(best, parents, directions)
+            return _assemble(best, reached, directions)
         frontiers[side] = following
         frontier_signatures[side] = following_signatures
         levels[side] += 1
     return None
 
 
-def _assemble(best, parents, directions) -> list[Move] | None:
+def _assemble(best, reached, directions) -> list[Move] | None:
     if best is None:
         return None
     _, meet = best
     forward: list[Move] = []
     node = meet
-    while parents[0][node] is not None:
-        direction, path, binding, before = parents[0][node]
+    while reached[0][node][1] is not None:
+        _, direction, path, binding, before = reached[0][node]
         forward.append(Move(direction, path, binding, before, node))
         node = before
     forward.reverse()
     node = meet
-    while parents[1][node] is not None:
-        direction, path, binding, before = parents[1][node]
+    while reached[1][node][1] is not None:
+        _, direction, path, binding, before = reached[1][node]
         back = reverse(Move(direction, path, binding, before, node), directions)
         try:
             if rewrite(back.before, back.direction, back.path, back.binding) != back.after:
