@@ -115,6 +115,11 @@ class Direction:
         return (self.reweighed, self.excess, self.folds, self.build_conditions, self.build)
 
     @functools.cached_property
+    def walk_key(self) -> tuple[str, bool]:
+        """``(rule name, whether the rule is outside the ring family)``: what the walk weighs a step by."""
+        return (self.rule.name, self.rule.family != "ring")
+
+    @functools.cached_property
     def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
         """Compiled instantiations of the rule's side conditions, in order (as :attr:`build`)."""
         return tuple(compile_builder(condition) for condition in self.rule.conditions)
