@@ -19,7 +19,8 @@ from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, num, sym
 from rpsdg.kinds.theorem.generate import TheoremConfig, random_walk, start_expression
 from rpsdg.kinds.theorem.rules import default_rulebook
-from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder, replace_at, tree_size
+from rpsdg.kinds.theorem.rules.compiled import (SIGNATURE_SHIFT, Unstable, Weights, compile_builder, replace_at,
+                                                signature, tree_size)
 from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, instantiate, replace
 
 BOOK = default_rulebook()
@@ -120,6 +121,31 @@ def test_builders_equal_instantiate(expressions: list[Expr]) -> None:
     assert checked > 500 and refused > 0
 
 
+def test_signature_predicts_the_rewrite(expressions: list[Expr]) -> None:
+    """The search's last-level filter: ``signature`` counts the nodes (its high part), equal trees have equal
+    signatures, and node + ``reweighed`` + excess x binding signatures is the rewritten tree's signature, less one
+    ``neg`` weight per folded minus sign (at most ``folds``)."""
+    weights = Weights()
+    fold = weights["neg"]
+    index = CompiledIndex(BOOK.index())
+    checked = folded = 0
+    for expr in expressions:
+        assert signature(expr, weights) >> SIGNATURE_SHIFT == tree_size(expr)
+        for direction, path, binding in applications(expr, index, 0):
+            try:
+                after = replace_at(expr, path, direction.build(binding))
+            except Unstable:
+                continue
+            predicted = signature(expr, weights) + direction.reweighed + sum(
+                extra * signature(binding[name], weights) for name, extra in direction.excess)
+            actual = signature(after, weights)
+            assert predicted >> SIGNATURE_SHIFT == tree_size(expr) + direction.grown(binding)
+            assert actual in [predicted - j * fold for j in range(direction.folds + 1)], (expr, direction.key)
+            checked += 1
+            folded += actual != predicted
+    assert checked > 1000 and folded > 0
+
+
 def test_builder_folds_and_refuses_like_instantiate() -> None:
     build = compile_builder(parse("-a*b"))
     assert build({"a": num(3), "b": sym("x")}) == parse("-3*x")
@@ -178,10 +204,38 @@ def test_ac_text_equals_ac_key(expressions: list[Expr]) -> None:
         assert _ac_text(_ac_tree(expr), {}) == ac_key(expr)
 
 
+def _assemble(best, parents, directions):
+    """The proof through ``best`` as the search assembled it before its ``reached`` tables (the reference's)."""
+    from rpsdg.kinds.theorem.rules.match import rewrite
+    from rpsdg.kinds.theorem.rules.search import Move, reverse
+
+    if best is None:
+        return None
+    _, meet = best
+    forward = []
+    node = meet
+    while parents[0][node] is not None:
+        direction, path, binding, before = parents[0][node]
+        forward.append(Move(direction, path, binding, before, node))
+        node = before
+    forward.reverse()
+    node = meet
+    while parents[1][node] is not None:
+        direction, path, binding, before = parents[1][node]
+        back = reverse(Move(direction, path, binding, before, node), directions)
+        try:
+            if rewrite(back.before, back.direction, back.path, back.binding) != back.after:
+                return None
+        except (Unstable, IndexError, KeyError):
+            return None
+        forward.append(back)
+        node = before
+    return forward
+
+
 def _reference_shortest_proof(lhs, rhs, index, directions, allowed, shorter_than, budget, max_size):
     """The search as it was before the last-level filter, on the generic matcher: the reference."""
     from rpsdg.kinds.theorem.rules.match import conditions_of
-    from rpsdg.kinds.theorem.rules.search import _assemble
 
     def children(expr):
         size = expr.size()

@@ -398,15 +398,14 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     unused_weight, graph_weight = config.unused_weight, config.graph_weight
     only_fresh, only_used = need == remaining, need == 0
     for direction, path, binding in applications(state, index, bare_max):
-        rule = direction.rule
-        name = rule.name
+        name, beyond_ring = direction.walk_key
         fresh = name not in used
         if (only_fresh and not fresh) or (only_used and fresh):
             continue
         weight = unused_weight if fresh else 1.0
         if name in successors:
             weight *= graph_weight
-        if rule.family != "ring":
+        if beyond_ring:
             weight *= NON_RING_WEIGHT
         if weight > 0:
             candidates.append((weight, direction, path, binding))

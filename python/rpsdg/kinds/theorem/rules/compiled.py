@@ -21,6 +21,7 @@ as ``neg`` is).
 from __future__ import annotations
 
 import functools
+import hashlib
 from typing import Callable, Mapping, Sequence
 
 from rpsdg.expr.ops import CONTAINERS
@@ -221,6 +222,48 @@ def tree_size(e: Expr) -> int:
         count += 1
         extend(pop()[1])
     return count
+
+
+SIGNATURE_SHIFT = 64
+"""A :func:`signature` is ``size << SIGNATURE_SHIFT`` plus a sum of label digests below ``2**40`` each (no carry
+into the size for trees under ``2**24`` nodes), so ``signature(e) >> SIGNATURE_SHIFT == e.size()``."""
+
+
+@functools.lru_cache(maxsize=4096)
+def label_weight(label: str) -> int:
+    """What one node labelled ``label`` (:func:`node_label`) adds to a :func:`signature`: one node plus a fixed
+    40-bit digest of the label (a pure function of the text; bounded per-process memo)."""
+    digest = hashlib.blake2b(label.encode(), digest_size=5).digest()
+    return (1 << SIGNATURE_SHIFT) + int.from_bytes(digest, "big")
+
+
+def node_label(node: Expr) -> str:
+    """What a :func:`signature` sees of one node: its op, and a variable's name (``$x``); not a literal's value,
+    so folding ``-(3)`` into ``-3`` only removes one ``neg`` label."""
+    return "$" + node[2] if node[0] == "sym" else node[0]  # type: ignore[operator]
+
+
+class Weights(dict):
+    """``label → label_weight(label)``, filled on first use: one per search (a local, not shared state)."""
+
+    def __missing__(self, label: str) -> int:
+        weight = self[label] = label_weight(label)
+        return weight
+
+
+def signature(e: Expr, weights: Mapping[str, int]) -> int:
+    """The sum of :func:`label_weight` over ``e``'s nodes (``weights``: a :class:`Weights`): equal trees have equal
+    signatures, and a rewrite changes it by a sum computable before building the result (the shortest-proof
+    search's last-level filter). ``signature(e) >> SIGNATURE_SHIFT`` is ``tree_size(e)``."""
+    total = 0
+    stack = [e]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        op = node[0]
+        total += weights["$" + node[2] if op == "sym" else op]  # type: ignore[operator]
+        extend(node[1])
+    return total
 
 
 def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:

@@ -98,6 +98,11 @@ class CompiledIndex(dict):
     def __init__(self, index: Mapping[str, tuple[Direction, ...]]) -> None:
         super().__init__(index)
         self.heads: dict[str, HeadMatcher] = compile_heads(index)
+        # bare-variable directions as (direction, its variable, whether the rule needs that variable total):
+        # what ``admissible`` asks of a one-variable binding, answered before matching
+        self.bare: tuple[tuple[Direction, str, bool], ...] = tuple(
+            (direction, direction.source.value, direction.source.value in direction.rule.total)  # type: ignore[misc]
+            for direction in index.get("*", ()))
 
 
 def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
@@ -108,13 +113,13 @@ def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     if isinstance(index, CompiledIndex):
         if not index:
             return []
-        return _compiled_applications(expr, index.heads, index.get("*", ()) if bare_max_size > 0 else (),
-                                      bare_max_size)
+        return _compiled_applications(expr, index.heads, index.bare if bare_max_size > 0 else (), bare_max_size)
     return _applications(expr, index, bare_max_size)
 
 
-def _compiled_applications(expr: Expr, heads: Mapping[str, HeadMatcher], bare: tuple[Direction, ...],
-                           bare_max_size: int) -> list[tuple[Direction, Path, Binding]]:
+def _compiled_applications(expr: Expr, heads: Mapping[str, HeadMatcher],
+                           bare: tuple[tuple[Direction, str, bool], ...], bare_max_size: int
+                           ) -> list[tuple[Direction, Path, Binding]]:
     out: list[tuple[Direction, Path, Binding]] = []
     stack: list[tuple[Path, Expr]] = [((), expr)]
     pop, push, get = stack.pop, stack.append, heads.get
@@ -124,11 +129,10 @@ def _compiled_applications(expr: Expr, heads: Mapping[str, HeadMatcher], bare: t
         head = get(op)
         if head is not None:
             head(node, path, out)
-        if bare and _small(node, bare_max_size):
-            for direction in bare:
-                binding = {direction.source.value: node}  # type: ignore[dict-item]
-                if admissible(direction, binding):
-                    out.append((direction, path, binding))
+        if bare and (not args or _small(node, bare_max_size)):  # a leaf is small (bare_max_size >= 1)
+            for direction, name, total in bare:
+                if not total or is_total(node):  # admissible(direction, {name: node})
+                    out.append((direction, path, {name: node}))
         # children pushed last-first (pre-order); a leaf is skipped when nothing can fire on it
         arity = len(args)
         if arity == 2:

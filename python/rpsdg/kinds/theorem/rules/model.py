@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.tree import Expr
-from rpsdg.kinds.theorem.rules.compiled import compile_builder, tree_size
+from rpsdg.kinds.theorem.rules.compiled import compile_builder, label_weight, node_label, tree_size
 
 DOMAINS = ("int", "real")
 FORWARD, BACKWARD = "forward", "backward"
@@ -103,6 +103,23 @@ class Direction:
         return sum(1 for _, node in self.target.positions() if node.op == "neg")
 
     @functools.cached_property
+    def reweighed(self) -> int:
+        """:meth:`grown` for signatures (``rules/compiled.py: signature``): the rewrite adds this plus, for each
+        variable of :attr:`excess`, its count times its binding's signature."""
+        return _weighed(self.target) - _weighed(self.source)
+
+    @functools.cached_property
+    def plan(self) -> tuple:
+        """``(reweighed, excess, folds, build_conditions, build)`` in one attribute read (the shortest-proof
+        search's inner loop)."""
+        return (self.reweighed, self.excess, self.folds, self.build_conditions, self.build)
+
+    @functools.cached_property
+    def walk_key(self) -> tuple[str, bool]:
+        """``(rule name, whether the rule is outside the ring family)``: what the walk weighs a step by."""
+        return (self.rule.name, self.rule.family != "ring")
+
+    @functools.cached_property
     def build_conditions(self) -> tuple[Callable[[Mapping[str, Expr]], Expr], ...]:
         """Compiled instantiations of the rule's side conditions, in order (as :attr:`build`)."""
         return tuple(compile_builder(condition) for condition in self.rule.conditions)
@@ -157,6 +174,11 @@ def _names(e: Expr) -> set[str]:
 def _skeleton(e: Expr) -> int:
     """Nodes of a pattern that are not variables."""
     return 0 if e.op == "sym" else 1 + sum(_skeleton(child) for child in e.args)
+
+
+def _weighed(e: Expr) -> int:
+    """The signature weight of a pattern's nodes that are not variables (as :func:`_skeleton` counts them)."""
+    return 0 if e.op == "sym" else label_weight(node_label(e)) + sum(_weighed(child) for child in e.args)
 
 
 def _occurrences(e: Expr, counts: dict[str, int]) -> dict[str, int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterator, Mapping
 
 from rpsdg.expr.tree import Expr, Path
-from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
+from rpsdg.kinds.theorem.rules.compiled import SIGNATURE_SHIFT, Weights, replace_at, signature, tree_size
 from rpsdg.kinds.theorem.rules.match import Unstable, applications, rewrite
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, Direction
 
@@ -76,15 +76,21 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
     found. Moves found from the ``rhs`` end are reversed (every rule is an equation), so the result replays.
 
     Speed (same result): the last level a search can expand (the step bound or the budget ends it) only matters
-    through children that meet the other side, so there a child is not even built unless its size (known before
-    building it: :meth:`Direction.grown`) is the size of some expression the other side reached."""
-    dist: tuple[dict[Expr, int], dict[Expr, int]] = ({lhs: 0}, {rhs: 0})
-    parents: tuple[dict[Expr, tuple | None], dict[Expr, tuple | None]] = ({lhs: None}, {rhs: None})
-    sizes: tuple[set[int], set[int]] = ({tree_size(lhs)}, {tree_size(rhs)})
-    frontier_sizes = [[tree_size(lhs)], [tree_size(rhs)]]  # the size of each frontier node, in order
+    through children that meet the other side, so there a child is not even built unless its signature (a sum of
+    per-label weights that also encodes its size, known before building it: :attr:`Direction.reweighed` plus the
+    bindings' signatures; ``rules/compiled.py: signature``) is the signature of some expression the other side
+    reached, and a built child that is not in the other side's ``reached`` is not recorded at all."""
+    # each side's reached expressions → (steps from its end, direction, path, binding, the expression before)
+    root = (0, None, None, None, None)
+    reached: tuple[dict[Expr, tuple], dict[Expr, tuple]] = ({lhs: root}, {rhs: root})
+    weights = Weights()  # this search's label weights (signatures: rules/compiled.py)
+    signatures: tuple[set[int], set[int]] = ({signature(lhs, weights)}, {signature(rhs, weights)})
+    frontier_signatures = [list(signatures[0]), list(signatures[1])]  # the signature of each frontier node
     frontiers = [[lhs], [rhs]]
     levels = [0, 0]
     expansions = 0
+    limit = (max_size + 1) << SIGNATURE_SHIFT  # a signature at least this has more than max_size nodes
+    fold = weights["neg"]  # what folding a minus sign onto a literal takes off a signature
     while levels[0] + levels[1] + 1 < shorter_than:
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         if not frontiers[side]:
@@ -93,65 +99,78 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                 return None
         best: tuple[int, Expr] | None = None
         following: list[Expr] = []
-        following_sizes: list[int] = []
-        mine, theirs, my_parents, my_sizes = dist[side], dist[1 - side], parents[side], sizes[side]
+        following_signatures: list[int] = []
+        mine, theirs, my_signatures = reached[side], reached[1 - side], signatures[side]
+        add_signature, add_following, add_following_signature = (
+            my_signatures.add, following.append, following_signatures.append)
+        claim, find = mine.setdefault, theirs.get
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
-        meet_sizes = sizes[1 - side] if last else None
-        for node, size in zip(frontiers[side], frontier_sizes[side]):
+        meet = signatures[1 - side] if last else None
+        for node, weight in zip(frontiers[side], frontier_signatures[side]):
             if expansions >= budget:
-                return _assemble(best, parents, directions)
+                return _assemble(best, reached, directions)
             expansions += 1
             for direction, path, binding in applications(node, index, bare_max_size):
                 # every test below only skips the application, so the cheapest go first
-                new_size = size + direction.grown(binding)
-                if new_size > max_size:
-                    continue
-                folds = direction.folds
-                if meet_sizes is not None and new_size not in meet_sizes and (
-                        not folds or not any(new_size - j in meet_sizes for j in range(1, folds + 1))):
+                new, excess, folds, build_conditions, build = direction.plan
+                new += weight
+                for name, extra in excess:
+                    new += extra * signature(binding[name], weights)
+                if new >= limit:
+                    continue  # more than max_size nodes (as size + grown(binding) > max_size)
+                if meet is not None and new not in meet and (
+                        not folds or not any(new - j * fold in meet for j in range(1, folds + 1))):
                     continue  # cannot meet the other side, and nothing after this level is expanded
                 try:
-                    if direction.rule.conditions and any(build(binding) not in allowed
-                                                         for build in direction.build_conditions):
+                    if build_conditions and any(condition(binding) not in allowed for condition in build_conditions):
                         continue
-                    child = replace_at(node, path, direction.build(binding))
+                    child = replace_at(node, path, build(binding))
                 except Unstable:
                     continue
-                if child in mine:
-                    continue
-                mine[child] = depth
-                my_parents[child] = (direction, path, binding, node)
-                following.append(child)
-                child_size = tree_size(child) if folds else new_size
-                my_sizes.add(child_size)
-                following_sizes.append(child_size)
-                if child in theirs:
-                    total = dist[0][child] + dist[1][child]
-                    if total < shorter_than and (best is None or total < best[0]):
-                        best = (total, child)
+                if meet is not None:  # the last level: a child that does not meet the other side changes nothing
+                    other = find(child)
+                    if other is None:
+                        continue
+                    entry = (depth, direction, path, binding, node)
+                    if claim(child, entry) is not entry:
+                        continue  # reached before: the first way stays
+                else:
+                    entry = (depth, direction, path, binding, node)
+                    if claim(child, entry) is not entry:
+                        continue
+                    child_signature = signature(child, weights) if folds else new
+                    add_following(child)
+                    add_signature(child_signature)
+                    add_following_signature(child_signature)
+                    other = find(child)
+                    if other is None:
+                        continue
+                total = depth + other[0]
+                if total < shorter_than and (best is None or total < best[0]):
+                    best = (total, child)
         if best is not None:
-            return _assemble(best, parents, directions)
+            return _assemble(best, reached, directions)
         frontiers[side] = following
-        frontier_sizes[side] = following_sizes
+        frontier_signatures[side] = following_signatures
         levels[side] += 1
     return None
 
 
-def _assemble(best, parents, directions) -> list[Move] | None:
+def _assemble(best, reached, directions) -> list[Move] | None:
     if best is None:
         return None
     _, meet = best
     forward: list[Move] = []
     node = meet
-    while parents[0][node] is not None:
-        direction, path, binding, before = parents[0][node]
+    while reached[0][node][1] is not None:
+        _, direction, path, binding, before = reached[0][node]
         forward.append(Move(direction, path, binding, before, node))
         node = before
     forward.reverse()
     node = meet
-    while parents[1][node] is not None:
-        direction, path, binding, before = parents[1][node]
+    while reached[1][node][1] is not None:
+        _, direction, path, binding, before = reached[1][node]
         back = reverse(Move(direction, path, binding, before, node), directions)
         try:
             if rewrite(back.before, back.direction, back.path, back.binding) != back.after:
