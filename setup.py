@@ -3,7 +3,7 @@
 ``pip install .`` (and every editable install) is pure Python, as before. With ``RPSDG_COMPILE=1`` the modules in
 ``COMPILED`` (the files of ``rpsdg.compiled.COMPILABLE``) are compiled to C extensions with mypyc (mypy's compiler, which reads our type annotations):
 
-    pip install mypy && RPSDG_COMPILE=1 pip install --no-build-isolation .
+    pip install mypy 'setuptools>=70.1' && RPSDG_COMPILE=1 pip install --no-build-isolation .
 
 The compiled modules compute exactly what the Python ones compute (same integer, Fraction and float operations
 in the same order), so corpora are byte-identical: ``tests/test_compiled.py`` compiles them and compares builds of
@@ -35,6 +35,14 @@ def compiled_extensions() -> list:
     except ImportError as error:
         raise SystemExit("RPSDG_COMPILE=1 needs mypyc: `pip install mypy`, then install with "
                          "`RPSDG_COMPILE=1 pip install --no-build-isolation .`") from error
+    try:
+        import setuptools.command.bdist_wheel  # noqa: F401 (setuptools >= 70.1 builds wheels itself)
+    except ImportError:
+        try:
+            import wheel  # noqa: F401
+        except ImportError:
+            raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
+                             "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
     return mypycify(COMPILED, opt_level="3")
 
 

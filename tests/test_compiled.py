@@ -63,9 +63,10 @@ def compiled_tree(tmp_path_factory) -> Path:
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
                                                                  ".pytest_cache", "tests"))
     env = dict(os.environ, RPSDG_COMPILE="1")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "--no-build-isolation", "--no-deps", "--target", str(target), str(source)],
-                   check=True, env=env, cwd=work, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "--no-build-isolation", "--no-deps", "--target", str(target), str(source)],
+                          env=env, cwd=work, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, f"the compiled install failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     return target
 
 
