@@ -108,24 +108,6 @@ class EquationConfig:
         return level_table("equation", self.levels, level)
 
 
-@functools.lru_cache(maxsize=20_000)
-def _side_text(e: Expr) -> str:
-    """``to_infix(e)`` of an equation side, memoised: a pure function of the tree (the bounded cache only saves
-    time); a side stands unchanged in several equations of a derivation, and the solver's chain meets the
-    construction's equations again."""
-    return to_infix(e)
-
-
-def equation_text(e: Expr) -> str:
-    """``to_infix(e)`` for an equation or a system (``to_infix`` writes ``Eq(a, b)`` and ``Tuple(e1, ...)`` from
-    its parts' texts exactly so), each side's text from :func:`_side_text`."""
-    if e.op == "eq":
-        return f"Eq({_side_text(e.args[0])}, {_side_text(e.args[1])})"
-    if e.op == "tuple":
-        return "Tuple(" + ", ".join([equation_text(a) for a in e.args]) + ")"
-    return to_infix(e)
-
-
 @dataclass(frozen=True)
 class EquationStep:
     """One solving step: ``before`` becomes ``after`` by ``rule`` (applied to both sides) with ``operand``."""
@@ -149,8 +131,8 @@ class EquationStep:
     extraneous root breaks); wording only, the checkers do not read it."""
 
     def to_row(self) -> dict[str, Any]:
-        return {"rule": self.rule, "before": self.before_text or equation_text(self.before),
-                "after": self.after_text or equation_text(self.after),
+        return {"rule": self.rule, "before": self.before_text or to_infix(self.before),
+                "after": self.after_text or to_infix(self.after),
                 "operand": to_infix(self.operand) if self.operand is not None else "", "note": self.note}
 
 
@@ -166,10 +148,9 @@ class _Forward:
         """Move forward to ``new_state``; the solving step ``rule`` (with ``operand``) leads back."""
         if new_state == self.state:
             return
-        text = equation_text(new_state)
+        text = to_infix(new_state)
         rule = fitting_label(rule, new_state, self.state)  # the solving step goes new_state → state
-        self.steps.append(EquationStep(rule, new_state, self.state, operand, text,
-                                       self.text or equation_text(self.state)))
+        self.steps.append(EquationStep(rule, new_state, self.state, operand, text, self.text or to_infix(self.state)))
         self.state, self.text = new_state, text
 
     def solving_steps(self) -> tuple[EquationStep, ...]:
@@ -1051,7 +1032,7 @@ def construct(config: EquationConfig, level: int, rng: random.Random) -> Derivat
     if not steps:
         raise Dropped("no_operations")
     problem = made.forward.state
-    if len(made.forward.text or equation_text(problem)) > config.max_problem_chars:
+    if len(made.forward.text or to_infix(problem)) > config.max_problem_chars:
         raise Dropped("over_long")
     hypotheses = tuple(dict.fromkeys(made.hypotheses))  # log(x - 3) + log(x - 3): one condition, stated once
     return Derivation("equation", level, problem, made.answer, hypotheses, steps, {"subkind": made.subkind})

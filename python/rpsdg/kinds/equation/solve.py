@@ -53,7 +53,7 @@ from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.maths.domain import has_variable
 from rpsdg.kinds.equation.generate import (VARIABLES, X, EquationConfig, EquationStep, _canon, _expanded,
-                                           equation_text, _negative_part, construct, _join, _linear_factor, _number,
+                                           _negative_part, construct, _join, _linear_factor, _number,
                                            _plain, _product, _quadratic_roots, _system_equation, _term,
                                            _with_coefficient, tidy)
 
@@ -1028,7 +1028,7 @@ def _printed(steps: Sequence[EquationStep], problem: Expr | None = None, problem
         elif problem_text and step.before is problem:
             before = problem_text
         else:
-            before = equation_text(step.before)
-        text = equation_text(step.after)
+            before = to_infix(step.before)
+        text = to_infix(step.after)
         out.append(EquationStep(step.rule, step.before, step.after, step.operand, before, text, step.note))
     return tuple(out)
