@@ -192,12 +192,8 @@ def dedup_text(derivation: Derivation) -> str:
     generator left a :class:`Canonicalizer` with its item's forms (the shown integrand is built from forms it has
     worked out; the domain reasoning adds its own, at ``TERM_LIMIT``), the key starts from those forms: a limit only
     decides when to give up, never what a form is, so a form found under the item's lower limit is the one a fresh
-    canonicalizer computes (the same key, uid and errors). One at another limit is copied into a fresh one first."""
+    canonicalizer computes (the same key, uid and errors)."""
     known = derivation.extra.get(_DEDUP_KEY)
     if known is not None and known[0] is derivation.problem:
-        keyer = known[1]
-        if keyer.limit != TERM_LIMIT:
-            keyer = Canonicalizer(TERM_LIMIT)
-            keyer.memo.update(known[1].memo)
-        return "integral:" + keyer.key(derivation.problem)
+        return "integral:" + known[1].key(derivation.problem)
     return "integral:" + canon_key(derivation.problem)
