@@ -122,10 +122,10 @@ class Domain:
         """Canonical forms of the subterms met so far (the sign rules canonicalise every subterm they visit);
         domains built by one task (``needed_conditions``, ``irredundant``) share one."""
         self.box = _box(facts)
+        """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
         self.partial: dict[Expr, str | None] = {}
         """:func:`_sign` of the subterms met so far: the conditions of one record nest (``log(u)`` and ``u``'s own
         conditions), so each subterm's sign is worked out once per domain."""
-        """Bounds on single variables read off linear facts (``x > 1``): the ranges interval reasoning starts from."""
 
     def __iter__(self):
         return iter(self.facts)

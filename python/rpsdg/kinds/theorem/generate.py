@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
-from rpsdg.maths.domain import EmptyDomain, has_variable, irredundant, needed_conditions
+from rpsdg.maths.domain import EmptyDomain, closed_hypotheses, has_variable
 from rpsdg.errors import ConfigError
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, canon_key, sum_key
 from rpsdg.expr.printers import to_infix
@@ -575,7 +575,7 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
         raise Dropped("constant_sides")  # x*-(2*(1 - 1)) = ... : both sides are numbers (issue 11)
     try:  # the hypotheses must imply every expression's natural domain over ℝ, not just the rules' conditions
         conditions = tuple(dict.fromkeys(c for move in proof for c in move.conditions()))
-        hypotheses = irredundant(needed_conditions(expressions, conditions), expressions, keep=conditions)
+        hypotheses = closed_hypotheses(expressions, conditions, keep=conditions)
     except EmptyDomain:
         raise Dropped("empty_domain") from None
     if hypotheses or not all(_polynomial(e) for e in (lhs, rhs)):
