@@ -1,7 +1,8 @@
 """Optional compiled build of the hot expression modules (issue 15, speed per core).
 
-``pip install .`` (and every editable install) is pure Python, as before. With ``RPSDG_COMPILE=1`` the modules in
-``COMPILED`` (the files of ``rpsdg.compiled.COMPILABLE``) are compiled to C extensions with mypyc (mypy's compiler, which reads our type annotations):
+``pip install .`` (and every editable install) is pure Python, as before. With ``RPSDG_COMPILE=1`` the modules of
+``compiled_sources()`` (those that carry ``rpsdg.compiled.MARKER``) are compiled to C extensions with mypyc
+(mypy's compiler, which reads our type annotations):
 
     pip install mypy 'setuptools>=70.1' && RPSDG_COMPILE=1 pip install --no-build-isolation .
 
@@ -11,20 +12,22 @@ every kind. Not with ``-e``: an editable tree would keep running the compiled co
 To compile another module, see ``python/rpsdg/compiled.py``.
 """
 
+import importlib.util
 import os
+from pathlib import Path
 
 from setuptools import setup
 
-COMPILED = [
-    "python/rpsdg/expr/tree.py",
-    "python/rpsdg/expr/parse.py",
-    "python/rpsdg/expr/printers.py",
-    "python/rpsdg/expr/canonical.py",
-    "python/rpsdg/expr/evaluate.py",
-    "python/rpsdg/maths/calculus.py",
-    "python/rpsdg/maths/numeric.py",
-    "python/rpsdg/maths/domain.py",
-]
+ROOT = Path(__file__).resolve().parent
+
+
+def compiled_sources() -> list[str]:
+    """The files that carry ``rpsdg.compiled.MARKER``, found by that module itself (loaded by path: nothing of
+    ours is installed yet when this runs)."""
+    spec = importlib.util.spec_from_file_location("rpsdg_compiled", ROOT / "python" / "rpsdg" / "compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [str(path.relative_to(ROOT)) for path in module.compilable_files(ROOT / "python" / "rpsdg")]
 
 
 def compiled_extensions() -> list:
@@ -43,7 +46,8 @@ def compiled_extensions() -> list:
         except ImportError:
             raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
                              "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
-    return mypycify(COMPILED, opt_level="3")
+    return mypycify(compiled_sources(), opt_level="3")
 
 
-setup(ext_modules=compiled_extensions())
+if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources
+    setup(ext_modules=compiled_extensions())

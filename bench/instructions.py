@@ -9,6 +9,12 @@ CPU-time benches, as a ratio. Imports are subtracted (a run with N = 0).
     python3 bench/instructions.py                                   # this checkout, three workloads
     python3 bench/instructions.py --against /work/base/python       # ratio old/new per workload
     python3 bench/instructions.py --path /tmp/compiled --against python   # an installed compiled build vs pure
+    python3 bench/instructions.py --against /tmp/filed/python             # vs the code issue 15 was filed on
+
+A checkout's own ``bench/`` (beside its ``python/``) supplies the workloads' configs when it has one, so an older
+release (``git worktree add /tmp/filed 1b5802a``: ``rpsdg.generators`` instead of ``rpsdg.kinds``) runs its own
+definitions of the same workloads. Different code makes different candidates, so besides the total the script
+prints instructions per *accepted* item, the figure to compare when the accepted counts differ.
 
 Needs valgrind (Debian package ``valgrind``). Each workload takes about a minute under callgrind on an idle core.
 """
@@ -31,10 +37,14 @@ WORKLOADS = {
 }
 
 
-def make(workload: str, count: int) -> int:
-    """Run candidates 0..count-1 of ``workload``; return how many were accepted (called inside callgrind)."""
-    sys.path.insert(0, str(HERE))
-    from rpsdg.kinds import get_kind
+def make(workload: str, count: int, bench: str) -> int:
+    """Run candidates 0..count-1 of ``workload`` with the configs of ``bench`` (a checkout's ``bench/``); return
+    how many were accepted (called inside callgrind)."""
+    sys.path.insert(0, bench)
+    try:
+        from rpsdg.kinds import get_kind
+    except ImportError:  # releases before the house move (issue 10)
+        from rpsdg.generators import get_kind  # type: ignore[no-redef]
     from rpsdg.run.pipeline import produce
 
     kind, _, setting = workload.partition("-")
@@ -51,22 +61,31 @@ def make(workload: str, count: int) -> int:
     return sum(produce(spec, config, levels, 7, index).row is not None for index in range(count))
 
 
-def instructions(python_path: str, workload: str, count: int) -> int:
-    """Instructions callgrind counts for ``count`` candidates, imports included."""
+def bench_of(python_path: str) -> str:
+    """The ``bench/`` beside ``python_path`` when it has the workloads' configs, else this one (an installed
+    build in a ``--target`` directory has none)."""
+    own = Path(python_path).resolve().parent / "bench"
+    return str(own if (own / "integrals.py").exists() and (own / "theorems.py").exists() else HERE)
+
+
+def instructions(python_path: str, workload: str, count: int) -> tuple[int, int]:
+    """(instructions callgrind counts for ``count`` candidates, imports included; items accepted)."""
     with tempfile.TemporaryDirectory() as scratch:
         out = os.path.join(scratch, "callgrind.out")
         env = dict(os.environ, PYTHONPATH=python_path)
         result = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                                 __file__, "--make", workload, str(count)],
-                                env=env, capture_output=True, text=True, check=True)
+                                 __file__, "--make", workload, str(count), bench_of(python_path)],
+                                env=env, capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", result.stderr)
-    if found is None:
+    if result.returncode != 0 or found is None:
         raise SystemExit(f"callgrind printed no count for {workload} with {python_path}:\n{result.stderr[-2000:]}")
-    return int(found.group(1))
+    return int(found.group(1)), int(result.stdout.split()[-1])
 
 
-def per_workload(python_path: str, workload: str, count: int) -> int:
-    return instructions(python_path, workload, count) - instructions(python_path, workload, 0)
+def per_workload(python_path: str, workload: str, count: int) -> tuple[int, int]:
+    """(instructions for ``count`` candidates less the imports, items accepted)."""
+    total, accepted = instructions(python_path, workload, count)
+    return total - instructions(python_path, workload, 0)[0], accepted
 
 
 def main() -> None:
@@ -74,19 +93,21 @@ def main() -> None:
     parser.add_argument("--path", default=str(HERE.parent / "python"), help="PYTHONPATH of the checkout measured")
     parser.add_argument("--against", help="PYTHONPATH of a second checkout: prints both and the ratio")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
-    parser.add_argument("--make", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--make", nargs=3, metavar=("WORKLOAD", "N", "BENCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
-        print(make(args.make[0], int(args.make[1])))
+        print(make(args.make[0], int(args.make[1]), args.make[2]))
         return
-    print("million instructions for a fixed workload (callgrind; imports subtracted); ratio = against / path")
+    print("million instructions for a fixed workload (callgrind; imports subtracted), and per accepted item; "
+          "ratio = against / path")
     for workload in args.workloads.split(","):
         count = WORKLOADS[workload]
-        new = per_workload(args.path, workload, count)
-        line = f"{workload:13} N={count:4}  {new / 1e6:9.1f}M"
+        new, accepted = per_workload(args.path, workload, count)
+        line = f"{workload:13} N={count:4}  {new / 1e6:9.1f}M  accepted {accepted:4}  {new / 1e6 / accepted:6.2f}M each"
         if args.against:
-            old = per_workload(args.against, workload, count)
-            line += f"  against {old / 1e6:9.1f}M  ratio {old / new:.2f}x"
+            old, old_accepted = per_workload(args.against, workload, count)
+            line += (f"  | against {old / 1e6:9.1f}M  accepted {old_accepted:4}  {old / 1e6 / old_accepted:6.2f}M "
+                     f"each  ratio {old / new:.2f}x, per accepted item {old / old_accepted / (new / accepted):.2f}x")
         print(line, flush=True)
 
 

@@ -3,29 +3,39 @@
 Why: ``setup.py`` can compile the hottest pure-Python modules with mypyc (``RPSDG_COMPILE=1``; issue 15, speed
 per core). The compiled modules compute exactly what the ``.py`` files compute, so corpora are byte-identical
 (``tests/test_compiled.py``), but a user comparing speeds must know which build ran: ``rpsdg version`` prints it.
-To compile another module: it must pass ``mypy`` with annotations that hold at run time (a compiled function
-checks the types of what it is given and of what it assigns), and raise only exceptions defined in modules that
-are not compiled when they derive from a builtin other than ``Exception``/``ValueError`` (see
-``rpsdg/expr/exceptions.py``); add it here and to ``setup.py``'s ``COMPILED`` (a test keeps the two equal).
+
+A module asks to be compiled with a line of its own that starts with :data:`MARKER` (above its imports), so a
+kind's modules say it inside ``kinds/<kind>/`` and nothing here names a kind; ``setup.py`` loads this file by path
+and compiles exactly :func:`compilable_files`. To compile another module: it must pass ``mypy`` with annotations
+that hold at run time (a compiled function checks the types of what it is given and of what it assigns), and raise
+only exceptions defined in modules that are not compiled when they derive from a builtin other than
+``Exception``/``ValueError`` (see ``rpsdg/expr/exceptions.py``); then add the marker line and run
+``tests/test_compiled.py``, which compiles the checkout and compares builds and test runs with the pure modules.
+This file imports nothing of ours, so ``setup.py`` can run it before anything is installed.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
-COMPILABLE = (
-    "rpsdg.expr.tree",
-    "rpsdg.expr.parse",
-    "rpsdg.expr.printers",
-    "rpsdg.expr.canonical",
-    "rpsdg.expr.evaluate",
-    "rpsdg.maths.calculus",
-    "rpsdg.maths.numeric",
-    "rpsdg.maths.domain",
-)
+MARKER = "# rpsdg: compiled with mypyc"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def compilable_files(package: Path = PACKAGE) -> list[Path]:
+    """The ``.py`` files under ``package`` that carry :data:`MARKER`, in path order."""
+    return [path for path in sorted(package.rglob("*.py"))
+            if any(line.startswith(MARKER) for line in path.read_text(encoding="utf-8").splitlines())]
+
+
+def compilable_modules(package: Path = PACKAGE) -> list[str]:
+    """Dotted names of :func:`compilable_files` (``rpsdg.expr.tree`` ...)."""
+    return [".".join((package.name, *path.relative_to(package).with_suffix("").parts))
+            for path in compilable_files(package)]
 
 
 def compiled_modules() -> list[str]:
-    """The modules of :data:`COMPILABLE` that were loaded from compiled extensions, not from ``.py`` files."""
-    loaded = (importlib.import_module(name) for name in COMPILABLE)
+    """The modules of :func:`compilable_modules` that were loaded from compiled extensions, not ``.py`` files."""
+    loaded = (importlib.import_module(name) for name in compilable_modules())
     return [module.__name__ for module in loaded if not (module.__file__ or "").endswith(".py")]

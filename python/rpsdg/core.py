@@ -17,7 +17,9 @@ from rpsdg.expr.tree import Expr
 class Step(Protocol):
     """A kind's step: a frozen record with a rule name that can render itself as a corpus row."""
 
-    rule: str
+    @property
+    def rule(self) -> str:
+        """The rule's name (read-only: steps are frozen records)."""
 
     def to_row(self) -> dict[str, Any]:
         """The step as stored: strings (infix), ints and lists of ints only."""

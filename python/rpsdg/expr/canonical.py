@@ -17,6 +17,7 @@ To extend: add a rewrite in ``_function`` or ``_power`` and a case in ``tests/te
 numerically; a rewrite that is not an identity on its domain would make the checker unsound.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 from fractions import Fraction

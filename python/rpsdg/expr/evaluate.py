@@ -10,6 +10,7 @@ To add an operator: add its real function to ``_RAW_UNARY`` (checked) or, only i
 a finite float without raising, to ``_TOTAL_ON_FINITE``; keep ``_UNARY`` (the plain definition) in step.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import math

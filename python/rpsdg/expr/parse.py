@@ -11,6 +11,7 @@ this language, so ``parse(to_infix(e)) == e`` for every tree rpsdg builds.
 To extend: add the token or head here and its printing in ``printers.py``; the round-trip test covers both.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import keyword

@@ -6,6 +6,7 @@ To add an operator: give it a precedence in ``_PREC`` and a case in each printer
 round-trips every operator through :func:`to_infix` and :func:`rpsdg.expr.parse.parse`.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

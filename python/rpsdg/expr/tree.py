@@ -15,6 +15,7 @@ To add an operator: add it to the right table below, then to the printers (``pri
 function table (``parse.py``), the evaluator (``evaluate.py``) and, if it has a derivative, ``calculus.py``.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 from fractions import Fraction

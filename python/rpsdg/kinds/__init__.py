@@ -18,7 +18,7 @@ import importlib
 import random
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping, Sequence
 
 from rpsdg import __version__
@@ -163,7 +163,7 @@ def config_from_mapping(spec: KindSpec, values: Mapping[str, Any], source: str) 
     """Build ``spec``'s config from a mapping (a TOML table): unknown keys are refused by name, every value is
     checked against its field's declared type first, and whatever the config's own validation raises (a missing
     key in a level table included) becomes a :class:`ConfigError` naming ``source``."""
-    known = set(spec.config_type.__dataclass_fields__)
+    known = {item.name for item in fields(spec.config_type)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} for kind {spec.name!r}; "

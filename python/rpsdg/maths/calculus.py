@@ -10,6 +10,7 @@ Rules (``DerivNode.rule``): ``constant``, ``identity``, ``power``, ``sum``, ``di
 and its domain to :func:`domain_conditions`; the tests check every table entry against a finite difference.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 from dataclasses import dataclass, field

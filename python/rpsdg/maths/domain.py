@@ -23,12 +23,13 @@ To extend: a new partial function needs a case in :func:`natural_conditions` (an
 known-sign form a case in :func:`sign`. Never return a sign that is not guaranteed.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg.expr.canonical import TERM_LIMIT, Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
@@ -127,7 +128,7 @@ class Domain:
         """:func:`_sign` of the subterms met so far: the conditions of one record nest (``log(u)`` and ``u``'s own
         conditions), so each subterm's sign is worked out once per domain."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Fact]:
         return iter(self.facts)
 
 

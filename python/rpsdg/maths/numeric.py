@@ -7,6 +7,7 @@ A comparison passes when at least ``quorum`` of ``count`` points agree: near a p
 miss, but a wrong step disagrees almost everywhere.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import math

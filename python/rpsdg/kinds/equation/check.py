@@ -30,13 +30,14 @@ To add a solving rule: add its semantics to ``_SINGLE_RULES`` (one equation) and
 differently, to ``_system_step``; the generator must then use the rule name.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
@@ -260,7 +261,7 @@ class Forms:
         if b.op == "sym":
             if a.op == "num":
                 return _CONSTANT_VARIABLE[op](float(a.value), b.value)  # type: ignore[arg-type]
-            return _VARIABLE_RIGHT[op](self._closure(a), b.value)
+            return _VARIABLE_RIGHT[op](self._closure(a), b.value)  # type: ignore[arg-type]
         if a.op == "num":
             return _CONSTANT_LEFT[op](float(a.value), self._closure(b))  # type: ignore[arg-type]
         return _ARITHMETIC[op](self._closure(a), self._closure(b))
@@ -284,35 +285,116 @@ def _quotient(a: float, b: float) -> float:
     return a / b
 
 
+# The closure makers, one def each (mypyc cannot compile a lambda that returns a lambda).
+def _arithmetic_add(f: Any, g: Any) -> Callable:
+    return lambda point: f(point) + g(point)
+
+
+def _arithmetic_sub(f: Any, g: Any) -> Callable:
+    return lambda point: f(point) - g(point)
+
+
+def _arithmetic_mul(f: Any, g: Any) -> Callable:
+    return lambda point: f(point) * g(point)
+
+
+def _arithmetic_div(f: Any, g: Any) -> Callable:
+    return lambda point: _quotient(f(point), g(point))
+
+
+def _constant_right_add(f: Any, c: Any) -> Callable:
+    return lambda point: f(point) + c
+
+
+def _constant_right_sub(f: Any, c: Any) -> Callable:
+    return lambda point: f(point) - c
+
+
+def _constant_right_mul(f: Any, c: Any) -> Callable:
+    return lambda point: f(point) * c
+
+
+def _constant_right_div(f: Any, c: Any) -> Callable:
+    return lambda point: f(point) / c
+
+
+def _constant_left_add(c: Any, g: Any) -> Callable:
+    return lambda point: c + g(point)
+
+
+def _constant_left_sub(c: Any, g: Any) -> Callable:
+    return lambda point: c - g(point)
+
+
+def _constant_left_mul(c: Any, g: Any) -> Callable:
+    return lambda point: c * g(point)
+
+
+def _constant_left_div(c: Any, g: Any) -> Callable:
+    return lambda point: _quotient(c, g(point))
+
+
+def _variable_right_add(f: Any, n: Any) -> Callable:
+    return lambda point: f(point) + point[n]
+
+
+def _variable_right_sub(f: Any, n: Any) -> Callable:
+    return lambda point: f(point) - point[n]
+
+
+def _variable_right_mul(f: Any, n: Any) -> Callable:
+    return lambda point: f(point) * point[n]
+
+
+def _variable_right_div(f: Any, n: Any) -> Callable:
+    return lambda point: _quotient(f(point), point[n])
+
+
+def _constant_variable_add(c: Any, n: Any) -> Callable:
+    return lambda point: c + point[n]
+
+
+def _constant_variable_sub(c: Any, n: Any) -> Callable:
+    return lambda point: c - point[n]
+
+
+def _constant_variable_mul(c: Any, n: Any) -> Callable:
+    return lambda point: c * point[n]
+
+
+def _constant_variable_div(c: Any, n: Any) -> Callable:
+    return lambda point: _quotient(c, point[n])
+
+
 _ARITHMETIC: dict[str, Callable[[Callable, Callable], Callable]] = {
-    "add": lambda f, g: lambda point: f(point) + g(point),
-    "sub": lambda f, g: lambda point: f(point) - g(point),
-    "mul": lambda f, g: lambda point: f(point) * g(point),
-    "div": lambda f, g: lambda point: _quotient(f(point), g(point)),
+    "add": _arithmetic_add,
+    "sub": _arithmetic_sub,
+    "mul": _arithmetic_mul,
+    "div": _arithmetic_div,
 }
 _CONSTANT_RIGHT: dict[str, Callable[[Callable, float], Callable]] = {  # a non-zero constant for div
-    "add": lambda f, c: lambda point: f(point) + c,
-    "sub": lambda f, c: lambda point: f(point) - c,
-    "mul": lambda f, c: lambda point: f(point) * c,
-    "div": lambda f, c: lambda point: f(point) / c,
+    "add": _constant_right_add,
+    "sub": _constant_right_sub,
+    "mul": _constant_right_mul,
+    "div": _constant_right_div,
 }
 _CONSTANT_LEFT: dict[str, Callable[[float, Callable], Callable]] = {
-    "add": lambda c, g: lambda point: c + g(point),
-    "sub": lambda c, g: lambda point: c - g(point),
-    "mul": lambda c, g: lambda point: c * g(point),
-    "div": lambda c, g: lambda point: _quotient(c, g(point)),
+    "add": _constant_left_add,
+    "sub": _constant_left_sub,
+    "mul": _constant_left_mul,
+    "div": _constant_left_div,
 }
 _VARIABLE_RIGHT: dict[str, Callable[[Callable, str], Callable]] = {
-    "add": lambda f, n: lambda point: f(point) + point[n],
-    "sub": lambda f, n: lambda point: f(point) - point[n],
-    "mul": lambda f, n: lambda point: f(point) * point[n],
-    "div": lambda f, n: lambda point: _quotient(f(point), point[n]),
+    "add": _variable_right_add,
+    "sub": _variable_right_sub,
+    "mul": _variable_right_mul,
+    "div": _variable_right_div,
 }
 _CONSTANT_VARIABLE: dict[str, Callable[[float, str], Callable]] = {
-    "add": lambda c, n: lambda point: c + point[n],
-    "sub": lambda c, n: lambda point: c - point[n],
-    "mul": lambda c, n: lambda point: c * point[n],
-    "div": lambda c, n: lambda point: _quotient(c, point[n]),
+    "add": _constant_variable_add,
+    "sub": _constant_variable_sub,
+    "mul": _constant_variable_mul,
+    "div": _constant_variable_div,
 }
 
 
@@ -339,7 +421,8 @@ def _over_number(a: Sum, c: int | Fraction) -> Sum:
     """``a/c`` for a non-zero rational ``c``: the exact values of ``a·(1/c)``, integral ones as ints (a Fraction
     operation per coefficient only where one is needed)."""
     if type(c) is int:
-        return {m: (v // c if v % c == 0 else Fraction(v, c)) if type(v) is int else v / c for m, v in a.items()}
+        return {m: (v // c if v % c == 0 else Fraction(v, c)) if type(v) is int else v / c  # type: ignore[misc]
+                for m, v in a.items()}
     return _times_number(a, Fraction(1) / c)
 
 
@@ -396,7 +479,7 @@ def _partial_nodes(e: Expr) -> list[Expr]:
     return found
 
 
-def _nonzero(e: Expr, facts: Sequence[Fact]) -> bool:
+def _nonzero(e: Expr, facts: Iterable[Fact]) -> bool:
     """``nonvanishing(e, facts)``, a product first factor by factor: a product of factors that are non-zero on the
     domain is non-zero there (what the sign reasoner concludes too), and each factor's sign is worked out once per
     record (the recorded domain keeps it), where the whole product would be canonicalised and reasoned about anew."""
@@ -414,7 +497,7 @@ def _nonzero(e: Expr, facts: Sequence[Fact]) -> bool:
     return nonvanishing(e, facts)
 
 
-def domain_problem(e: Expr, facts: Sequence[Fact], known: dict[Expr, str | None] | None = None) -> str | None:
+def domain_problem(e: Expr, facts: Iterable[Fact], known: dict[Expr, str | None] | None = None) -> str | None:
     """Why ``e`` might be undefined somewhere on the recorded domain, or ``None`` if it is defined there.
     ``known``: the answers for partial nodes met before on the same ``facts`` (a record's equations share their
     unchanged sides), each a pure function of the node and the facts, so reusing one changes nothing."""
@@ -430,7 +513,7 @@ def domain_problem(e: Expr, facts: Sequence[Fact], known: dict[Expr, str | None]
     return None
 
 
-def _node_problem(node: Expr, facts: Sequence[Fact]) -> str | None:
+def _node_problem(node: Expr, facts: Iterable[Fact]) -> str | None:
     """Why the partial node ``node`` might be undefined somewhere on the recorded domain (``None``: it is not)."""
     op = node.op
     if op == "div" and _has_variable(node.args[1]) and not _nonzero(node.args[1], facts):
@@ -469,7 +552,7 @@ def _need(condition: bool, problem: str) -> None:
         raise StepProblem(problem)
 
 
-def _operand(step: ParsedStep, facts: Sequence[Fact]) -> Expr:
+def _operand(step: ParsedStep, facts: Iterable[Fact]) -> Expr:
     _need(step.operand is not None, f"{step.rule} needs an operand")
     operand = step.operand
     problem = domain_problem(operand, facts)  # type: ignore[arg-type]
@@ -510,7 +593,7 @@ def _swap(step, facts, L, R, L2, R2) -> Pairs:
     return []
 
 
-def _log_of(side: Expr, facts: Sequence[Fact]) -> Expr:
+def _log_of(side: Expr, facts: Iterable[Fact]) -> Expr:
     """log(side) for a side that is positive on the domain: exp(u) → u, b**u → u·log(b), c → log(c)."""
     if side.op == "exp":
         return side.args[0]
@@ -583,7 +666,7 @@ def condition_fact(condition: Expr) -> Fact | None:
         return None
 
 
-def _implied_condition(condition: Expr, facts: Sequence[Fact], L: Expr, R: Expr) -> Fact:
+def _implied_condition(condition: Expr, facts: Iterable[Fact], L: Expr, R: Expr) -> Fact:
     """``C >= 0`` where ``C`` is one side of ``L = R`` and the other side is non-negative on the domain (a square
     root): every solution then has ``C >= 0``, so narrowing the domain to it hides none."""
     fact = condition_fact(condition)
@@ -663,7 +746,7 @@ def _is_equation(e: Expr) -> bool:
     return e.op == "eq"
 
 
-def _system_step(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
+def _system_step(step: ParsedStep, facts: Iterable[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     before, after = step.before, step.after
     _need(after.op == "tuple" and len(after.args) == len(before.args), "a system step keeps the number of equations")
     changed = [i for i, (b, a) in enumerate(zip(before.args, after.args)) if b != a]
@@ -688,7 +771,7 @@ def _substitute_step(step: ParsedStep, i: int) -> Pairs:
     source, before = step.operand, step.before
     _need(source is not None and source.op == "eq" and source.args[0].op == "sym",
           "substitute's operand is an equation var = expr of the system")
-    name = source.args[0].value  # type: ignore[union-attr]
+    name = str(source.args[0].value)  # type: ignore[union-attr]
     _need(name not in source.args[1].free_symbols(), f"{name} occurs on both sides of the operand")  # type: ignore
     _need(any(j != i and before.args[j] == source for j in range(len(before.args))),
           "the operand is not another equation of the system")
@@ -724,7 +807,7 @@ def _scaled(s: Sum, k: Fraction) -> Sum:
     return out
 
 
-def _single_step(step: ParsedStep, facts: Sequence[Fact]) -> Pairs:
+def _single_step(step: ParsedStep, facts: Iterable[Fact]) -> Pairs:
     _need(_is_equation(step.before) and _is_equation(step.after), "before and after must be equations Eq(a, b)")
     semantics = _SINGLE_RULES.get(step.rule)
     if semantics is None:
@@ -754,7 +837,7 @@ def recorded_conditions(record: ParsedEquation) -> list[Expr]:
                                       and step.operand.op == "ge"]
 
 
-def step_pairs(step: ParsedStep, facts: Sequence[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
+def step_pairs(step: ParsedStep, facts: Iterable[Fact], canonicalizer: Canonicalizer | None = None) -> Pairs:
     """(stated, expected) expressions that must agree on the domain for the step to be what its rule says;
     raises :class:`StepProblem` for a step that breaks its rule's conditions. ``canonicalizer``: the record's
     (a system's equations are canonicalised once for all its steps)."""
@@ -776,7 +859,7 @@ def _factors(e: Expr) -> list[tuple[Expr, int]] | None:
         return None if left is None or right is None else left + right
     if e.op == "pow" and e.args[1].op == "num" and e.args[1].value > 0:  # type: ignore[operator]
         inner = _factors(e.args[0])
-        return None if inner is None else [(f, m * e.args[1].value) for f, m in inner]  # type: ignore[operator]
+        return None if inner is None else [(f, m * e.args[1].value) for f, m in inner]  # type: ignore[operator, misc]
     return [(e, 1)]
 
 
@@ -898,7 +981,7 @@ def _points_of(record: ParsedEquation) -> list[dict[str, Expr]] | str:
     return points
 
 
-def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None:
+def _answer_matches(record: ParsedEquation, facts: Iterable[Fact]) -> str | None:
     form = solved_form(record.steps[-1].after, record.variables)
     if isinstance(form, str):
         return form
@@ -914,6 +997,7 @@ def _answer_matches(record: ParsedEquation, facts: Sequence[Fact]) -> str | None
         if len(elements) != 1:
             return "the answer must be the single solution of the last equation"
         (element,), (value,) = elements, values
+        same: bool | None
         if element.op == "tuple":
             same = element == value or all(_zero(sub(a, b), forms) for a, b in zip(element.args, value.args))
         else:

@@ -23,6 +23,7 @@ To add a sub-kind: write ``_make_<name>(rng, table, config) -> _Made``, add it t
 any new solving rule needs its replay in ``check/equation.py``.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import math
@@ -266,12 +267,12 @@ def _expanded(e: Expr) -> Poly | None:
         if exponent.op != "num" or not 1 <= exponent.value <= _EXPANDED_POWER:  # type: ignore[operator]
             return None
         base = _expanded(e.args[0])
-        result = base
+        power = base
         for _ in range(exponent.value - 1):  # type: ignore[operator]
-            if result is None:
+            if power is None or base is None:
                 break
-            result = _expanded_product(result, base)  # type: ignore[arg-type]
-        return result
+            power = _expanded_product(power, base)
+        return power
     return None
 
 

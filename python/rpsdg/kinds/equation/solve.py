@@ -35,6 +35,7 @@ To extend: a new shape of side gets a branch in :meth:`_Solver.peel` (one side h
 as ``unsolved``).
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import itertools
@@ -77,6 +78,13 @@ MAX_STEPS = 40
 
 
 # -- small helpers -------------------------------------------------------------------------------------------------
+
+def _int(e: Expr) -> int:
+    """The integer of a ``num`` node (``tree.num`` turns a non-integer rational into a ``div``)."""
+    value = e.value
+    assert type(value) is int, f"a num node holds an int, not {value!r}"
+    return value
+
 
 def _has_x(e: Expr) -> bool:
     """Whether x occurs (stops at the first; ``free_symbols`` builds every set and is hot here)."""
@@ -390,8 +398,8 @@ class _Solver:
         op = L.op
         if op == "sqrt":
             self.to(eq(L.args[0], _value(pow_(R, num(2)))), "square_both_sides")
-        elif op == "pow" and L.args[1].op == "num" and L.args[1].value % 2 == 1 and L.args[1].value >= 3:
-            n = L.args[1].value
+        elif op == "pow" and L.args[1].op == "num" and _int(L.args[1]) % 2 == 1 and _int(L.args[1]) >= 3:
+            n = _int(L.args[1])
             value = rational_value(R)
             root = _odd_root_of(value, n) if value is not None else None
             if root is None:
@@ -610,8 +618,9 @@ class _Solver:
             coefficient = Fraction(1)
             if term.op == "neg":
                 sign, term = -sign, term.args[0]
-            if term.op == "mul" and rational_value(term.args[0]) is not None and term.args[1].op == "div":
-                coefficient, term = rational_value(term.args[0]), term.args[1]
+            leading = rational_value(term.args[0]) if term.op == "mul" else None
+            if leading is not None and term.args[1].op == "div":
+                coefficient, term = leading, term.args[1]
             if term.op == "div" and term.args[1] in denominators:
                 others = [d for d in denominators if d != term.args[1]]
                 top = term.args[0]
@@ -670,16 +679,18 @@ def _scale_chain(e: Expr) -> tuple[Fraction, Expr]:
     """(k, inner) with ``e == k*inner`` through constant factors, divisions by constants and negations."""
     factor = Fraction(1)
     while True:
+        first = rational_value(e.args[0]) if e.op == "mul" else None
+        second = rational_value(e.args[1]) if e.op in ("mul", "div") else None
         if e.op == "neg":
             factor, e = -factor, e.args[0]
-        elif e.op == "mul" and rational_value(e.args[0]) is not None and _has_x(e.args[1]):
-            factor, e = factor * rational_value(e.args[0]), e.args[1]
-        elif e.op == "mul" and rational_value(e.args[1]) is not None and _has_x(e.args[0]):
-            factor, e = factor * rational_value(e.args[1]), e.args[0]
-        elif e.op == "div" and rational_value(e.args[1]) not in (None, 0) and _has_x(e.args[0]):
-            factor, e = factor / rational_value(e.args[1]), e.args[0]
-        elif e.op == "div" and e.args[0].op == "mul" and rational_value(e.args[1]) not in (None, 0):
-            factor, e = factor / rational_value(e.args[1]), e.args[0]
+        elif e.op == "mul" and first is not None and _has_x(e.args[1]):
+            factor, e = factor * first, e.args[1]
+        elif e.op == "mul" and second is not None and _has_x(e.args[0]):
+            factor, e = factor * second, e.args[0]
+        elif e.op == "div" and second is not None and second != 0 and _has_x(e.args[0]):
+            factor, e = factor / second, e.args[0]
+        elif e.op == "div" and e.args[0].op == "mul" and second is not None and second != 0:
+            factor, e = factor / second, e.args[0]
         else:
             return factor, e
 
@@ -746,12 +757,14 @@ class _System:
         return Expr("tuple", tuple(self.equation(i) for i in range(len(self.names))))
 
     def to(self, i: int, equation: Expr, rule: str, operand: Expr | None = None) -> None:
-        parts = list(self.state.args)  # type: ignore[union-attr]
+        state = self.state
+        assert state is not None, "a system is solved from its first state"
+        parts = list(state.args)
         parts[i] = equation
         new_state = Expr("tuple", tuple(parts))
-        if new_state != self.state:
-            rule = fitting_label(rule, self.state, new_state)
-            self.steps.append(EquationStep(rule, self.state, new_state, operand))  # type: ignore[arg-type]
+        if new_state != state:
+            rule = fitting_label(rule, state, new_state)
+            self.steps.append(EquationStep(rule, state, new_state, operand))
             self.state = new_state
 
     def scale_row(self, i: int, k: Fraction) -> None:
@@ -1012,7 +1025,7 @@ def generate(config: EquationConfig, level: int, rng: random.Random) -> Derivati
     construction = json.dumps([step.to_row() for step in made.steps], separators=(",", ":"))
     extra = {**made.extra, "method": solved.method, "construction": construction}
     first = made.steps[0]  # the construction starts from the problem, already printed there
-    problem_text = first.before_text if first.before is made.problem else ""
+    problem_text = first.before_text if isinstance(first, EquationStep) and first.before is made.problem else ""
     return Derivation(made.kind, made.level, made.problem, made.answer, made.hypotheses,
                       _printed(solved.steps, made.problem, problem_text), extra)
 
@@ -1021,7 +1034,8 @@ def _printed(steps: Sequence[EquationStep], problem: Expr | None = None, problem
              ) -> tuple[EquationStep, ...]:
     """``steps`` with their equations' text: each step's after is the next one's before, printed once (the
     problem's text, where given, is not printed again)."""
-    out, text = [], ""
+    out: list[EquationStep] = []
+    text = ""
     for step in steps:
         if out and step.before is out[-1].after:
             before = text
