@@ -111,6 +111,20 @@ def test_a_compiled_build_is_byte_identical_to_the_pure_one(kind: str, compiled_
 
 
 @compiler_needed
+def test_every_kinds_config_travels_to_workers_in_the_compiled_build(compiled_tree: Path, tmp_path: Path) -> None:
+    # a config is pickled to every worker process and Ray task; a compiled frozen dataclass cannot be unpickled
+    # (found when the equation generator was first compiled with its config inside), so configs stay pure
+    script = ("import pickle\nfrom rpsdg.kinds import KIND_MODULES, get_kind\n"
+              "for kind in sorted(KIND_MODULES):\n"
+              "    config = get_kind(kind).config_type()\n"
+              "    assert pickle.loads(pickle.dumps(config)) == config, kind\n"
+              "    print(kind)")
+    result = _run(compiled_tree, "-c", script, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == sorted(KIND_MODULES)
+
+
+@compiler_needed
 def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",

@@ -18,7 +18,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
@@ -179,6 +179,7 @@ def test_is_total(term, total):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(["theorem", "integral", "equation"]), level=st.integers(1, 5),
        index=st.integers(0, 10_000))
+@example(kind="theorem", level=5, index=2728)  # hypotheses that hold only in floats at some points
 def test_generated_records_are_defined_wherever_their_hypotheses_hold(kind, level, index):
     spec = get_kind(kind)
     outcome = produce(spec, spec.config_type(), (level,), 3, index)
@@ -199,10 +200,11 @@ def test_generated_records_are_defined_wherever_their_hypotheses_hold(kind, leve
         point = {name: rng.uniform(-5, 5) for name in names}
         if not all(holds(h, point) for h in hypotheses):
             continue
-        for e in expressions:
-            for condition in natural_conditions(e):
-                assert holds(condition, point) or _holds_exactly(condition, point), (
-                    row["problem"], row["hypotheses"], to_infix(condition), point)
+        failed = [condition for e in expressions for condition in natural_conditions(e)
+                  if not (holds(condition, point) or _holds_exactly(condition, point))]
+        if failed and not all(_holds_exactly(h, point) for h in hypotheses):
+            continue  # the hypotheses held only in floats (ill-conditioned: tan of exp(234), see the test below)
+        assert not failed, (row["problem"], row["hypotheses"], to_infix(failed[0]), point)
 
 
 def _holds_exactly(condition: Expr, point: dict[str, float]) -> bool:
@@ -226,6 +228,16 @@ def test_a_condition_that_only_overflows_in_floats_still_holds_exactly():
     assert _holds_exactly(condition, point)
     assert not _holds_exactly(parse("Ne(x - 1, 0)"), {"x": 1.0})
     assert not _holds_exactly(parse("x**2 - 2 > 0"), {"x": 1.25})
+
+
+def test_a_hypothesis_that_holds_only_in_floats_is_false_exactly():
+    # theorem level 5, seed 3, index 2728 (found by Hypothesis): the step's equal rewrite of the hypothesis is
+    # negative in floats at this point, because exp(234) carries its last-bit rounding into tan's argument
+    point = {"x": 0.061256684454871646, "y": 4.476677153273453, "z": 1.843544199467403}
+    hypothesis = parse("cos(tan(exp((y - z)/(3*x)/x))) > 0")
+    rewritten = parse("cos(tan(exp((y/(3*x) - z/(3*x))/x))) > 0")
+    assert holds(hypothesis, point) and not holds(rewritten, point)
+    assert not _holds_exactly(hypothesis, point) and not _holds_exactly(rewritten, point)
 
 
 # -- checkers --------------------------------------------------------------------------------------------------

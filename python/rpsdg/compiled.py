@@ -9,7 +9,9 @@ kind's modules say it inside ``kinds/<kind>/`` and nothing here names a kind; ``
 and compiles exactly :func:`compilable_files`. To compile another module: it must pass ``mypy`` with annotations
 that hold at run time (a compiled function checks the types of what it is given and of what it assigns), and raise
 only exceptions defined in modules that are not compiled when they derive from a builtin other than
-``Exception``/``ValueError`` (see ``rpsdg/expr/exceptions.py``); then add the marker line and run
+``Exception``/``ValueError`` (see ``rpsdg/expr/exceptions.py``), and define no class that is pickled (a kind's
+config travels to every worker: a compiled frozen dataclass cannot be unpickled, so configs live in a
+``config.py`` that is never compiled); then add the marker line and run
 ``tests/test_compiled.py``, which compiles the checkout and compares builds and test runs with the pure modules.
 This file imports nothing of ours, so ``setup.py`` can run it before anything is installed.
 """

@@ -364,7 +364,9 @@ def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, 
     """``length`` moves from ``start`` using exactly ``distinct`` rules, never revisiting a state; raises
     ``Dropped`` when no admissible move is left. A step is drawn among bare-variable steps with probability
     ``bare_share`` (among the others otherwise), falling back to the other kind when the drawn kind has none."""
-    state, seen, moves, used = start, {start}, [], set()
+    state, seen = start, {start}
+    moves: list[Move] = []
+    used: set[str] = set()
     previous = ""
     bare_index = tables.bare if config.bare_max_size else {}
     plain_index = tables.plain
@@ -508,7 +510,7 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     best = None
     canonicalizer = Canonicalizer()  # renamed trees still share their variable-free subtrees
     orders = itertools.permutations(range(len(names))) if len(names) <= 5 else [tuple(range(len(names)))]
-    trees = (_ac_tree(lhs), _ac_tree(rhs)) if ring_only else ()
+    trees: tuple[tuple, ...] = (_ac_tree(lhs), _ac_tree(rhs)) if ring_only else ()
     for order in orders:
         mapping = {name: f"v{order[i]}" for i, name in enumerate(names)}
         if ring_only:

@@ -6,7 +6,7 @@ To change what counts as "can fire", change :func:`can_fire_on`.
 
 from __future__ import annotations
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 
 from rpsdg.expr.tree import Expr
 from rpsdg.kinds.theorem.rules.model import Direction, RuleBook
