@@ -30,7 +30,10 @@ import statistics
 import time
 from collections import Counter, defaultdict
 
-from rpsdg.kinds import get_kind
+try:
+    from rpsdg.kinds import get_kind
+except ImportError:  # a release before the house move (issue 10), e.g. 1b5802a, the code issue 15 was filed on
+    from rpsdg.generators import get_kind  # type: ignore[no-redef]
 from rpsdg.run.pipeline import produce
 
 from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, beside this script
