@@ -79,6 +79,12 @@ MAX_STEPS = 40
 
 # -- small helpers -------------------------------------------------------------------------------------------------
 
+def _without_one(terms: list[tuple[int, Expr]], term: tuple[int, Expr]) -> list[tuple[int, Expr]]:
+    """``terms`` less its last occurrence of ``term`` (the terms before it keep their order)."""
+    at = len(terms) - 1 - terms[::-1].index(term)
+    return terms[:at] + terms[at + 1:]
+
+
 def _int(e: Expr) -> int:
     """The integer of a ``num`` node (``tree.num`` turns a non-integer rational into a ``div``)."""
     value = e.value
@@ -325,9 +331,9 @@ class _Solver:
         L, R = self.state.args
         left, right = _signed_terms(L), _signed_terms(R)
         for term in left:
-            if term in right and (len(left) > 1 or len(right) > 1):
-                rest_l = [t for t in left if t != term] or [(1, num(0))]
-                rest_r = [t for t in right if t != term] or [(1, num(0))]
+            if term in right and (len(left) > 1 or len(right) > 1):  # once from each side: it may occur twice
+                rest_l = _without_one(left, term) or [(1, num(0))]
+                rest_r = _without_one(right, term) or [(1, num(0))]
                 sign, body = term
                 rule = "subtract_both_sides" if sign > 0 else "add_both_sides"
                 self.to(eq(_sum_of(rest_l), _sum_of(rest_r)), rule, body)
