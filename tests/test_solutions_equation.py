@@ -57,6 +57,9 @@ def test_a_term_twice_on_one_side_is_taken_from_each_side_once():
     assert row["steps"][0]["after"] == "Eq(3*x**2 - 6*x - 187, 2)"
     assert row["steps"][0]["operand"] == "3*x**2"
     assert [v.status for v in SPEC.check(row)] == ["passed", "passed", "passed"]
+    twice_on_the_right = _row("Eq(x**2 - 3*x + 12, x**2 + 2 + x**2)", (), "FiniteSet(-5, 2)")  # index 99305
+    assert twice_on_the_right["steps"][0]["after"] == "Eq(-3*x + 12, x**2 + 2)"
+    assert [v.status for v in SPEC.check(twice_on_the_right)] == ["passed", "passed", "passed"]
 
 
 def test_extraneous_root_is_rejected_with_its_reason_and_the_record_passes_every_checker():
