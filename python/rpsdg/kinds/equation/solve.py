@@ -402,10 +402,10 @@ class _Solver:
             self.scale_by(Fraction(1) / factor, inner, _value(mul(_number(1 / factor), R)))
             return
         op = L.op
+        n = _int(L.args[1]) if op == "pow" and L.args[1].op == "num" else 0  # a literal exponent, else 0
         if op == "sqrt":
             self.to(eq(L.args[0], _value(pow_(R, num(2)))), "square_both_sides")
-        elif op == "pow" and L.args[1].op == "num" and _int(L.args[1]) % 2 == 1 and _int(L.args[1]) >= 3:
-            n = _int(L.args[1])
+        elif n % 2 == 1 and n >= 3:
             value = rational_value(R)
             root = _odd_root_of(value, n) if value is not None else None
             if root is None:
