@@ -111,7 +111,8 @@ class Dataset(Sequence[Item]):
             if self._next_candidate >= self._limit:
                 raise IndexError(f"{self.kind} levels {list(self.levels)} seed {self.seed}: only "
                                  f"{len(self._records)} distinct records in {self._limit} candidates")
-            outcome = produce(self.spec, self.config, self.levels, self.seed, self._next_candidate)
+            outcome = produce(self.spec, self.config, self.levels, self.seed, self._next_candidate,
+                              repeat=self._seen.__contains__)  # a repeat of a record is not checked
             self._next_candidate += 1
             if outcome.row is not None and outcome.uid not in self._seen:
                 self._seen.add(outcome.uid)

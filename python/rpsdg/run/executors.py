@@ -41,10 +41,13 @@ from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 from rpsdg.errors import RpsdgError
 from rpsdg.run.dedup import PartitionedUidSet, UidOwner, UidSet, pack, partitioned_ask, unpack_answers
-from rpsdg.run.items import ItemTask, Outcome
+from rpsdg.run.items import ItemTask, Outcome, RecentRecords
 
 CHUNK = 16
 """Indices per unit of work: small enough that a lost chunk costs little, big enough to amortise the transfer."""
+
+RECENT_RECORDS = 4096
+"""Rows the in-process executor remembers to skip the checks of their repeats (about 0.5 MiB)."""
 
 FAULT_ENV = "RPSDG_FAULT_EXIT_AT"
 HANG_ENV = "RPSDG_FAULT_HANG_AT"
@@ -72,8 +75,12 @@ class Dedup(Protocol):
 class Executor(Protocol):
     name: str
 
-    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
-        """Outcomes of candidates ``start, start + 1, ... < limit`` in index order; the consumer may stop early."""
+    def outcomes(self, task: ItemTask, start: int, limit: int,
+                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
+        """Outcomes of candidates ``start, start + 1, ... < limit`` in index order; the consumer may stop early.
+
+        ``accepted(uid)`` (optional) says whether the consumer already made ``uid`` into a record; an executor that
+        runs in the consumer's process may use it to skip the checks of repeats (``run/items.py``)."""
         ...
 
     def dedup(self, partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
@@ -141,16 +148,27 @@ def _in_order(submit: Callable[[int, int], Handle], start: int, limit: int, chun
 
 
 class InlineExecutor(_LocalDedup):
-    """Everything in this process, one item after another (``--workers 1``)."""
+    """Everything in this process, one item after another (``--workers 1``). A repeat is not checked when the
+    consumer's ``accepted`` says its uid is a record already, or when it repeats one of the last
+    :data:`RECENT_RECORDS` rows made here (not yet consumed, so not yet in the consumer's dedup set)."""
 
     name = "inline"
 
-    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+    def outcomes(self, task: ItemTask, start: int, limit: int,
+                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
         from rpsdg.kinds import get_kind
 
         spec = get_kind(task.kind)
+        recent = RecentRecords(RECENT_RECORDS)
+        trust_recent = not task.value_keys  # with value dedup a row made here may still lose to a value duplicate
+
+        def repeat(uid: str) -> bool:
+            return (trust_recent and uid in recent) or (accepted is not None and accepted(uid))
+
         for index in range(start, limit):
-            yield task.produce(index, spec)
+            outcome = task.produce(index, spec, repeat)
+            recent.note(outcome)
+            yield outcome
 
 
 class ProcessExecutor(_LocalDedup):
@@ -163,7 +181,9 @@ class ProcessExecutor(_LocalDedup):
     def __init__(self, workers: int, chunk: int = CHUNK, task_timeout: float | None = 900.0):
         self.workers, self.chunk, self.task_timeout = workers, chunk, task_timeout
 
-    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+    def outcomes(self, task: ItemTask, start: int, limit: int,
+                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
+        """(``accepted`` is not used: a worker cannot ask the driver; it skips repeats within its chunk.)"""
         import multiprocessing
 
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
@@ -255,7 +275,9 @@ class RayExecutor:
             return UidSet(in_memory, spill_dir=spill_dir)
         return RayUidSet(self.start(), partitions, in_memory)
 
-    def outcomes(self, task: ItemTask, start: int, limit: int) -> Iterator[Outcome]:
+    def outcomes(self, task: ItemTask, start: int, limit: int,
+                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
+        """(``accepted`` is not used: a task cannot ask the driver; it skips repeats within its chunk.)"""
         ray = import_ray()
         started_here = not ray.is_initialized()  # not started by dedup(): stop it when the outcomes end
         self.start()

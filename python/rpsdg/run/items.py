@@ -7,14 +7,21 @@ made. Nothing here holds state between calls.
 
 With value dedup on (``ItemTask.value_keys``, ``--value-dedup``), the worker also computes the row's value digest
 (:func:`value_digest`, from the kind's ``KindSpec.value_key`` hook), so the driver only compares 32-byte digests.
+
+Repeats are not checked. A candidate whose uid an earlier index already made into a record is a duplicate whatever
+its checkers would say (the driver's rule, ``run/pipeline.py``), so ``produce`` skips its checks when the caller
+knows that (``repeat``: the driver's dedup set for the in-process executor, the records of its own chunk for a
+worker, ``Dataset``'s records). A candidate that fails a check still carries its uid, so the driver can apply that
+rule to it too, and the drop counts do not depend on who skipped what.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections import deque
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of, with_checks
@@ -32,11 +39,18 @@ class Outcome:
     value_key: bytes | None = None
     """The row's value digest (:func:`value_digest`) when the build asked for value dedup and the kind could make
     one; ``None`` otherwise (then only its uid decides whether it is a duplicate)."""
+    uid: str = ""
+    """sha256 of the canonical problem (hex; equal uids are duplicates): set for a row, a candidate a checker
+    rejected and a repeat whose checks were skipped; ``""`` for a candidate the generator dropped."""
 
     @property
-    def uid(self) -> str:
-        """sha256 of the canonical problem: equal uids are duplicates."""
-        return self.row["uid"] if self.row is not None else ""
+    def repeat(self) -> bool:
+        """A candidate whose checks were skipped because an earlier index already made its uid into a record."""
+        return self.row is None and self.reason == DUPLICATE
+
+
+DUPLICATE = "duplicate"
+"""The drop reason of a candidate whose uid an earlier index already made into a record."""
 
 
 def item_rng(kind: str, seed: int, index: int) -> random.Random:
@@ -63,20 +77,26 @@ def value_digest(spec: KindSpec, row: dict[str, Any]) -> bytes | None:
 
 
 def produce(spec: KindSpec, kind_config: Any, levels: Sequence[int], seed: int, index: int,
-            value_keys: bool = False) -> Outcome:
+            value_keys: bool = False, repeat: Callable[[str], bool] | None = None) -> Outcome:
     """Generate, render and check candidate ``index``: a pure function of its arguments (with ``value_keys``, the
-    accepted row's value digest too)."""
+    accepted row's value digest too).
+
+    ``repeat(uid)`` says whether an earlier index already made ``uid`` into a record; then the checks are skipped
+    and the outcome is a :data:`DUPLICATE` (what the driver would decide anyway)."""
     level = levels[index % len(levels)]
     try:
         row = candidate_row(spec, kind_config, level, item_rng(spec.name, seed, index), seed, index)
     except Dropped as dropped:
         return Outcome(index, level, reason=dropped.reason)
+    uid = row["uid"]
+    if repeat is not None and repeat(uid):
+        return Outcome(index, level, reason=DUPLICATE, uid=uid)
     verdicts = spec.run_checks(row)
     rejected = [v for v in verdicts if v.status == "rejected"]
     if rejected:
-        return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}")
+        return Outcome(index, level, reason=f"check_failed:{rejected[0].checker}", uid=uid)
     checked = with_checks(row, verdicts)
-    return Outcome(index, level, checked, value_key=value_digest(spec, checked) if value_keys else None)
+    return Outcome(index, level, checked, value_key=value_digest(spec, checked) if value_keys else None, uid=uid)
 
 
 @dataclass(frozen=True)
@@ -91,11 +111,43 @@ class ItemTask:
     value_keys: bool = False
     """Also compute each accepted row's value digest (value dedup, ``--value-dedup``)."""
 
-    def produce(self, index: int, spec: KindSpec | None = None) -> Outcome:
-        return produce(spec or get_kind(self.kind), self.kind_config, self.levels, self.seed, index, self.value_keys)
+    def produce(self, index: int, spec: KindSpec | None = None,
+                repeat: Callable[[str], bool] | None = None) -> Outcome:
+        return produce(spec or get_kind(self.kind), self.kind_config, self.levels, self.seed, index, self.value_keys,
+                       repeat)
 
     def produce_range(self, first: int, stop: int) -> list[Outcome]:
-        """Outcomes of candidates ``first .. stop - 1``, in index order."""
+        """Outcomes of candidates ``first .. stop - 1``, in index order. A repeat of a record made earlier in the
+        range is not checked (without value dedup: with it, an earlier record may still lose to a value duplicate,
+        so only the driver knows whether its uid was accepted)."""
         spec = get_kind(self.kind)
-        return [produce(spec, self.kind_config, self.levels, self.seed, index, self.value_keys)
-                for index in range(first, stop)]
+        made = RecentRecords(stop - first)
+        repeat = None if self.value_keys else made.__contains__
+        outcomes = []
+        for index in range(first, stop):
+            outcome = produce(spec, self.kind_config, self.levels, self.seed, index, self.value_keys, repeat)
+            made.note(outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+
+class RecentRecords:
+    """The uids of the last ``bound`` rows (candidates that passed every check), for candidates made in index order:
+    a later candidate with one of them is a repeat. Memory is bounded; forgetting only means checking again."""
+
+    def __init__(self, bound: int):
+        self.bound = max(1, bound)
+        self._uids: set[str] = set()
+        self._order: deque[str] = deque()
+
+    def note(self, outcome: Outcome) -> None:
+        """Remember ``outcome``'s uid if it is a row (the oldest uid goes when the bound is reached)."""
+        if outcome.row is None or outcome.uid in self._uids:
+            return
+        if len(self._order) >= self.bound:
+            self._uids.discard(self._order.popleft())
+        self._uids.add(outcome.uid)
+        self._order.append(outcome.uid)
+
+    def __contains__(self, uid: str) -> bool:
+        return uid in self._uids

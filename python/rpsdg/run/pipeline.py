@@ -39,7 +39,7 @@ from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
 from rpsdg.run.dedup import default_spill_dir
 from rpsdg.run.executors import EXECUTORS, Dedup, make_executor
-from rpsdg.run.items import ItemTask, Outcome, candidate_row, item_rng, produce, value_digest
+from rpsdg.run.items import DUPLICATE, ItemTask, Outcome, candidate_row, item_rng, produce, value_digest
 
 DEDUP_BATCH = 256
 """Outcomes per dedup question (one round-trip to the dedup owners); the corpus does not depend on it."""
@@ -219,7 +219,13 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                     progress(records)
             else:  # a build killed before its first shard resumes from index 0
                 writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
-            with closing(executor.outcomes(task, start, limit)) as outcomes:  # closing stops the workers at once
+            records_made: Dedup = seen
+
+            def accepted(uid: str) -> bool:
+                return records_made.contains_batch([bytes.fromhex(uid)])[0]
+
+            # closing stops the workers at once
+            with closing(executor.outcomes(task, start, limit, accepted)) as outcomes:
                 while records < config.count:
                     room = min(DEDUP_BATCH, config.count - records, config.shard_size - len(writer.buffer))
                     batch = list(itertools.islice(outcomes, room))
@@ -260,24 +266,32 @@ def _dedup_batch(seen: Dedup, batch: Sequence[Outcome], value_dedup: bool) -> li
     """Why each outcome of ``batch`` is dropped (``""``: it is a new record), exactly as if the outcomes were
     decided one at a time in index order; the accepted rows' uids (and value digests) are remembered.
 
-    Without value dedup one ``add_batch`` decides it (a set fed in index order). With it, whether a row is accepted
-    depends on both its uid and its digest, so the set is asked first (``contains_batch``: what earlier batches
-    accepted), the batch is decided here in index order, and only then are the accepted keys added."""
+    A candidate whose uid an earlier index made into a record is a ``duplicate``, whether it passed its checks,
+    failed one, or was not checked (a repeat, ``run/items.py``): so the drop counts do not depend on which
+    executor skipped which checks. A batch of rows only, without value dedup, is one ``add_batch`` (a set fed in
+    index order). Otherwise the set is asked first (``contains_batch``: what earlier batches accepted), the batch is
+    decided here in index order, and only then are the accepted keys added."""
     verdicts = [outcome.reason if outcome.row is None else "" for outcome in batch]
-    rows = [position for position, outcome in enumerate(batch) if outcome.row is not None]
-    uids = [bytes.fromhex(batch[position].uid) for position in rows]
-    if not value_dedup:
-        for position, new in zip(rows, seen.add_batch(uids)):
+    keyed = [position for position, outcome in enumerate(batch) if outcome.uid]
+    uids = {position: bytes.fromhex(batch[position].uid) for position in keyed}
+    if not value_dedup and all(batch[position].row is not None for position in keyed):
+        for position, new in zip(keyed, seen.add_batch(list(uids.values()))):
             if not new:
-                verdicts[position] = "duplicate"
+                verdicts[position] = DUPLICATE
         return verdicts
-    digests = [batch[position].value_key for position in rows]
-    asked = uids + [digest for digest in digests if digest is not None]
+    digests = {position: batch[position].value_key for position in keyed if value_dedup}
+    asked = list(uids.values()) + [digest for digest in digests.values() if digest is not None]
     known = dict(zip(asked, seen.contains_batch(asked)))
     accepted: set[bytes] = set()
-    for position, uid, digest in zip(rows, uids, digests):
+    for position in keyed:
+        outcome, uid, digest = batch[position], uids[position], digests.get(position)
         if known[uid] or uid in accepted:
-            verdicts[position] = "duplicate"
+            verdicts[position] = DUPLICATE
+        elif outcome.repeat:
+            raise RpsdgError(f"internal error: candidate {outcome.index} was skipped as a repeat, but no earlier "
+                             f"candidate made its uid {outcome.uid[:12]} into a record; please report it")
+        elif outcome.row is None:
+            pass  # rejected by a checker, and no earlier record has its uid: it keeps its check_failed reason
         elif digest is not None and (known[digest] or digest in accepted):
             verdicts[position] = "value_duplicate"
         else:
