@@ -3,7 +3,8 @@
 Prints figures; asserts nothing. Each run makes ``--records`` distinct records of one kind the way the in-process
 executor of ``rpsdg build`` does (``produce`` in index order, a set of accepted uids, the executor's own
 ``repeat`` hook on or off), in this process, on one core. The two modes alternate ``--repeats`` times with the same
-seeds, so load that comes and goes hits both alike; the figure to quote is the ratio of the medians of CPU time.
+seeds, each run in a fresh process and the order swapped every round, so load that comes and goes hits both alike
+and neither mode inherits the other's heap; the figure to quote is the ratio of the medians of CPU time.
 The corpus is the same either way (``tests/test_run_repeats.py``); what changes is how many checks run.
 
     python3 bench/repeats.py                                   # equations, levels 2-3, 5,000 records, 3 rounds
@@ -17,7 +18,10 @@ it was 38% of candidates (docs/scale.md), at 5,000 records far less, so small ru
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import time
 from typing import Callable
 
@@ -52,12 +56,19 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", choices=["check", "skip"], help=argparse.SUPPRESS)  # one run, in this process
     args = parser.parse_args()
     levels = parse_levels(args.levels)
+    if args.one:
+        print(*run_once(args.kind, levels, args.records, args.seed, args.one == "skip"))
+        return
     seconds: dict[bool, list[float]] = {False: [], True: []}
     for round_number in range(args.repeats):
-        for skip in (False, True):
-            cpu, candidates, repeats, skipped = run_once(args.kind, levels, args.records, args.seed, skip)
+        for skip in ((False, True) if round_number % 2 == 0 else (True, False)):
+            command = [sys.executable, os.path.abspath(__file__), "--kind", args.kind, "--levels", args.levels,
+                       "--records", str(args.records), "--seed", str(args.seed), "--one", "skip" if skip else "check"]
+            words = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+            cpu, candidates, repeats, skipped = float(words[0]), int(words[1]), int(words[2]), int(words[3])
             seconds[skip].append(cpu)
             print(f"round {round_number + 1} {'skip   ' if skip else 'check  '}: {cpu:7.2f} s CPU, "
                   f"{args.records / cpu:6.0f} records/s; {candidates} candidates, {repeats} repeats "

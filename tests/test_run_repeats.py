@@ -94,3 +94,4 @@ def test_recent_records_forget_the_oldest_uid_beyond_their_bound():
         recent.note(_row(index, uid))
     recent.note(_failed(3, "dd" * 32))
     assert U not in recent and V in recent and "cc" * 32 in recent and "dd" * 32 not in recent
+

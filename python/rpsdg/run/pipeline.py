@@ -15,6 +15,10 @@ one set fed in index order, so the corpus does not depend on the batch size or o
 ``--value-dedup`` (kinds with a ``KindSpec.value_key`` hook) a row is also dropped when an earlier accepted row has
 the same value digest; only accepted rows' uids and digests are remembered, so ``--resume`` can rebuild both from the
 written shards.
+
+A candidate whose uid an earlier index made into a record is a ``duplicate`` whatever its checks said, so its checks
+can be skipped (a *repeat*, ``run/items.py``): the in-process executor asks this process's dedup set before it
+checks a candidate, a worker skips repeats within its chunk. The drop counts do not depend on which were skipped.
 """
 
 from __future__ import annotations
