@@ -16,7 +16,7 @@ from rpsdg.core import Rejected
 from rpsdg.errors import RpsdgError
 from rpsdg.kinds import get_kind
 from rpsdg.run.dedup import UidSet
-from rpsdg.run.executors import InlineExecutor
+from rpsdg.run.executors import InlineExecutor, ProcessExecutor
 from rpsdg.run.items import DUPLICATE, ItemTask, Outcome, RecentRecords, produce
 from rpsdg.run.pipeline import _dedup_batch
 
@@ -95,3 +95,36 @@ def test_recent_records_forget_the_oldest_uid_beyond_their_bound():
     recent.note(_failed(3, "dd" * 32))
     assert U not in recent and V in recent and "cc" * 32 in recent and "dd" * 32 not in recent
 
+
+
+def test_workers_skip_repeats_of_records_that_repeated_and_decide_as_the_inline_executor():
+    """The process executor sends each chunk the records that repeated; its verdicts equal the inline ones."""
+    task = ItemTask("integral", get_kind("integral").config_type(), (1,), 7)
+    with UidSet() as inline_seen, UidSet() as worker_seen:
+        inline_verdicts = [_dedup_batch(inline_seen, [o], False)[0]
+                           for o in InlineExecutor().outcomes(task, 0, 300)]
+
+        def accepted(uid: str) -> bool:
+            return bytes.fromhex(uid) in worker_seen
+
+        outcomes, verdicts = [], []
+        for outcome in ProcessExecutor(2, chunk=4).outcomes(task, 0, 300, accepted):
+            outcomes.append(outcome)
+            verdicts.append(_dedup_batch(worker_seen, [outcome], False)[0])  # one at a time, as records arrive
+    assert verdicts == inline_verdicts
+    first_row: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.row is not None:
+            first_row.setdefault(outcome.uid, outcome.index)
+    across_chunks = [o for o in outcomes if o.repeat and first_row[o.uid] // 4 != o.index // 4]
+    assert len(across_chunks) > 20  # named by the driver, not only found within a chunk
+
+
+def test_a_worker_does_not_check_a_candidate_whose_uid_the_driver_sent():
+    task = ItemTask("equation", get_kind("equation").config_type(), (1,), 3)
+    records = frozenset(o.uid for o in task.produce_range(0, 40) if o.row is not None)  # before the chunk
+    checked, skipping = task.produce_range(40, 80), task.produce_range(40, 80, records)
+    assert [o.uid for o in skipping] == [o.uid for o in checked]
+    assert any(o.uid in records for o in checked)
+    for alone, told in zip(checked, skipping):
+        assert told.repeat if alone.uid in records else told == alone

@@ -7,10 +7,13 @@ indices (``ItemTask.produce_range``); at most ``window`` chunks are in flight, s
 ahead the workers are.
 
 Repeats (``run/items.py``): a candidate whose uid the driver has made into a record is not checked. The in-process
-executor asks the driver (``accepted``) before it checks; a worker process or Ray task skips repeats within its
-chunk only. (Running each chunk as two tasks, generate then check, with the driver naming the repeats in between,
-was measured and dropped: the second transfer of every row and the lost locality between a candidate's
-generation and its checks cost more than the skipped checks saved, 1.6-1.8x the workers' CPU time for theorems.)
+executor asks the driver (``accepted``) before it checks. ``ProcessExecutor`` sends every chunk the uids of the
+last :data:`HOT_RECORDS` records that repeated (records made before the chunk, so the skip is exact); its workers
+also skip repeats within their chunk. A Ray task skips repeats within its chunk only (asking partitioned dedup
+actors about every outcome would cost a round-trip each). (Running each chunk as two tasks, generate then check,
+with the driver naming the repeats in between, was measured and dropped: the second transfer of every row and the
+lost locality between a candidate's generation and its checks cost more than the skipped checks saved, 1.6-1.8x
+the workers' CPU time for theorems.)
 
 Faults never hang a build:
 
@@ -54,6 +57,10 @@ CHUNK = 16
 
 RECENT_RECORDS = 4096
 """Rows the in-process executor remembers to skip the checks of their repeats (about 0.5 MiB)."""
+
+HOT_RECORDS = 1024
+"""Records that repeated, sent with every chunk to worker processes so they skip the checks of further repeats
+(about 70 KB pickled per chunk)."""
 
 FAULT_ENV = "RPSDG_FAULT_EXIT_AT"
 HANG_ENV = "RPSDG_FAULT_HANG_AT"
@@ -113,10 +120,10 @@ class _LocalDedup:
         pass
 
 
-def produce_chunk(task: ItemTask, first: int, stop: int) -> list[Outcome]:
+def produce_chunk(task: ItemTask, first: int, stop: int, records: frozenset[str] = frozenset()) -> list[Outcome]:
     """The worker-side unit of work (a worker process or a Ray task): ``task.produce_range`` plus the fault hook."""
     _maybe_inject_fault(first, stop)
-    return task.produce_range(first, stop)
+    return task.produce_range(first, stop, records)
 
 
 def _maybe_inject_fault(first: int, stop: int) -> None:
@@ -189,14 +196,18 @@ class ProcessExecutor(_LocalDedup):
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
                  accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
-        """(``accepted`` is not used: a worker cannot ask the driver; it skips repeats within its chunk.)"""
+        """With ``accepted``, every chunk travels with the uids of the last :data:`HOT_RECORDS` records that
+        repeated (found by asking ``accepted`` about each outcome before it is yielded), and its worker does not
+        check their repeats."""
         import multiprocessing
 
+        hot = RecentRecords(HOT_RECORDS)
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         clean = False
         try:
             def submit(first: int, stop: int) -> Future:
-                return pool.submit(produce_chunk, task, first, stop)
+                # every record in ``hot`` has an index below ``first``: the chunks before it are not consumed yet
+                return pool.submit(produce_chunk, task, first, stop, hot.snapshot())
 
             waiting_for = start
             try:
@@ -208,7 +219,10 @@ class ProcessExecutor(_LocalDedup):
                         raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
                                             f"{self.task_timeout:g} s after the build started waiting for them (a "
                                             f"stuck worker); the build stopped and {RESUME_HINT}") from None
-                    yield from outcomes
+                    for outcome in outcomes:
+                        if accepted is not None and outcome.uid and accepted(outcome.uid):
+                            hot.add(outcome.uid)  # a repeat of a record made before this chunk
+                        yield outcome
             except BrokenProcessPool:  # from result() or from submit() once the pool knows
                 raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
                                     f"{waiting_for} on were being made; the build stopped and {RESUME_HINT} (exit "

@@ -21,7 +21,7 @@ import hashlib
 import random
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of, with_checks
@@ -116,13 +116,18 @@ class ItemTask:
         return produce(spec or get_kind(self.kind), self.kind_config, self.levels, self.seed, index, self.value_keys,
                        repeat)
 
-    def produce_range(self, first: int, stop: int) -> list[Outcome]:
-        """Outcomes of candidates ``first .. stop - 1``, in index order. A repeat of a record made earlier in the
-        range is not checked (without value dedup: with it, an earlier record may still lose to a value duplicate,
-        so only the driver knows whether its uid was accepted)."""
+    def produce_range(self, first: int, stop: int, records: Collection[str] = frozenset()) -> list[Outcome]:
+        """Outcomes of candidates ``first .. stop - 1``, in index order. A candidate is not checked when its uid is
+        in ``records`` (uids the driver has made into records, all from indices before ``first``) or repeats a row
+        made earlier in the range (without value dedup: with it, an earlier row may still lose to a value
+        duplicate, so only the driver knows whether its uid was accepted)."""
         spec = get_kind(self.kind)
         made = RecentRecords(stop - first)
-        repeat = None if self.value_keys else made.__contains__
+        trust_made = not self.value_keys
+
+        def repeat(uid: str) -> bool:
+            return uid in records or (trust_made and uid in made)
+
         outcomes = []
         for index in range(first, stop):
             outcome = produce(spec, self.kind_config, self.levels, self.seed, index, self.value_keys, repeat)
@@ -142,12 +147,20 @@ class RecentRecords:
 
     def note(self, outcome: Outcome) -> None:
         """Remember ``outcome``'s uid if it is a row (the oldest uid goes when the bound is reached)."""
-        if outcome.row is None or outcome.uid in self._uids:
+        if outcome.row is not None:
+            self.add(outcome.uid)
+
+    def add(self, uid: str) -> None:
+        """Remember ``uid`` (the oldest goes when the bound is reached)."""
+        if uid in self._uids:
             return
         if len(self._order) >= self.bound:
             self._uids.discard(self._order.popleft())
-        self._uids.add(outcome.uid)
-        self._order.append(outcome.uid)
+        self._uids.add(uid)
+        self._order.append(uid)
+
+    def snapshot(self) -> frozenset[str]:
+        return frozenset(self._uids)
 
     def __contains__(self, uid: str) -> bool:
         return uid in self._uids
