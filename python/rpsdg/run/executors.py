@@ -9,8 +9,8 @@ ahead the workers are.
 Repeats (``run/items.py``): a candidate whose uid the driver has made into a record is not checked. The in-process
 executor asks the driver (``accepted``) before it checks. ``ProcessExecutor`` sends every chunk the uids of the
 last :data:`HOT_RECORDS` records that repeated (records made before the chunk, so the skip is exact); its workers
-also skip repeats within their chunk. A Ray task skips repeats within its chunk only (asking partitioned dedup
-actors about every outcome would cost a round-trip each). (Running each chunk as two tasks, generate then check,
+also skip repeats within their chunk. Ray tasks get the same, except with ``--dedup-partitions`` (the pipeline
+passes no ``accepted`` then: asking the dedup actors about every outcome would cost a round-trip each). (Running each chunk as two tasks, generate then check,
 with the driver naming the repeats in between, was measured and dropped: the second transfer of every row and the
 lost locality between a candidate's generation and its checks cost more than the skipped checks saved, 1.6-1.8x
 the workers' CPU time for theorems.)
@@ -46,7 +46,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from rpsdg.errors import RpsdgError
 from rpsdg.run.dedup import PartitionedUidSet, UidOwner, UidSet, pack, partitioned_ask, unpack_answers
@@ -124,6 +124,16 @@ def produce_chunk(task: ItemTask, first: int, stop: int, records: frozenset[str]
     """The worker-side unit of work (a worker process or a Ray task): ``task.produce_range`` plus the fault hook."""
     _maybe_inject_fault(first, stop)
     return task.produce_range(first, stop, records)
+
+
+def _noting_repeats(outcomes: Iterable[Outcome], accepted: Callable[[str], bool] | None,
+                    hot: RecentRecords) -> Iterator[Outcome]:
+    """``outcomes``, noting in ``hot`` each uid the consumer has already made into a record (a repeat): every
+    record in ``hot`` then precedes every chunk submitted later, so a worker may skip its repeats."""
+    for outcome in outcomes:
+        if accepted is not None and outcome.uid and accepted(outcome.uid):
+            hot.add(outcome.uid)
+        yield outcome
 
 
 def _maybe_inject_fault(first: int, stop: int) -> None:
@@ -219,10 +229,7 @@ class ProcessExecutor(_LocalDedup):
                         raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
                                             f"{self.task_timeout:g} s after the build started waiting for them (a "
                                             f"stuck worker); the build stopped and {RESUME_HINT}") from None
-                    for outcome in outcomes:
-                        if accepted is not None and outcome.uid and accepted(outcome.uid):
-                            hot.add(outcome.uid)  # a repeat of a record made before this chunk
-                        yield outcome
+                    yield from _noting_repeats(outcomes, accepted, hot)
             except BrokenProcessPool:  # from result() or from submit() once the pool knows
                 raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
                                     f"{waiting_for} on were being made; the build stopped and {RESUME_HINT} (exit "
@@ -297,7 +304,8 @@ class RayExecutor:
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
                  accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
-        """(``accepted`` is not used: a task cannot ask the driver; it skips repeats within its chunk.)"""
+        """With ``accepted``, every task gets the records that repeated, as ``ProcessExecutor``'s chunks do (a
+        retried task gets none)."""
         ray = import_ray()
         started_here = not ray.is_initialized()  # not started by dedup(): stop it when the outcomes end
         self.start()
@@ -306,11 +314,13 @@ class RayExecutor:
             task_ref = ray.put(task)
             window = 4 * max(1, int(ray.cluster_resources().get("CPU", self.num_cpus)))
 
+            hot = RecentRecords(HOT_RECORDS)
+
             def submit(first: int, stop: int) -> Any:
-                return remote.remote(task_ref, first, stop)
+                return remote.remote(task_ref, first, stop, hot.snapshot())
 
             for first, stop, ref in _in_order(submit, start, limit, self.chunk, window):
-                yield from self._result(ray, remote, task_ref, first, stop, ref)
+                yield from _noting_repeats(self._result(ray, remote, task_ref, first, stop, ref), accepted, hot)
         finally:
             if started_here:
                 self.close()

@@ -18,7 +18,8 @@ written shards.
 
 A candidate whose uid an earlier index made into a record is a ``duplicate`` whatever its checks said, so its checks
 can be skipped (a *repeat*, ``run/items.py``): the in-process executor asks this process's dedup set before it
-checks a candidate, a worker skips repeats within its chunk. The drop counts do not depend on which were skipped.
+checks a candidate, workers are sent the records that repeated (``run/executors.py``). The drop counts do not
+depend on which were skipped.
 """
 
 from __future__ import annotations
@@ -228,8 +229,9 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
             def accepted(uid: str) -> bool:
                 return records_made.contains_batch([bytes.fromhex(uid)])[0]
 
+            asks_are_local = not (config.executor == "ray" and config.dedup_partitions > 0)  # not Ray actors
             # closing stops the workers at once
-            with closing(executor.outcomes(task, start, limit, accepted)) as outcomes:
+            with closing(executor.outcomes(task, start, limit, accepted if asks_are_local else None)) as outcomes:
                 while records < config.count:
                     room = min(DEDUP_BATCH, config.count - records, config.shard_size - len(writer.buffer))
                     batch = list(itertools.islice(outcomes, room))
