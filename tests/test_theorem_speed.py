@@ -314,3 +314,17 @@ def test_shortest_proof_equals_reference() -> None:
             compared += 1
             found += got is not None
     assert compared > 60 and found > 0
+
+
+def test_a_config_unpickled_in_a_worker_shares_the_tables_instead_of_rebuilding_them():
+    """Workers unpickle the build's config for every chunk; the tables are a memo of the config's families."""
+    import pickle
+
+    from rpsdg.kinds.theorem.generate import TheoremConfig
+
+    config = TheoremConfig()
+    again = pickle.loads(pickle.dumps(config))
+    assert again == config and again.tables(3, "real") is config.tables(3, "real")
+    other = TheoremConfig(levels={**config.levels, 3: {**config.levels[3], "families": ["ring"]}})
+    assert other.tables(3, "real") is not config.tables(3, "real")
+    assert {d.rule.family for ds in other.tables(3, "real").index.values() for d in ds} == {"ring"}

@@ -23,10 +23,12 @@ new operators in start expressions, list them in :data:`FAMILY_OPERATORS`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from rpsdg.kinds.theorem import check as theorem_check
@@ -136,30 +138,10 @@ class TheoremConfig:
         self._build_tables()
 
     def _build_tables(self) -> None:
-        book = default_rulebook()
-        graph = rule_graph(book)
-        successors = {name: frozenset(graph.successors(name)) for name in graph.nodes}
-        tables: dict[tuple[int, str], LevelTables] = {}
-        for level, table in self.levels.items():
-            families = tuple(table["families"])
-            for domain in ("int", "real"):
-                if domain == "int" and "ring" not in families:
-                    continue
-                # items over ℤ are for core Lean: only ring rules with a lean_int term
-                chosen = book.select(("ring",) if domain == "int" else families, domain,
-                                     self.require_lean or domain == "int")
-                index = chosen.index()
-                seeds = tuple(d for ds in index.values() for d in ds if _good_seed(d))
-                operators = RING_OPERATORS if domain == "int" else tuple(
-                    op for family in families for op in FAMILY_OPERATORS.get(family, ()))
-                plain = CompiledIndex({op: ds for op, ds in index.items() if op != "*"})
-                bare = CompiledIndex({"*": index["*"]} if "*" in index else {})
-                tables[(level, domain)] = LevelTables(chosen, CompiledIndex(index), seeds, successors,
-                                                      operators or RING_OPERATORS, plain, bare,
-                                                      tuple(d for d in seeds if d.rule.family != "ring"))
-        object.__setattr__(self, "_tables", tables)
+        families = tuple(sorted((level, tuple(table["families"])) for level, table in self.levels.items()))
+        object.__setattr__(self, "_tables", _level_tables(families, self.require_lean))
 
-    def __getstate__(self) -> dict[str, Any]:  # the tables are rebuilt, not pickled
+    def __getstate__(self) -> dict[str, Any]:  # the tables are looked up again (``_level_tables``), not pickled
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -172,6 +154,36 @@ class TheoremConfig:
 
     def tables(self, level: int, domain: str) -> LevelTables:
         return self._tables[(level, domain)]  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=16)
+def _level_tables(families: tuple[tuple[int, tuple[str, ...]], ...], require_lean: bool
+                  ) -> Mapping[tuple[int, str], LevelTables]:
+    """The :class:`LevelTables` of every (level, domain) for a config whose levels use ``families``: a pure
+    function of its arguments and the shipped rules, remembered per process (bounded; read-only, so configs of
+    equal value share them). Building them takes about 150 ms, and a worker unpickles the build's config for every
+    chunk of 16 items: without the memo, theorem builds with workers spent most of their time here."""
+    book = default_rulebook()
+    graph = rule_graph(book)
+    successors = {name: frozenset(graph.successors(name)) for name in graph.nodes}
+    tables: dict[tuple[int, str], LevelTables] = {}
+    for level, level_families in families:
+        for domain in ("int", "real"):
+            if domain == "int" and "ring" not in level_families:
+                continue
+            # items over ℤ are for core Lean: only ring rules with a lean_int term
+            chosen = book.select(("ring",) if domain == "int" else level_families, domain,
+                                 require_lean or domain == "int")
+            index = chosen.index()
+            seeds = tuple(d for ds in index.values() for d in ds if _good_seed(d))
+            operators = RING_OPERATORS if domain == "int" else tuple(
+                op for family in level_families for op in FAMILY_OPERATORS.get(family, ()))
+            plain = CompiledIndex({op: ds for op, ds in index.items() if op != "*"})
+            bare = CompiledIndex({"*": index["*"]} if "*" in index else {})
+            tables[(level, domain)] = LevelTables(chosen, CompiledIndex(index), seeds, successors,
+                                                  operators or RING_OPERATORS, plain, bare,
+                                                  tuple(d for d in seeds if d.rule.family != "ring"))
+    return MappingProxyType(tables)
 
 
 def _good_seed(direction: Direction) -> bool:
