@@ -10,10 +10,10 @@ Repeats (``run/items.py``): a candidate whose uid the driver has made into a rec
 executor asks the driver (``accepted``) before it checks. ``ProcessExecutor`` sends every chunk the uids of the
 last :data:`HOT_RECORDS` records that repeated (records made before the chunk, so the skip is exact); its workers
 also skip repeats within their chunk. Ray tasks get the same, except with ``--dedup-partitions`` (the pipeline
-passes no ``accepted`` then: asking the dedup actors about every outcome would cost a round-trip each). (Running each chunk as two tasks, generate then check,
-with the driver naming the repeats in between, was measured and dropped: the second transfer of every row and the
-lost locality between a candidate's generation and its checks cost more than the skipped checks saved, 1.6-1.8x
-the workers' CPU time for theorems.)
+passes no ``accepted`` then: asking the dedup actors about every outcome would cost a round-trip each).
+(Running each chunk as two tasks, generate then check, with the driver naming the repeats in between, was measured
+and dropped: every row crossed between processes three times, and at equations levels 1-2 the workers' CPU time
+fell only from 32.3 s to 28.5 s while the driver's rose from 3.2 s to 4.2 s; docs/speed.md, "Round 4".)
 
 Faults never hang a build:
 
