@@ -67,10 +67,15 @@ def test_unknown_direction_is_refused():
 def test_a_parts_item_does_not_depend_on_the_items_made_before_it():
     """SymPy's ``integral_steps`` counts by-parts attempts per u in a module table that only ``manualintegrate()``
     clears: once the items before it had tried the same u, item 15 of this build came out ``sympy_cannot`` at once
-    instead of running (to its time limit) as it does in a fresh process. ``forward.py`` resets those tables."""
+    instead of running (to its time limit) as it does in a fresh process. ``forward.py`` resets those tables.
+
+    SymPy's search for item 15 takes about a second, as long as the default time limit, so on a loaded machine a
+    warm run could finish it (``sympy_cannot``) where the cold one timed out. With a quarter of a second both time
+    out with room to spare, and without the reset item 15 still comes out ``sympy_cannot`` in 0.0 s (checked by
+    disabling ``_fresh_manualintegrate``)."""
     from rpsdg.run.pipeline import produce
 
-    config = IntegralConfig(direction="parts")
+    config = IntegralConfig(direction="parts", sympy_seconds=0.25)
 
     def outcome(index: int):
         made = produce(SPEC, config, (1, 2, 3), 5, index)
