@@ -16,7 +16,7 @@ from rpsdg.core import Rejected
 from rpsdg.errors import RpsdgError
 from rpsdg.kinds import get_kind
 from rpsdg.run.dedup import UidSet
-from rpsdg.run.executors import InlineExecutor, ProcessExecutor
+from rpsdg.run.executors import InlineExecutor, KnownRecords, ProcessExecutor
 from rpsdg.run.items import DUPLICATE, ItemTask, Outcome, RecentRecords, produce
 from rpsdg.run.pipeline import _dedup_batch
 
@@ -104,13 +104,13 @@ def test_workers_skip_repeats_of_records_that_repeated_and_decide_as_the_inline_
         inline_verdicts = [_dedup_batch(inline_seen, [o], False)[0]
                            for o in InlineExecutor().outcomes(task, 0, 300)]
 
-        def accepted(uid: str) -> bool:
-            return bytes.fromhex(uid) in worker_seen
-
+        known = KnownRecords(worker_seen)
         outcomes, verdicts = [], []
-        for outcome in ProcessExecutor(2, chunk=4).outcomes(task, 0, 300, accepted):
+        for outcome in ProcessExecutor(2, chunk=4).outcomes(task, 0, 300, known):
             outcomes.append(outcome)
             verdicts.append(_dedup_batch(worker_seen, [outcome], False)[0])  # one at a time, as records arrive
+            if verdicts[-1] == DUPLICATE:
+                known.repeated.add(outcome.uid)  # as the build's driver does
     assert verdicts == inline_verdicts
     first_row: dict[str, int] = {}
     for outcome in outcomes:

@@ -7,10 +7,9 @@ indices (``ItemTask.produce_range``); at most ``window`` chunks are in flight, s
 ahead the workers are.
 
 Repeats (``run/items.py``): a candidate whose uid the driver has made into a record is not checked. The in-process
-executor asks the driver (``accepted``) before it checks. ``ProcessExecutor`` sends every chunk the uids of the
-last :data:`HOT_RECORDS` records that repeated (records made before the chunk, so the skip is exact); its workers
-also skip repeats within their chunk. Ray tasks get the same, except with ``--dedup-partitions`` (the pipeline
-passes no ``accepted`` then: asking the dedup actors about every outcome would cost a round-trip each).
+executor asks the driver's dedup set (``KnownRecords``) before it checks. Worker processes and Ray tasks get, with
+every chunk, the last :data:`HOT_RECORDS` records that repeated (which the driver notes as it decides duplicates:
+records made before the chunk, so the skip is exact), and also skip repeats within their chunk.
 (Running each chunk as two tasks, generate then check, with the driver naming the repeats in between, was measured
 and dropped: every row crossed between processes three times, and at equations levels 1-2 the workers' CPU time
 fell only from 32.3 s to 28.5 s while the driver's rose from 3.2 s to 4.2 s; docs/speed.md, "Round 4".)
@@ -46,7 +45,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 from rpsdg.errors import RpsdgError
 from rpsdg.run.dedup import PartitionedUidSet, UidOwner, UidSet, pack, partitioned_ask, unpack_answers
@@ -85,15 +84,29 @@ class Dedup(Protocol):
     def close(self) -> None: ...
 
 
+class KnownRecords:
+    """What the consumer (the build's driver) knows of the records it made, for executors that skip the checks of
+    repeats: ``uid in known`` asks its dedup set (exact, for an executor in the driver's process); ``repeated``
+    holds the last :data:`HOT_RECORDS` records that a later candidate repeated, fed by the driver as it decides
+    duplicates (for workers: every record in it precedes every chunk not yet submitted, so the skip is exact)."""
+
+    def __init__(self, seen: Dedup):
+        self._seen = seen
+        self.repeated = RecentRecords(HOT_RECORDS)
+
+    def __contains__(self, uid: object) -> bool:
+        return isinstance(uid, str) and self._seen.contains_batch([bytes.fromhex(uid)])[0]
+
+
 class Executor(Protocol):
     name: str
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
-                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
+                 known: KnownRecords | None = None) -> Iterator[Outcome]:
         """Outcomes of candidates ``start, start + 1, ... < limit`` in index order; the consumer may stop early.
 
-        ``accepted(uid)`` (optional) says whether the consumer already made ``uid`` into a record; an executor that
-        runs in the consumer's process may use it to skip the checks of repeats (``run/items.py``)."""
+        ``known`` (optional): what the consumer knows of the records it made, so the checks of repeats can be
+        skipped (``run/items.py``)."""
         ...
 
     def dedup(self, partitions: int, in_memory: int, spill_dir: Path | None) -> Dedup:
@@ -126,14 +139,9 @@ def produce_chunk(task: ItemTask, first: int, stop: int, records: frozenset[str]
     return task.produce_range(first, stop, records)
 
 
-def _noting_repeats(outcomes: Iterable[Outcome], accepted: Callable[[str], bool] | None,
-                    hot: RecentRecords) -> Iterator[Outcome]:
-    """``outcomes``, noting in ``hot`` each uid the consumer has already made into a record (a repeat): every
-    record in ``hot`` then precedes every chunk submitted later, so a worker may skip its repeats."""
-    for outcome in outcomes:
-        if accepted is not None and outcome.uid and accepted(outcome.uid):
-            hot.add(outcome.uid)
-        yield outcome
+def _repeated(known: KnownRecords | None) -> frozenset[str]:
+    """The records that repeated, to send with a chunk about to be submitted."""
+    return known.repeated.snapshot() if known is not None else frozenset()
 
 
 def _maybe_inject_fault(first: int, stop: int) -> None:
@@ -171,27 +179,15 @@ def _in_order(submit: Callable[[int, int], Handle], start: int, limit: int, chun
 
 
 class InlineExecutor(_LocalDedup):
-    """Everything in this process, one item after another (``--workers 1``). A repeat is not checked when the
-    consumer's ``accepted`` says its uid is a record already, or when it repeats one of the last
-    :data:`RECENT_RECORDS` rows made here (not yet consumed, so not yet in the consumer's dedup set)."""
+    """Everything in this process, one item after another (``--workers 1``). A repeat is not checked when ``known``
+    says its uid is a record already, or when it repeats one of the last :data:`RECENT_RECORDS` rows made here (not
+    yet consumed, so not yet in the consumer's dedup set)."""
 
     name = "inline"
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
-                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
-        from rpsdg.kinds import get_kind
-
-        spec = get_kind(task.kind)
-        recent = RecentRecords(RECENT_RECORDS)
-        trust_recent = not task.value_keys  # with value dedup a row made here may still lose to a value duplicate
-
-        def repeat(uid: str) -> bool:
-            return (trust_recent and uid in recent) or (accepted is not None and accepted(uid))
-
-        for index in range(start, limit):
-            outcome = task.produce(index, spec, repeat)
-            recent.note(outcome)
-            yield outcome
+                 known: KnownRecords | None = None) -> Iterator[Outcome]:
+        return task.produce_each(start, limit, known if known is not None else frozenset(), RECENT_RECORDS)
 
 
 class ProcessExecutor(_LocalDedup):
@@ -205,19 +201,16 @@ class ProcessExecutor(_LocalDedup):
         self.workers, self.chunk, self.task_timeout = workers, chunk, task_timeout
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
-                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
-        """With ``accepted``, every chunk travels with the uids of the last :data:`HOT_RECORDS` records that
-        repeated (found by asking ``accepted`` about each outcome before it is yielded), and its worker does not
-        check their repeats."""
+                 known: KnownRecords | None = None) -> Iterator[Outcome]:
+        """With ``known``, every chunk travels with ``known.repeated``, and its worker does not check their
+        repeats."""
         import multiprocessing
 
-        hot = RecentRecords(HOT_RECORDS)
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         clean = False
         try:
             def submit(first: int, stop: int) -> Future:
-                # every record in ``hot`` has an index below ``first``: the chunks before it are not consumed yet
-                return pool.submit(produce_chunk, task, first, stop, hot.snapshot())
+                return pool.submit(produce_chunk, task, first, stop, _repeated(known))
 
             waiting_for = start
             try:
@@ -229,7 +222,7 @@ class ProcessExecutor(_LocalDedup):
                         raise ExecutorError(f"--workers {self.workers}: items {first}..{stop - 1} were not done "
                                             f"{self.task_timeout:g} s after the build started waiting for them (a "
                                             f"stuck worker); the build stopped and {RESUME_HINT}") from None
-                    yield from _noting_repeats(outcomes, accepted, hot)
+                    yield from outcomes
             except BrokenProcessPool:  # from result() or from submit() once the pool knows
                 raise ExecutorError(f"--workers {self.workers}: {_dead_workers(pool)} while items from "
                                     f"{waiting_for} on were being made; the build stopped and {RESUME_HINT} (exit "
@@ -303,9 +296,9 @@ class RayExecutor:
         return RayUidSet(self.start(), partitions, in_memory)
 
     def outcomes(self, task: ItemTask, start: int, limit: int,
-                 accepted: Callable[[str], bool] | None = None) -> Iterator[Outcome]:
-        """With ``accepted``, every task gets the records that repeated, as ``ProcessExecutor``'s chunks do (a
-        retried task gets none)."""
+                 known: KnownRecords | None = None) -> Iterator[Outcome]:
+        """With ``known``, every task gets ``known.repeated``, as ``ProcessExecutor``'s chunks do (a retried task
+        gets none)."""
         ray = import_ray()
         started_here = not ray.is_initialized()  # not started by dedup(): stop it when the outcomes end
         self.start()
@@ -314,13 +307,11 @@ class RayExecutor:
             task_ref = ray.put(task)
             window = 4 * max(1, int(ray.cluster_resources().get("CPU", self.num_cpus)))
 
-            hot = RecentRecords(HOT_RECORDS)
-
             def submit(first: int, stop: int) -> Any:
-                return remote.remote(task_ref, first, stop, hot.snapshot())
+                return remote.remote(task_ref, first, stop, _repeated(known))
 
             for first, stop, ref in _in_order(submit, start, limit, self.chunk, window):
-                yield from _noting_repeats(self._result(ray, remote, task_ref, first, stop, ref), accepted, hot)
+                yield from self._result(ray, remote, task_ref, first, stop, ref)
         finally:
             if started_here:
                 self.close()

@@ -21,7 +21,7 @@ import hashlib
 import random
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Sequence
+from typing import Any, Callable, Collection, Iterator, Sequence
 
 from rpsdg.core import Dropped
 from rpsdg.corpus.record import make_row, uid_of, with_checks
@@ -117,23 +117,26 @@ class ItemTask:
                        repeat)
 
     def produce_range(self, first: int, stop: int, records: Collection[str] = frozenset()) -> list[Outcome]:
-        """Outcomes of candidates ``first .. stop - 1``, in index order. A candidate is not checked when its uid is
-        in ``records`` (uids the driver has made into records, all from indices before ``first``) or repeats a row
-        made earlier in the range (without value dedup: with it, an earlier row may still lose to a value
-        duplicate, so only the driver knows whether its uid was accepted)."""
+        """Outcomes of candidates ``first .. stop - 1``, in index order (:meth:`produce_each`, remembering the whole
+        range)."""
+        return list(self.produce_each(first, stop, records, stop - first))
+
+    def produce_each(self, first: int, stop: int, records: Collection[str], remembered: int) -> Iterator[Outcome]:
+        """Outcomes of candidates ``first .. stop - 1``, one by one in index order. A candidate is not checked when
+        its uid is in ``records`` (uids the driver has made into records, all from indices before the candidate's)
+        or repeats one of the last ``remembered`` rows made here (without value dedup: with it, an earlier row may
+        still lose to a value duplicate, so only the driver knows whether its uid was accepted)."""
         spec = get_kind(self.kind)
-        made = RecentRecords(stop - first)
+        made = RecentRecords(remembered)
         trust_made = not self.value_keys
 
         def repeat(uid: str) -> bool:
-            return uid in records or (trust_made and uid in made)
+            return (trust_made and uid in made) or uid in records
 
-        outcomes = []
         for index in range(first, stop):
             outcome = produce(spec, self.kind_config, self.levels, self.seed, index, self.value_keys, repeat)
             made.note(outcome)
-            outcomes.append(outcome)
-        return outcomes
+            yield outcome
 
 
 class RecentRecords:

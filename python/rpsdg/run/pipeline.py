@@ -18,8 +18,8 @@ written shards.
 
 A candidate whose uid an earlier index made into a record is a ``duplicate`` whatever its checks said, so its checks
 can be skipped (a *repeat*, ``run/items.py``): the in-process executor asks this process's dedup set before it
-checks a candidate, workers are sent the records that repeated (``run/executors.py``). The drop counts do not
-depend on which were skipped.
+checks a candidate, workers are sent the records that repeated, noted here as duplicates are decided
+(``run/executors.py``). The drop counts do not depend on which were skipped.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from rpsdg.corpus.store import MANIFEST_FORMAT, CorpusWriter
 from rpsdg.errors import ConfigError, RpsdgError
 from rpsdg.kinds import LEVELS, KindSpec, get_kind
 from rpsdg.run.dedup import default_spill_dir
-from rpsdg.run.executors import EXECUTORS, Dedup, make_executor
+from rpsdg.run.executors import EXECUTORS, Dedup, KnownRecords, make_executor
 from rpsdg.run.items import DUPLICATE, ItemTask, Outcome, candidate_row, item_rng, produce, value_digest
 
 DEDUP_BATCH = 256
@@ -224,14 +224,8 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                     progress(records)
             else:  # a build killed before its first shard resumes from index 0
                 writer.checkpoint({"identity": identity, "next_index": 0, "tally": tally.to_json()})
-            records_made: Dedup = seen
-
-            def accepted(uid: str) -> bool:
-                return records_made.contains_batch([bytes.fromhex(uid)])[0]
-
-            asks_are_local = not (config.executor == "ray" and config.dedup_partitions > 0)  # not Ray actors
-            # closing stops the workers at once
-            with closing(executor.outcomes(task, start, limit, accepted if asks_are_local else None)) as outcomes:
+            known = KnownRecords(seen)  # what executors may skip the checks of (repeats)
+            with closing(executor.outcomes(task, start, limit, known)) as outcomes:  # closing stops the workers at once
                 while records < config.count:
                     room = min(DEDUP_BATCH, config.count - records, config.shard_size - len(writer.buffer))
                     batch = list(itertools.islice(outcomes, room))
@@ -242,6 +236,8 @@ def build(config: BuildConfig, progress: Callable[[int], None] | None = None) ->
                         tally.candidates += 1
                         if verdict:
                             tally.dropped[verdict] += 1
+                            if verdict == DUPLICATE:
+                                known.repeated.add(outcome.uid)
                             continue
                         records += 1
                         tally.accept(outcome.row, spec.symbolic_checkers, spec.record_stats)
