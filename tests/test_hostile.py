@@ -123,3 +123,35 @@ def test_nested_time_limits_keep_the_outer_one():
                     assert inner.fired(error)  # the inner one fired and is handled here
             time.sleep(1.0)  # the outer one is still armed
     assert outer.fired(caught.value)
+
+
+def test_a_limit_whose_alarm_is_swallowed_fires_again():
+    """Python drops an exception raised inside a garbage-collector callback, and a signal handler can run there
+    (Hypothesis registers such a callback). The first alarm here lands in a callback and is lost; the limit must
+    still end the block. Before the fix the block ran on (CI: a SymPy fallback ran 15 minutes)."""
+    import gc
+    import time
+
+    from rpsdg.limits import OutOfTime, time_limit
+
+    swallowed = []
+
+    def slow_first_collection(phase, info):  # noqa: ARG001 (gc callback signature)
+        if phase == "start" and not swallowed:
+            try:
+                time.sleep(5.0)  # the alarm interrupts this sleep; gc then drops the OutOfTime
+            finally:
+                swallowed.append(True)
+
+    gc.callbacks.append(slow_first_collection)
+    give_up = time.monotonic() + 60.0  # a bound, so the bug fails the test rather than hanging it
+    try:
+        with pytest.raises(OutOfTime) as caught:
+            with time_limit(0.05) as limit:
+                while time.monotonic() < give_up:
+                    gc.collect(0)
+                raise AssertionError("the limit never ended the block")
+    finally:
+        gc.callbacks.remove(slow_first_collection)
+    assert swallowed, "the first alarm should have landed in the gc callback"
+    assert limit.fired(caught.value)

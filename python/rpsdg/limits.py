@@ -22,6 +22,11 @@ from typing import Iterator
 CHECK_SECONDS = 30.0
 """Wall-clock bound on all checkers of one record."""
 
+REFIRE_SECONDS = 0.5
+"""Once a limit has fired, it fires again this often until its block ends. Python drops an exception raised in a
+garbage-collector callback or a ``__del__`` (it prints "Exception ignored in ..."), and a signal handler can run
+there: Hypothesis's gc callback once swallowed a SymPy limit's only alarm, and the test ran for 15 minutes."""
+
 
 class OutOfTime(BaseException):
     """The bounded work ran past its time limit. A ``BaseException`` (like ``KeyboardInterrupt``), so the broad
@@ -53,7 +58,7 @@ def time_limit(seconds: float) -> Iterator[Limit]:
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield limit
         return
-    previous_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    previous_remaining, previous_interval = signal.getitimer(signal.ITIMER_REAL)
     if previous_remaining and previous_remaining < seconds:
         yield Limit(seconds, armed=True)  # an outer, tighter limit is already armed and will fire first
         return
@@ -64,7 +69,7 @@ def time_limit(seconds: float) -> Iterator[Limit]:
 
     started = time.monotonic()
     old_handler = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REFIRE_SECONDS)
     try:
         yield limit
     finally:
@@ -72,4 +77,4 @@ def time_limit(seconds: float) -> Iterator[Limit]:
         signal.signal(signal.SIGALRM, old_handler)
         if previous_remaining:
             elapsed = time.monotonic() - started
-            signal.setitimer(signal.ITIMER_REAL, max(previous_remaining - elapsed, 0.001))
+            signal.setitimer(signal.ITIMER_REAL, max(previous_remaining - elapsed, 0.001), previous_interval)
