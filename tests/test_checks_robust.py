@@ -42,3 +42,44 @@ def test_malformed_rows_are_rejected_not_raised(kind):
         assert [v.checker for v in verdicts] == list(spec.checker_names)
         rejected += any(v.status == "rejected" for v in verdicts)
     assert rejected > 200  # most mutations break the record; a few land on an equivalent text
+
+
+@pytest.mark.parametrize("kind", kind_names())
+def test_checks_stopped_early_agree_with_all_checks(kind):
+    """``run_checks(row, until=...)`` (the prm export's confirmation of a corrupted step) gives the verdicts of a
+    full run up to the first one ``until`` holds for, and no checker after it runs."""
+    spec = get_kind(kind)
+    config = spec.config_type()
+    rows = [o.row for o in (produce(spec, config, (1 + i % 5,), 5, i) for i in range(30)) if o.row]
+    rng = random.Random(kind)
+    compared = 0
+    for row in rows:
+        broken = copy.deepcopy(row)
+        index = rng.randrange(len(broken["steps"]))
+        broken["steps"][index][spec.step_result_field] = "x + 7"
+        full = spec.run_checks(broken)
+        for until in (lambda v: v.status == "rejected" and v.step == index, lambda v: v.status == "passed"):
+            early = spec.run_checks(broken, until=until)
+            stop = next((n for n, v in enumerate(full) if until(v)), len(full) - 1)
+            assert early == full[:stop + 1]
+            compared += 1
+    assert compared >= 20
+
+
+def test_no_checker_runs_after_the_verdict_asked_for():
+    import dataclasses
+
+    from rpsdg.core import Passed, Rejected
+
+    pulled = []
+
+    def three_checkers(row):
+        for name in ("first", "second", "third"):
+            pulled.append(name)
+            yield Rejected(name, "v", 0, "wrong") if name == "second" else Passed(name, "v", "fine")
+
+    spec = dataclasses.replace(get_kind("equation"), check=three_checkers, checker_names=("first", "second", "third"))
+    verdicts = spec.run_checks({}, until=lambda v: v.status == "rejected")
+    assert [v.checker for v in verdicts] == ["first", "second"] and pulled == ["first", "second"]
+    pulled.clear()
+    assert [v.checker for v in spec.run_checks({})] == ["first", "second", "third"]

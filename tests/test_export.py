@@ -418,7 +418,7 @@ def test_other_kinds_export_and_prm_negatives_are_rejected_by_their_checkers(kin
         corruption = record["corruption"]
         steps = [dict(step) for step in row["steps"]]
         steps[corruption["stored_step"]][corruption["field"]] = corruption["corrupted"]
-        verdicts = spec.check({**row, "steps": steps})
+        verdicts = list(spec.check({**row, "steps": steps}))
         assert any(v.status == "rejected" and v.step == corruption["stored_step"] for v in verdicts), record
     for fmt in ("sft", "leandojo", "whole-proof"):
         made = export_corpus(fmt, corpus, tmp_path / fmt)

@@ -142,3 +142,17 @@ def test_sample_expr_has_the_requested_operator_count():
         tree = sample_expr(rng, operators, unary, binary, LeafDistribution())
         internal = sum(1 for _, node in tree.positions() if node.args)
         assert internal == operators  # pow2..5 and inv add literal leaves, never operators
+
+
+def test_parse_remembers_trees_but_not_errors():
+    """Short texts are remembered (an export re-reads a record's steps for every corrupted copy); a remembered
+    tree is the tree a fresh parse gives, and a text that fails names each caller's input every time."""
+    from rpsdg.expr.parse import MEMO_MAX_TEXT, _parsed
+
+    text = "(x + 2)*y - 3/x"
+    assert parse(text) == _parsed(text, "fresh") and parse(text) is parse(text, "another name")
+    for what in ("first input", "second input"):
+        with pytest.raises(ParseError, match=what):
+            parse("x + ", what)
+    long_text = "+".join(["x"] * (MEMO_MAX_TEXT // 2 + 1))
+    assert parse(long_text) == _parsed(long_text, "fresh") and parse(long_text) is not parse(long_text)

@@ -71,7 +71,7 @@ def test_every_generated_item_at_every_level_passes_its_checkers():
             from rpsdg.corpus.record import make_row, uid_of
 
             row = make_row(derivation, SPEC, uid_of(SPEC.dedup_text(derivation)), 0, index)
-            verdicts = SPEC.check(row)
+            verdicts = list(SPEC.check(row))
             assert [v.status for v in verdicts] == ["passed", "passed"], (verdicts, row)
             tried[level] += 1
     assert all(count >= 10 for count in tried.values()), tried
@@ -210,27 +210,27 @@ def test_the_kernel_rejects_every_corrupted_record():
 def test_check_row_rejects_malformed_rows():
     row = copy.deepcopy(ROWS[0])
     row["steps"][0]["substitution"] = "b := x; a := y"
-    assert [v.status for v in SPEC.check(row)] == ["rejected", "rejected"]
+    assert [v.status for v in list(SPEC.check(row))] == ["rejected", "rejected"]
     row = copy.deepcopy(ROWS[0])
     row["steps"][0]["rule"] = "no_such_rule"
-    assert SPEC.check(row)[0].status == "rejected"
+    assert list(SPEC.check(row))[0].status == "rejected"
     row = copy.deepcopy(ROWS[0])
     row["shortest_found"] += 1
-    assert SPEC.check(row)[0].status == "rejected"
+    assert list(SPEC.check(row))[0].status == "rejected"
     row = copy.deepcopy(ROWS[0])
     row["hypotheses"].append("Ne(x, 0)")
-    assert SPEC.check(row)[0].status == "rejected"  # a hypothesis no step needs
+    assert list(SPEC.check(row))[0].status == "rejected"  # a hypothesis no step needs
     row = copy.deepcopy(ROWS[0])
     row["hypotheses"].append("x + 1")
-    assert [v.status for v in SPEC.check(row)] == ["rejected", "rejected"]  # not a relation
+    assert [v.status for v in list(SPEC.check(row))] == ["rejected", "rejected"]  # not a relation
     row = copy.deepcopy(ROWS[0])
     row["problem"] = row["steps"][0]["before"]
-    assert [v.status for v in SPEC.check(row)] == ["rejected", "rejected"]  # not an equation
+    assert [v.status for v in list(SPEC.check(row))] == ["rejected", "rejected"]  # not an equation
 
 
 def test_numeric_checker_catches_a_false_step_independently():
     row = _altered_result(ROWS[0], 0, random.Random(1))
-    assert SPEC.check(row)[1].status == "rejected"
+    assert list(SPEC.check(row))[1].status == "rejected"
 
 
 # -- triviality and dedup ---------------------------------------------------------------------------------------------

@@ -247,12 +247,12 @@ class Confirmer:
     def verdict(self, row: Mapping[str, Any], step: int | None = None) -> Verdict | None:
         """The deciding verdict: a rejection at ``step`` if some checker gives one, else the first rejection, else
         a pass (no rejection and at least one pass; ``NotRun`` verdicts neither pass nor fail a record); ``None``
-        where no checker can decide."""
+        where no checker can decide. The checkers after the first rejection at ``step`` do not run."""
         if self.spec is None:
             return None
         if self.spec.step_check is not None:
             return self.spec.step_check(row)
-        verdicts = self.spec.run_checks(row)
+        verdicts = self.spec.run_checks(row, until=lambda v: isinstance(v, Rejected) and v.step == step)
         rejected = [v for v in verdicts if isinstance(v, Rejected)]
         if rejected:
             return next((v for v in rejected if v.step == step), rejected[0])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from functools import lru_cache
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.tree import FUNCTIONS, Expr, neg
@@ -25,6 +26,12 @@ MAX_NESTING = 100
 MAX_DIGITS = 1000
 """Longest integer literal read (Python itself refuses to convert over 4300 digits, with its own message)."""
 MAX_DEPTH = 300
+
+MEMO_TEXTS = 1024
+"""How many recent texts :func:`parse` remembers the trees of (trees are immutable, so a remembered one is as good
+as a fresh one). An export re-reads each step's text for every corrupted copy of a record and every rendering."""
+MEMO_MAX_TEXT = 400
+"""Longer texts are always parsed afresh, so the memo holds at most ``MEMO_TEXTS`` small trees."""
 
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
 _STRAY = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
@@ -208,6 +215,20 @@ def parse(text: str, what: str = "expression") -> Expr:
         raise ParseError(f"cannot parse {what}: expected text, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
         raise ParseError(f"cannot parse {what}: {len(text)} characters is over the {MAX_TEXT} limit")
+    if len(text) <= MEMO_MAX_TEXT:
+        try:
+            return _remembered(text)
+        except ParseError:
+            pass  # errors are not remembered: parse again below, for a message that names ``what``
+    return _parsed(text, what)
+
+
+@lru_cache(maxsize=MEMO_TEXTS)
+def _remembered(text: str) -> Expr:
+    return _parsed(text, "expression")
+
+
+def _parsed(text: str, what: str) -> Expr:
     if not text.strip():
         raise ParseError(f"cannot parse {what}: it is empty; write an expression")
     parser = _Parser(text, what)

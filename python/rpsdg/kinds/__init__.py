@@ -19,7 +19,7 @@ import random
 import types
 import typing
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import Derivation, Rejected, RuleInfo, Verdict
@@ -59,8 +59,10 @@ class KindSpec:
     """Canonical text of the problem: equal texts are duplicates; its sha256 is the uid."""
     checker_names: Sequence[str]
     """Names of the kind's checkers, cheapest first."""
-    check: Callable[[Mapping[str, Any]], Sequence[Verdict]]
-    """Run every checker on one stored row (parsed once, from its text alone)."""
+    check: Callable[[Mapping[str, Any]], Iterable[Verdict]]
+    """Run every checker on one stored row (parsed once, from its text alone), cheapest first. It may yield the
+    verdicts one at a time (a generator), so that a caller with its answer (``run_checks(row, until=...)``) runs
+    no further checker."""
     renderings: Callable[[Derivation], Mapping[str, str]]
     """Extra renderings stored beside the record: ``prefix``, ``latex``, ``lean``."""
     describe: Callable[[Mapping[str, Any]], str]
@@ -127,19 +129,32 @@ class KindSpec:
     ``4*exp(4*x)`` and ``4*exp(x)**4`` are one problem); first index wins. ``None`` for a row (or no hook): the row
     is deduplicated by uid only. It must be a pure function of the row's stored text, the same on every machine."""
 
-    def run_checks(self, row: Mapping[str, Any]) -> list[Verdict]:
-        """Every verdict of this kind's checkers on ``row``. A row that makes a checker fail (a stranger's
-        malformed but parsable text, say an equation where a term belongs) is rejected by every checker, with the
-        error as reason: a record we cannot check is not a verified record."""
+    def run_checks(self, row: Mapping[str, Any], until: Callable[[Verdict], bool] | None = None) -> list[Verdict]:
+        """Every verdict of this kind's checkers on ``row``; with ``until``, the verdicts up to the first one it
+        holds for, where the kind's ``check`` yields them one by one (the checkers after it do not run). A row
+        that makes a checker fail (a stranger's malformed but parsable text, say an equation where a term belongs)
+        is rejected by every checker, with the error as reason: a record we cannot check is not a verified
+        record."""
         try:
             with time_limit(CHECK_SECONDS):
-                return list(self.check(row))
+                return _verdicts_until(self.check(row), until)
         except OutOfTime as error:
             reason = f"the checkers {error} on this record (a hostile or degenerate text); not verified"
             return [Rejected(name, f"rpsdg-{__version__}", -1, reason) for name in self.checker_names]
         except (RpsdgError, ArithmeticError, LookupError, ValueError, TypeError, RecursionError) as error:
             reason = f"malformed record: the checkers could not read it ({type(error).__name__}: {error})"
             return [Rejected(name, f"rpsdg-{__version__}", -1, reason) for name in self.checker_names]
+
+
+def _verdicts_until(verdicts: Iterable[Verdict], until: Callable[[Verdict], bool] | None) -> list[Verdict]:
+    if until is None:
+        return list(verdicts)
+    kept: list[Verdict] = []
+    for verdict in verdicts:
+        kept.append(verdict)
+        if until(verdict):
+            break
+    return kept
 
 
 def kind_names() -> list[str]:

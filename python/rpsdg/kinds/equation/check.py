@@ -37,7 +37,7 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
@@ -1465,10 +1465,18 @@ def _bisect(f: Callable[[float], float | None], a: float, b: float, fa: float) -
 
 def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     """All verdicts for one stored row, cheapest first; a row that does not parse fails every checker."""
+    return list(check_each(row))
+
+
+def check_each(row: Mapping[str, Any]) -> Iterator[Verdict]:
+    """:func:`check_row`'s verdicts one at a time: a caller that stops early runs no further checker."""
     try:
         record = parse_row(row)
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
-        return [Rejected(name, VERSION, -1, reason) for name in NAMES]
+        yield from [Rejected(name, VERSION, -1, reason) for name in NAMES]
+        return
     facts, forms = facts_of(record.hypotheses), Forms()  # shared: signs and forms are worked out once
-    return [check_replay(record, facts, forms), check_symbolic(record), check_numeric(record, facts, forms)]
+    yield check_replay(record, facts, forms)
+    yield check_symbolic(record)
+    yield check_numeric(record, facts, forms)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import Passed, Rejected, Verdict
@@ -291,9 +291,16 @@ def _agreeing(a: Sequence[float], b: Sequence[float]) -> int:
 
 def check_row(row: Mapping[str, Any]) -> list[Verdict]:
     """Both verdicts for one stored row, cheapest first; a row that does not parse fails both."""
+    return list(check_each(row))
+
+
+def check_each(row: Mapping[str, Any]) -> Iterator[Verdict]:
+    """:func:`check_row`'s verdicts one at a time: a caller that stops early runs no further checker."""
     try:
         record = parse_row(row)
     except (ParseError, KeyError, TypeError, ValueError) as error:
         reason = f"malformed record: {error}"
-        return [Rejected(name, VERSION, -1, reason) for name in NAMES]
-    return [check_replay(record), check_numeric(record)]
+        yield from [Rejected(name, VERSION, -1, reason) for name in NAMES]
+        return
+    yield check_replay(record)
+    yield check_numeric(record)
