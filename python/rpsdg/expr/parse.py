@@ -27,7 +27,7 @@ MAX_DIGITS = 1000
 """Longest integer literal read (Python itself refuses to convert over 4300 digits, with its own message)."""
 MAX_DEPTH = 300
 
-MEMO_TEXTS = 1024
+MEMO_TEXTS = 256
 """How many recent texts :func:`parse` remembers the trees of (trees are immutable, so a remembered one is as good
 as a fresh one). An export re-reads each step's text for every corrupted copy of a record and every rendering."""
 MEMO_MAX_TEXT = 400
