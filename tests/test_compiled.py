@@ -56,7 +56,7 @@ def test_the_marked_modules_are_the_ones_compiled_and_the_suite_runs_them_pure()
     marked = compilable_modules()
     assert set(SHARED_HOT_MODULES) <= set(marked), "a shared hot module lost its marker line"
     for name in marked:
-        assert not name.startswith("rpsdg.kinds.") or name.count(".") == 3, name
+        assert not name.startswith("rpsdg.kinds.") or name.count(".") >= 3, f"{name}: a kind's module, outside a kind"
     from_setup = runpy.run_path(str(ROOT / "setup.py"), run_name="not_main")["compiled_sources"]()
     assert from_setup == [f"python/{name.replace('.', '/')}.py" for name in marked]
     assert all(any(line.startswith(MARKER) for line in (ROOT / path).read_text().splitlines()) for path in from_setup)
@@ -128,7 +128,7 @@ def test_every_kinds_config_travels_to_workers_in_the_compiled_build(compiled_tr
 def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
-        "test_equation.py", "test_theorem.py")]
+        "test_equation.py", "test_theorem.py", "test_theorem_speed.py")]
     script = ("import sys, pytest\nfrom rpsdg.compiled import compilable_modules, compiled_modules\n"
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
               f"sys.exit(pytest.main(['-p', 'no:cacheprovider', *{tests!r}]))")

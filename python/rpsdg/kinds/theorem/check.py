@@ -19,6 +19,7 @@ To change what the kernel accepts, change :func:`check_replay`; ``tests/test_the
 records in every way the format allows and demands that each corruption is rejected.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import random
@@ -163,7 +164,8 @@ def _int_language(e: Expr) -> bool:
     while stack:
         node = stack.pop()
         op = node.op
-        if op not in _INT_OPS or (op == "pow" and not (node.args[1].op == "num" and node.args[1].value >= 0)):
+        if op not in _INT_OPS or (op == "pow" and not (node.args[1].op == "num"
+                                                       and node.args[1].value >= 0)):  # type: ignore[operator]
             return False
         stack.extend(node.args)
     return True
@@ -184,7 +186,8 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
     if record.shortest_found != len(record.steps) or record.proof_length < record.shortest_found:
         return reject(-1, f"shortest_found ({record.shortest_found}) must be the number of steps "
                           f"({len(record.steps)}) and proof_length ({record.proof_length}) at least that")
-    current, used = record.lhs, set()
+    current = record.lhs
+    used: set[Expr] = set()
     for i, step in enumerate(record.steps):
         problem = _replay_step(record, step, current, book, used)
         if problem:

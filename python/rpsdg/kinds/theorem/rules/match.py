@@ -14,7 +14,7 @@ To extend: new node kinds need nothing here unless they need special folding in 
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
@@ -106,7 +106,7 @@ class CompiledIndex(dict):
 
 
 def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
-                 ) -> Iterator[tuple[Direction, Path, Binding]]:
+                 ) -> Iterable[tuple[Direction, Path, Binding]]:
     """Every (direction, path, binding) that fires in ``expr``, pre-order. Bare-variable sources fire on every
     subterm; they are offered only at subterms of at most ``bare_max_size`` nodes (0: never). On a
     :class:`CompiledIndex`, the same applications come as a list, computed by the compiled matchers."""

@@ -183,7 +183,7 @@ def _weighed(e: Expr) -> int:
 
 def _occurrences(e: Expr, counts: dict[str, int]) -> dict[str, int]:
     if e.op == "sym":
-        counts[e.value] = counts.get(e.value, 0) + 1  # type: ignore[index]
+        counts[e.value] = counts.get(e.value, 0) + 1  # type: ignore[index, arg-type]
     for child in e.args:
         _occurrences(child, counts)
     return counts

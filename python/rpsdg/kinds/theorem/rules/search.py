@@ -9,6 +9,7 @@ side (see :func:`shortest_proof`), which changes no result.
 To add a search: build it on :func:`neighbours` and return :class:`Move` lists the replay kernel accepts.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import heapq
@@ -103,7 +104,8 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         mine, theirs, my_signatures = reached[side], reached[1 - side], signatures[side]
         add_signature, add_following, add_following_signature = (
             my_signatures.add, following.append, following_signatures.append)
-        claim, find = mine.setdefault, theirs.get
+        claim, find = mine.setdefault, theirs.get  # a claim that leaves ``mine`` as long found the child reached
+        # before (not ``claim(...) is entry``: the compiled build boxes a tuple anew where it is passed)
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
         meet = signatures[1 - side] if last else None
@@ -132,12 +134,14 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                     other = find(child)
                     if other is None:
                         continue
-                    entry = (depth, direction, path, binding, node)
-                    if claim(child, entry) is not entry:
+                    known = len(mine)
+                    claim(child, (depth, direction, path, binding, node))
+                    if len(mine) == known:
                         continue  # reached before: the first way stays
                 else:
-                    entry = (depth, direction, path, binding, node)
-                    if claim(child, entry) is not entry:
+                    known = len(mine)
+                    claim(child, (depth, direction, path, binding, node))
+                    if len(mine) == known:
                         continue
                     child_signature = signature(child, weights) if folds else new
                     add_following(child)
