@@ -210,7 +210,7 @@ class Canonicalizer:
 
     def power(self, base: Sum, r: Number) -> Sum:
         if type(r) is not int:
-            r = _normal(Fraction(r))
+            r = _normal(r)
         if r == 0:
             return {(): 1} if base else _raise_zero_power()
         if not base:
@@ -318,14 +318,15 @@ def _power_monomial(mono: Monomial, coeff: Number, r: Number) -> Sum | None:
     for _, exp, _atom in mono:
         if fractional and isinstance(exp, int) and exp % 2 == 0:
             return None
-    factors = tuple((key, _normal(Fraction(exp) * r), atom) for key, exp, atom in mono)
+    # int and Fraction operands give exact products; ``_normal`` makes an integral one an int, as before
+    factors = tuple((key, _normal(exp * r), atom) for key, exp, atom in mono)
     result: Sum = {tuple(f for f in factors if f[1] != 0): 1}
     coeff_sum = _power_number(Fraction(coeff), r)
     out: Sum = {}
     for m1, c1 in coeff_sum.items():
         for m2, c2 in result.items():
             c, m = _mul_monomials(m1, m2)
-            out[m] = _normal(Fraction(c) * c1 * c2)
+            out[m] = _normal(c * c1 * c2)
     return out
 
 
@@ -437,8 +438,7 @@ def _factor_expr(atom: Expr, exp: Number) -> Expr:
         return atom
     if isinstance(exp, int):
         return pow_(atom, num(exp))
-    exp = Fraction(exp)
-    if exp == Fraction(1, 2):
+    if exp.numerator == 1 and exp.denominator == 2:
         return func("sqrt", atom)
     if exp.denominator == 1:
         return pow_(atom, num(exp.numerator))

@@ -527,7 +527,7 @@ def is_total(e: Expr) -> bool:
 
 def _natural_integer(e: Expr) -> int | None:
     value = exact_value(e) if not has_variable(e) else None
-    if value is not None and Fraction(value).denominator == 1:
+    if value is not None and (type(value) is int or value.denominator == 1):
         return int(value)
     return None
 
