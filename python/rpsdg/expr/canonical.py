@@ -21,7 +21,7 @@ numerically; a rewrite that is not an identity on its domain would make the chec
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
+from typing import Final, Union
 
 from rpsdg.expr.exceptions import CanonTooBig
 from rpsdg.expr.printers import to_infix
@@ -31,17 +31,17 @@ Number = Union[int, Fraction]
 Monomial = tuple[tuple[str, Number, Expr], ...]
 Sum = dict[Monomial, Number]
 
-TERM_LIMIT = 400
-MAX_EXPANDED_POWER = 64
+TERM_LIMIT: Final = 400
+MAX_EXPANDED_POWER: Final = 64
 """Largest natural power of a sum that is expanded; a larger one is :class:`CanonTooBig` (hostile text such as
 ``x**100000000`` must not loop)."""
-MAX_COEFFICIENT_BITS = 4096
+MAX_COEFFICIENT_BITS: Final = 4096
 """Largest exact coefficient (numerator or denominator bits) a power may create (``10**10**10`` must not hang)."""
-_ODD = frozenset({"sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh"})
-_EVEN = frozenset({"cos", "cosh"})
-_VALUE_AT_ZERO = {"sin": 0, "tan": 0, "asin": 0, "atan": 0, "sinh": 0, "tanh": 0, "asinh": 0, "atanh": 0,
+_ODD: Final = frozenset({"sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh"})
+_EVEN: Final = frozenset({"cos", "cosh"})
+_VALUE_AT_ZERO: Final = {"sin": 0, "tan": 0, "asin": 0, "atan": 0, "sinh": 0, "tanh": 0, "asinh": 0, "atanh": 0,
                   "cos": 1, "cosh": 1, "exp": 1, "sqrt": 0}
-_SMALL_PRIME_LIMIT = 10_000
+_SMALL_PRIME_LIMIT: Final = 10_000
 
 
 def _normal(value: Number) -> Number:

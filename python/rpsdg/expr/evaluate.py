@@ -14,7 +14,7 @@ a finite float without raising, to ``_TOTAL_ON_FINITE``; keep ``_UNARY`` (the pl
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from typing import Callable, Final, Mapping
 
 from rpsdg.expr.exceptions import OutsideDomain
 from rpsdg.expr.tree import Expr
@@ -127,7 +127,7 @@ _RAW_UNARY: dict[str, Callable[[float], float]] = {
     "sinh": math.sinh, "cosh": math.cosh, "acosh": _acosh, "atanh": _atanh}
 """The other functions, run under the same checks as :data:`_UNARY` but inlined into one closure per node."""
 
-_isfinite = math.isfinite
+_isfinite: Final = math.isfinite
 _ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
 

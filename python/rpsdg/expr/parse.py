@@ -17,40 +17,41 @@ from __future__ import annotations
 import keyword
 import re
 from functools import lru_cache
+from typing import Final
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.tree import FUNCTIONS, Expr, neg
 
-MAX_TEXT = 200_000
-MAX_NESTING = 100
-MAX_DIGITS = 1000
+MAX_TEXT: Final = 200_000
+MAX_NESTING: Final = 100
+MAX_DIGITS: Final = 1000
 """Longest integer literal read (Python itself refuses to convert over 4300 digits, with its own message)."""
-MAX_DEPTH = 300
+MAX_DEPTH: Final = 300
 
-MEMO_TEXTS = 256
+MEMO_TEXTS: Final = 256
 """How many recent texts :func:`parse` remembers the trees of (trees are immutable, so a remembered one is as good
 as a fresh one). An export re-reads each step's text for every corrupted copy of a record and every rendering."""
-MEMO_MAX_TEXT = 400
+MEMO_MAX_TEXT: Final = 400
 """Longer texts are always parsed afresh, so the memo holds at most ``MEMO_TEXTS`` small trees."""
 
-_TOKEN = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
-_STRAY = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
+_TOKEN: Final = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|\*\*|==|!=|<=|>=|[-+*/^(),<>=]")
+_STRAY: Final = re.compile(r"[^\s0-9A-Za-z_*/^(),<>=+\-!]|!(?!=)")
 """A character no token starts with; once none is left, ``findall`` reads the tokens in order."""
-_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_DIGITS + 1}}}")
+_LONG_NUMBER: Final = re.compile(f"[0-9]{{{MAX_DIGITS + 1}}}")
 """A digit run longer than :data:`MAX_DIGITS`: the cheap test before the longest number token is measured."""
-_END = ""
-_FUNCTION_ALIASES = {name: name for name in FUNCTIONS} | {"ln": "log"}
-_RELATION_HEADS = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
-_RELATION_TOKENS = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_END: Final = ""
+_FUNCTION_ALIASES: Final = {name: name for name in FUNCTIONS} | {"ln": "log"}
+_RELATION_HEADS: Final = {"Eq": "eq", "Ne": "ne", "Lt": "lt", "Le": "le", "Gt": "gt", "Ge": "ge"}
+_RELATION_TOKENS: Final = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 # Names SymPy's parser gives a meaning of its own (constants, assumptions, builtins): refused as variables.
-_RESERVED = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "zoo", "true", "false", "True",
+_RESERVED: Final = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "zoo", "true", "false", "True",
                        "False", "None"}) | frozenset(keyword.kwlist)
-_NOT_VARIABLES = _RESERVED | frozenset(_FUNCTION_ALIASES) | frozenset(_RELATION_HEADS)
-_node = tuple.__new__
+_NOT_VARIABLES: Final = _RESERVED | frozenset(_FUNCTION_ALIASES) | frozenset(_RELATION_HEADS)
+_node: Final = tuple.__new__
 """``_node(Expr, (op, args, value))`` builds an ``Expr`` without the Python-level ``__new__`` (the parser is hot)."""
-_BINARY = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div"), "**": (40, "pow"),
+_BINARY: Final = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div"), "**": (40, "pow"),
            "^": (40, "pow")}
-_UNARY_BP = 30
+_UNARY_BP: Final = 30
 
 
 def _tokenize(text: str, what: str) -> list[str]:

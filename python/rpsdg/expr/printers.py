@@ -9,19 +9,19 @@ round-trips every operator through :func:`to_infix` and :func:`rpsdg.expr.parse.
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Final, TYPE_CHECKING
 
 from rpsdg.expr.ops import FUNCTIONS
 
 if TYPE_CHECKING:
     from rpsdg.expr.tree import Expr
 
-_PREC = {"add": 10, "sub": 10, "mul": 20, "div": 20, "neg": 30, "pow": 40}
-_ATOM = 100
-_NEG = _PREC["neg"]
-_INFIX_SYMBOL = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
-_RELATION_INFIX = {"lt": " < ", "le": " <= ", "gt": " > ", "ge": " >= "}
-_RELATION_HEAD = {"eq": "Eq", "ne": "Ne"}
+_PREC: Final = {"add": 10, "sub": 10, "mul": 20, "div": 20, "neg": 30, "pow": 40}
+_ATOM: Final = 100
+_NEG: Final = _PREC["neg"]
+_INFIX_SYMBOL: Final = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
+_RELATION_INFIX: Final = {"lt": " < ", "le": " <= ", "gt": " > ", "ge": " >= "}
+_RELATION_HEAD: Final = {"eq": "Eq", "ne": "Ne"}
 
 
 def _prec(e: Expr) -> int:
@@ -84,7 +84,7 @@ def _wrap(parent: str, child: Expr, side: int) -> str:
 
 
 # -- prefix tokens in Lample & Charton's style ---------------------------------------------------------------
-_PREFIX_NAME = {"log": "ln"}
+_PREFIX_NAME: Final = {"log": "ln"}
 
 
 def to_prefix(e: Expr) -> list[str]:
@@ -113,11 +113,11 @@ def _prefix_into(e: Expr, out: list[str]) -> None:
 
 
 # -- LaTeX ------------------------------------------------------------------------------------------------------
-_LATEX_FUNC = {"sqrt": None, "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+_LATEX_FUNC: Final = {"sqrt": None, "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
                "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "sinh": r"\sinh",
                "cosh": r"\cosh", "tanh": r"\tanh", "asinh": r"\operatorname{arsinh}",
                "acosh": r"\operatorname{arcosh}", "atanh": r"\operatorname{artanh}"}
-_LATEX_REL = {"eq": " = ", "ne": r" \neq ", "lt": " < ", "le": r" \leq ", "gt": " > ", "ge": r" \geq "}
+_LATEX_REL: Final = {"eq": " = ", "ne": r" \neq ", "lt": " < ", "le": r" \leq ", "gt": " > ", "ge": r" \geq "}
 
 
 def to_latex(e: Expr) -> str:
@@ -161,15 +161,15 @@ def _latex_wrap(parent: str, child: Expr, side: int) -> str:
 
 
 # -- Lean 4 ---------------------------------------------------------------------------------------------------
-LEAN_REAL_FUNCTIONS = {"sqrt": "Real.sqrt", "exp": "Real.exp", "log": "Real.log", "sin": "Real.sin",
+LEAN_REAL_FUNCTIONS: Final = {"sqrt": "Real.sqrt", "exp": "Real.exp", "log": "Real.log", "sin": "Real.sin",
                        "cos": "Real.cos", "tan": "Real.tan", "asin": "Real.arcsin", "acos": "Real.arccos",
                        "atan": "Real.arctan", "sinh": "Real.sinh", "cosh": "Real.cosh", "tanh": "Real.tanh",
                        "asinh": "Real.arsinh"}
 """Mathlib names of the functions we can state over ℝ; ``acosh``/``atanh`` have no Mathlib name we checked."""
 
-_LEAN_PREC = {"add": 65, "sub": 65, "mul": 70, "div": 70, "neg": 75, "pow": 75}
-_LEAN_SYMBOL = {"add": " + ", "sub": " - ", "mul": " * ", "div": " / ", "pow": " ^ "}
-_LEAN_REL = {"eq": " = ", "ne": " ≠ ", "lt": " < ", "le": " ≤ ", "gt": " > ", "ge": " ≥ "}
+_LEAN_PREC: Final = {"add": 65, "sub": 65, "mul": 70, "div": 70, "neg": 75, "pow": 75}
+_LEAN_SYMBOL: Final = {"add": " + ", "sub": " - ", "mul": " * ", "div": " / ", "pow": " ^ "}
+_LEAN_REL: Final = {"eq": " = ", "ne": " ≠ ", "lt": " < ", "le": " ≤ ", "gt": " > ", "ge": " ≥ "}
 
 
 class LeanUnsupported(ValueError):

@@ -19,7 +19,7 @@ function table (``parse.py``), the evaluator (``evaluate.py``) and, if it has a 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterator, NamedTuple, Union, cast
+from typing import Final, Iterator, NamedTuple, Union, cast
 
 from rpsdg.expr.ops import ARITHMETIC_OPS, BINARY_ARITH, CONTAINERS, FUNCTIONS, RELATIONS  # noqa: F401 (re-exported)
 
@@ -103,7 +103,7 @@ class Expr(NamedTuple):
 
 # -- smart constructors: the only folding they do is what the printer/parser round trip needs -------------
 
-_new = tuple.__new__
+_new: Final = tuple.__new__
 """``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__`` (hot)."""
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg.expr.canonical import TERM_LIMIT, Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
@@ -145,10 +145,10 @@ def facts_of(hypotheses: Sequence[Expr], canonicalizer: Canonicalizer | None = N
     return Domain(facts, hypotheses, canonicalizer)
 
 
-FLIP = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg", "zero": "zero"}
-OF_RELATION = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
-_POSITIVE_FUNCTIONS = frozenset({"exp", "cosh"})
-_ODD_INCREASING = frozenset({"atan", "sinh", "tanh", "asinh"})
+FLIP: Final = {"pos": "neg", "neg": "pos", "nz": "nz", "nonneg": "nonpos", "nonpos": "nonneg", "zero": "zero"}
+OF_RELATION: Final = {"gt": "pos", "lt": "neg", "ge": "nonneg", "le": "nonpos", "ne": "nz"}
+_POSITIVE_FUNCTIONS: Final = frozenset({"exp", "cosh"})
+_ODD_INCREASING: Final = frozenset({"atan", "sinh", "tanh", "asinh"})
 """f(0) = 0 and f increasing: f(u) has u's sign."""
 
 
@@ -204,7 +204,7 @@ def _sign_of(e: Expr, facts: Iterable[Fact]) -> str | None:
 
 # -- interval reasoning -------------------------------------------------------------------------------------------
 
-INF = float("inf")
+INF: Final = float("inf")
 Interval = tuple  # (lo, lo_open, hi, hi_open); lo/hi are Fractions, ints or floats (±inf for unbounded)
 _WHOLE: Interval = (-INF, True, INF, True)
 
@@ -288,7 +288,7 @@ def _reciprocal(b: Interval) -> Interval | None:
     return None
 
 
-_MONOTONE = {"exp": math.exp, "atan": math.atan, "sinh": math.sinh, "tanh": math.tanh, "asinh": math.asinh}
+_MONOTONE: Final = {"exp": math.exp, "atan": math.atan, "sinh": math.sinh, "tanh": math.tanh, "asinh": math.asinh}
 
 
 def _interval(e: Expr, box: Mapping[str, Interval]) -> Interval | None:
@@ -356,7 +356,7 @@ def _interval(e: Expr, box: Mapping[str, Interval]) -> Interval | None:
     return None
 
 
-FUNCTIONS_WITH_INTERVALS = frozenset(_MONOTONE) | {"sqrt", "log"}
+FUNCTIONS_WITH_INTERVALS: Final = frozenset(_MONOTONE) | {"sqrt", "log"}
 
 
 def _safe(fn, value: float) -> float:
@@ -500,7 +500,7 @@ def nonvanishing(e: Expr, facts: Iterable[Fact]) -> bool:
 
 # -- natural domains ----------------------------------------------------------------------------------------------
 
-_TOTAL_FUNCTIONS = frozenset({"exp", "sin", "cos", "atan", "sinh", "cosh", "tanh", "asinh"})
+_TOTAL_FUNCTIONS: Final = frozenset({"exp", "sin", "cos", "atan", "sinh", "cosh", "tanh", "asinh"})
 
 
 def is_total(e: Expr) -> bool:
@@ -563,7 +563,7 @@ def _collect(e: Expr, out: list[Expr], seen: set[Expr]) -> None:
                 stack.append((args[index], False))
 
 
-_CONDITION_FREE = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
+_CONDITION_FREE: Final = frozenset(("add", "sub", "mul", "neg", "exp", "sin", "cos", "atan", "sinh", "cosh", "tanh",
                              "asinh"))
 """Node kinds defined wherever their arguments are (no condition of their own)."""
 _ZERO, _ONE, _TWO = num(0), num(1), num(2)

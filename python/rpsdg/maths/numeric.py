@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Final, Sequence
 
 from rpsdg.expr.evaluate import Compiled, OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr
 
-RTOL = 1e-6
+RTOL: Final = 1e-6
 DIFFERENCE_STEPS = (1e-3, 1e-4, 1e-5)
 
 

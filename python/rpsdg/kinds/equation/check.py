@@ -37,7 +37,7 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Final, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
@@ -51,11 +51,11 @@ from rpsdg.maths.domain import (Domain, Fact, NotRational as _NotRational, const
                                 constant_sign as _constant_sign, exact as _exact, exact_value, facts_of,
                                 has_variable as _has_variable, nonvanishing, sign)
 
-VERSION = f"rpsdg-{__version__}"
+VERSION: Final = f"rpsdg-{__version__}"
 NAMES = ("replay", "symbolic", "numeric")
 VARIABLES = ("x", "y", "z")
 POINTS = PointSpec(count=3, quorum=3, tries=200)
-SCAN_POINTS = 31
+SCAN_POINTS: Final = 31
 
 Pairs = list[tuple[Expr, Expr]]
 
@@ -465,7 +465,7 @@ def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:
 
 # -- signs on the recorded domain ------------------------------------------------------------------------------------
 
-_PARTIAL = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
+_PARTIAL: Final = frozenset(("div", "pow", "log", "sqrt")) | frozenset(FUNCTIONS)
 
 
 def _partial_nodes(e: Expr) -> list[Expr]:

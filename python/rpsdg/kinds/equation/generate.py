@@ -31,7 +31,7 @@ import functools
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Final, Mapping
 
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
@@ -140,11 +140,11 @@ def tidy(e: Expr) -> Expr:
 
 Poly = dict[tuple[int, int, int], "int | Fraction"]
 """A polynomial in x, y, z: exponents (of x, y, z) → non-zero rational coefficient, an ``int`` where integral."""
-_EXPANDED_TERMS = 40
-_EXPANDED_POWER = 16
-_EXPANDED_BITS = 200
-_EXPANDED_DEGREE = 64
-_EXPONENTS = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
+_EXPANDED_TERMS: Final = 40
+_EXPANDED_POWER: Final = 16
+_EXPANDED_BITS: Final = 200
+_EXPANDED_DEGREE: Final = 64
+_EXPONENTS: Final = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -768,7 +768,7 @@ def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, conf
     return _Made("radical", fw, Expr("set", (_number(a),)), hypotheses)
 
 
-RADICAL_SQUARED_SHARE = {4: 0.4, 5: 0.6}
+RADICAL_SQUARED_SHARE: Final = {4: 0.4, 5: 0.6}
 """Per level, the share of ``radical`` items of the form ``sqrt(a*x + b) = p*x + q``."""
 
 
@@ -874,9 +874,9 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
     return _Made(subkind, fw, answer)
 
 
-SUBSTITUTION_SHARE = 0.3
+SUBSTITUTION_SHARE: Final = 0.3
 """Share of ``system2`` items solved by substitution (one equation solved for a variable, put into the other)."""
-BACK_SUBSTITUTION_SHARE = 0.5
+BACK_SUBSTITUTION_SHARE: Final = 0.5
 """Share of the other system items whose solution ends by back-substitution (``y = 3`` put into ``x + 2*y = 7``)."""
 
 

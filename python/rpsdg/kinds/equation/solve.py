@@ -44,7 +44,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Sequence
+from typing import Final, Sequence
 
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import CanonTooBig
@@ -74,7 +74,7 @@ class SolvedSteps:
 TRANSLATIONS = ("add_both_sides", "subtract_both_sides")
 SCALINGS = ("multiply_both_sides", "divide_both_sides")
 LINEAR_MOVES = TRANSLATIONS + SCALINGS
-MAX_STEPS = 40
+MAX_STEPS: Final = 40
 
 
 # -- small helpers -------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Final, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
 from rpsdg.core import Passed, Rejected, Verdict
@@ -38,10 +38,10 @@ from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, RuleBook
 from rpsdg.maths.domain import facts_of, first_undefined, has_variable, natural_conditions
 from rpsdg.maths.numeric import RELATION_TESTS, PointSpec, close, sample_points
 
-VERSION = f"rpsdg-{__version__}"
+VERSION: Final = f"rpsdg-{__version__}"
 NAMES = ("replay", "numeric")
 POINTS = PointSpec(count=6, quorum=5, tries=400)
-_INT_OPS = frozenset({"num", "sym", "add", "sub", "mul", "neg", "pow"})
+_INT_OPS: Final = frozenset({"num", "sym", "add", "sub", "mul", "neg", "pow"})
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import itertools
 import json
 import random
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Final, Mapping
 
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
@@ -43,7 +43,7 @@ from rpsdg.kinds.theorem.rules.match import Unstable, applications, format_subst
 from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 
-_new = tuple.__new__
+_new: Final = tuple.__new__
 """``_new(Expr, (op, args, value))`` builds a node without the Python-level ``Expr.__new__`` (hot paths)."""
 
 
@@ -99,16 +99,16 @@ def _apply(op: str, args: list[Expr]) -> Expr:
     return Expr(op, tuple(args))
 
 
-_UNARY = frozenset({"neg", "pow2", "exp", "log", "sin", "cos", "tan"})
+_UNARY: Final = frozenset({"neg", "pow2", "exp", "log", "sin", "cos", "tan"})
 
 
-INT_SHARE_BEYOND_RING = 0.25
+INT_SHARE_BEYOND_RING: Final = 0.25
 """At levels with families beyond ``ring``, ``int_share`` is scaled by this: items over ℤ use ring rules only, so
 each is closed by ``ring``; at most about a fifth of those levels' items may be (issue 12)."""
-NON_RING_SEED_SHARE = 0.8
+NON_RING_SEED_SHARE: Final = 0.8
 """Where a level has families beyond ``ring`` (over ℝ), the share of start expressions built around an instance of
 a non-ring rule (field, exp/log, trig), so that the theorem needs more than ring axioms."""
-NON_RING_WEIGHT = 3.0
+NON_RING_WEIGHT: Final = 3.0
 """Factor on the walk's weight of a step by a non-ring rule at such levels."""
 
 
@@ -358,7 +358,7 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     return best or ""
 
 
-_POLYNOMIAL_OPS = frozenset({"num", "sym", "add", "sub", "mul", "neg", "pow"})
+_POLYNOMIAL_OPS: Final = frozenset({"num", "sym", "add", "sub", "mul", "neg", "pow"})
 
 
 def _polynomial(e: Expr) -> bool:
