@@ -30,6 +30,10 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPEATABLE = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+"""Set for every counted run: string hashing then probes dicts and sets the same way in every run, and numpy's
+BLAS (imported with pyarrow) starts no worker threads, whose spinning callgrind would count (without these, counts
+of the same build varied by about ±3%)."""
 WORKLOADS = {
     "equation-3": 150,   # equations, level 3 (issue 15's target level)
     "integral-lc": 40,   # integrals at Lample & Charton's size
@@ -72,7 +76,7 @@ def instructions(python_path: str, workload: str, count: int) -> tuple[int, int]
     """(instructions callgrind counts for ``count`` candidates, imports included; items accepted)."""
     with tempfile.TemporaryDirectory() as scratch:
         out = os.path.join(scratch, "callgrind.out")
-        env = dict(os.environ, PYTHONPATH=python_path)
+        env = dict(os.environ, PYTHONPATH=python_path, **REPEATABLE)
         result = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
                                  __file__, "--make", workload, str(count), bench_of(python_path)],
                                 env=env, capture_output=True, text=True)
