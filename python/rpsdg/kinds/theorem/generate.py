@@ -36,8 +36,8 @@ from rpsdg.maths.domain import EmptyDomain, closed_hypotheses, has_variable
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, canon_key, sum_key
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, num, sym
-from rpsdg.kinds.theorem.config import (ALL_FAMILIES, DEFAULT_LEVELS, FAMILY_OPERATORS, LEVEL_KEYS,  # noqa: F401
-                                        RING_OPERATORS, LevelTables, TheoremConfig)
+from rpsdg.kinds.theorem.config import (ALL_FAMILIES, DEFAULT_LEVELS, LEVEL_KEYS,  # noqa: F401 (re-exported)
+                                        FAMILY_OPERATORS, RING_OPERATORS, LevelTables, TheoremConfig)
 from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
 from rpsdg.kinds.theorem.rules.match import Unstable, applications, format_substitution, instantiate
 from rpsdg.kinds.theorem.rules.model import Direction
