@@ -55,7 +55,7 @@ class LevelTables:
     bare: Mapping[str, tuple[Direction, ...]]
     """Only the bare-variable directions (``"*"``; empty when there are none): the walk's rationed steps."""
     non_ring_seeds: tuple[Direction, ...] = ()
-    """The seeds of rules outside the ring family (:func:`_seeds`)."""
+    """The seeds of rules outside the ring family (``generate._seeds`` draws among them)."""
 
 
 @dataclass(frozen=True)

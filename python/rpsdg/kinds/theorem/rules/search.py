@@ -104,8 +104,7 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         mine, theirs, my_signatures = reached[side], reached[1 - side], signatures[side]
         add_signature, add_following, add_following_signature = (
             my_signatures.add, following.append, following_signatures.append)
-        claim, find = mine.setdefault, theirs.get  # a claim that leaves ``mine`` as long found the child reached
-        # before (not ``claim(...) is entry``: the compiled build boxes a tuple anew where it is passed)
+        claim, find = mine.setdefault, theirs.get
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
         meet = signatures[1 - side] if last else None
@@ -130,26 +129,21 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                     child = replace_at(node, path, build(binding))
                 except Unstable:
                     continue
-                if meet is not None:  # the last level: a child that does not meet the other side changes nothing
-                    other = find(child)
-                    if other is None:
-                        continue
-                    known = len(mine)
-                    claim(child, (depth, direction, path, binding, node))
-                    if len(mine) == known:
-                        continue  # reached before: the first way stays
-                else:
-                    known = len(mine)
-                    claim(child, (depth, direction, path, binding, node))
-                    if len(mine) == known:
-                        continue
+                if meet is not None and child not in theirs:
+                    continue  # the last level: a child that does not meet the other side changes nothing
+                known = len(mine)
+                claim(child, (depth, direction, path, binding, node))
+                if len(mine) == known:
+                    continue  # reached before: the first way stays (a claim that found it leaves ``mine`` as long;
+                    # not ``claim(...) is entry``: the compiled build boxes a tuple anew where it is passed)
+                if meet is None:
                     child_signature = signature(child, weights) if folds else new
                     add_following(child)
                     add_signature(child_signature)
                     add_following_signature(child_signature)
-                    other = find(child)
-                    if other is None:
-                        continue
+                other = find(child)
+                if other is None:
+                    continue
                 total = depth + other[0]
                 if total < shorter_than and (best is None or total < best[0]):
                     best = (total, child)
