@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
-from fractions import Fraction
 
 import pytest
 import sympy
@@ -17,6 +16,7 @@ from rpsdg.kinds.equation import check as check
 from rpsdg.core import Dropped
 from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import num
 from rpsdg.kinds import get_kind

@@ -6,9 +6,9 @@ rational-root test finds the same roots."""
 from __future__ import annotations
 
 import random
-from fractions import Fraction
 
 from rpsdg.expr.canonical import CanonTooBig, canon, sum_key, to_expr
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr, div, func, neg, num, pow_, sym
 from rpsdg.kinds.equation import generate as G
 from rpsdg.kinds.equation.solve import _deflate, _rational_roots

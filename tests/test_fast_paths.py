@@ -173,7 +173,7 @@ def test_first_undefined_matches_a_scan_of_every_expression():
 def _mul_monomials_by_sorting(a, b):
     """``canonical._mul_monomials`` as first written (a dict of exponents, then a sort by key): the reference for
     the merge that replaced it."""
-    from fractions import Fraction
+    from rpsdg.expr.rational import Fraction
 
     from rpsdg.expr.canonical import _normal
 

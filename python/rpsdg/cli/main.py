@@ -245,12 +245,14 @@ _register_convert()
 
 @app.command()
 def version() -> None:
-    """Print the rpsdg version, and which expression modules run compiled (``RPSDG_COMPILE=1`` installs)."""
+    """Print the rpsdg version, which modules run compiled (``RPSDG_COMPILE=1`` installs) and which ``Fraction``
+    (``quicktions`` or the standard library's; see ``rpsdg/expr/rational.py``)."""
     from rpsdg.compiled import compiled_modules
+    from rpsdg.expr.rational import IMPLEMENTATION
 
     compiled = compiled_modules()
     build = f"compiled: {', '.join(compiled)}" if compiled else "pure Python"
-    out.print(f"{__version__} ({build})")
+    out.print(f"{__version__} ({build}; fractions: {IMPLEMENTATION})")
 
 
 SUBAPPS: tuple[str, ...] = ("rpsdg.cli.lean", "rpsdg.cli.export")

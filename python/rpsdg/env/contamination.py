@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,6 +30,7 @@ from rpsdg.env.reading import READER
 from rpsdg.errors import ParseError, RpsdgError
 from rpsdg.expr.canonical import CanonTooBig, canon, sum_key
 from rpsdg.expr.parse import parse
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr, sub, sym
 
 MAX_RENAMED = 4

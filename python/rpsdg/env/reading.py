@@ -19,12 +19,12 @@ mean (a root, a tuple, an antiderivative, a chain of equalities). To read a new 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-import re
-from fractions import Fraction
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.parse import parse
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import FUNCTIONS, Expr
 
 MAX_TEXT_CHARS = 20_000

@@ -20,11 +20,11 @@ numerically; a rewrite that is not an identity on its domain would make the chec
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Final, Union
 
 from rpsdg.expr.exceptions import CanonTooBig
 from rpsdg.expr.printers import to_infix
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import FUNCTIONS, Expr, div, func, mul, neg, num, pow_, add, sub
 
 Number = Union[int, Fraction]

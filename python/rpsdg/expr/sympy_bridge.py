@@ -6,10 +6,10 @@ direction is for our own tests and tools; records are never parsed through SymPy
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import sympy
 
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import FUNCTIONS, Expr, num, sym
 
 _SYMPY_FUNCTION = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos,

@@ -18,10 +18,11 @@ function table (``parse.py``), the evaluator (``evaluate.py``) and, if it has a 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-from fractions import Fraction
+from numbers import Rational
 from typing import Final, Iterator, NamedTuple, Union, cast
 
 from rpsdg.expr.ops import ARITHMETIC_OPS, BINARY_ARITH, CONTAINERS, FUNCTIONS, RELATIONS  # noqa: F401 (re-exported)
+from rpsdg.expr.rational import Fraction, exact
 
 Path = tuple[int, ...]
 
@@ -109,6 +110,10 @@ _new: Final = tuple.__new__
 
 def num(value: int | Fraction) -> Expr:
     """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
+    if type(value) is int:
+        return _new(Expr, ("num", (), value))
+    if type(value) is not Fraction and isinstance(value, Rational):
+        value = exact(value)  # a caller's rational (a ``fractions.Fraction``): the same number, our type
     if type(value) is Fraction:  # not isinstance: Fraction is an ABC (a slow check on this hot path)
         if value.denominator == 1:
             return _new(Expr, ("num", (), int(value.numerator)))

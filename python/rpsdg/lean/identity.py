@@ -20,10 +20,10 @@ goals). To support a new construct: teach :func:`opaque_ring` / :func:`opaque_fu
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 from rpsdg.expr.canonical import CanonTooBig, canon, equal
 from rpsdg.expr.printers import to_infix
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import FUNCTIONS, Expr, mul, num, rational_value, sub, sym
 
 

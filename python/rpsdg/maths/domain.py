@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Final, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg.expr.canonical import TERM_LIMIT, Canonicalizer, CanonTooBig, Sum, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr, func, num, pow_, sub
 
 # -- constants --------------------------------------------------------------------------------------------------

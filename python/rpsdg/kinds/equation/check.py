@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Callable, Final, Iterable, Iterator, Mapping, Sequence
 
 from rpsdg import __version__
@@ -45,6 +44,7 @@ from rpsdg.errors import ParseError
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, num, pow_, sub
 from rpsdg.maths.numeric import PointSpec, close, collect_points
 from rpsdg.maths.domain import (Domain, Fact, NotRational as _NotRational, constant_float as _constant,

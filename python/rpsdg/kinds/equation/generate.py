@@ -30,12 +30,12 @@ import math
 import functools
 import random
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Callable, Final, Mapping
 
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.check import fitting_label
 from rpsdg.maths.domain import has_variable

@@ -72,13 +72,13 @@ printer and whose injectivity lemma is not yet confirmed at the pin. Side obliga
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.canonical import CanonTooBig, canon, equal
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import LeanUnsupported, to_infix
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import FUNCTIONS, Expr, div, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.lean.text import NotRenderable, theorem_name
 from rpsdg.lean.proof import Proof, Statement, Tactic, predicted_states, premises_of

@@ -43,13 +43,13 @@ import json
 import math
 import random
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Final, Sequence
 
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import CanonTooBig
 from rpsdg.expr.evaluate import holds
 from rpsdg.expr.printers import to_infix
+from rpsdg.expr.rational import Fraction
 from rpsdg.kinds.equation.check import fitting_label, polynomial_coefficients
 from rpsdg.expr.tree import Expr, add, eq, func, mul, neg, num, pow_, rational_value, sub, sym
 from rpsdg.maths.domain import has_variable

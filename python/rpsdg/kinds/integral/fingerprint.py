@@ -31,7 +31,6 @@ encoding, bump :data:`VERSION` (it prefixes every key, so old and new keys never
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any, Callable, Mapping
 
 from mpmath import libmp
@@ -39,6 +38,7 @@ from mpmath.libmp import ComplexResult
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.parse import parse
+from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr
 
 VERSION = b"integral-values-1"

@@ -64,7 +64,7 @@ def ours(value: sympy.Basic, var: sympy.Symbol, name: str = "x") -> Expr:
     if value.is_Integer:
         return num(int(value))
     if value.is_Rational:
-        from fractions import Fraction
+        from rpsdg.expr.rational import Fraction
 
         return num(Fraction(int(value.p), int(value.q)))
     if value is sympy.E:

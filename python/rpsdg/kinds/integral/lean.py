@@ -31,12 +31,12 @@ To support a function: pin its lemma in ``lemma_table.py``, add it to ``_CHAIN``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import LeanUnsupported
+from rpsdg.expr.rational import Fraction
 from rpsdg.lean.text import NotRenderable, theorem_name
 from rpsdg.lean.proof import Proof, Statement, Tactic, predicted_states, premises_of
 from rpsdg.lean.text import lean_text as to_lean
