@@ -86,6 +86,28 @@ def test_parse_errors_name_the_input(text, fragment):
     assert "test input" in str(error.value) and fragment in str(error.value)
 
 
+@pytest.mark.parametrize("text", [
+    "Eq(4*x - 28, 12*x + 12)", "x**2/4 - x/2 - 15/4", "FiniteSet(-6, 7)", "Tuple(Eq(x, 5), Eq(y, -2*x + 17))",
+    "2**-x", "x**(-y)", "x**y**z", "-(4*(z*y) - (x*x + 2*x))", "0 < a", "x <= y", "Rational(3, 4)", "ln(x)^2",
+])
+def test_spaced_reading_gives_the_exact_tokens_trees(text):
+    """Short ASCII texts are read by spacing the one-character operators (``**`` as ``^``); the tree is the one the
+    exact regular-expression tokens give."""
+    from rpsdg.expr.parse import _quick_tokenize, _tokenize, _top
+
+    assert _top(_quick_tokenize(text)) == _top(_tokenize(text, "test input"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x<=y", "x <= y"), ("x==1", "Eq(x, 1)"), ("x!=1", "Ne(x, 1)"), ("a>b", "a > b"), ("x\t+\ny", "x + y"),
+    ("x=1", "Eq(x, 1)"), (" 12 ", "12"), ("x ** 2", "x**2"),
+])
+def test_texts_the_spaced_reading_cannot_split_parse_exactly(text, expected):
+    """A relation written without spaces, or a tab, leaves a token the spaced reading cannot accept; the exact
+    tokens are read then, to the same tree as the written-out form."""
+    assert to_infix(parse(text)) == expected
+
+
 def test_parse_caps_nesting_and_size():
     with pytest.raises(ParseError, match="nesting"):
         parse("(" * 500 + "x" + ")" * 500)

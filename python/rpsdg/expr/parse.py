@@ -48,7 +48,9 @@ _RESERVED: Final = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "
                        "False", "None"}) | frozenset(keyword.kwlist)
 _NOT_VARIABLES: Final = _RESERVED | frozenset(_FUNCTION_ALIASES) | frozenset(_RELATION_HEADS)
 _node: Final = tuple.__new__
-"""``_node(Expr, (op, args, value))`` builds an ``Expr`` without the Python-level ``__new__`` (the parser is hot)."""
+"""``_node(_EXPR, (op, args, value))`` builds an ``Expr`` without the Python-level ``__new__`` (the parser is hot)."""
+_EXPR: Final = Expr
+"""``Expr`` as a ``Final`` name, which compiled code reads directly instead of from the module's dict."""
 _BINARY: Final = {"+": (9, "add", 11), "-": (9, "sub", 11), "*": (19, "mul", 21), "/": (19, "div", 21),
                   "**": (40, "pow", 40), "^": (40, "pow", 40)}
 """Operator token -> (reach, node kind, right operand's binding power). An operator joins the operand on its left
@@ -123,7 +125,7 @@ def _relation(tokens: list[str], nesting: int) -> Expr:
     relation = _RELATION_TOKENS.get(tokens[-1])
     if relation is not None:
         tokens.pop()
-        return _node(Expr, (relation, (left, _arith(tokens, 0, nesting)), None))
+        return _node(_EXPR, (relation, (left, _arith(tokens, 0, nesting)), None))
     return left
 
 
@@ -133,9 +135,9 @@ def _arith(tokens: list[str], min_bp: int, outer: int) -> Expr:
         raise _Failure("nesting too deep", f"keep expressions under {MAX_NESTING} levels", 0)
     token = tokens.pop()
     if token.isdigit():  # the common operands inline (every token is ASCII by now)
-        left = _node(Expr, ("num", (), int(token)))
+        left = _node(_EXPR, ("num", (), int(token)))
     elif token.isidentifier() and tokens[-1] != "(" and token not in _NOT_VARIABLES:
-        left = _node(Expr, ("sym", (), token))
+        left = _node(_EXPR, ("sym", (), token))
     else:
         left = _prefix(tokens, token, nesting)
     while True:
@@ -146,7 +148,7 @@ def _arith(tokens: list[str], min_bp: int, outer: int) -> Expr:
         if reach < min_bp:
             return left
         tokens.pop()
-        left = _node(Expr, (op, (left, _arith(tokens, right_bp, nesting)), None))
+        left = _node(_EXPR, (op, (left, _arith(tokens, right_bp, nesting)), None))
 
 
 def _prefix(tokens: list[str], token: str, nesting: int) -> Expr:
@@ -195,15 +197,15 @@ def _apply_head(name: str, args: list[Expr]) -> Expr:
     head = _FUNCTION_ALIASES.get(name)
     if head is not None:
         _arity(name, args, 1)
-        return _node(Expr, (head, (args[0],), None))
+        return _node(_EXPR, (head, (args[0],), None))
     head = _RELATION_HEADS.get(name)
     if head is not None:
         _arity(name, args, 2)
-        return _node(Expr, (head, (args[0], args[1]), None))
+        return _node(_EXPR, (head, (args[0], args[1]), None))
     if name == "FiniteSet":
-        return _node(Expr, ("set", tuple(args), None))
+        return _node(_EXPR, ("set", tuple(args), None))
     if name == "Tuple":
-        return _node(Expr, ("tuple", tuple(args), None))
+        return _node(_EXPR, ("tuple", tuple(args), None))
     if name == "Rational":
         _arity(name, args, 2)
         if not all(a.op == "num" for a in args) or args[1].value == 0:
@@ -234,9 +236,9 @@ def _remembered(text: str) -> Expr:
 def _parsed(text: str, what: str) -> Expr:
     if text.isascii():  # a bare integer or variable: no tokens needed
         if text.isdigit() and len(text) <= MAX_DIGITS:
-            return _node(Expr, ("num", (), int(text)))
+            return _node(_EXPR, ("num", (), int(text)))
         if text.isidentifier() and text not in _NOT_VARIABLES:
-            return _node(Expr, ("sym", (), text))
+            return _node(_EXPR, ("sym", (), text))
     if not text.strip():
         raise ParseError(f"cannot parse {what}: it is empty; write an expression")
     if len(text) <= MAX_DIGITS and text.isascii():
