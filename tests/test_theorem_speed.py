@@ -194,14 +194,37 @@ def test_replace_at_and_tree_size_equal_generic(expressions: list[Expr]) -> None
     assert checked > 1000 and refused > 0
 
 
+def _reference_ac_key(e: Expr, names: dict[str, str]) -> str:
+    """``ac_key`` as first written: one recursive rendering, sums and products flattened and sorted."""
+    if e.op == "sym":
+        return names.get(e.value, e.value)
+    if e.op == "num":
+        return str(e.value)
+    if e.op in ("add", "mul"):
+        items: list[Expr] = []
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            if node.op == e.op:
+                stack.extend(reversed(node.args))
+            else:
+                items.append(node)
+        return e.op + "(" + ",".join(sorted(_reference_ac_key(item, names) for item in items)) + ")"
+    return e.op + "(" + ",".join(_reference_ac_key(child, names) for child in e.args) + ")"
+
+
 def test_ac_text_equals_ac_key(expressions: list[Expr]) -> None:
     from rpsdg.kinds.theorem.generate import _ac_text, _ac_tree, ac_key
 
-    for expr in expressions:
+    from rpsdg.expr.parse import parse
+
+    for expr in expressions + [parse("x*(2*(3 + -4)) + (1 + 5)*y")]:
         names = sorted(expr.free_symbols())
         mapping = {name: f"v{len(names) - i}" for i, name in enumerate(names)}
-        assert _ac_text(_ac_tree(expr), mapping) == ac_key(expr, mapping)
-        assert _ac_text(_ac_tree(expr), {}) == ac_key(expr)
+        tree = _ac_tree(expr)
+        assert _ac_text(tree, mapping) == ac_key(expr, mapping) == _reference_ac_key(expr, mapping)
+        assert _ac_text(tree, {}) == ac_key(expr) == _reference_ac_key(expr, {})
+    assert _ac_tree(parse("2*(3 + -4)")) == "mul(2,add(-4,3))"  # a variable-free tree is its text
 
 
 def _assemble(best, parents, directions):
@@ -328,3 +351,4 @@ def test_a_config_unpickled_in_a_worker_shares_the_tables_instead_of_rebuilding_
     other = TheoremConfig(levels={**config.levels, 3: {**config.levels[3], "families": ["ring"]}})
     assert other.tables(3, "real") is not config.tables(3, "real")
     assert {d.rule.family for ds in other.tables(3, "real").index.values() for d in ds} == {"ring"}
+

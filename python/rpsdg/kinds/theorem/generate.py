@@ -77,10 +77,17 @@ class TheoremStep:
         chain's expressions between steps."""
         texts: tuple[str, ...] = ()
         if printed is not None:
-            texts = tuple(printed[e] if e in printed else printed.setdefault(e, to_infix(e))
-                          for e in (move.before, move.after))
+            texts = (_printed(move.before, printed), _printed(move.after, printed))
         return TheoremStep(move.direction.rule.name, move.direction.direction, tuple(move.path),
                            tuple(sorted(move.binding.items())), move.before, move.after, texts)
+
+
+def _printed(e: Expr, printed: dict[Expr, str]) -> str:
+    """``to_infix(e)``, remembered in ``printed`` (one item's memo)."""
+    text = printed.get(e)
+    if text is None:
+        text = printed[e] = to_infix(e)
+    return text
 
 
 # -- start expressions --------------------------------------------------------------------------------------------
@@ -283,29 +290,35 @@ def ac_key(e: Expr, names: Mapping[str, str] | None = None) -> str:
     return _ac_text(_ac_tree(e), names or {})
 
 
-def _ac_tree(e: Expr) -> tuple:
+def _ac_tree(e: Expr) -> tuple | str:
     """``e`` prepared for :func:`_ac_text` (sums and products flattened, literals printed): what :func:`ac_key`
-    renders, and :func:`statement_key` renders once per renaming of the variables."""
+    renders, and :func:`statement_key` renders once per renaming of the variables. A variable-free subtree is
+    already its text (a renaming cannot change it)."""
     op = e.op
     if op == "sym":
         return ("sym", e.value)
     if op == "num":
-        return ("num", str(e.value))
+        return str(e.value)
     if op == "add" or op == "mul":
         items: list[Expr] = []
         _flatten(e, op, items)
-        return ("ac", op, tuple(_ac_tree(item) for item in items))
-    return ("op", op, tuple(_ac_tree(child) for child in e.args))
+        tree: tuple = ("ac", op, tuple([_ac_tree(item) for item in items]))
+    else:
+        tree = ("op", op, tuple([_ac_tree(child) for child in e.args]))
+    for child in tree[2]:
+        if type(child) is not str:
+            return tree
+    return _ac_text(tree, {})
 
 
-def _ac_text(tree: tuple, names: Mapping[str, str]) -> str:
+def _ac_text(tree: tuple | str, names: Mapping[str, str]) -> str:
     """``ac_key(e, names)`` of the ``e`` that ``tree`` was made from."""
+    if type(tree) is str:
+        return tree
     kind = tree[0]
     if kind == "sym":
         return names[tree[1]] if names else tree[1]
-    if kind == "num":
-        return tree[1]
-    parts = [_ac_text(child, names) for child in tree[2]]
+    parts = [child if type(child) is str else _ac_text(child, names) for child in tree[2]]
     if kind == "ac":
         parts.sort()
     return tree[1] + "(" + ",".join(parts) + ")"
@@ -344,7 +357,7 @@ def statement_key(lhs: Expr, rhs: Expr, ring_only: bool) -> str:
     best = None
     canonicalizer = Canonicalizer()  # renamed trees still share their variable-free subtrees
     orders = itertools.permutations(range(len(names))) if len(names) <= 5 else [tuple(range(len(names)))]
-    trees: tuple[tuple, ...] = (_ac_tree(lhs), _ac_tree(rhs)) if ring_only else ()
+    trees: tuple[tuple | str, ...] = (_ac_tree(lhs), _ac_tree(rhs)) if ring_only else ()
     for order in orders:
         mapping = {name: f"v{order[i]}" for i, name in enumerate(names)}
         if ring_only:
@@ -387,11 +400,11 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
         start = start_expression(rng, config, tables, rng.randint(*table["start_size"]))
     except Unstable:
         raise Dropped("unstable_start") from None
-    if start.size() > config.max_size:
+    if tree_size(start) > config.max_size:
         raise Dropped("too_big")
     walk = random_walk(rng, config, tables, start, table["walk_length"], table["distinct_rules"])
     lhs, rhs = start, walk[-1].after
-    if not lhs.free_symbols() or not rhs.free_symbols():
+    if not has_variable(lhs) or not has_variable(rhs):
         raise Dropped("constant_side")
     canonicalizer = Canonicalizer()  # this item's canonical forms (the sides are keyed for the walk and the proof)
     if side_key(lhs, _ring_only(walk), canonicalizer) == side_key(rhs, _ring_only(walk), canonicalizer):
@@ -403,9 +416,9 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
                                  config.search_budget, config.max_size)  # no bare-variable steps: see docstring
         if shorter:
             proof = shorter
-    if proof is not walk and side_key(lhs, _ring_only(proof), canonicalizer) == side_key(rhs, _ring_only(proof),
-                                                                                          canonicalizer):
-        raise Dropped("trivial")
+    if proof is not walk and _ring_only(proof) != _ring_only(walk) and \
+            side_key(lhs, _ring_only(proof), canonicalizer) == side_key(rhs, _ring_only(proof), canonicalizer):
+        raise Dropped("trivial")  # with the walk's kind of key, the keys are the ones that already differed
     expressions = [lhs] + [move.after for move in proof]
     if not has_variable(lhs) and not has_variable(rhs):
         raise Dropped("constant_sides")  # x*-(2*(1 - 1)) = ... : both sides are numbers (issue 11)
@@ -414,11 +427,13 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
         hypotheses = closed_hypotheses(expressions, conditions, keep=conditions)
     except EmptyDomain:
         raise Dropped("empty_domain") from None
+    printed: dict[Expr, str] = {}  # each expression of the proof and the walk printed once
     if hypotheses or not all(_polynomial(e) for e in (lhs, rhs)):
         # the checker's numeric test must find its points and agree; polynomials without hypotheses always do
         memo: dict = {}  # one compile memo: the chain's expressions share most subtrees
         values: dict = {}  # their values at the points, computed while drawing them
-        points = theorem_check.domain_points(expressions, hypotheses, f"{level}:{to_infix(lhs)}", memo, values)
+        seed = f"{level}:{_printed(lhs, printed)}"
+        points = theorem_check.domain_points(expressions, hypotheses, seed, memo, values)
         if len(points) < theorem_check.POINTS.count:
             raise Dropped("empty_domain")
         if theorem_check.chain_disagreement(expressions, points, memo, values) is not None:
@@ -426,7 +441,6 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     ring_closable = _ring_only(proof)
     if ring_closable and beyond_ring and domain == "real":
         raise Dropped("ring_closable")  # at levels with field/exp-log/trig rules a theorem must need one of them
-    printed: dict[Expr, str] = {}  # each expression of the proof and the walk printed once
     steps = tuple(TheoremStep.of(move, printed) for move in proof)
     walk_rows = [TheoremStep.of(move, printed).to_row() for move in walk] if proof is not walk else []
     extra = {"proof_length": len(walk), "shortest_found": len(proof), "domain": domain,
