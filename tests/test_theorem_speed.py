@@ -352,3 +352,26 @@ def test_a_config_unpickled_in_a_worker_shares_the_tables_instead_of_rebuilding_
     assert other.tables(3, "real") is not config.tables(3, "real")
     assert {d.rule.family for ds in other.tables(3, "real").index.values() for d in ds} == {"ring"}
 
+
+def test_problem_read_from_its_sides_is_the_parsed_problem(expressions: list[Expr]) -> None:
+    from rpsdg.expr.parse import parse
+    from rpsdg.expr.printers import to_infix
+    from rpsdg.kinds.theorem.check import _problem_of_sides
+
+    texts = [to_infix(e) for e in expressions[:80]] + ["x = y", "(x, y)", "-(-(-x))", "x**y**z", "sin(x)/(1 - y)"]
+    read = 0
+    for lhs, rhs in zip(texts, texts[1:] + texts[:1]):
+        row = {"problem": f"Eq({lhs}, {rhs})", "steps": [{"before": lhs}, {"after": rhs}]}
+        parsed: dict[str, Expr] = {}
+        tree = _problem_of_sides(row, parsed)
+        if tree is not None:
+            assert tree == parse(row["problem"]) and parsed[lhs] == parse(lhs) and parsed[rhs] == parse(rhs)
+            read += 1
+    assert read > 60
+    refused = [{"problem": "Eq(x, y)", "steps": [{"before": "x"}, {"after": "z"}]},  # not the sides' text
+               {"problem": "Eq(x, y, z)", "steps": [{"before": "x, y"}, {"after": "z"}]},  # a side does not parse
+               {"problem": "Eq(x,y)", "steps": [{"before": "x"}, {"after": "y"}]},  # not the printed form
+               {"problem": "Eq(" + "-(" * 60 + "x" + ")" * 60 + ", y)",  # nesting near the parser's limit
+                "steps": [{"before": "-(" * 60 + "x" + ")" * 60}, {"after": "y"}]},
+               {"problem": "Eq(x, y)", "steps": "not a list"}]
+    assert all(_problem_of_sides(row, {}) is None for row in refused)

@@ -30,12 +30,12 @@ from rpsdg import __version__
 from rpsdg.core import Passed, Rejected, Verdict
 from rpsdg.errors import ParseError
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr
-from rpsdg.expr.parse import parse
+from rpsdg.expr.parse import MAX_DEPTH, MAX_NESTING, parse
 from rpsdg.expr.tree import Expr, Path
 from rpsdg.kinds.theorem.rules import default_rulebook
 from rpsdg.kinds.theorem.rules.match import Unstable, admissible, conditions_of, instantiate, parse_substitution, replace
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, RuleBook
-from rpsdg.maths.domain import facts_of, first_undefined, has_variable, natural_conditions
+from rpsdg.maths.domain import _conditions_in_order, _first_not_implied, facts_of, has_variable
 from rpsdg.maths.numeric import RELATION_TESTS, PointSpec, close, sample_points
 
 VERSION: Final = f"rpsdg-{__version__}"
@@ -86,7 +86,9 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
             tree = parsed[text] = parse(text, what)
         return tree
 
-    problem = read(row["problem"], "problem")
+    problem = _problem_of_sides(row, parsed)
+    if problem is None:
+        problem = read(row["problem"], "problem")
     answer = row.get("answer", "")
     if answer not in ("", None):
         raise ParseError(f"answer of record {uid[:12]} must be empty (a theorem's proof is its answer), got "
@@ -110,6 +112,38 @@ def parse_row(row: Mapping[str, Any]) -> ParsedTheorem:
                              f"is not a relation")
     return ParsedTheorem(uid, problem.args[0], problem.args[1], hypotheses,
                          tuple(steps), str(row["domain"]), int(row["proof_length"]), int(row["shortest_found"]))
+
+
+_OPENING_CHARACTERS: Final = "+-*/^(,=<>"
+"""A token after which the parser may start a nested operand: every such token has one of these characters."""
+
+
+def _problem_of_sides(row: Mapping[str, Any], parsed: dict[str, Expr]) -> Expr | None:
+    """The problem's tree read as its two sides, when its text is exactly ``Eq(A, B)`` with ``A`` the first step's
+    ``before`` and ``B`` the last step's ``after`` (each side is then parsed once, not once more inside the
+    problem); ``None`` where that does not apply or a side does not parse (then the caller parses the problem).
+
+    Why the trees are the ones ``parse`` gives the whole text: the tokens of ``Eq(A, B)`` are ``Eq``, ``(``, A's,
+    ``,``, B's and ``)`` (no token spans a bracket, a comma or a space); inside ``Eq(`` each argument is read by
+    the same ``parse_relation`` as a whole text, and the parser's only look-ahead past a side's last token asks
+    for ``(``, a binary operator or a relation, which neither ``,`` nor ``)`` nor the end is. The limits are
+    out of reach: at most ``MAX_DEPTH`` characters (so as many tokens: no depth test), and fewer opening
+    tokens than ``MAX_NESTING`` less one (each nested operand starts after one, ``Eq(`` adds a level)."""
+    steps = row.get("steps")
+    if type(steps) is not list or not steps or type(steps[0]) is not dict or type(steps[-1]) is not dict:
+        return None
+    text, lhs_text, rhs_text = row.get("problem"), steps[0].get("before"), steps[-1].get("after")
+    if type(text) is not str or type(lhs_text) is not str or type(rhs_text) is not str or len(text) > MAX_DEPTH:
+        return None
+    if sum(text.count(c) for c in _OPENING_CHARACTERS) >= MAX_NESTING - 1 or text != f"Eq({lhs_text}, {rhs_text})":
+        return None
+    try:
+        lhs, rhs = parse(lhs_text), parse(rhs_text)
+    except ParseError:
+        return None
+    parsed[lhs_text], parsed[rhs_text] = lhs, rhs
+    problem = parsed[text] = Expr("eq", (lhs, rhs))
+    return problem
 
 
 def _subterm(e: Expr, path: Path) -> Expr | None:
@@ -200,7 +234,11 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
     if record.domain == "int" and not _int_language(record.lhs):
         return reject(-1, "over int, expressions must use + - * and natural powers only")
     chain = [record.lhs] + [step.after for step in record.steps]
-    natural = {c for e in chain for c in natural_conditions(e)}
+    # each expression's natural conditions, less those of subtrees an earlier one has (one walk of the chain
+    # serves both questions below: their union is every ``natural_conditions(e)``'s, and ``first_undefined``
+    # scans these lists)
+    conditions = _conditions_in_order(chain)
+    natural = {c for found in conditions for c in found}
     unused = [h for h in record.hypotheses if h not in used and h not in natural]
     if unused:
         return reject(-1, f"hypothesis {unused[0]!r} is neither a step's side condition nor a domain condition")
@@ -208,7 +246,7 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
         return reject(-1, "a hypothesis is repeated")
     if not has_variable(record.lhs) and not has_variable(record.rhs):
         return reject(-1, "both sides are constants (a degenerate theorem)")
-    missing = first_undefined(chain, facts_of(record.hypotheses))
+    missing = _first_not_implied(conditions, facts_of(record.hypotheses))  # first_undefined(chain, ...)
     if missing is not None:
         index, condition = missing
         return reject(index - 1, f"the hypotheses do not imply {condition!r}, which "
