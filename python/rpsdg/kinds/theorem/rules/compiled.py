@@ -283,5 +283,11 @@ def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
         parent = ancestors[depth]
         head = path[depth]
         args = parent[1]
-        new = new_node(Expr, (parent[0], args[:head] + (new,) + args[head + 1:], parent[2]))
+        if len(args) == 2:  # the common arities with one new tuple, not three
+            args = (new, args[1]) if head == 0 else (args[0], new)
+        elif len(args) == 1:
+            args = (new,)
+        else:
+            args = args[:head] + (new,) + args[head + 1:]
+        new = new_node(Expr, (parent[0], args, parent[2]))
     return new
