@@ -1,11 +1,14 @@
 """Checkers for theorem records, run on the stored text alone (the generator's objects are never trusted).
 
-* ``replay`` (the kernel): re-parse every field with our grammar; the chain must start at the problem's lhs, each
-  step's ``before`` must be the previous ``after``; the named rule, used in the stated direction, instantiated with
-  the stated substitution (which must bind exactly the rule's variables), must be the subterm at the stated path,
-  and replacing it by the other side must give exactly the stored ``after``; the rule must hold in the record's
-  domain; every side condition of every step must be a hypothesis and every hypothesis some step's condition; the
-  chain must end at the rhs; ``shortest_found`` must be the number of steps and ``proof_length`` at least that.
+* ``replay`` (the kernel): re-parse every field with our grammar (a problem ``Eq(A, B)`` whose sides are the
+  texts of the chain's ends is read as those two parsed texts, the tree that parsing it gives:
+  :func:`_problem_of_sides`);
+  the chain must start at the problem's lhs, each step's ``before`` must be the previous ``after``; the named rule,
+  used in the stated direction, instantiated with the stated substitution (which must bind exactly the rule's
+  variables), must be the subterm at the stated path, and replacing it by the other side must give exactly the
+  stored ``after``; the rule must hold in the record's domain; every side condition of every step must be a
+  hypothesis and every hypothesis some step's condition; the chain must end at the rhs; ``shortest_found`` must be
+  the number of steps and ``proof_length`` at least that.
   Over ℤ, every expression must stay in the ring language (no division, functions or non-literal powers).
   A rule's ``total`` variables must be bound to terms defined everywhere. Domain (issue 11): the hypotheses must
   imply the natural domain of the lhs, the rhs and every step (``rpsdg.maths.domain``: log arguments positive,
