@@ -120,14 +120,14 @@ def _plain_needed(expressions, hypotheses):
 def _plain_irredundant(hypotheses, expressions, keep=()):
     """``irredundant`` as it was: ``facts_of`` of the others for every hypothesis."""
     kept = list(dict.fromkeys(hypotheses))
-    lists = domain._conditions_in_order(expressions)
+    lists = domain.conditions_in_order(expressions)
     canonicalizer = Canonicalizer()
     for h in reversed(list(kept)):
         if h in keep:
             continue
         others = [o for o in kept if o != h]
         current = domain.facts_of(others, canonicalizer)
-        if domain.implies(current, h) and domain._first_not_implied(lists, current) is None:
+        if domain.implies(current, h) and domain.first_not_implied(lists, current) is None:
             kept.remove(h)
     return tuple(kept)
 
@@ -261,4 +261,4 @@ def test_condition_walk_is_the_plain_one(level):
             alone: list = []
             _plain_collect(e, alone, set())
             assert domain.natural_conditions(e) == list(dict.fromkeys(alone))
-        assert domain._conditions_in_order(expressions) == lists_plain
+        assert domain.conditions_in_order(expressions) == lists_plain

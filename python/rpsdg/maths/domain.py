@@ -638,10 +638,10 @@ def undefined_part(e: Expr, domain: Domain) -> Expr | None:
 
 def first_undefined(expressions: Sequence[Expr], domain: Domain) -> tuple[int, Expr] | None:
     """(index, condition) for the first expression whose natural domain the hypotheses do not imply."""
-    return _first_not_implied(_conditions_in_order(expressions), domain)
+    return first_not_implied(conditions_in_order(expressions), domain)
 
 
-def _conditions_in_order(expressions: Sequence[Expr]) -> list[list[Expr]]:
+def conditions_in_order(expressions: Sequence[Expr]) -> list[list[Expr]]:
     """The natural conditions of each expression, less those of subtrees met in an earlier one: for one fixed
     domain those were already found implied (else the scan stopped there), so dropping them changes no verdict
     and saves re-walking the subtrees that a record's steps share."""
@@ -654,7 +654,9 @@ def _conditions_in_order(expressions: Sequence[Expr]) -> list[list[Expr]]:
     return lists
 
 
-def _first_not_implied(lists: Sequence[Sequence[Expr]], domain: Domain) -> tuple[int, Expr] | None:
+def first_not_implied(lists: Sequence[Sequence[Expr]], domain: Domain) -> tuple[int, Expr] | None:
+    """(index, condition) for the first condition of ``lists`` (:func:`conditions_in_order`) the hypotheses do
+    not imply: a caller that needs the conditions for more than this test walks the expressions once."""
     for index, conditions in enumerate(lists):
         for condition in conditions:
             if not implies(domain, condition):
@@ -675,12 +677,12 @@ def needed_conditions(expressions: Sequence[Expr], hypotheses: Sequence[Expr]) -
 
 def _needed(expressions: Sequence[Expr], hypotheses: Sequence[Expr], canonicalizer: Canonicalizer
             ) -> tuple[list[Expr], list[list[Expr]] | None]:
-    """:func:`needed_conditions`, and :func:`_conditions_in_order` of ``expressions`` where no condition was added
+    """:func:`needed_conditions`, and :func:`conditions_in_order` of ``expressions`` where no condition was added
     (``None`` where one was).
 
     Each expression's conditions are checked in the order of :func:`natural_conditions`, against the domain of the
     hypotheses kept so far. A subtree equal to one already walked since the last added hypothesis is not walked
-    again (the walk is :func:`_conditions_in_order`'s): every condition in it was found implied by the same
+    again (the walk is :func:`conditions_in_order`'s): every condition in it was found implied by the same
     domain, and ``implies`` gives one domain the same answer every time. Where a hypothesis is added part way
     through an expression, the rest of that expression's whole list is checked, exactly as without the shortcut:
     everything before the added condition in the whole list was implied by the domain it was added to (a skipped
@@ -728,12 +730,12 @@ def irredundant(hypotheses: Sequence[Expr], expressions: Sequence[Expr], keep: S
     """``hypotheses`` less those the others imply (latest first), never dropping one in ``keep`` nor one without
     which some natural condition of ``expressions`` would no longer be shown: a record states each condition it
     needs once, so deleting any one of them makes it false (or at least unprovable here)."""
-    return _irredundant(hypotheses, _conditions_in_order(expressions), keep, Canonicalizer())
+    return _irredundant(hypotheses, conditions_in_order(expressions), keep, Canonicalizer())
 
 
 def _irredundant(hypotheses: Sequence[Expr], lists: Sequence[Sequence[Expr]], keep: Sequence[Expr],
                  canonicalizer: Canonicalizer) -> tuple[Expr, ...]:
-    """:func:`irredundant` given ``_conditions_in_order(expressions)``."""
+    """:func:`irredundant` given ``conditions_in_order(expressions)``."""
     kept = list(dict.fromkeys(hypotheses))
     facts = {h: facts_of([h], canonicalizer).facts for h in kept}
     """each hypothesis's fact (none for one that gives none): ``facts_of`` reads each independently"""
@@ -742,7 +744,7 @@ def _irredundant(hypotheses: Sequence[Expr], lists: Sequence[Sequence[Expr]], ke
             continue
         others = [o for o in kept if o != h]
         domain = Domain([fact for o in others for fact in facts[o]], others, canonicalizer)
-        if implies(domain, h) and _first_not_implied(lists, domain) is None:
+        if implies(domain, h) and first_not_implied(lists, domain) is None:
             kept.remove(h)
     return tuple(kept)
 
@@ -758,5 +760,5 @@ def closed_hypotheses(expressions: Sequence[Expr], hypotheses: Sequence[Expr], k
     if canonicalizer is None or canonicalizer.limit != TERM_LIMIT:
         canonicalizer = Canonicalizer()
     kept, lists = _needed(expressions, hypotheses, canonicalizer)
-    return _irredundant(kept, lists if lists is not None else _conditions_in_order(expressions), keep,
+    return _irredundant(kept, lists if lists is not None else conditions_in_order(expressions), keep,
                         canonicalizer)

@@ -38,7 +38,7 @@ from rpsdg.expr.tree import Expr, Path
 from rpsdg.kinds.theorem.rules import default_rulebook
 from rpsdg.kinds.theorem.rules.match import Unstable, admissible, conditions_of, instantiate, parse_substitution, replace
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, RuleBook
-from rpsdg.maths.domain import _conditions_in_order, _first_not_implied, facts_of, has_variable
+from rpsdg.maths.domain import conditions_in_order, facts_of, first_not_implied, has_variable
 from rpsdg.maths.numeric import RELATION_TESTS, PointSpec, close, sample_points
 
 VERSION: Final = f"rpsdg-{__version__}"
@@ -240,7 +240,7 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
     # each expression's natural conditions, less those of subtrees an earlier one has (one walk of the chain
     # serves both questions below: their union is every ``natural_conditions(e)``'s, and ``first_undefined``
     # scans these lists)
-    conditions = _conditions_in_order(chain)
+    conditions = conditions_in_order(chain)
     natural = {c for found in conditions for c in found}
     unused = [h for h in record.hypotheses if h not in used and h not in natural]
     if unused:
@@ -249,7 +249,7 @@ def check_replay(record: ParsedTheorem, book: RuleBook | None = None) -> Verdict
         return reject(-1, "a hypothesis is repeated")
     if not has_variable(record.lhs) and not has_variable(record.rhs):
         return reject(-1, "both sides are constants (a degenerate theorem)")
-    missing = _first_not_implied(conditions, facts_of(record.hypotheses))  # first_undefined(chain, ...)
+    missing = first_not_implied(conditions, facts_of(record.hypotheses))  # first_undefined(chain, ...)
     if missing is not None:
         index, condition = missing
         return reject(index - 1, f"the hypotheses do not imply {condition!r}, which "
