@@ -128,8 +128,8 @@ def _problem_of_sides(row: Mapping[str, Any], parsed: dict[str, Expr]) -> Expr |
 
     Why the trees are the ones ``parse`` gives the whole text: the tokens of ``Eq(A, B)`` are ``Eq``, ``(``, A's,
     ``,``, B's and ``)`` (no token spans a bracket, a comma or a space); inside ``Eq(`` each argument is read by
-    the same ``parse_relation`` as a whole text, and the parser's only look-ahead past a side's last token asks
-    for ``(``, a binary operator or a relation, which neither ``,`` nor ``)`` nor the end is. The limits are
+    the same rule as a whole text (``parse._relation``), and the parser's only look-ahead past a side's last token
+    asks for ``(``, a binary operator or a relation, which neither ``,`` nor ``)`` nor the end is. The limits are
     out of reach: at most ``MAX_DEPTH`` characters (so as many tokens: no depth test), and fewer opening
     tokens than ``MAX_NESTING`` less one (each nested operand starts after one, ``Eq(`` adds a level)."""
     steps = row.get("steps")
