@@ -329,21 +329,16 @@ class RayExecutor:
                                 f"(`ray status` on the head node prints it) or run without --executor ray") from None
 
     def _result(self, ray: Any, remote: Any, task_ref: Any, first: int, stop: int, ref: Any) -> list[Outcome]:
-        timed_out = False
         for attempt in range(self.max_retries + 1):
             try:
                 return ray.get(ref, timeout=self.task_timeout)
             except ray.exceptions.GetTimeoutError:
                 ray.cancel(ref, force=True)
                 ref = remote.remote(task_ref, first, stop)
-                timed_out = True
             except ray.exceptions.RayError as error:
-                # a resubmission after a forced cancel can die in Ray itself (seen: its arguments failed to
-                # deserialize in the new worker); the message still says the task first ran past its limit
-                before = f"ran past {self.task_timeout:g} s, then " if timed_out else ""
-                raise ExecutorError(f"--executor ray: items {first}..{stop - 1} {before}failed after "
-                                    f"{self.max_retries} retries ({type(error).__name__}: "
-                                    f"{str(error).splitlines()[0][:300]}); {RESUME_HINT}") from None
+                raise ExecutorError(f"--executor ray: items {first}..{stop - 1} failed after {self.max_retries} "
+                                    f"retries ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
+                                    f"{RESUME_HINT}") from None
         raise ExecutorError(f"--executor ray: items {first}..{stop - 1} ran past {self.task_timeout:g} s "
                             f"{self.max_retries + 1} times; {RESUME_HINT}")
 
