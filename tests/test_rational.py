@@ -23,7 +23,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rpsdg.expr.rational import IMPLEMENTATION, Fraction, exact
+from rpsdg.expr.rational import IMPLEMENTATION, Fraction, exact, from_text
 from rpsdg.expr.tree import num
 from rpsdg.kinds import KIND_MODULES
 
@@ -45,6 +45,35 @@ def test_only_the_rational_module_imports_fractions() -> None:
             if "fractions" in names:
                 importers.append(str(path.relative_to(ROOT)))
     assert set(importers) == {"python/rpsdg/expr/rational.py"}
+
+
+def _text_handed_to_fraction(call: ast.Call) -> bool:
+    """``Fraction("…")``, ``Fraction(f"…")``, ``Fraction(str(…))``, ``Fraction(text)``: a call that reads a text."""
+    if not (isinstance(call.func, ast.Name) and call.func.id == "Fraction" and call.args):
+        return False
+    first = call.args[0]
+    return (isinstance(first, ast.Constant) and isinstance(first.value, str)) or isinstance(first, ast.JoinedStr) \
+        or (isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == "str") \
+        or (isinstance(first, ast.Name) and first.id in {"text", "token", "string"})
+
+
+def test_no_module_hands_a_text_to_fraction() -> None:
+    """quicktions overwrites CPython's cached ``b'\\x00'`` when it reads a one-character text (rational.py)."""
+    offenders = []
+    for path in sorted((ROOT / "python" / "rpsdg").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and _text_handed_to_fraction(node):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_from_text_reads_numbers_without_touching_the_cached_bytes() -> None:
+    for text, value in (("7", Fraction(7)), ("0", Fraction(0)), ("-0.25", Fraction(-1, 4)), ("3/4", Fraction(3, 4)),
+                        ("1e3", Fraction(1000)), (" 12 ", Fraction(12))):
+        assert from_text(text) == value and type(from_text(text)) is Fraction, text
+    assert [code for code in range(256) if bytes([code])[0] != code] == []
+    with pytest.raises(ValueError):
+        from_text("x")
 
 
 @needs_quicktions

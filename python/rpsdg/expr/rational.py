@@ -13,6 +13,12 @@ against an ABC is slow), so two fraction types in one process would be a bug; :f
 rational (say a ``fractions.Fraction`` passed to the Python API) into ours. ``tests/test_rational.py`` checks that
 no other module imports ``fractions``. For type checkers ``Fraction`` is ``fractions.Fraction`` (``quicktions``
 ships no stubs; its class has the same interface).
+
+Read a number's text with :func:`from_text`, never ``Fraction(text)``: ``quicktions`` (every release to 1.24 at
+least) parses a string into a scratch buffer ``b'\\0' * len(text)``, and for a one-character text that is
+CPython's cached one-byte ``b'\\x00'`` itself, which it then overwrites. After ``Fraction("1")`` the whole process
+has ``bytes([0]) == b'1'``: msgpack, and with it every Ray object holding a tuple, was broken for the rest of the
+run. ``tests/conftest.py`` checks those cached bytes after every test.
 """
 
 from __future__ import annotations
@@ -43,3 +49,10 @@ def exact(value: Union[int, numbers.Rational]) -> Union[int, Fraction]:
     if isinstance(value, numbers.Rational):
         return Fraction(int(value.numerator), int(value.denominator))
     raise TypeError(f"not a rational number: {value!r}")
+
+
+def from_text(text: str) -> Fraction:
+    """The number a decimal or ``p/q`` text names (``"-0.25"``, ``"3/4"``, ``"7"``), as our ``Fraction``. The text
+    is read by the standard library, whatever ``Fraction`` is (see the module docstring for why)."""
+    value = fractions.Fraction(text)
+    return Fraction(value.numerator, value.denominator)

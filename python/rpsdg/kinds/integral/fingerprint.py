@@ -38,7 +38,7 @@ from mpmath.libmp import ComplexResult
 
 from rpsdg.errors import RpsdgError
 from rpsdg.expr.parse import parse
-from rpsdg.expr.rational import Fraction
+from rpsdg.expr.rational import Fraction, from_text
 from rpsdg.expr.tree import Expr
 
 VERSION = b"integral-values-1"
@@ -56,7 +56,7 @@ BIG_ANGLE = 2 ** 64
 """Largest magnitude of an argument of sin, cos, tan: its absolute error (``|angle| * 2**-PRECISION``) stays far below
 the 40 bits kept, and mpmath's argument reduction stays cheap."""
 MAX_INTEGER_EXPONENT = 2 ** 16
-POINTS: tuple[Fraction, ...] = tuple(Fraction(text) for text in (
+POINTS: tuple[Fraction, ...] = tuple(from_text(text) for text in (
     "-3.4187", "-2.7913", "-1.6127", "-0.8771", "-0.5519", "-0.2939", "0.2113", "0.4271", "0.6389", "0.8537",
     "1.1447", "1.7509", "2.4683", "3.3161", "4.2917"))
 """15 points from -3.4187 to 4.2917, five of them in (-1, 1) and four in (0, 1), the domains of asin, acos, atanh."""

@@ -36,7 +36,7 @@ from typing import Any, Mapping
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import LeanUnsupported
-from rpsdg.expr.rational import Fraction
+from rpsdg.expr.rational import from_text
 from rpsdg.lean.text import NotRenderable, theorem_name
 from rpsdg.lean.proof import Proof, Statement, Tactic, predicted_states, premises_of
 from rpsdg.lean.text import lean_text as to_lean
@@ -281,7 +281,7 @@ def _factored_nonzero(u: Expr, known: Mapping[Expr, str]) -> str | None:
         coefficient, factors = sympy.factor_list(to_sympy(opaque))
     except (sympy.PolynomialError, TypeError, ValueError):
         return None
-    constant = Fraction(str(coefficient)) if coefficient.is_Rational else None
+    constant = from_text(str(coefficient)) if coefficient.is_Rational else None
     if constant is None or constant == 0:
         return None
     pieces: list[tuple[Expr, str, int]] = []
@@ -290,7 +290,7 @@ def _factored_nonzero(u: Expr, known: Mapping[Expr, str]) -> str | None:
         for base, proof, value in bases:
             ratio = sympy.cancel(factor / value)
             if ratio.is_Rational and ratio != 0:
-                match = (base, proof, Fraction(str(ratio)))
+                match = (base, proof, from_text(str(ratio)))
                 break
         if match is None:
             return None
