@@ -16,7 +16,7 @@ from rpsdg.kinds.equation import check as check
 from rpsdg.core import Dropped
 from rpsdg.run.pipeline import candidate_row
 from rpsdg.expr.parse import parse
-from rpsdg.expr.rational import Fraction
+from rpsdg.expr.rational import Fraction, from_text
 from rpsdg.expr.sympy_bridge import to_sympy
 from rpsdg.expr.tree import num
 from rpsdg.kinds import get_kind
@@ -57,7 +57,7 @@ def _roots_of_square(row: dict) -> tuple[list[Fraction], Fraction]:
     step = row["steps"][_square_index(row)]
     u, v2 = parse(step["after"]).args
     x = sympy.Symbol("x", real=True)
-    roots = sorted(Fraction(str(r)) for r in sympy.solve(to_sympy(u) - to_sympy(v2), x))
+    roots = sorted(from_text(str(r)) for r in sympy.solve(to_sympy(u) - to_sympy(v2), x))
     return roots, parse(step["operand"]).args[0]
 
 

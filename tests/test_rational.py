@@ -58,9 +58,11 @@ def _text_handed_to_fraction(call: ast.Call) -> bool:
 
 
 def test_no_module_hands_a_text_to_fraction() -> None:
-    """quicktions overwrites CPython's cached ``b'\\x00'`` when it reads a one-character text (rational.py)."""
+    """quicktions overwrites CPython's cached ``b'\\x00'`` when it reads a one-character text (rational.py); the
+    tests and benchmarks run in the same processes, so they are walked too."""
     offenders = []
-    for path in sorted((ROOT / "python" / "rpsdg").rglob("*.py")):
+    sources = [path for folder in ("python/rpsdg", "tests", "bench") for path in sorted((ROOT / folder).rglob("*.py"))]
+    for path in sources:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and _text_handed_to_fraction(node):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
