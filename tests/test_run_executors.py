@@ -134,3 +134,18 @@ def test_executor_ray_without_ray_installed_is_refused_before_anything_is_writte
     with pytest.raises(RpsdgError, match=r"Ray is not installed.*pip install 'rpsdg\[ray\]'"):
         build(BuildConfig(kind="equation", count=5, out=out, executor="ray"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ray_error_is_summed_up_in_one_line_with_its_cause():
+    from rpsdg.run.executors import _ray_error_summary
+
+    class RayTaskError(Exception):
+        pass
+
+    error = RayTaskError("\x1b[36mray::produce_chunk()\x1b[39m (pid=7, ip=192.0.2.2)\n  At least one of the input "
+                         "arguments for this task could not be computed:\nTraceback ...\n\n"
+                         "ray._private.serialization.DeserializationError\n")
+    assert _ray_error_summary(error) == ("RayTaskError: ray::produce_chunk() (pid=7, ip=192.0.2.2) … "
+                                         "ray._private.serialization.DeserializationError")
+    assert _ray_error_summary(RayTaskError("worker died")) == "RayTaskError: worker died"
+    assert _ray_error_summary(RayTaskError()) == "RayTaskError"

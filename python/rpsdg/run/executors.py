@@ -40,6 +40,7 @@ so a retry succeeds; ``RPSDG_FAULT_HANG_AT=K`` makes it sleep for ever instead. 
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FuturesTimeout
@@ -337,7 +338,7 @@ class RayExecutor:
                 ref = remote.remote(task_ref, first, stop)
             except ray.exceptions.RayError as error:
                 raise ExecutorError(f"--executor ray: items {first}..{stop - 1} failed after {self.max_retries} "
-                                    f"retries ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
+                                    f"retries ({_ray_error_summary(error)}); "
                                     f"{RESUME_HINT}") from None
         raise ExecutorError(f"--executor ray: items {first}..{stop - 1} ran past {self.task_timeout:g} s "
                             f"{self.max_retries + 1} times; {RESUME_HINT}")
@@ -363,7 +364,7 @@ class RayUidSet:
             answers = self.ray.get([ref for ref in refs if ref is not None])
         except self.ray.exceptions.RayError as error:
             raise ExecutorError(f"--dedup-partitions {self.partitions}: a dedup owner (Ray actor) failed "
-                                f"({type(error).__name__}: {str(error).splitlines()[0][:300]}); its partition of "
+                                f"({_ray_error_summary(error)}); its partition of "
                                 f"seen uids is lost, so the build stopped; {RESUME_HINT}") from None
         replies = iter(answers)
         return [unpack_answers(next(replies)) if ref is not None else [] for ref in refs]
@@ -390,6 +391,19 @@ class RayUidSet:
             except Exception:
                 pass
         self.actors = []
+
+
+_ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _ray_error_summary(error: Exception) -> str:
+    """A Ray error in one line: its type, the task line (``ray::produce_chunk() (pid=…)``) and, where the message
+    goes on, its last line, which names the cause (``DeserializationError``, ``MemoryError`` …)."""
+    lines = [line.strip() for line in _ANSI_COLOUR.sub("", str(error)).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    shown = lines[0][:300] if len(lines) == 1 else f"{lines[0][:200]} … {lines[-1][:200]}"
+    return f"{type(error).__name__}: {shown}"
 
 
 def import_ray() -> Any:
