@@ -234,14 +234,15 @@ def _remembered(text: str) -> Expr:
 
 
 def _parsed(text: str, what: str) -> Expr:
-    if text.isascii():  # a bare integer or variable: no tokens needed
+    ascii_text = text.isascii()
+    if ascii_text:  # a bare integer or variable: no tokens needed
         if text.isdigit() and len(text) <= MAX_DIGITS:
             return _node(_EXPR, ("num", (), int(text)))
         if text.isidentifier() and text not in _NOT_VARIABLES:
             return _node(_EXPR, ("sym", (), text))
     if not text.strip():
         raise ParseError(f"cannot parse {what}: it is empty; write an expression")
-    if len(text) <= MAX_DIGITS and text.isascii():
+    if ascii_text and len(text) <= MAX_DIGITS:
         tokens = _quick_tokenize(text)
         count = len(tokens)
         try:

@@ -6,7 +6,6 @@ direction is for our own tests and tools; records are never parsed through SymPy
 
 from __future__ import annotations
 
-
 import sympy
 
 from rpsdg.expr.rational import Fraction

@@ -145,8 +145,8 @@ def _problem_of_sides(row: Mapping[str, Any], parsed: dict[str, Expr]) -> Expr |
     except ParseError:
         return None
     parsed[lhs_text], parsed[rhs_text] = lhs, rhs
-    problem = parsed[text] = Expr("eq", (lhs, rhs))
-    return problem
+    parsed[text] = Expr("eq", (lhs, rhs))
+    return parsed[text]
 
 
 def _subterm(e: Expr, path: Path) -> Expr | None:

@@ -407,7 +407,8 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     if not has_variable(lhs) or not has_variable(rhs):
         raise Dropped("constant_side")
     canonicalizer = Canonicalizer()  # this item's canonical forms (the sides are keyed for the walk and the proof)
-    if side_key(lhs, _ring_only(walk), canonicalizer) == side_key(rhs, _ring_only(walk), canonicalizer):
+    walk_ring_only = _ring_only(walk)
+    if side_key(lhs, walk_ring_only, canonicalizer) == side_key(rhs, walk_ring_only, canonicalizer):
         raise Dropped("trivial")
     proof = walk
     if config.search_budget and len(walk) > 1:
@@ -416,12 +417,11 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
                                  config.search_budget, config.max_size)  # no bare-variable steps: see docstring
         if shorter:
             proof = shorter
-    if proof is not walk and _ring_only(proof) != _ring_only(walk) and \
-            side_key(lhs, _ring_only(proof), canonicalizer) == side_key(rhs, _ring_only(proof), canonicalizer):
+    ring_closable = _ring_only(proof) if proof is not walk else walk_ring_only
+    if ring_closable != walk_ring_only and \
+            side_key(lhs, ring_closable, canonicalizer) == side_key(rhs, ring_closable, canonicalizer):
         raise Dropped("trivial")  # with the walk's kind of key, the keys are the ones that already differed
     expressions = [lhs] + [move.after for move in proof]
-    if not has_variable(lhs) and not has_variable(rhs):
-        raise Dropped("constant_sides")  # x*-(2*(1 - 1)) = ... : both sides are numbers (issue 11)
     try:  # the hypotheses must imply every expression's natural domain over ℝ, not just the rules' conditions
         conditions = tuple(dict.fromkeys(c for move in proof for c in move.conditions()))
         hypotheses = closed_hypotheses(expressions, conditions, keep=conditions)
@@ -438,13 +438,12 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
             raise Dropped("empty_domain")
         if theorem_check.chain_disagreement(expressions, points, memo, values) is not None:
             raise Dropped("numerically_unstable")
-    ring_closable = _ring_only(proof)
     if ring_closable and beyond_ring and domain == "real":
         raise Dropped("ring_closable")  # at levels with field/exp-log/trig rules a theorem must need one of them
     steps = tuple(TheoremStep.of(move, printed) for move in proof)
     walk_rows = [TheoremStep.of(move, printed).to_row() for move in walk] if proof is not walk else []
     extra = {"proof_length": len(walk), "shortest_found": len(proof), "domain": domain,
-             "ring_only": _ring_only(proof), "ring_closable": int(ring_closable),
+             "ring_only": ring_closable, "ring_closable": int(ring_closable),
              "walk": json.dumps(walk_rows, separators=(",", ":"))}
     return Derivation("theorem", level, eq(lhs, rhs), None, hypotheses, steps, extra)
 
