@@ -44,12 +44,16 @@ WORKLOADS = {
 def make(workload: str, count: int, bench: str) -> int:
     """Run candidates 0..count-1 of ``workload`` with the configs of ``bench`` (a checkout's ``bench/``); return
     how many were accepted (called inside callgrind)."""
+    from as_built import collect_as_a_build_does  # this script's bench/as_built.py, before ``bench`` shadows it
+
     sys.path.insert(0, bench)
     try:
         from rpsdg.kinds import get_kind
     except ImportError:  # releases before the house move (issue 10)
         from rpsdg.generators import get_kind  # type: ignore[no-redef]
     from rpsdg.run.pipeline import produce
+
+    collect_as_a_build_does()
 
     kind, _, setting = workload.partition("-")
     spec = get_kind(kind)

@@ -105,18 +105,20 @@ class Dataset(Sequence[Item]):
 
     def record(self, index: int) -> dict[str, Any]:
         """The stored record of item ``index`` (generated, with the items before it, on first access)."""
+        from rpsdg.run.collector import fewer_collections
         from rpsdg.run.pipeline import produce
 
-        while len(self._records) <= index:
-            if self._next_candidate >= self._limit:
-                raise IndexError(f"{self.kind} levels {list(self.levels)} seed {self.seed}: only "
-                                 f"{len(self._records)} distinct records in {self._limit} candidates")
-            outcome = produce(self.spec, self.config, self.levels, self.seed, self._next_candidate,
-                              repeat=self._seen.__contains__)  # a repeat of a record is not checked
-            self._next_candidate += 1
-            if outcome.row is not None and outcome.uid not in self._seen:
-                self._seen.add(outcome.uid)
-                self._records.append(outcome.row)
+        with fewer_collections():  # as a build makes its items
+            while len(self._records) <= index:
+                if self._next_candidate >= self._limit:
+                    raise IndexError(f"{self.kind} levels {list(self.levels)} seed {self.seed}: only "
+                                     f"{len(self._records)} distinct records in {self._limit} candidates")
+                outcome = produce(self.spec, self.config, self.levels, self.seed, self._next_candidate,
+                                  repeat=self._seen.__contains__)  # a repeat of a record is not checked
+                self._next_candidate += 1
+                if outcome.row is not None and outcome.uid not in self._seen:
+                    self._seen.add(outcome.uid)
+                    self._records.append(outcome.row)
         return self._records[index]
 
     def __iter__(self) -> Iterator[Item]:
