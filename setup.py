@@ -46,7 +46,12 @@ def compiled_extensions() -> list:
         except ImportError:
             raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
                              "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
-    return mypycify(compiled_sources(), opt_level="3")
+    extensions = mypycify(compiled_sources(), opt_level="3")
+    from setuptools import Extension
+
+    # the hand-written C parser (rpsdg.compiled.C_EXTENSIONS; why and what it reads: the top of the .c file)
+    extensions.append(Extension("rpsdg.expr._fastparse", ["python/rpsdg/expr/_fastparse.c"]))
+    return extensions
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources

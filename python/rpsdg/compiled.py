@@ -42,6 +42,23 @@ def compilable_modules(package: Path = PACKAGE) -> list[str]:
             for path in compilable_files(package)]
 
 
+C_EXTENSIONS = ["rpsdg.expr._fastparse"]
+"""Hand-written C extension modules the optimised install also builds (``setup.py``); each is optional, and the
+pure module that uses it (``rpsdg.expr.parse``) runs without it."""
+
+
+def loaded_c_extensions() -> list[str]:
+    """The modules of :data:`C_EXTENSIONS` this process can import."""
+    found = []
+    for name in C_EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        found.append(name)
+    return found
+
+
 def compiled_modules() -> list[str]:
     """The modules of :func:`compilable_modules` that were loaded from compiled extensions, not ``.py`` files."""
     loaded = (importlib.import_module(name) for name in compilable_modules())

@@ -8,7 +8,14 @@ Accepted: integers, variables, ``+ - * / ** ^``, parentheses, calls of the funct
 :data:`rpsdg.expr.tree.FUNCTIONS` (``ln`` is read as ``log``), relations ``= == != < <= > >=``, and the
 SymPy-style heads ``Eq Ne Lt Le Gt Ge FiniteSet Tuple Rational``. The printers in ``printers.py`` emit only
 this language, so ``parse(to_infix(e)) == e`` for every tree rpsdg builds.
-To extend: add the token or head here and its printing in ``printers.py``; the round-trip test covers both.
+
+The optional compiled build (``RPSDG_COMPILE=1``, see ``setup.py``) adds ``rpsdg/expr/_fastparse.c``, the same
+grammar in C over this module's tables: :func:`_parsed` asks it first, and where it declines a text (every text
+this parser refuses, and any it is unsure of) the Python reading below runs, so every error and limit is this
+module's. To extend: add the token or head here, its printing in ``printers.py`` and its reading in
+``_fastparse.c`` together, or make sure the C parser declines it (it declines characters and heads it does not
+know, and refuses to start when the tokens of ``_BINARY`` or ``_RELATION_TOKENS`` are not its own); the
+round-trip test covers the printers, ``tests/test_fastparse.py`` the C parser against this one.
 """
 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
@@ -17,7 +24,7 @@ from __future__ import annotations
 import keyword
 import re
 from functools import lru_cache
-from typing import Final
+from typing import Callable, Final
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.tree import FUNCTIONS, Expr, neg
@@ -57,6 +64,17 @@ _BINARY: Final = {"+": (9, "add", 11), "-": (9, "sub", 11), "*": (19, "mul", 21)
 when its reach is at least the binding power it is parsed under: reach = its power (20 for ``*``) less one for the
 left-associative ones, so ``a - b - c`` groups to the left and ``a**b**c`` to the right."""
 _UNARY_BP: Final = 30
+
+try:  # the C reading of this grammar, built only by the optional compiled install (see the module docstring)
+    from rpsdg.expr._fastparse import Parser as _CParser  # type: ignore[import-not-found, import-untyped]
+except ImportError:
+    _CParser = None
+_c_parse: Final[Callable[[str], Expr | None] | None] = None if _CParser is None else _CParser(
+    expr=_EXPR, not_variables=_NOT_VARIABLES, function_heads=_FUNCTION_ALIASES, relation_heads=_RELATION_HEADS,
+    binary=_BINARY, relation_tokens=_RELATION_TOKENS, unary_bp=_UNARY_BP, max_nesting=MAX_NESTING,
+    max_depth=MAX_DEPTH, max_digits=MAX_DIGITS, max_length=MAX_TEXT).parse
+"""``text`` -> the tree this module gives it, or ``None`` where the C parser declines it (then the Python reading
+runs); ``None`` itself when the extension is not built."""
 
 
 class _Failure(Exception):
@@ -234,6 +252,15 @@ def _remembered(text: str) -> Expr:
 
 
 def _parsed(text: str, what: str) -> Expr:
+    if _c_parse is not None:
+        tree = _c_parse(text)
+        if tree is not None:
+            return tree
+    return _python_parsed(text, what)
+
+
+def _python_parsed(text: str, what: str) -> Expr:
+    """:func:`_parsed` without the C parser: the reading that words every error."""
     ascii_text = text.isascii()
     if ascii_text:  # a bare integer or variable: no tokens needed
         if text.isdigit() and len(text) <= MAX_DIGITS:

@@ -148,7 +148,8 @@ def pow_(a: Expr, b: Expr) -> Expr:
 
 
 def neg(a: Expr) -> Expr:
-    """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same."""
+    """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same (the C parser,
+    ``_fastparse.c``, folds a unary minus the same way: change both together)."""
     if a.op == "num":
         return _new(Expr, ("num", (), -a.value))  # type: ignore[operator]
     return _new(Expr, ("neg", (a,), None))
