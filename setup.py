@@ -10,13 +10,16 @@ The compiled modules compute exactly what the Python ones compute (same integer,
 in the same order), so corpora are byte-identical: ``tests/test_compiled.py`` compiles them and compares builds of
 every kind. Not with ``-e``: an editable tree would keep running the compiled copy after its ``.py`` changed.
 To compile another module, see ``python/rpsdg/compiled.py``.
+
+The same build adds one hand-written C module, ``rpsdg.expr._fasteval`` (numeric evaluation of a tree in one C
+call per point; its source says why and how to extend it), which ``rpsdg/expr/evaluate.py`` uses when present.
 """
 
 import importlib.util
 import os
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 ROOT = Path(__file__).resolve().parent
 
@@ -46,7 +49,14 @@ def compiled_extensions() -> list:
         except ImportError:
             raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
                              "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
-    return mypycify(compiled_sources(), opt_level="3")
+    return mypycify(compiled_sources(), opt_level="3") + [fasteval_extension()]
+
+
+def fasteval_extension() -> Extension:
+    """The C evaluator. ``-ffp-contract=off``: no fused multiply-add, so each ``+``, ``*`` rounds as Python's does
+    (GCC fuses by default on some targets); the tests build it this way too."""
+    flags = [] if os.name == "nt" else ["-ffp-contract=off"]
+    return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"], extra_compile_args=flags)
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources
