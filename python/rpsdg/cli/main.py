@@ -245,13 +245,17 @@ _register_convert()
 
 @app.command()
 def version() -> None:
-    """Print the rpsdg version, which modules run compiled (``RPSDG_COMPILE=1`` installs) and which ``Fraction``
-    (``quicktions`` or the standard library's; see ``rpsdg/expr/rational.py``)."""
-    from rpsdg.compiled import compiled_modules
+    """Print the rpsdg version, which modules run compiled (``RPSDG_COMPILE=1`` installs) and which C modules of
+    that build are loaded, and which ``Fraction`` (``quicktions`` or the standard library's; see
+    ``rpsdg/expr/rational.py``)."""
+    from rpsdg.compiled import compiled_modules, loaded_c_modules
     from rpsdg.expr.rational import IMPLEMENTATION
 
     compiled = compiled_modules()
     build = f"compiled: {', '.join(compiled)}" if compiled else "pure Python"
+    c_modules = loaded_c_modules()
+    if c_modules:
+        build += f"; C: {', '.join(c_modules)}"
     out.print(f"{__version__} ({build}; fractions: {IMPLEMENTATION})")
 
 
