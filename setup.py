@@ -53,10 +53,15 @@ def compiled_extensions() -> list:
 
 
 def fasteval_extension() -> Extension:
-    """The C evaluator. ``-ffp-contract=off``: no fused multiply-add, so each ``+``, ``*`` rounds as Python's does
-    (GCC fuses by default on some targets); the tests build it this way too."""
-    flags = [] if os.name == "nt" else ["-ffp-contract=off"]
-    return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"], extra_compile_args=flags)
+    """The C evaluator, built to compute what CPython computes (the tests build it this way too):
+    ``-ffp-contract=off``: no fused multiply-add, so each ``+``, ``*`` rounds as Python's does (GCC fuses by
+    default on some targets); ``-lm``: the module links libm itself, so ``exp``, ``log`` and ``pow`` bind to the
+    symbol versions CPython's math module and float power use (glibc binds an unversioned reference, which a module
+    linked without libm has, to its oldest version: the SVID-compatible wrappers)."""
+    if os.name == "nt":
+        return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"])
+    return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"], libraries=["m"],
+                     extra_compile_args=["-ffp-contract=off"])
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources

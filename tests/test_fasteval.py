@@ -18,6 +18,7 @@ import math
 import runpy
 import shutil
 import struct
+import subprocess
 import sys
 import types
 from collections import defaultdict
@@ -261,3 +262,23 @@ def test_a_tree_it_cannot_compile_is_left_to_the_closures(fasteval):
     assert _program(fasteval, Expr("add", (x, num(1))), types.MappingProxyType({})) is None
     with pytest.raises(OutsideDomain, match="division by zero"):
         _program(fasteval, Expr("div", (x, num(0))))({"x": 1.0})
+
+
+def _imported_symbols(path: str) -> dict[str, str]:
+    """``{name: version}`` of the functions a shared object imports (``nm -D``; version "" where unversioned)."""
+    listing = subprocess.run(["nm", "-D", "--undefined-only", path], capture_output=True, text=True, check=True)
+    names = (line.split()[-1] for line in listing.stdout.splitlines() if line.strip())
+    return dict((name.split("@", 1) + [""])[:2] for name in names)  # type: ignore[misc]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("nm") is None
+                    or not getattr(math, "__file__", "").endswith(".so"),
+                    reason="compares ELF symbol versions with the math module's (Linux, nm, a shared math module)")
+def test_libm_functions_bind_to_the_versions_the_math_module_uses(fasteval):
+    """glibc binds an unversioned reference to a function's oldest version (``pow@GLIBC_2.2.5``, an SVID wrapper),
+    so the module links libm itself (``setup.py``) and calls the ``exp``, ``log`` and ``pow`` CPython calls."""
+    ours, maths = _imported_symbols(fasteval.__file__), _imported_symbols(math.__file__)
+    shared = sorted(set(ours) & set(maths) & {"exp", "log", "pow", "sqrt", "sin", "cos", "tan", "asin", "acos",
+                                                "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fmod"})
+    assert "pow" in shared and "exp" in shared
+    assert {name: ours[name] for name in shared} == {name: maths[name] for name in shared}
