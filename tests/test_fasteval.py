@@ -172,7 +172,8 @@ def test_points_the_program_does_not_handle_go_to_the_closures(fasteval, e, x, y
     program, closures = pair
     for point in ({"x": x, "y": y}, {"x": x}, {}, defaultdict(float, x=x), types.MappingProxyType({"x": x, "y": y})):
         assert _outcome(program, point) == _outcome(closures, point), (e, point)
-    assert _outcome(lambda p: program(point=p), {"x": x, "y": y}) == _outcome(lambda p: closures(point=p), {"x": x, "y": y})
+    point = {"x": x, "y": y}
+    assert _outcome(lambda p: program(point=p), point) == _outcome(lambda p: closures(point=p), point)
     assert _outcome(program, {}, {})[:2] == _outcome(closures, {}, {})[:2] == ("raised", TypeError)
 
 
