@@ -10,13 +10,18 @@ The compiled modules compute exactly what the Python ones compute (same integer,
 in the same order), so corpora are byte-identical: ``tests/test_compiled.py`` compiles them and compares builds of
 every kind. Not with ``-e``: an editable tree would keep running the compiled copy after its ``.py`` changed.
 To compile another module, see ``python/rpsdg/compiled.py``.
+
+The same build adds two hand-written C modules (``rpsdg.compiled.C_MODULES``; each source says why and how to
+extend it): ``rpsdg.expr._fasteval`` (numeric evaluation of a tree in one C call per point), which
+``rpsdg/expr/evaluate.py`` uses when present, and ``rpsdg.expr._fastparse`` (the parser's fast path), which
+``rpsdg/expr/parse.py`` asks first when present.
 """
 
 import importlib.util
 import os
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 ROOT = Path(__file__).resolve().parent
 
@@ -46,12 +51,24 @@ def compiled_extensions() -> list:
         except ImportError:
             raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
                              "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
-    extensions = mypycify(compiled_sources(), opt_level="3")
-    from setuptools import Extension
+    return mypycify(compiled_sources(), opt_level="3") + [fasteval_extension(), fastparse_extension()]
 
-    # the hand-written C parser (rpsdg.compiled.C_EXTENSIONS; why and what it reads: the top of the .c file)
-    extensions.append(Extension("rpsdg.expr._fastparse", ["python/rpsdg/expr/_fastparse.c"]))
-    return extensions
+
+def fasteval_extension() -> Extension:
+    """The C evaluator, built to compute what CPython computes (the tests build it this way too):
+    ``-ffp-contract=off``: no fused multiply-add, so each ``+``, ``*`` rounds as Python's does (GCC fuses by
+    default on some targets); ``-lm``: the module links libm itself, so ``exp``, ``log`` and ``pow`` bind to the
+    symbol versions CPython's math module and float power use (glibc binds an unversioned reference, which a module
+    linked without libm has, to its oldest version: the SVID-compatible wrappers)."""
+    if os.name == "nt":
+        return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"])
+    return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"], libraries=["m"],
+                     extra_compile_args=["-ffp-contract=off"])
+
+
+def fastparse_extension() -> Extension:
+    """The C fast path of the parser (``rpsdg/expr/parse.py`` says what it reads and when it declines)."""
+    return Extension("rpsdg.expr._fastparse", ["python/rpsdg/expr/_fastparse.c"])
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources

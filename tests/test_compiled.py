@@ -1,9 +1,10 @@
 """The optional compiled build (``RPSDG_COMPILE=1``, see ``setup.py``) computes what the pure modules compute.
 
 It compiles the expression modules with mypyc into a temporary directory (a real ``pip install`` of this
-checkout), then builds a corpus of every kind with the compiled modules and with the pure ones and compares the
-bytes, and runs the expression layer's own tests against the compiled modules. Skipped, with the reason, where
-mypyc or a C compiler is missing.
+checkout, which also builds the C modules ``rpsdg.expr._fasteval`` and ``rpsdg.expr._fastparse``), then builds a corpus of every kind with the
+compiled modules and with the pure ones and compares the bytes, and runs the expression layer's own tests (with
+``tests/test_fasteval.py`` and ``tests/test_fastparse.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
+missing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rpsdg.compiled import C_EXTENSIONS, MARKER, compilable_modules, compiled_modules, loaded_c_extensions
+from rpsdg.compiled import C_MODULES, MARKER, compilable_modules, compiled_modules, loaded_c_modules
 from rpsdg.kinds import KIND_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +62,7 @@ def test_the_marked_modules_are_the_ones_compiled_and_the_suite_runs_them_pure()
     assert from_setup == [f"python/{name.replace('.', '/')}.py" for name in marked]
     assert all(any(line.startswith(MARKER) for line in (ROOT / path).read_text().splitlines()) for path in from_setup)
     assert compiled_modules() == [], "the test suite runs on the pure modules (an editable install)"
-    assert loaded_c_extensions() == [], "the test suite runs without the C extensions (an editable install)"
+    assert loaded_c_modules() == [], "the test suite runs without the C modules of the compiled build"
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +87,14 @@ def _run(python_path: Path, *args: str, cwd: Path) -> subprocess.CompletedProces
 
 @compiler_needed
 def test_the_install_holds_compiled_modules_and_python_loads_them(compiled_tree: Path, tmp_path: Path) -> None:
-    marked = compilable_modules() + C_EXTENSIONS
+    marked = compilable_modules() + list(C_MODULES)
     script = f"import importlib\nfor name in {marked!r}:\n    print(importlib.import_module(name).__file__)"
     result = _run(compiled_tree, "-c", script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     loaded = result.stdout.split()
     assert len(loaded) == len(marked)
     version = _run(compiled_tree, "-m", "rpsdg", "version", cwd=tmp_path)
-    assert version.returncode == 0 and "C: rpsdg.expr._fastparse" in version.stdout, version.stdout + version.stderr
+    assert version.returncode == 0 and "C: rpsdg.expr._fasteval, rpsdg.expr._fastparse" in version.stdout, version.stdout + version.stderr
     assert all(path.startswith(str(compiled_tree)) and path.endswith(".so") for path in loaded), loaded
 
 
@@ -131,11 +132,12 @@ def test_every_kinds_config_travels_to_workers_in_the_compiled_build(compiled_tr
 def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
-        "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fastparse.py")]
+        "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fasteval.py", "test_fastparse.py")]
     script = ("import sys, pytest\nfrom rpsdg.compiled import compilable_modules, compiled_modules\n"
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
-              "import importlib, rpsdg.expr._fastparse as c\n"  # so test_fastparse.py runs, not skipped
-              "assert c.__file__.endswith('.so') and importlib.import_module('rpsdg.expr.parse')._c_parse, c.__file__\n"
+              "import importlib\nfrom rpsdg.expr import _fasteval, _fastparse, evaluate\n"  # so their tests run
+              "assert _fasteval.__file__.endswith('.so') and evaluate._PROGRAMS is _fasteval.compile\n"
+              "assert _fastparse.__file__.endswith('.so') and importlib.import_module('rpsdg.expr.parse')._c_parse\n"
               f"sys.exit(pytest.main(['-p', 'no:cacheprovider', *{tests!r}]))")
     result = _run(compiled_tree, "-c", script, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -15,6 +15,9 @@ config travels to every worker: a compiled frozen dataclass cannot be unpickled,
 ``tests/test_compiled.py``, which compiles the checkout and compares builds and test runs with the pure modules.
 This file imports nothing of ours, so ``setup.py`` can run it before anything is installed.
 
+The same build adds the hand-written C modules of :data:`C_MODULES` (``setup.py`` builds them); the code that
+imports one falls back to Python where it is missing, and ``rpsdg version`` says which were loaded.
+
 Module-level constants of a compiled module are ``Final`` (``MAX_TEXT: Final = 200_000``): compiled code reads a
 ``Final`` name directly, and any other global through a dictionary lookup at every use (the parser took half the
 time with its tables ``Final``). Tuple-valued constants stay plain: mypyc keeps a ``Final`` tuple unboxed, and one
@@ -28,6 +31,9 @@ from pathlib import Path
 
 MARKER = "# rpsdg: compiled with mypyc"
 PACKAGE = Path(__file__).resolve().parent
+C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse")
+"""Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``) and the
+parser's fast path (used by ``rpsdg.expr.parse``)."""
 
 
 def compilable_files(package: Path = PACKAGE) -> list[Path]:
@@ -42,24 +48,19 @@ def compilable_modules(package: Path = PACKAGE) -> list[str]:
             for path in compilable_files(package)]
 
 
-C_EXTENSIONS = ["rpsdg.expr._fastparse"]
-"""Hand-written C extension modules the optimised install also builds (``setup.py``); each is optional, and the
-pure module that uses it (``rpsdg.expr.parse``) runs without it."""
+def compiled_modules() -> list[str]:
+    """The modules of :func:`compilable_modules` that were loaded from compiled extensions, not ``.py`` files."""
+    loaded = (importlib.import_module(name) for name in compilable_modules())
+    return [module.__name__ for module in loaded if not (module.__file__ or "").endswith(".py")]
 
 
-def loaded_c_extensions() -> list[str]:
-    """The modules of :data:`C_EXTENSIONS` this process can import."""
+def loaded_c_modules() -> list[str]:
+    """The modules of :data:`C_MODULES` this process imports (a compiled build's; none in a pure install)."""
     found = []
-    for name in C_EXTENSIONS:
+    for name in C_MODULES:
         try:
             importlib.import_module(name)
         except ImportError:
             continue
         found.append(name)
     return found
-
-
-def compiled_modules() -> list[str]:
-    """The modules of :func:`compilable_modules` that were loaded from compiled extensions, not ``.py`` files."""
-    loaded = (importlib.import_module(name) for name in compilable_modules())
-    return [module.__name__ for module in loaded if not (module.__file__ or "").endswith(".py")]

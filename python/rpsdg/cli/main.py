@@ -245,17 +245,17 @@ _register_convert()
 
 @app.command()
 def version() -> None:
-    """Print the rpsdg version, which modules run compiled (``RPSDG_COMPILE=1`` installs), which hand-written C
-    extensions are loaded (the C parser) and which ``Fraction`` (``quicktions`` or the standard library's; see
+    """Print the rpsdg version, which modules run compiled (``RPSDG_COMPILE=1`` installs) and which C modules of
+    that build are loaded, and which ``Fraction`` (``quicktions`` or the standard library's; see
     ``rpsdg/expr/rational.py``)."""
-    from rpsdg.compiled import compiled_modules, loaded_c_extensions
+    from rpsdg.compiled import compiled_modules, loaded_c_modules
     from rpsdg.expr.rational import IMPLEMENTATION
 
     compiled = compiled_modules()
     build = f"compiled: {', '.join(compiled)}" if compiled else "pure Python"
-    extensions = loaded_c_extensions()
-    if extensions:
-        build += f"; C: {', '.join(extensions)}"
+    c_modules = loaded_c_modules()
+    if c_modules:
+        build += f"; C: {', '.join(c_modules)}"
     out.print(f"{__version__} ({build}; fractions: {IMPLEMENTATION})")
 
 

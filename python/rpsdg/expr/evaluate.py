@@ -6,15 +6,21 @@ overflow, a complex result) evaluation raises :class:`OutsideDomain`, which call
 Speed (issue 15): each node's closure does its own domain checks inline and reads literal operands directly (one
 Python call per node); :func:`remembering` lets a record's checker reuse the values of stored subtrees it has
 already evaluated at a point. ``tests/test_fast_paths.py`` holds both to a plain interpreter of these rules.
+In the optional compiled build (``RPSDG_COMPILE=1``) the C module ``rpsdg.expr._fasteval`` compiles a tree into a
+flat program of doubles instead, one C call per point, computing the same values and raising the same
+:class:`OutsideDomain` errors bit for bit (``tests/test_fasteval.py``); without it (every pure or editable install)
+the closures run, and a program hands any point it does not handle itself to the closures (:func:`_closures`).
 To add an operator: add its real function to ``_RAW_UNARY`` (checked) or, only if it maps every finite float to
-a finite float without raising, to ``_TOTAL_ON_FINITE``; keep ``_UNARY`` (the plain definition) in step.
+a finite float without raising, to ``_TOTAL_ON_FINITE``; keep ``_UNARY`` (the plain definition) in step; and add
+it to ``_fasteval.c`` (its top says where) in the same commit, or that module compiles no tree holding it.
 """
 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
+import importlib
 import math
-from typing import Callable, Final, Mapping
+from typing import Any, Callable, Final, Mapping
 
 from rpsdg.expr.exceptions import OutsideDomain
 from rpsdg.expr.tree import Expr
@@ -110,12 +116,34 @@ def compile_expr(e: Expr, memo: dict[Expr, Compiled] | None = None) -> Compiled:
 
     ``memo`` (one dict per task, e.g. one record's check) shares the closures of subtrees compiled before.
     """
+    return _subtree(e, memo, _PROGRAMS is not None)
+
+
+def _subtree(e: Expr, memo: dict[Expr, Compiled] | None, programs: bool) -> Compiled:
+    """:func:`compile_expr`, with C programs where ``programs`` is true."""
     if memo is None or not e.args:  # a leaf's closure is cheaper to make than to look up
-        return _compile(e, memo)
+        return _compile(e, memo, programs)
     found = memo.get(e)
     if found is None:
-        found = memo[e] = _compile(e, memo)
+        found = memo[e] = _compile(e, memo, programs)
     return found
+
+
+def _load_programs() -> Any:
+    """``rpsdg.expr._fasteval.compile``, or None where the C module was not built (every pure install)."""
+    try:
+        return importlib.import_module("rpsdg.expr._fasteval").compile
+    except ImportError:
+        return None
+
+
+_PROGRAMS: Final = _load_programs()
+
+
+def _closures(e: Expr, calls: dict[Expr, Compiled] | None) -> Compiled:
+    """The closures of ``e``, never a C program: what a program of ``_fasteval`` falls back to for a point it does
+    not handle itself. ``calls``: the subtrees whose memo entry the program calls (the closures call them too)."""
+    return _subtree(e, dict(calls) if calls else None, False)
 
 
 _TOTAL_ON_FINITE: dict[str, Callable[[float], float]] = {
@@ -131,11 +159,16 @@ _isfinite: Final = math.isfinite
 _ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
 
-def _compile(e: Expr, memo: dict[Expr, Compiled] | None) -> Compiled:
+def _compile(e: Expr, memo: dict[Expr, Compiled] | None, programs: bool) -> Compiled:
     """One closure per node computing exactly what ``_UNARY``, ``_power``, ``_divide`` and ``_finite`` compute
     (the same float operations in the same order, so values and domain verdicts are unchanged), with the checks
     inlined and literal operands folded in: one Python call per node instead of two or three (hot: the numeric
-    checks evaluate each tree at dozens of points)."""
+    checks evaluate each tree at dozens of points). With ``programs``, a tree of more than one node is first
+    offered to ``_fasteval`` (which stores its compiled subtrees in ``memo`` as programs)."""
+    if programs and e.args:
+        program = _PROGRAMS(e, memo, _closures)
+        if program is not None:
+            return program
     op = e.op
     if op == "num":
         constant = float(e.value)  # type: ignore[arg-type]
@@ -147,7 +180,7 @@ def _compile(e: Expr, memo: dict[Expr, Compiled] | None) -> Compiled:
             return point[name]  # type: ignore[index]
 
         return variable
-    children = [compile_expr(child, memo) for child in e.args]
+    children = [_subtree(child, memo, programs) for child in e.args]
     if op in _TOTAL_ON_FINITE:
         total, (arg,) = _TOTAL_ON_FINITE[op], children
         return lambda point: total(arg(point))
