@@ -16,6 +16,11 @@ release (``git worktree add /tmp/filed 1b5802a``: ``rpsdg.generators`` instead o
 definitions of the same workloads. Different code makes different candidates, so besides the total the script
 prints instructions per *accepted* item, the figure to compare when the accepted counts differ.
 
+``--cycles`` counts estimated cycles instead: callgrind also simulates the caches (``--cache-sim=yes``, about
+twice as slow) and the figure is instructions + 10 per first-level miss + 100 per last-level miss (kcachegrind's
+estimate). Use it for changes that move memory traffic more than instructions, such as the garbage collector's
+passes (``rpsdg/run/collector.py``), which walk every tracked object.
+
 Needs valgrind (Debian package ``valgrind``). Each workload takes about a minute under callgrind on an idle core.
 """
 
@@ -76,24 +81,34 @@ def bench_of(python_path: str) -> str:
     return str(own if (own / "integrals.py").exists() and (own / "theorems.py").exists() else HERE)
 
 
-def instructions(python_path: str, workload: str, count: int) -> tuple[int, int]:
-    """(instructions callgrind counts for ``count`` candidates, imports included; items accepted)."""
+def instructions(python_path: str, workload: str, count: int, cycles: bool = False) -> tuple[int, int]:
+    """(instructions callgrind counts for ``count`` candidates, or with ``cycles`` its estimate of their cycles,
+    imports included; items accepted)."""
     with tempfile.TemporaryDirectory() as scratch:
         out = os.path.join(scratch, "callgrind.out")
         env = dict(os.environ, PYTHONPATH=python_path, **REPEATABLE)
-        result = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-                                 __file__, "--make", workload, str(count), bench_of(python_path)],
-                                env=env, capture_output=True, text=True)
-    found = re.search(r"Collected : (\d+)", result.stderr)
+        result = subprocess.run(["valgrind", "--tool=callgrind", f"--cache-sim={'yes' if cycles else 'no'}",
+                                 f"--callgrind-out-file={out}", sys.executable, __file__, "--make", workload,
+                                 str(count), bench_of(python_path)], env=env, capture_output=True, text=True)
+    found = re.search(r"Collected : ([\d ]+)", result.stderr)
     if result.returncode != 0 or found is None:
         raise SystemExit(f"callgrind printed no count for {workload} with {python_path}:\n{result.stderr[-2000:]}")
-    return int(found.group(1)), int(result.stdout.split()[-1])
+    return estimated_cost([int(n) for n in found.group(1).split()]), int(result.stdout.split()[-1])
 
 
-def per_workload(python_path: str, workload: str, count: int) -> tuple[int, int]:
-    """(instructions for ``count`` candidates less the imports, items accepted)."""
-    total, accepted = instructions(python_path, workload, count)
-    return total - instructions(python_path, workload, 0)[0], accepted
+def estimated_cost(collected: list[int]) -> int:
+    """Instructions, or with the cache simulation's events (Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw) estimated
+    cycles: instructions + 10 per first-level miss + 100 per last-level miss."""
+    if len(collected) == 1:
+        return collected[0]
+    ir, _, _, i1, d1r, d1w, ll_i, ll_r, ll_w = collected
+    return ir + 10 * (i1 + d1r + d1w) + 100 * (ll_i + ll_r + ll_w)
+
+
+def per_workload(python_path: str, workload: str, count: int, cycles: bool = False) -> tuple[int, int]:
+    """(instructions or estimated cycles for ``count`` candidates less the imports, items accepted)."""
+    total, accepted = instructions(python_path, workload, count, cycles)
+    return total - instructions(python_path, workload, 0, cycles)[0], accepted
 
 
 def main() -> None:
@@ -101,19 +116,20 @@ def main() -> None:
     parser.add_argument("--path", default=str(HERE.parent / "python"), help="PYTHONPATH of the checkout measured")
     parser.add_argument("--against", help="PYTHONPATH of a second checkout: prints both and the ratio")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--cycles", action="store_true", help="estimated cycles (cache simulation), not instructions")
     parser.add_argument("--make", nargs=3, metavar=("WORKLOAD", "N", "BENCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
         print(make(args.make[0], int(args.make[1]), args.make[2]))
         return
-    print("million instructions for a fixed workload (callgrind; imports subtracted), and per accepted item; "
-          "ratio = against / path")
+    unit = "estimated cycles (callgrind's cache simulation)" if args.cycles else "instructions (callgrind)"
+    print(f"million {unit} for a fixed workload (imports subtracted), and per accepted item; ratio = against / path")
     for workload in args.workloads.split(","):
         count = WORKLOADS[workload]
-        new, accepted = per_workload(args.path, workload, count)
+        new, accepted = per_workload(args.path, workload, count, args.cycles)
         line = f"{workload:13} N={count:4}  {new / 1e6:9.1f}M  accepted {accepted:4}  {new / 1e6 / accepted:6.2f}M each"
         if args.against:
-            old, old_accepted = per_workload(args.against, workload, count)
+            old, old_accepted = per_workload(args.against, workload, count, args.cycles)
             line += (f"  | against {old / 1e6:9.1f}M  accepted {old_accepted:4}  {old / 1e6 / old_accepted:6.2f}M "
                      f"each  ratio {old / new:.2f}x, per accepted item {old / old_accepted / (new / accepted):.2f}x")
         print(line, flush=True)
