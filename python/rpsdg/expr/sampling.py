@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from bisect import bisect
 from functools import lru_cache
-from typing import Callable, Mapping, Sequence
+from itertools import accumulate
+from math import isfinite
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from rpsdg.expr.tree import Expr, func, num, pow_, sym
 
@@ -50,16 +53,26 @@ class LeafDistribution:
 
 
 def _choose_slot(rng: random.Random, empty: int, operators: int, allow_unary: bool) -> tuple[int, int]:
-    """(k, arity): skip k open slots (they become leaves), put an operator of ``arity`` in the next."""
+    """(k, arity): skip k open slots (they become leaves), put an operator of ``arity`` in the next. The choices are
+    (0, 1), (0, 2), (1, 1), ... (only arity 2 without unary operators), weighted by their completions."""
     weights: list[int] = []
-    choices: list[tuple[int, int]] = []
     for k in range(empty):
         if allow_unary:
-            choices.append((k, 1))
             weights.append(count_trees(empty - k, operators - 1))
-        choices.append((k, 2))
         weights.append(count_trees(empty - k + 1, operators - 1))
-    return rng.choices(choices, weights=weights)[0]
+    chosen = _draw(rng, list(accumulate(weights)))
+    return (chosen // 2, 1 + chosen % 2) if allow_unary else (chosen, 2)
+
+
+def _draw(rng: random.Random, cumulative: list) -> int:
+    """The index ``rng.choices(range(n), cum_weights=cumulative)[0]`` draws: the same single ``random()`` call and
+    the same float arithmetic and bisection as CPython's ``Random.choices``, without building its list."""
+    total = cumulative[-1] + 0.0
+    if total <= 0.0:
+        raise ValueError("Total of weights must be greater than zero")
+    if not isfinite(total):
+        raise ValueError("Total of weights must be finite")
+    return bisect(cumulative, rng.random() * total, 0, len(cumulative) - 1)
 
 
 def sample_shape(rng: random.Random, operators: int, allow_unary: bool = True) -> list:
@@ -79,27 +92,36 @@ def sample_shape(rng: random.Random, operators: int, allow_unary: bool = True) -
     return root
 
 
-def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
+class _Table(NamedTuple):
+    """Operator names in sorted order and their cumulative weights: what ``rng.choices(names, weights)`` builds on
+    every call, built once per expression."""
+
+    names: list[str]
+    cumulative: list
+
+
+def _table(weights: Mapping[str, float]) -> _Table:
     names = sorted(weights)
-    return rng.choices(names, weights=[weights[n] for n in names])[0]
+    return _Table(names, list(accumulate([weights[n] for n in names])))
 
 
 def sample_expr(rng: random.Random, operators: int, unary_weights: Mapping[str, float],
                 binary_weights: Mapping[str, float], leaves: LeafDistribution) -> Expr:
     """A random expression with ``operators`` operators, shape uniform, operators drawn by weight."""
     shape = sample_shape(rng, operators, allow_unary=bool(unary_weights))
-    return _fill(shape, rng, unary_weights, binary_weights, leaves)
+    unary = _table(unary_weights) if unary_weights else _Table([], [])
+    return _fill(shape, rng, unary, _table(binary_weights), leaves)
 
 
-def _fill(shape: list, rng: random.Random, unary: Mapping[str, float], binary: Mapping[str, float],
-          leaves: LeafDistribution) -> Expr:
+def _fill(shape: list, rng: random.Random, unary: _Table, binary: _Table, leaves: LeafDistribution) -> Expr:
     if not shape:
         if rng.random() < leaves.p_variable:
             return sym(leaves.variable)
         return num(rng.randint(*leaves.integers))
     if len(shape) == 1:
-        return UNARY_OPERATORS[_weighted(rng, unary)](_fill(shape[0], rng, unary, binary, leaves))
-    op = _weighted(rng, binary)
+        name = unary.names[_draw(rng, unary.cumulative)]
+        return UNARY_OPERATORS[name](_fill(shape[0], rng, unary, binary, leaves))
+    op = binary.names[_draw(rng, binary.cumulative)]
     return Expr(op, (_fill(shape[0], rng, unary, binary, leaves), _fill(shape[1], rng, unary, binary, leaves)))
 
 
