@@ -18,6 +18,7 @@ from itertools import accumulate
 from math import isfinite
 from typing import Callable, Mapping, NamedTuple, Sequence
 
+from rpsdg.draws import randint
 from rpsdg.expr.tree import Expr, func, num, pow_, sym
 
 UNARY_OPERATORS: dict[str, Callable[[Expr], Expr]] = {
@@ -117,7 +118,7 @@ def _fill(shape: list, rng: random.Random, unary: _Table, binary: _Table, leaves
     if not shape:
         if rng.random() < leaves.p_variable:
             return sym(leaves.variable)
-        return num(rng.randint(*leaves.integers))
+        return num(randint(rng, *leaves.integers))
     if len(shape) == 1:
         name = unary.names[_draw(rng, unary.cumulative)]
         return UNARY_OPERATORS[name](_fill(shape[0], rng, unary, binary, leaves))

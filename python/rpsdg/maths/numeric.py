@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Final, Sequence
 
+from rpsdg.draws import choice, uniform
 from rpsdg.expr.evaluate import Compiled, OutsideDomain, compile_expr
 from rpsdg.expr.tree import Expr
 
@@ -37,8 +38,8 @@ RELATION_TESTS: dict[str, Callable[[float, float], bool]] = {
 
 
 def _draw(rng: random.Random) -> float:
-    scale = rng.choice((0.5, 2.0, 5.0))
-    return rng.uniform(-scale, scale)
+    scale = choice(rng, (0.5, 2.0, 5.0))
+    return uniform(rng, -scale, scale)
 
 
 def collect_points(draw: Callable[[], dict[str, float]], admits: Callable[[dict[str, float]], bool],

@@ -38,6 +38,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Final, Iterable, Iterator, Mapping, Sequence
 
+from rpsdg.draws import choice, uniform
 from rpsdg import __version__
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
 from rpsdg.errors import ParseError
@@ -1301,8 +1302,8 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
     conditions = [(compile_expr(sub(*h.args)), _TESTS[h.op]) for h in record.hypotheses]
 
     def draw() -> dict[str, float]:
-        scale = rng.choice((1.0, 4.0, 16.0))
-        return {name: rng.choice(centres) + rng.uniform(-scale, scale) for name in record.variables}
+        scale = choice(rng, (1.0, 4.0, 16.0))
+        return {name: choice(rng, centres) + uniform(rng, -scale, scale) for name in record.variables}
 
     return collect_points(draw, lambda point: all(test(condition(point)) for condition, test in conditions),
                           compiled, POINTS, values)

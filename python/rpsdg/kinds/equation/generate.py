@@ -32,6 +32,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Final, Mapping
 
+from rpsdg.draws import choice, randint, randrange
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
@@ -359,7 +360,7 @@ def _scale(e: Expr, c: Fraction) -> Expr:
 
 
 def _nonzero(rng: random.Random, bound: int) -> int:
-    value = rng.randint(1, bound)
+    value = randint(rng, 1, bound)
     return value if rng.random() < 0.5 else -value
 
 
@@ -401,7 +402,7 @@ def _gcd_of(e: Expr) -> int:
 
 def _op_add_term(fw: _Forward, rng: random.Random, bound: int, degree: int) -> bool:
     L, R = fw.state.args
-    power = rng.randint(0, degree)
+    power = randint(rng, 0, degree)
     c = _nonzero(rng, bound)
     t = _term(c, power)
     new = eq(_plus(L, t), _plus(R, t))
@@ -431,7 +432,7 @@ def _op_divide(fw: _Forward, rng: random.Random, bound: int, degree: int) -> boo
     L, R = fw.state.args
     if not (_plain(L) and _plain(R)):
         return False
-    c = rng.randint(2, max(2, min(bound, 5)))
+    c = randint(rng, 2, max(2, min(bound, 5)))
     sides = [div(side, num(c)) if not _symbol_free(side) and side.op != "num" else tidy(div(side, num(c)))
              for side in (L, R)]
     fw.to(eq(*sides), "multiply_both_sides", num(c))
@@ -446,11 +447,11 @@ def _op_swap(fw: _Forward, rng: random.Random, bound: int, degree: int) -> bool:
 
 def _op_uncollect(fw: _Forward, rng: random.Random, bound: int, degree: int) -> bool:
     """Split a collected side into two parts (``5x + 2`` → ``3x + 2 + 2x``); solving collects them."""
-    index = rng.randint(0, 1)
+    index = randint(rng, 0, 1)
     side = fw.state.args[index]
     if not _plain(side) or side.op == "num":
         return False
-    t = _term(rng.randint(1, bound), rng.randint(0, degree))
+    t = _term(randint(rng, 1, bound), randint(rng, 0, degree))
     rest = tidy(sub(side, t))
     if rest.op == "num" and rest.value == 0:
         return False
@@ -463,7 +464,7 @@ def _op_uncollect(fw: _Forward, rng: random.Random, bound: int, degree: int) -> 
 
 def _op_factor_out(fw: _Forward, rng: random.Random, bound: int, degree: int) -> bool:
     """Write a side with a common factor as ``g*(...)``; solving expands it."""
-    index = rng.randint(0, 1)
+    index = randint(rng, 0, 1)
     side = fw.state.args[index]
     if not _plain(side) or side.op not in ("add", "sub"):
         return False
@@ -496,8 +497,8 @@ def _random_ops(fw: _Forward, rng: random.Random, count: int, bound: int, degree
 
 def _answer_value(rng: random.Random, bound: int, fractions: bool) -> Fraction:
     if fractions and rng.random() < 0.3:
-        return Fraction(_nonzero(rng, bound), rng.randint(2, 4))
-    return Fraction(rng.randint(-bound, bound))
+        return Fraction(_nonzero(rng, bound), randint(rng, 2, 4))
+    return Fraction(randint(rng, -bound, bound))
 
 
 # -- sub-kinds -------------------------------------------------------------------------------------------------
@@ -506,14 +507,14 @@ def _make_linear(rng: random.Random, table: Mapping[str, Any], level: int, confi
     bound = table["coefficients"]
     a = _answer_value(rng, bound, level >= 3)
     fw = _Forward(eq(X, _number(a)))
-    _random_ops(fw, rng, rng.randint(*table["operations"]), bound)
+    _random_ops(fw, rng, randint(rng, *table["operations"]), bound)
     return _Made("linear", fw, Expr("set", (_number(a),)))
 
 
 def _make_polynomial_from_roots(rng: random.Random, table: Mapping[str, Any], roots: list[Fraction],
                                 multiplicities: list[int], subkind: str) -> _Made:
     bound = table["coefficients"]
-    k = Fraction(rng.choice((1, 1, 1, 2, 3, -1)))
+    k = Fraction(choice(rng, (1, 1, 1, 2, 3, -1)))
     factors = []
     for root, multiplicity in zip(roots, multiplicities):
         factor = _linear_factor(root)
@@ -522,7 +523,7 @@ def _make_polynomial_from_roots(rng: random.Random, table: Mapping[str, Any], ro
     fw = _Forward(solved)
     fw.to(eq(tidy(solved.args[0]), num(0)), "factor")
     degree = sum(multiplicities)
-    _random_ops(fw, rng, rng.randint(*table["operations"]), bound, degree)
+    _random_ops(fw, rng, randint(rng, *table["operations"]), bound, degree)
     answer = Expr("set", tuple(_number(r) for r in sorted(roots)))
     return _Made(subkind, fw, answer)
 
@@ -530,9 +531,9 @@ def _make_polynomial_from_roots(rng: random.Random, table: Mapping[str, Any], ro
 def _distinct_roots(rng: random.Random, count: int, bound: int, fractions: bool) -> list[Fraction]:
     roots: list[Fraction] = []
     while len(roots) < count:
-        root = Fraction(rng.randint(-bound, bound))
+        root = Fraction(randint(rng, -bound, bound))
         if fractions and rng.random() < 0.25:
-            root = Fraction(_nonzero(rng, bound), rng.choice((2, 3)))
+            root = Fraction(_nonzero(rng, bound), choice(rng, (2, 3)))
         if root not in roots:
             roots.append(root)
     return roots
@@ -548,8 +549,8 @@ def _make_quadratic(rng: random.Random, table: Mapping[str, Any], level: int, co
 
 def _make_irrational_quadratic(rng: random.Random, table: Mapping[str, Any]) -> _Made:
     bound = table["coefficients"]
-    a = rng.randint(1, 3)
-    b = rng.randint(-bound, bound)
+    a = randint(rng, 1, 3)
+    b = randint(rng, -bound, bound)
     c = _nonzero(rng, bound)
     discriminant = b * b - 4 * a * c
     if discriminant <= 0 or math.isqrt(discriminant) ** 2 == discriminant:
@@ -559,7 +560,7 @@ def _make_irrational_quadratic(rng: random.Random, table: Mapping[str, Any]) -> 
     fw = _Forward(eq(factored, num(0)))
     fw.to(eq(tidy(add(add(_term(a, 2), _term(b, 1) if b else num(0)), num(c))), num(0)), "quadratic_formula",
           num(discriminant))
-    _random_ops(fw, rng, rng.randint(*table["operations"]), bound, 2)
+    _random_ops(fw, rng, randint(rng, *table["operations"]), bound, 2)
     return _Made("quadratic", fw, Expr("set", tuple(root_expr)))
 
 
@@ -581,19 +582,19 @@ def _quadratic_roots(a: int, b: int, discriminant: int) -> list[Expr]:
 
 
 def _make_polynomial(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
-    degree = rng.randint(SUPPORTED_DEGREES[0], config.max_degree)
+    degree = randint(rng, SUPPORTED_DEGREES[0], config.max_degree)
     bound = min(table["coefficients"], 5)
-    distinct = rng.randint(max(2, degree - 1 if level >= 5 else degree), degree)
+    distinct = randint(rng, max(2, degree - 1 if level >= 5 else degree), degree)
     roots = _distinct_roots(rng, distinct, bound, False)
     multiplicities = [1] * distinct
     for _ in range(degree - distinct):
-        multiplicities[rng.randrange(distinct)] += 1
+        multiplicities[randrange(rng, 0, distinct)] += 1
     return _make_polynomial_from_roots(rng, table, roots, multiplicities, "polynomial")
 
 
 def _excluded_other_than(rng: random.Random, bound: int, avoid: set[Fraction]) -> Fraction:
     for _ in range(50):
-        value = Fraction(rng.randint(-bound, bound))
+        value = Fraction(randint(rng, -bound, bound))
         if value not in avoid:
             return value
     raise Dropped("no_excluded_value")
@@ -603,7 +604,7 @@ def _make_rational(rng: random.Random, table: Mapping[str, Any], level: int, con
     if level >= 4 and rng.random() < 0.5:
         return _make_rational_extraneous(rng, table)
     bound = table["coefficients"]
-    a = Fraction(rng.randint(-bound, bound))
+    a = Fraction(randint(rng, -bound, bound))
     e1 = _excluded_other_than(rng, bound, {a})
     e2 = _excluded_other_than(rng, bound, {a, e1})
     k = _nonzero(rng, 3)
@@ -624,7 +625,7 @@ def _make_rational(rng: random.Random, table: Mapping[str, Any], level: int, con
     if rng.random() < 0.4:
         L, R = fw.state.args
         fw.to(eq(_join("sub", L, R), num(0)), "add_both_sides", R)
-    extra = max(0, rng.randint(*table["operations"]) - 3)
+    extra = max(0, randint(rng, *table["operations"]) - 3)
     _random_ops(fw, rng, extra, bound, 0, ((_op_add_term, 1.0), (_op_multiply, 1.0), (_op_swap, 0.5)))
     hypotheses = (Expr("ne", (f1, num(0))), Expr("ne", (f2, num(0))))
     return _Made("rational", fw, Expr("set", (_number(a),)), hypotheses)
@@ -634,9 +635,9 @@ def _make_rational_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _
     """P/(x - e) = Q/(x - e) with P - Q = k(x - a)(x - e): clearing the denominator gives the root e, which the
     recorded ``x - e ≠ 0`` then removes by a division."""
     bound = table["coefficients"]
-    a = Fraction(rng.randint(-bound, bound))
+    a = Fraction(randint(rng, -bound, bound))
     e = _excluded_other_than(rng, bound, {a})
-    k = Fraction(rng.choice((1, 1, 2, -1)))
+    k = Fraction(choice(rng, (1, 1, 2, -1)))
     fa, fe = _linear_factor(a), _linear_factor(e)
     fw = _Forward(eq(X, _number(a)))
     if a:
@@ -644,7 +645,7 @@ def _make_rational_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _
     L = fw.state.args[0]
     fw.to(eq(_with_coefficient(k, mul(L, fe)), num(0)), "divide_both_sides", _with_coefficient(k, fe))
     fw.to(eq(tidy(fw.state.args[0]), num(0)), "factor")
-    Q = tidy(add(_term(rng.randint(0, 2), 2), add(_term(_nonzero(rng, bound), 1), num(_nonzero(rng, bound)))))
+    Q = tidy(add(_term(randint(rng, 0, 2), 2), add(_term(_nonzero(rng, bound), 1), num(_nonzero(rng, bound)))))
     fw.to(eq(tidy(add(fw.state.args[0], Q)), Q), "subtract_both_sides", Q)
     P, Q = fw.state.args
     fw.to(eq(div(P, fe), div(Q, fe)), "clear_denominators", fe)
@@ -674,7 +675,7 @@ def _linear_inside(fw: _Forward, rng: random.Random, bound: int, a: Expr, rhs_va
 
 def _solved_inside(rng: random.Random, bound: int, alpha: int, value: Expr) -> tuple[_Forward, Expr, Expr]:
     """``x = (value - beta)/alpha`` forward to ``alpha*x + beta = value``: (the forward process, ``u``, the answer)."""
-    beta = rng.randint(-bound, bound)
+    beta = randint(rng, -bound, bound)
     answer = tidy(div(sub(value, num(beta)), num(alpha)))
     fw = _Forward(eq(X, answer))
     u, _ = _linear_inside(fw, rng, bound, answer, value, alpha)
@@ -685,20 +686,20 @@ def _make_exponential(rng: random.Random, table: Mapping[str, Any], level: int, 
     bound = table["coefficients"]
     alpha = _nonzero(rng, 3)
     if rng.random() < 0.6:
-        base = rng.choice((2, 3, 5))
+        base = choice(rng, (2, 3, 5))
         top = {2: 8, 3: 5, 5: 4}[base]
-        k = rng.randint(0, top)
-        a = Fraction(rng.randint(-bound, bound))
+        k = randint(rng, 0, top)
+        a = Fraction(randint(rng, -bound, bound))
         fw = _Forward(eq(X, _number(a)))
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(k), alpha)
         fw.to(eq(pow_(num(base), u), pow_(num(base), num(k))), "equate_exponents")
         fw.to(eq(pow_(num(base), u), num(base ** k)), "write_as_power")
         answer = _number(a)
     else:
-        m = rng.randint(2, 3 * bound)
+        m = randint(rng, 2, 3 * bound)
         fw, u, answer = _solved_inside(rng, bound, alpha, func("log", num(m)))
         fw.to(eq(func("exp", u), num(m)), "apply_log")
-    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
+    _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
     return _Made("exponential", fw, Expr("set", (answer,)))
 
 
@@ -708,26 +709,26 @@ def _make_logarithmic(rng: random.Random, table: Mapping[str, Any], level: int, 
         return _make_log_extraneous(rng, table)
     alpha = _nonzero(rng, 3)
     if rng.random() < 0.6:
-        a = Fraction(rng.randint(-bound, bound))
-        m = rng.randint(2, 3 * bound)
+        a = Fraction(randint(rng, -bound, bound))
+        m = randint(rng, 2, 3 * bound)
         fw = _Forward(eq(X, _number(a)))
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(m), alpha)
         fw.to(eq(func("log", u), func("log", num(m))), "apply_exp")
         answer = _number(a)
     else:
-        k = rng.randint(1, 3)
+        k = randint(rng, 1, 3)
         fw, u, answer = _solved_inside(rng, bound, alpha, func("exp", num(k)))
         fw.to(eq(func("log", u), num(k)), "apply_exp")
-    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
+    _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
     return _Made("logarithmic", fw, Expr("set", (answer,)), (Expr("gt", (u, num(0))),))
 
 
 def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
     """log(x + p) + log(x + q) = log(m): the quadratic it leads to has a root outside the domain."""
     bound = table["coefficients"]
-    r2 = rng.randint(-bound, bound - 3)
-    r1 = rng.randint(r2 + 2, bound)
-    p = rng.randint(-r1 + 1, -r2 - 1)
+    r2 = randint(rng, -bound, bound - 3)
+    r1 = randint(rng, r2 + 2, bound)
+    p = randint(rng, -r1 + 1, -r2 - 1)
     q = -(r1 + r2) - p
     m = (r1 + p) * (r1 + q)
     fp, fq = tidy(add(X, num(p))), tidy(add(X, num(q)))
@@ -752,11 +753,11 @@ def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, conf
         return _make_radical_squared(rng, table)
     bound = table["coefficients"]
     alpha = _nonzero(rng, 3)
-    a = Fraction(rng.randint(-bound, bound))
+    a = Fraction(randint(rng, -bound, bound))
     fw = _Forward(eq(X, _number(a)))
     hypotheses: tuple[Expr, ...] = ()
     if rng.random() < 0.6:
-        c = rng.randint(1, 6)
+        c = randint(rng, 1, 6)
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(c * c), alpha)
         fw.to(eq(func("sqrt", u), num(c)), "square_both_sides")
         hypotheses = (Expr("ge", (u, num(0))),)
@@ -764,7 +765,7 @@ def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, conf
         k = _nonzero(rng, 4)
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(k), alpha)
         fw.to(eq(pow_(u, num(3)), num(k ** 3)), "take_odd_root", num(3))
-    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 2), bound)
+    _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
     return _Made("radical", fw, Expr("set", (_number(a),)), hypotheses)
 
 
@@ -777,9 +778,9 @@ def _radical_squared_parameters(rng: random.Random, bound: int) -> tuple[int, in
     ``extraneous``; ``u = v**2 - p**2*(x - r1)*(x - r2)`` is then linear with small coefficients."""
     extraneous = rng.random() < 0.75
     for _ in range(30):
-        p = rng.choice((1, 1, 1, -1, 2))
-        q = rng.randint(-bound // 2, bound // 2)
-        r1, r2 = rng.randint(-bound, bound), rng.randint(-bound, bound)
+        p = choice(rng, (1, 1, 1, -1, 2))
+        q = randint(rng, -bound // 2, bound // 2)
+        r1, r2 = randint(rng, -bound, bound), randint(rng, -bound, bound)
         a = 2 * p * q + p * p * (r1 + r2)
         b = q * q - p * p * r1 * r2
         if (r1 != r2 and p * r1 + q >= 0 and (p * r2 + q < 0) == extraneous and a != 0
@@ -816,7 +817,7 @@ def _make_radical_squared(rng: random.Random, table: Mapping[str, Any]) -> _Made
     fw.to(eq(u, tidy(pow_(v, num(2)))), "subtract_both_sides", u)
     fw.to(eq(u, pow_(v, num(2))), "expand")
     fw.to(eq(func("sqrt", u), v), "square_both_sides", Expr("ge", (v, num(0))))
-    _outer_ops(fw, rng, max(1, rng.randint(*table["operations"]) - 3), table["coefficients"])
+    _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 3), table["coefficients"])
     return _Made("radical", fw, answer, (Expr("ge", (u, num(0))),))
 
 
@@ -837,7 +838,7 @@ def _system_equation(row: list[Fraction], constant: Fraction, names: tuple[str, 
 def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkind: str) -> _Made:
     bound = table["coefficients"]
     names = VARIABLES[:size]
-    values = [Fraction(rng.randint(-bound, bound)) for _ in names]
+    values = [Fraction(randint(rng, -bound, bound)) for _ in names]
     rows = [[Fraction(int(i == j)) for j in range(size)] for i in range(size)]
     constants = list(values)
 
@@ -845,7 +846,7 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
         return Expr("tuple", tuple(_system_equation(rows[i], constants[i], names) for i in range(size)))
 
     fw = _Forward(state())
-    wanted = rng.randint(*table["operations"])
+    wanted = randint(rng, *table["operations"])
     if size == 2 and rng.random() < SUBSTITUTION_SHARE:
         _substitution_method(fw, rng, rows, constants, names, state)
         wanted = max(0, wanted - 4)  # its six steps are most of the level's budget
@@ -858,7 +859,7 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
             break
         i, j = rng.sample(range(size), 2)
         if rng.random() < 0.2:
-            c = rng.choice((2, 3, -1))
+            c = choice(rng, (2, 3, -1))
             rows[i] = [c * v for v in rows[i]]
             constants[i] *= c
             fw.to(state(), "divide_both_sides", num(c))
@@ -915,11 +916,11 @@ def _substitution_method(fw: _Forward, rng: random.Random, rows: list[list[Fract
                          names: tuple[str, ...], state: Callable[[], Expr]) -> None:
     """From the solved ``x = a, y = b`` forward to ``x - m*y = n, p*x + q*y = r``; solving isolates ``x = m*y + n``,
     substitutes it into the other equation, solves that for ``y`` and substitutes ``y = b`` back."""
-    t = rng.randint(0, 1)  # the variable isolated (its equation keeps the index t)
+    t = randint(rng, 0, 1)  # the variable isolated (its equation keeps the index t)
     o = 1 - t
     var_t, var_o = sym(names[t]), sym(names[o])
     m, p = _nonzero(rng, 3), _nonzero(rng, 4)
-    q = rng.choice([c for c in range(-4, 5) if p * m + c != 0])
+    q = choice(rng, [c for c in range(-4, 5) if p * m + c != 0])
     s = p * m + q
     n = constants[t] - m * constants[o]
     isolated = _join("add", _term(m, 1, var_o), _number(n)) if n else _term(m, 1, var_o)
@@ -959,7 +960,7 @@ def construct(config: EquationConfig, level: int, rng: random.Random) -> Derivat
     """One equation at ``level`` with its construction (the inverses of the forward operations, last first) as
     steps; raises ``Dropped`` for a rejected candidate. ``solve.generate`` replaces the steps by the teacher's."""
     table = config.level_table(level)
-    subkind = rng.choice(tuple(table["subkinds"]))
+    subkind = choice(rng, tuple(table["subkinds"]))
     try:
         made = _MAKERS[subkind](rng, table, level, config)
     except CanonTooBig:

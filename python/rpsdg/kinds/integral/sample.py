@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from rpsdg.draws import randint
 from rpsdg.core import Dropped
 from rpsdg.expr.canonical import CanonTooBig, canon, to_expr, without_constant
 from rpsdg.expr.sampling import LeafDistribution, sample_expr, split_weights
@@ -20,7 +21,7 @@ def sample_function(config: Any, level: int, rng: random.Random) -> Expr:
     """A random function of the level's size, simplified (the tree sampler of every direction)."""
     table = config.level_table(level)
     unary, binary = split_weights(config.weights, table["allowed"])
-    operators = rng.randint(*table["operators"])
+    operators = randint(rng, *table["operators"])
     leaves = LeafDistribution(config.variable, config.p_variable, tuple(config.integers))  # type: ignore[arg-type]
     sampled = sample_expr(rng, operators, unary, binary, leaves)
     if sampled.depth() > table["max_depth"]:

@@ -30,6 +30,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Final, Mapping
 
+from rpsdg.draws import choice, randint, randrange
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
 from rpsdg.maths.domain import EmptyDomain, closed_hypotheses, has_variable
@@ -94,8 +95,8 @@ def _printed(e: Expr, printed: dict[Expr, str]) -> str:
 
 def _leaf(rng: random.Random, config: TheoremConfig) -> Expr:
     if rng.random() < config.p_variable:
-        return sym(rng.choice(config.variables))
-    return num(rng.randint(*config.integers))
+        return sym(choice(rng, config.variables))
+    return num(randint(rng, *config.integers))
 
 
 def _apply(op: str, args: list[Expr]) -> Expr:
@@ -146,22 +147,22 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
     ``+0`` or ``-(-a)`` noise (:func:`_noise`; a rule of the walk may still introduce such a term on purpose)."""
     pieces = []
     for _ in range(1 if rng.random() < 0.6 else 2):
-        seed = rng.choice(_seeds(rng, tables))
+        seed = choice(rng, _seeds(rng, tables))
         binding = {name: _small_instance(rng, config) for name in seed.rule.variables}
         pieces.append(instantiate(seed.source, binding))
     for _ in range(operators):
-        op = rng.choice(tables.operators)
+        op = choice(rng, tables.operators)
         if op in _UNARY:
-            i = rng.randrange(len(pieces))
+            i = randrange(rng, 0, len(pieces))
             if _noise(op, pieces[i], pieces[i]):
                 continue
             pieces[i] = _apply(op, [pieces[i]])
         elif len(pieces) > 1 and rng.random() < 0.5:
-            a = pieces.pop(rng.randrange(len(pieces)))
-            b = pieces.pop(rng.randrange(len(pieces)))
+            a = pieces.pop(randrange(rng, 0, len(pieces)))
+            b = pieces.pop(randrange(rng, 0, len(pieces)))
             pieces.append(_apply(op, [a, b]))
         else:
-            i = rng.randrange(len(pieces))
+            i = randrange(rng, 0, len(pieces))
             leaf = _leaf(rng, config)
             for _ in range(4):
                 if not _noise(op, pieces[i], leaf):
@@ -175,7 +176,7 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
             pieces[i] = _apply(op, pair)
     while len(pieces) > 1:
         a, b = pieces.pop(), pieces.pop()
-        pieces.append(_apply(rng.choice(("add", "mul", "sub")), [a, b]))
+        pieces.append(_apply(choice(rng, ("add", "mul", "sub")), [a, b]))
     return pieces[0]
 
 
@@ -191,7 +192,7 @@ def _small_instance(rng: random.Random, config: TheoremConfig) -> Expr:
 def _small(rng: random.Random, config: TheoremConfig) -> Expr:
     if rng.random() < 0.7:
         return _leaf(rng, config)
-    op = rng.choice(("add", "mul", "sub"))
+    op = choice(rng, ("add", "mul", "sub"))
     a, b = _leaf(rng, config), _leaf(rng, config)
     if _noise(op, a, b) or _noise(op, b, a) or (a.op == "num" and b.op == "num") or a == b:
         return a  # no 1*x, x - x or 2 + 3 as a pattern variable's instance
@@ -397,7 +398,7 @@ def generate(config: TheoremConfig, level: int, rng: random.Random) -> Derivatio
     domain = "int" if "ring" in table["families"] and rng.random() < int_share else "real"
     tables = config.tables(level, domain)
     try:
-        start = start_expression(rng, config, tables, rng.randint(*table["start_size"]))
+        start = start_expression(rng, config, tables, randint(rng, *table["start_size"]))
     except Unstable:
         raise Dropped("unstable_start") from None
     if tree_size(start) > config.max_size:

@@ -1,0 +1,61 @@
+"""The draws every generator makes from an item's ``random.Random``, computed as CPython's ``Random`` computes them.
+
+Why: ``Random.choice``, ``randint``, ``randrange`` and ``uniform`` are written in Python (``Lib/random.py``), so
+every draw from compiled code runs interpreted frames (about 4-5% of a compiled equation or integral; issue 15).
+These functions perform the same calls on the generator (``getrandbits``, ``random``) with the same arguments and
+the same arithmetic, so they return what the methods return and leave the generator in the same state: an item
+is still the same pure function of (config, seed, index), byte for byte. They also pin the algorithms to ours, so
+a later Python that changed a method's body would not change a corpus (only ``random()`` and ``getrandbits``,
+the Mersenne Twister itself, are promised to stay).
+
+Only integer ranges are accepted (``operator.index``); ``Random`` also took integral floats until Python 3.12.
+``tests/test_draws.py`` compares every function with the method it stands for. To add a draw: copy the
+method's algorithm from ``Lib/random.py``, not its idea, and add it to that test.
+"""
+
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
+from __future__ import annotations
+
+import random
+from operator import index
+from typing import Any, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def below(rng: random.Random, n: int) -> int:
+    """``rng._randbelow(n)``: uniform in ``[0, n)`` for ``n > 0``, by rejection from ``n.bit_length()`` bits."""
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r: int = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def choice(rng: random.Random, seq: Sequence[T]) -> T:
+    """``rng.choice(seq)``; an empty ``seq`` raises ``IndexError``."""
+    size = len(seq)
+    if not size:
+        raise IndexError("Cannot choose from an empty sequence")
+    return seq[below(rng, size)]
+
+
+def randrange(rng: random.Random, start: int, stop: int) -> int:
+    """``rng.randrange(start, stop)`` (step 1)."""
+    low = index(start)
+    width = index(stop) - low
+    if width > 0:
+        return low + below(rng, width)
+    raise ValueError(f"empty range for randrange() ({low}, {low + width}, {width})")
+
+
+def randint(rng: random.Random, a: int, b: int) -> int:
+    """``rng.randint(a, b)``: uniform in ``[a, b]``, both ends included."""
+    return randrange(rng, a, b + 1)
+
+
+def uniform(rng: random.Random, a: Any, b: Any) -> Any:
+    """``rng.uniform(a, b)``: ``a + (b - a) * rng.random()``, in Python's number arithmetic (so ints and floats
+    combine exactly as the method combines them)."""
+    return a + (b - a) * rng.random()
