@@ -4,6 +4,7 @@ generators call these functions instead of the methods, so any difference would 
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 
 import pytest
 from hypothesis import given, settings
@@ -54,6 +55,19 @@ def test_uniform_computes_what_the_method_computes(seed, a, b):
     assert ours.getstate() == theirs.getstate()
 
 
+@given(SEEDS, st.lists(st.one_of(st.integers(1, 10 ** 30), st.floats(1e-3, 1e6)), min_size=1, max_size=40),
+       st.integers(1, 5))
+@settings(max_examples=300, deadline=None)
+def test_weighted_index_picks_what_choices_picks(seed, weights, repeats):
+    """The samplers build the running sums once per tree (``choices`` rebuilds them from the weights at every
+    call); the index must be the one ``choices`` picks, ints and floats alike."""
+    ours, theirs = _pair(seed)
+    cumulative = list(accumulate(weights))
+    for _ in range(repeats):
+        assert draws.weighted_index(ours, cumulative) == theirs.choices(range(len(weights)), weights=weights)[0]
+    assert ours.getstate() == theirs.getstate()
+
+
 def test_empty_ranges_and_sequences_fail_as_the_methods_fail():
     rng = random.Random(0)
     with pytest.raises(IndexError, match="empty sequence"):
@@ -64,3 +78,7 @@ def test_empty_ranges_and_sequences_fail_as_the_methods_fail():
         draws.randint(rng, 2, 1)
     with pytest.raises(TypeError):
         draws.randint(rng, 1.5, 4)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="greater than zero"):
+        draws.weighted_index(rng, [0, 0])
+    with pytest.raises(ValueError, match="finite"):
+        draws.weighted_index(rng, [1.0, float("inf")])

@@ -166,22 +166,6 @@ def test_sample_expr_has_the_requested_operator_count():
         assert internal == operators  # pow2..5 and inv add literal leaves, never operators
 
 
-@given(st.lists(st.one_of(st.integers(1, 10 ** 30), st.floats(1e-3, 1e6)), min_size=1, max_size=40),
-       st.integers(0, 2 ** 32))
-@settings(max_examples=300, deadline=None)
-def test_the_samplers_draw_is_the_index_random_choices_draws(weights, seed):
-    """The sampler draws with ``_draw`` over cumulative weights built once (``Random.choices`` rebuilds them on
-    every call); the index and the generator's state after the draw must be those of ``choices``, or every corpus
-    that samples a tree would change."""
-    from itertools import accumulate
-
-    from rpsdg.expr.sampling import _draw
-
-    ours, theirs = random.Random(seed), random.Random(seed)
-    assert _draw(ours, list(accumulate(weights))) == theirs.choices(range(len(weights)), weights=weights)[0]
-    assert ours.getstate() == theirs.getstate()
-
-
 def test_parse_remembers_trees_but_not_errors():
     """Short texts are remembered (an export re-reads a record's steps for every corrupted copy); a remembered
     tree is the tree a fresh parse gives, and a text that fails names each caller's input every time."""

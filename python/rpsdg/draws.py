@@ -1,6 +1,6 @@
 """The draws every generator makes from an item's ``random.Random``, computed as CPython's ``Random`` computes them.
 
-Why: ``Random.choice``, ``randint``, ``randrange`` and ``uniform`` are written in Python (``Lib/random.py``), so
+Why: ``Random.choice``, ``choices``, ``randint``, ``randrange`` and ``uniform`` are written in Python (``Lib/random.py``), so
 every draw from compiled code runs interpreted frames (about 4-5% of a compiled equation or integral; issue 15).
 These functions perform the same calls on the generator (``getrandbits``, ``random``) with the same arguments and
 the same arithmetic, so they return what the methods return and leave the generator in the same state: an item
@@ -17,6 +17,8 @@ method's algorithm from ``Lib/random.py``, not its idea, and add it to that test
 from __future__ import annotations
 
 import random
+from bisect import bisect
+from math import isfinite
 from operator import index
 from typing import Any, Sequence, TypeVar
 
@@ -53,6 +55,18 @@ def randrange(rng: random.Random, start: int, stop: int) -> int:
 def randint(rng: random.Random, a: int, b: int) -> int:
     """``rng.randint(a, b)``: uniform in ``[a, b]``, both ends included."""
     return randrange(rng, a, b + 1)
+
+
+def weighted_index(rng: random.Random, cumulative: list) -> int:
+    """The index ``rng.choices(population, cum_weights=cumulative)[0]`` picks (``cumulative``: the running sums
+    of the weights, ``itertools.accumulate``, which ``choices`` builds from ``weights`` on every call): one
+    ``random()``, scaled by the total as a float, then bisection."""
+    total = cumulative[-1] + 0.0
+    if total <= 0.0:
+        raise ValueError("Total of weights must be greater than zero")
+    if not isfinite(total):
+        raise ValueError("Total of weights must be finite")
+    return bisect(cumulative, rng.random() * total, 0, len(cumulative) - 1)
 
 
 def uniform(rng: random.Random, a: Any, b: Any) -> Any:

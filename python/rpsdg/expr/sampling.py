@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from bisect import bisect
 from functools import lru_cache
 from itertools import accumulate
-from math import isfinite
 from typing import Callable, Mapping, NamedTuple, Sequence
 
-from rpsdg.draws import randint
+from rpsdg.draws import randint, weighted_index
 from rpsdg.expr.tree import Expr, func, num, pow_, sym
 
 UNARY_OPERATORS: dict[str, Callable[[Expr], Expr]] = {
@@ -61,19 +59,8 @@ def _choose_slot(rng: random.Random, empty: int, operators: int, allow_unary: bo
         if allow_unary:
             weights.append(count_trees(empty - k, operators - 1))
         weights.append(count_trees(empty - k + 1, operators - 1))
-    chosen = _draw(rng, list(accumulate(weights)))
+    chosen = weighted_index(rng, list(accumulate(weights)))
     return (chosen // 2, 1 + chosen % 2) if allow_unary else (chosen, 2)
-
-
-def _draw(rng: random.Random, cumulative: list) -> int:
-    """The index ``rng.choices(range(n), cum_weights=cumulative)[0]`` draws: the same single ``random()`` call and
-    the same float arithmetic and bisection as CPython's ``Random.choices``, without building its list."""
-    total = cumulative[-1] + 0.0
-    if total <= 0.0:
-        raise ValueError("Total of weights must be greater than zero")
-    if not isfinite(total):
-        raise ValueError("Total of weights must be finite")
-    return bisect(cumulative, rng.random() * total, 0, len(cumulative) - 1)
 
 
 def sample_shape(rng: random.Random, operators: int, allow_unary: bool = True) -> list:
@@ -120,9 +107,9 @@ def _fill(shape: list, rng: random.Random, unary: _Table, binary: _Table, leaves
             return sym(leaves.variable)
         return num(randint(rng, *leaves.integers))
     if len(shape) == 1:
-        name = unary.names[_draw(rng, unary.cumulative)]
+        name = unary.names[weighted_index(rng, unary.cumulative)]
         return UNARY_OPERATORS[name](_fill(shape[0], rng, unary, binary, leaves))
-    op = binary.names[_draw(rng, binary.cumulative)]
+    op = binary.names[weighted_index(rng, binary.cumulative)]
     return Expr(op, (_fill(shape[0], rng, unary, binary, leaves), _fill(shape[1], rng, unary, binary, leaves)))
 
 

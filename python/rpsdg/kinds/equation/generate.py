@@ -30,9 +30,10 @@ import math
 import functools
 import random
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Callable, Final, Mapping
 
-from rpsdg.draws import choice, randint, randrange
+from rpsdg.draws import choice, randint, randrange, weighted_index
 from rpsdg.core import Derivation, Dropped
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
@@ -486,11 +487,11 @@ _OPS: tuple[tuple[Callable[..., bool], float], ...] = (
 def _random_ops(fw: _Forward, rng: random.Random, count: int, bound: int, degree: int = 1,
                 ops: tuple[tuple[Callable[..., bool], float], ...] = _OPS) -> None:
     functions = [op for op, _ in ops]
-    weights = [w for _, w in ops]
+    cumulative = list(accumulate([w for _, w in ops]))
     done = tries = 0
     while done < count and tries < 4 * count + 8:
         tries += 1
-        op = rng.choices(functions, weights)[0]
+        op = functions[weighted_index(rng, cumulative)]
         if op(fw, rng, bound, degree):
             done += 1
 
