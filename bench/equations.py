@@ -123,7 +123,7 @@ def compare(args: argparse.Namespace) -> None:
         "--levels", args.levels, "--items", str(args.items), "--repeats", "1",
         "--first-seed", str(args.first_seed + repeat)], r"^(level \d+): +\d+/s wall, +(\d+)/s cpu")
     print(f"verified equations/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
-          f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
+          f"{args.against}, new = this checkout (shared machine: quote the median of the per-round ratios)")
     for level in args.levels.split(","):
         print(ratio_line(f"level {int(level)}", rates))
 

@@ -153,7 +153,7 @@ def compare(args: argparse.Namespace, rows: list[str]) -> None:
         "--levels", ",".join(rows), "--items", str(args.items), "--repeats", "1",
         "--first-seed", str(args.first_seed + repeat)], r"^(level \d+|L&C size) +([\d.]+) items/s")
     print(f"verified integral items/s/core (cpu), {args.repeats} interleaved runs of {args.items} items each; old = "
-          f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
+          f"{args.against}, new = this checkout (shared machine: quote the median of the per-round ratios)")
     for row in rows:
         print(ratio_line(row_config(row)[2], rates, decimals=1))
 

@@ -114,7 +114,7 @@ def compare(args: argparse.Namespace, settings: list[tuple[int, int]]) -> None:
         "--search-budget", str(args.search_budget), "--settings", args.settings,
         "--first-seed", str(args.first_seed + run)], r"^\s*(\(\d+,\d+\))\s+([\d.]+)\s")
     print(f"verified distinct theorems/s/core (cpu), {args.runs} interleaved runs of {args.seconds} s each; old = "
-          f"{args.against}, new = this checkout (shared machine: compare the ratio of medians)")
+          f"{args.against}, new = this checkout (shared machine: quote the median of the per-round ratios)")
     for k, length in settings:
         print(ratio_line(f"({k},{length})", rates, decimals=1))
 
