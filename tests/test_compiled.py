@@ -3,7 +3,7 @@
 It compiles the expression modules with mypyc into a temporary directory (a real ``pip install`` of this
 checkout, which also builds the C modules ``rpsdg.expr._fasteval`` and ``rpsdg.expr._fastparse``), then builds a corpus of every kind with the
 compiled modules and with the pure ones and compares the bytes, and runs the expression layer's own tests (with
-``tests/test_fasteval.py`` and ``tests/test_fastparse.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
+``tests/test_fasteval.py``, ``tests/test_fastparse.py`` and ``tests/test_draws.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
 missing.
 """
 
@@ -132,7 +132,8 @@ def test_every_kinds_config_travels_to_workers_in_the_compiled_build(compiled_tr
 def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Path, tmp_path: Path) -> None:
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
-        "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fasteval.py", "test_fastparse.py")]
+        "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fasteval.py", "test_fastparse.py",
+        "test_draws.py")]
     script = ("import sys, pytest\nfrom rpsdg.compiled import compilable_modules, compiled_modules\n"
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
               "import importlib\nfrom rpsdg.expr import _fasteval, _fastparse, evaluate\n"  # so their tests run
