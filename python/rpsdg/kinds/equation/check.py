@@ -38,9 +38,9 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Final, Iterable, Iterator, Mapping, Sequence
 
-from rpsdg.draws import choice, uniform
 from rpsdg import __version__
 from rpsdg.core import NotRun, Passed, Rejected, Verdict
+from rpsdg.draws import choice, uniform
 from rpsdg.errors import ParseError
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_value
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds

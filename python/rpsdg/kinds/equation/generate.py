@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Callable, Final, Mapping
 
-from rpsdg.draws import choice, randint, randrange, weighted_index
 from rpsdg.core import Derivation, Dropped
+from rpsdg.draws import choice, randint, randrange, weighted_index
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.rational import Fraction

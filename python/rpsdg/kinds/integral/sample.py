@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from rpsdg.draws import randint
 from rpsdg.core import Dropped
+from rpsdg.draws import randint
 from rpsdg.expr.canonical import CanonTooBig, canon, to_expr, without_constant
 from rpsdg.expr.sampling import LeafDistribution, sample_expr, split_weights
 from rpsdg.expr.tree import Expr

@@ -30,9 +30,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Final, Mapping
 
-from rpsdg.draws import choice, randint, randrange
 from rpsdg.kinds.theorem import check as theorem_check
 from rpsdg.core import Derivation, Dropped
+from rpsdg.draws import choice, randint, randrange
 from rpsdg.maths.domain import EmptyDomain, closed_hypotheses, has_variable
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, canon_key, sum_key
 from rpsdg.expr.printers import to_infix
