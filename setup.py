@@ -26,13 +26,17 @@ from setuptools import Extension, setup
 ROOT = Path(__file__).resolve().parent
 
 
-def compiled_sources() -> list[str]:
-    """The files that carry ``rpsdg.compiled.MARKER``, found by that module itself (loaded by path: nothing of
-    ours is installed yet when this runs)."""
+def _compiled_module():
+    """``python/rpsdg/compiled.py``, loaded by path: nothing of ours is installed yet when this runs."""
     spec = importlib.util.spec_from_file_location("rpsdg_compiled", ROOT / "python" / "rpsdg" / "compiled.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [str(path.relative_to(ROOT)) for path in module.compilable_files(ROOT / "python" / "rpsdg")]
+    return module
+
+
+def compiled_sources() -> list[str]:
+    """The files that carry ``rpsdg.compiled.MARKER``, found by that module itself."""
+    return [str(path.relative_to(ROOT)) for path in _compiled_module().compilable_files(ROOT / "python" / "rpsdg")]
 
 
 def compiled_extensions() -> list:
@@ -51,24 +55,21 @@ def compiled_extensions() -> list:
         except ImportError:
             raise SystemExit("RPSDG_COMPILE=1 with --no-build-isolation builds a wheel with this environment's "
                              "setuptools, which is too old to do it alone: `pip install 'setuptools>=70.1'`") from None
-    return mypycify(compiled_sources(), opt_level="3") + [fasteval_extension(), fastparse_extension()]
+    return mypycify(compiled_sources(), opt_level="3") + [c_extension(name) for name in _compiled_module().C_MODULES]
 
 
-def fasteval_extension() -> Extension:
-    """The C evaluator, built to compute what CPython computes (the tests build it this way too):
+def c_extension(name: str) -> Extension:
+    """The hand-written C module ``name`` (one of ``rpsdg.compiled.C_MODULES``; its source is ``python/`` + the
+    dotted name as a path + ``.c``), built to compute what CPython computes (the tests build it this way too):
     ``-ffp-contract=off``: no fused multiply-add, so each ``+``, ``*`` rounds as Python's does (GCC fuses by
     default on some targets); ``-lm``: the module links libm itself, so ``exp``, ``log`` and ``pow`` bind to the
     symbol versions CPython's math module and float power use (glibc binds an unversioned reference, which a module
-    linked without libm has, to its oldest version: the SVID-compatible wrappers)."""
+    linked without libm has, to its oldest version: the SVID-compatible wrappers). Both are harmless to a module
+    without floating point, such as the parser."""
+    source = "python/" + name.replace(".", "/") + ".c"
     if os.name == "nt":
-        return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"])
-    return Extension("rpsdg.expr._fasteval", ["python/rpsdg/expr/_fasteval.c"], libraries=["m"],
-                     extra_compile_args=["-ffp-contract=off"])
-
-
-def fastparse_extension() -> Extension:
-    """The C fast path of the parser (``rpsdg/expr/parse.py`` says what it reads and when it declines)."""
-    return Extension("rpsdg.expr._fastparse", ["python/rpsdg/expr/_fastparse.c"])
+        return Extension(name, [source])
+    return Extension(name, [source], libraries=["m"], extra_compile_args=["-ffp-contract=off"])
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources

@@ -44,12 +44,12 @@ pytestmark = pytest.mark.skipif(
 
 
 def _build(directory: Path) -> types.ModuleType:
-    """The C module built with ``setup.py``'s ``fasteval_extension()`` into ``directory`` and loaded from there
+    """The C module built with ``setup.py``'s ``c_extension()`` into ``directory`` and loaded from there
     (not registered in ``sys.modules``: the rest of the suite keeps running the closures)."""
     from setuptools import Distribution
     from setuptools.command.build_ext import build_ext
 
-    extension = runpy.run_path(str(ROOT / "setup.py"), run_name="not_main")["fasteval_extension"]()
+    extension = runpy.run_path(str(ROOT / "setup.py"), run_name="not_main")["c_extension"]("rpsdg.expr._fasteval")
     extension.sources = [str(ROOT / source) for source in extension.sources]
     command = build_ext(Distribution({"ext_modules": [extension]}))
     command.build_lib, command.build_temp = str(directory), str(directory / "temp")
