@@ -1,9 +1,9 @@
 """The optional compiled build (``RPSDG_COMPILE=1``, see ``setup.py``) computes what the pure modules compute.
 
 It compiles the expression modules with mypyc into a temporary directory (a real ``pip install`` of this
-checkout, which also builds the C modules ``rpsdg.expr._fasteval`` and ``rpsdg.expr._fastparse``), then builds a corpus of every kind with the
+checkout, which also builds the C modules of ``rpsdg.compiled.C_MODULES``), then builds a corpus of every kind with the
 compiled modules and with the pure ones and compares the bytes, and runs the expression layer's own tests (with
-``tests/test_fasteval.py``, ``tests/test_fastparse.py`` and ``tests/test_draws.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
+``tests/test_fasteval.py``, ``tests/test_fastparse.py``, ``tests/test_fastnode.py`` and ``tests/test_draws.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
 missing.
 """
 
@@ -94,7 +94,7 @@ def test_the_install_holds_compiled_modules_and_python_loads_them(compiled_tree:
     loaded = result.stdout.split()
     assert len(loaded) == len(marked)
     version = _run(compiled_tree, "-m", "rpsdg", "version", cwd=tmp_path)
-    assert version.returncode == 0 and "C: rpsdg.expr._fasteval, rpsdg.expr._fastparse" in version.stdout, version.stdout + version.stderr
+    assert version.returncode == 0 and "C: " + ", ".join(C_MODULES) in version.stdout, version.stdout + version.stderr
     assert all(path.startswith(str(compiled_tree)) and path.endswith(".so") for path in loaded), loaded
 
 
@@ -133,11 +133,12 @@ def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Pa
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
         "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fasteval.py", "test_fastparse.py",
-        "test_draws.py")]
+        "test_fastnode.py", "test_draws.py")]
     script = ("import sys, pytest\nfrom rpsdg.compiled import compilable_modules, compiled_modules\n"
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
-              "import importlib\nfrom rpsdg.expr import _fasteval, _fastparse, evaluate\n"  # so their tests run
+              "import importlib\nfrom rpsdg.expr import _fasteval, _fastnode, _fastparse, evaluate, tree\n"  # so their tests run
               "assert _fasteval.__file__.endswith('.so') and evaluate._PROGRAMS is _fasteval.compile\n"
+              "assert _fastnode.__file__.endswith('.so') and tree.new_node is _fastnode.new\n"
               "assert _fastparse.__file__.endswith('.so') and importlib.import_module('rpsdg.expr.parse')._c_parse\n"
               f"sys.exit(pytest.main(['-p', 'no:cacheprovider', *{tests!r}]))")
     result = _run(compiled_tree, "-c", script, cwd=tmp_path)

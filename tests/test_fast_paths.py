@@ -4,7 +4,8 @@
   (same float operations, same points outside the domain);
 * ``remembering``: same values and the same ``OutsideDomain`` points as the closure it wraps, each point computed once;
 * ``natural_conditions`` (which skips repeated subtrees) and ``first_undefined`` (which skips subtrees met in an
-  earlier expression) against plain scans of every node.
+  earlier expression) against plain scans of every node;
+* ``numeric.close``, written in float operations, against its definition with ``math.isfinite`` and ``max``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import math
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rpsdg.expr.evaluate import OutsideDomain, compile_expr, remembering
 from rpsdg.expr.tree import Expr, func, num, sym
 from rpsdg.maths import domain
 from rpsdg.maths.domain import facts_of, first_undefined, implies, natural_conditions
+from rpsdg.maths.numeric import close
 
 FUNCTIONS = ("sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
              "acosh", "atanh")
@@ -227,3 +231,15 @@ def test_merged_monomial_products_equal_the_sorted_definition():
         fast, plain = _mul_monomials(a, b), _mul_monomials_by_sorting(a, b)
         assert fast == plain and type(fast[0]) is type(plain[0]), (a, b)
         assert [type(exp) for _, exp, _ in fast[1]] == [type(exp) for _, exp, _ in plain[1]], (a, b)
+
+
+_EDGE_FLOATS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-300, 5e-324, 1e308, -1e308, math.inf, -math.inf, math.nan])
+
+
+@given(st.one_of(st.floats(), _EDGE_FLOATS), st.one_of(st.floats(), _EDGE_FLOATS),
+       st.one_of(st.floats(), _EDGE_FLOATS), st.sampled_from([1e-6, 1e-7, 1e-9, 0.0]), st.booleans())
+def test_close_is_its_definition(a: float, b: float, scale: float, rtol: float, near: bool) -> None:
+    if near and math.isfinite(a):
+        b = a * (1 + rtol / 2)  # agreeing pairs, not only the random ones (which almost never agree)
+    definition = math.isfinite(a) and math.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b), scale, 1.0)
+    assert close(a, b, scale, rtol) is definition

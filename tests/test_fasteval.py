@@ -5,8 +5,8 @@ and message; a point the C program does not handle itself (not a dict of finite 
 give, and a memo's callables are called at the same points in the same order.
 
 The compiled build (``RPSDG_COMPILE=1``) ships the module and ``compile_expr`` uses it; any other checkout builds
-it here from ``python/rpsdg/expr/_fasteval.c`` with ``setup.py``'s own ``Extension`` into a temporary directory and
-calls it directly, so the C code is tested wherever a C compiler is (skipped, with the reason, where none is).
+it here from ``python/rpsdg/expr/_fasteval.c`` with ``setup.py``'s own ``Extension`` into a temporary directory
+(``conftest.py``'s ``c_module``) and calls it directly, so the C code is tested wherever a C compiler is (skipped, with the reason, where none is).
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import gc
 import importlib
 import importlib.util
 import math
-import runpy
 import shutil
 import struct
 import subprocess
 import sys
 import types
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,7 +32,6 @@ from rpsdg.expr.ops import BINARY_ARITH, FUNCTIONS
 from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import Expr, func, num, sym
 
-ROOT = Path(__file__).resolve().parents[1]
 INSTALLED = importlib.util.find_spec("rpsdg.expr._fasteval") is not None
 
 pytestmark = pytest.mark.skipif(
@@ -43,30 +40,9 @@ pytestmark = pytest.mark.skipif(
            "on PATH to build it for this test")
 
 
-def _build(directory: Path) -> types.ModuleType:
-    """The C module built with ``setup.py``'s ``c_extension()`` into ``directory`` and loaded from there
-    (not registered in ``sys.modules``: the rest of the suite keeps running the closures)."""
-    from setuptools import Distribution
-    from setuptools.command.build_ext import build_ext
-
-    extension = runpy.run_path(str(ROOT / "setup.py"), run_name="not_main")["c_extension"]("rpsdg.expr._fasteval")
-    extension.sources = [str(ROOT / source) for source in extension.sources]
-    command = build_ext(Distribution({"ext_modules": [extension]}))
-    command.build_lib, command.build_temp = str(directory), str(directory / "temp")
-    command.ensure_finalized()
-    command.run()
-    spec = importlib.util.spec_from_file_location(extension.name, command.get_ext_fullpath(extension.name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def fasteval(tmp_path_factory) -> types.ModuleType:
-    if INSTALLED:
-        return importlib.import_module("rpsdg.expr._fasteval")
-    return _build(tmp_path_factory.mktemp("fasteval"))
+def fasteval(c_module) -> types.ModuleType:
+    return c_module("rpsdg.expr._fasteval")
 
 
 def _program(module, e: Expr, memo: dict | None = None):

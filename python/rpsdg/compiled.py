@@ -31,9 +31,9 @@ from pathlib import Path
 
 MARKER = "# rpsdg: compiled with mypyc"
 PACKAGE = Path(__file__).resolve().parent
-C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse")
-"""Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``) and the
-parser's fast path (used by ``rpsdg.expr.parse``)."""
+C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastnode")
+"""Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``), the
+parser's fast path (used by ``rpsdg.expr.parse``) and the node constructor (``rpsdg.expr.tree.new_node``)."""
 
 
 def compilable_files(package: Path = PACKAGE) -> list[Path]:

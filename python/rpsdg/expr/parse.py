@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Callable, Final
 
 from rpsdg.errors import ParseError
-from rpsdg.expr.tree import FUNCTIONS, Expr, neg
+from rpsdg.expr.tree import FUNCTIONS, Expr, neg, new_node
 
 MAX_TEXT: Final = 200_000
 MAX_NESTING: Final = 100
@@ -54,7 +54,7 @@ _RELATION_TOKENS: Final = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "
 _RESERVED: Final = frozenset({"E", "I", "S", "N", "O", "Q", "pi", "oo", "nan", "zoo", "true", "false", "True",
                        "False", "None"}) | frozenset(keyword.kwlist)
 _NOT_VARIABLES: Final = _RESERVED | frozenset(_FUNCTION_ALIASES) | frozenset(_RELATION_HEADS)
-_node: Final = tuple.__new__
+_node: Final = new_node
 """``_node(_EXPR, (op, args, value))`` builds an ``Expr`` without the Python-level ``__new__`` (the parser is hot)."""
 _EXPR: Final = Expr
 """``Expr`` as a ``Final`` name, which compiled code reads directly instead of from the module's dict."""

@@ -104,8 +104,17 @@ class Expr(NamedTuple):
 
 # -- smart constructors: the only folding they do is what the printer/parser round trip needs -------------
 
-_new: Final = tuple.__new__
-"""``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__`` (hot)."""
+try:  # the compiled build's C copy of tuple.__new__ (setup.py, RPSDG_COMPILE=1); tuple.__new__ itself elsewhere
+    from rpsdg.expr._fastnode import new as _built_new  # type: ignore[import-not-found, import-untyped]
+except ImportError:
+    _built_new = tuple.__new__
+
+new_node: Final = _built_new
+"""``new_node(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__``: the
+way hot code makes a node. It is ``tuple.__new__``, or in the compiled build ``rpsdg.expr._fastnode.new``, which
+makes the same object in one C call (``_fastnode.c`` says why). Modules that build nodes in hot loops bind it to a
+``Final`` name of their own, which compiled code reads without a dictionary lookup."""
+_new: Final = new_node
 
 
 def num(value: int | Fraction) -> Expr:

@@ -10,7 +10,6 @@ miss, but a wrong step disagrees almost everywhere.
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from typing import Callable, Final, Sequence
@@ -96,8 +95,22 @@ def finite_difference(fn: Compiled, point: dict[str, float], var: str, h: float 
 
 
 def close(a: float, b: float, scale: float = 1.0, rtol: float = RTOL) -> bool:
-    """Whether ``a`` and ``b`` agree to ``rtol`` relative to the larger of them and ``scale``."""
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b), scale, 1.0)
+    """Whether ``a`` and ``b`` agree to ``rtol`` relative to the larger of them and ``scale``.
+
+    Written in float operations only (hot: every numeric comparison of the theorem and equation checkers): compiled,
+    ``math.isfinite`` and a four-argument ``max`` were a module lookup and a boxed call each. ``x - x == 0.0`` is
+    ``math.isfinite(x)`` for a float (inf - inf and nan - nan are nan), and the comparisons below pick what ``max``
+    picks, in its order."""
+    if not (a - a == 0.0 and b - b == 0.0):
+        return False
+    largest = abs(a)
+    if abs(b) > largest:
+        largest = abs(b)
+    if scale > largest:
+        largest = scale
+    if 1.0 > largest:
+        largest = 1.0
+    return abs(a - b) <= rtol * largest
 
 
 def derivative_agreement(antiderivative: Expr, integrand: Expr, points: Sequence[dict[str, float]],

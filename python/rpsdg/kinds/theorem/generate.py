@@ -36,7 +36,7 @@ from rpsdg.draws import choice, randint, randrange
 from rpsdg.maths.domain import EmptyDomain, closed_hypotheses, has_variable
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, canon_key, sum_key
 from rpsdg.expr.printers import to_infix
-from rpsdg.expr.tree import Expr, eq, neg, num, sym
+from rpsdg.expr.tree import Expr, eq, neg, new_node, num, sym
 from rpsdg.kinds.theorem.config import (ALL_FAMILIES, DEFAULT_LEVELS, LEVEL_KEYS,  # noqa: F401 (re-exported)
                                         FAMILY_OPERATORS, RING_OPERATORS, LevelTables, TheoremConfig)
 from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
@@ -44,7 +44,7 @@ from rpsdg.kinds.theorem.rules.match import Unstable, applications, format_subst
 from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 
-_new: Final = tuple.__new__
+_new: Final = new_node
 """``_new(Expr, (op, args, value))`` builds a node without the Python-level ``Expr.__new__`` (hot paths)."""
 
 

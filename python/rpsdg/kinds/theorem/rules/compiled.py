@@ -25,11 +25,11 @@ import hashlib
 from typing import Callable, Mapping, Sequence
 
 from rpsdg.expr.ops import CONTAINERS
-from rpsdg.expr.tree import Expr
+from rpsdg.expr.tree import Expr, new_node
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
-_new = tuple.__new__
+_new = new_node
 """``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__``."""
 HeadMatcher = Callable[[Expr, tuple, list], None]
 Builder = Callable[[Mapping[str, Expr]], Expr]
@@ -205,7 +205,7 @@ def compile_builder(pattern: Expr) -> Builder:
     constants: dict[str, object] = {}
     result = _build_code(pattern, code, lines, constants)
     lines.append(f"    return {result}")
-    namespace: dict[str, object] = {"Expr": Expr, "new": tuple.__new__, "negate": negate, **constants}
+    namespace: dict[str, object] = {"Expr": Expr, "new": new_node, "negate": negate, **constants}
     text = "\n".join(lines)
     exec(compile(text, "<rule pattern builder>", "exec"), namespace)  # noqa: S102
     build = namespace["build"]
@@ -278,7 +278,7 @@ def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
         node = node[1][head]
     if ancestors[-1][0] == "neg" and new[0] == "num":
         raise Unstable("a literal under a minus sign would fold into a negative literal")
-    new_node = tuple.__new__
+    make = _new
     for depth in range(len(path) - 1, -1, -1):
         parent = ancestors[depth]
         head = path[depth]
@@ -289,5 +289,5 @@ def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
             args = (new,)
         else:
             args = args[:head] + (new,) + args[head + 1:]
-        new = new_node(Expr, (parent[0], args, parent[2]))
+        new = make(Expr, (parent[0], args, parent[2]))
     return new
