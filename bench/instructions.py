@@ -43,6 +43,7 @@ WORKLOADS = {
     "equation-3": 150,   # equations, level 3 (issue 15's target level)
     "integral-lc": 40,   # integrals at Lample & Charton's size
     "theorem-3-3": 150,  # theorems at INT's (K, L) = (3, 3)
+    "theorem-7-7": 60,   # theorems at INT's (K, L) = (7, 7): longer walks, the shortest-proof search is 40%
 }
 
 

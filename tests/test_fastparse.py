@@ -14,19 +14,18 @@ import random
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 _fastparse = pytest.importorskip(
     "rpsdg.expr._fastparse",
     reason="the C parser rpsdg.expr._fastparse is built only by the optional compiled install (RPSDG_COMPILE=1 "
            "pip install --no-build-isolation .; tests/test_compiled.py runs this file on one)")
 
-from rpsdg.core import Dropped  # noqa: E402
+from tree_samples import stored_texts, trees  # noqa: E402 (tests/tree_samples.py)
+
 from rpsdg.errors import ParseError  # noqa: E402
 from rpsdg.expr.printers import to_infix  # noqa: E402
-from rpsdg.expr.tree import FUNCTIONS, Expr, neg, num, sym  # noqa: E402
-from rpsdg.kinds import get_kind, kind_names  # noqa: E402
-from rpsdg.run.items import candidate_row, item_rng  # noqa: E402
+from rpsdg.expr.tree import Expr  # noqa: E402
+from rpsdg.kinds import kind_names  # noqa: E402
 
 parse_module = importlib.import_module("rpsdg.expr.parse")  # the package re-exports the function under that name
 C_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_+-*/^(),=!<> ")
@@ -75,53 +74,14 @@ def test_parse_uses_the_c_parser_and_keeps_its_memo() -> None:
         parse_module.parse("x + ", "test input")
 
 
-def _stored_texts(kind: str, count: int) -> list[str]:
-    """Every string of ``count`` candidates' stored rows (levels 1-5): the printed expressions and the words."""
-    spec = get_kind(kind)
-    texts: list[str] = []
-    for index in range(count):
-        try:
-            row = candidate_row(spec, spec.config_type(), 1 + index % 5, item_rng(kind, 31, index), 31, index)
-        except Dropped:
-            continue
-        stack: list = [row]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, str):
-                texts.append(value)
-            elif isinstance(value, dict):
-                stack.extend(value.values())
-            elif isinstance(value, (list, tuple)):
-                stack.extend(value)
-    return texts
-
-
 @pytest.mark.parametrize("kind", kind_names())
 def test_every_text_a_build_stores_parses_the_same(kind: str) -> None:
-    texts = _stored_texts(kind, 25)
+    texts = stored_texts(kind, 25)
     handled = sum(check_text(text) for text in texts)
     assert handled >= len(texts) // 3, (handled, len(texts))
 
 
-NAMES = st.sampled_from(["x", "y", "z", "a1", "_t", "x_2", "Tuple", "FiniteSet", "Rational", "theta"])
-LEAVES = st.one_of(st.integers(-10**30, 10**30).map(num), NAMES.map(sym))
-
-
-def _trees():
-    def extend(children):
-        binary = st.tuples(st.sampled_from(["add", "sub", "mul", "div", "pow"]), children, children).map(
-            lambda t: Expr(t[0], (t[1], t[2])))
-        unary = st.tuples(st.sampled_from(list(FUNCTIONS)), children).map(lambda t: Expr(t[0], (t[1],)))
-        relation = st.tuples(st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]), children, children).map(
-            lambda t: Expr(t[0], (t[1], t[2])))
-        container = st.tuples(st.sampled_from(["set", "tuple"]), st.lists(children, max_size=3)).map(
-            lambda t: Expr(t[0], tuple(t[1])))
-        return st.one_of(binary, unary, children.map(neg), relation, container)
-
-    return st.recursive(LEAVES, extend, max_leaves=16)
-
-
-@given(_trees())
+@given(trees())
 @settings(max_examples=400, deadline=None)
 def test_printed_trees_parse_the_same(tree: Expr) -> None:
     check_text(to_infix(tree), must_handle=True)  # printed text: ASCII with spaces only

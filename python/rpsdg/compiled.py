@@ -31,9 +31,10 @@ from pathlib import Path
 
 MARKER = "# rpsdg: compiled with mypyc"
 PACKAGE = Path(__file__).resolve().parent
-C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastnode")
+C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastnode", "rpsdg.expr._fastprint")
 """Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``), the
-parser's fast path (used by ``rpsdg.expr.parse``) and the node constructor (``rpsdg.expr.tree.new_node``)."""
+parser's fast path (used by ``rpsdg.expr.parse``), the node constructor (``rpsdg.expr.tree.new_node``) and the
+infix printer's fast path (used by ``rpsdg.expr.printers``)."""
 
 
 def compilable_files(package: Path = PACKAGE) -> list[Path]:

@@ -1,15 +1,18 @@
 """Printers for :class:`Expr`: infix (stored text), prefix tokens (seq2seq), LaTeX and Lean 4.
 
 Templates and records print our own tree, never ``str(sympy_expr)``: SymPy reorders terms, and the text we store
-must parse back to exactly the tree a step talks about. Every printer is a pure function of the tree.
-To add an operator: give it a precedence in ``_PREC`` and a case in each printer; ``tests/test_expr.py``
+must parse back to exactly the tree a step talks about. Every printer is a pure function of the tree. The optional
+compiled build adds ``_fastprint.c``, the infix printer in C, which :func:`to_infix` asks first (it prints the same
+text or declines the tree; ``tests/test_fastprint.py`` compares the two).
+To add an operator: give it a precedence in ``_PREC`` and a case in each printer (and in ``_fastprint.c``, whose
+constructor refuses tables it does not print); ``tests/test_expr.py``
 round-trips every operator through :func:`to_infix` and :func:`rpsdg.expr.parse.parse`.
 """
 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-from typing import Final, TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Final
 
 from rpsdg.expr.ops import FUNCTIONS
 
@@ -22,6 +25,15 @@ _NEG: Final = _PREC["neg"]
 _INFIX_SYMBOL: Final = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "**"}
 _RELATION_INFIX: Final = {"lt": " < ", "le": " <= ", "gt": " > ", "ge": " >= "}
 _RELATION_HEAD: Final = {"eq": "Eq", "ne": "Ne"}
+
+try:  # the C printer, built only by the optional compiled install (setup.py, RPSDG_COMPILE=1)
+    from rpsdg.expr._fastprint import Printer as _CPrinter  # type: ignore[import-not-found, import-untyped]
+except ImportError:
+    _CPrinter = None
+_c_infix: Final[Callable[[Expr], str | None] | None] = None if _CPrinter is None else _CPrinter(
+    prec=_PREC, atom=_ATOM, infix_symbols=_INFIX_SYMBOL, relation_infix=_RELATION_INFIX,
+    relation_heads=_RELATION_HEAD, functions=frozenset(FUNCTIONS)).to_infix
+"""``_fastprint.c``'s :func:`to_infix` (``None`` for a tree it declines), or ``None`` where it was not built."""
 
 
 def _prec(e: Expr) -> int:
@@ -42,6 +54,15 @@ def _needs_parens(parent: str, child: Expr, side: int) -> bool:
 
 def to_infix(e: Expr) -> str:
     """SymPy-parsable infix text that :func:`rpsdg.expr.parse.parse` reads back to ``e`` exactly."""
+    if _c_infix is not None:
+        text = _c_infix(e)
+        if text is not None:
+            return text
+    return _infix(e)
+
+
+def _infix(e: Expr) -> str:
+    """:func:`to_infix` in Python: what ``_fastprint.c`` mirrors, and what prints every tree it declines."""
     op = e.op
     if op == "num" or op == "sym":
         return str(e.value)
@@ -49,7 +70,7 @@ def to_infix(e: Expr) -> str:
     if symbol is not None:  # the hot case, with _prec and _needs_parens inlined (the same rules)
         a, b = e.args
         p = _PREC[op]
-        left, right = to_infix(a), to_infix(b)
+        left, right = _infix(a), _infix(b)
         ca = (_NEG if a.value < 0 else _ATOM) if a.op == "num" else _PREC.get(a.op, _ATOM)  # type: ignore[operator]
         cb = (_NEG if b.value < 0 else _ATOM) if b.op == "num" else _PREC.get(b.op, _ATOM)  # type: ignore[operator]
         if op == "pow":
@@ -66,20 +87,20 @@ def to_infix(e: Expr) -> str:
     if op == "neg":
         return "-" + _wrap("neg", e.args[0], 0)
     if op in FUNCTIONS:
-        return f"{op}({to_infix(e.args[0])})"
+        return f"{op}({_infix(e.args[0])})"
     if op in _RELATION_INFIX:
-        return to_infix(e.args[0]) + _RELATION_INFIX[op] + to_infix(e.args[1])
+        return _infix(e.args[0]) + _RELATION_INFIX[op] + _infix(e.args[1])
     if op in _RELATION_HEAD:
-        return f"{_RELATION_HEAD[op]}({to_infix(e.args[0])}, {to_infix(e.args[1])})"
+        return f"{_RELATION_HEAD[op]}({_infix(e.args[0])}, {_infix(e.args[1])})"
     if op == "set":
-        return "FiniteSet(" + ", ".join(to_infix(a) for a in e.args) + ")"
+        return "FiniteSet(" + ", ".join(_infix(a) for a in e.args) + ")"
     if op == "tuple":
-        return "Tuple(" + ", ".join(to_infix(a) for a in e.args) + ")"
+        return "Tuple(" + ", ".join(_infix(a) for a in e.args) + ")"
     raise ValueError(f"no infix form for node kind {op!r}")
 
 
 def _wrap(parent: str, child: Expr, side: int) -> str:
-    text = to_infix(child)
+    text = _infix(child)
     return f"({text})" if _needs_parens(parent, child, side) else text
 
 

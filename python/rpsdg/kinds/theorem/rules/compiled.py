@@ -18,6 +18,7 @@ To extend: a new node kind needs nothing unless its instances need folding (then
 as ``neg`` is).
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 import functools

@@ -12,6 +12,7 @@ Substitutions are stored as text ``a := x + 1; b := 2*y`` (names sorted); :func:
 To extend: new node kinds need nothing here unless they need special folding in :func:`instantiate`.
 """
 
+# rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Mapping

@@ -80,7 +80,9 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
     through children that meet the other side, so there a child is not even built unless its signature (a sum of
     per-label weights that also encodes its size, known before building it: :attr:`Direction.reweighed` plus the
     bindings' signatures; ``rules/compiled.py: signature``) is the signature of some expression the other side
-    reached, and a built child that is not in the other side's ``reached`` is not recorded at all."""
+    reached, and a built child that is not in the other side's ``reached`` is not recorded at all. At the other
+    levels a new child is looked up on the other side only when its signature is among that side's (every tree a
+    side reaches before its last level has its signature recorded): one hash of a tree less for most children."""
     # each side's reached expressions → (steps from its end, direction, path, binding, the expression before)
     root = (0, None, None, None, None)
     reached: tuple[dict[Expr, tuple], dict[Expr, tuple]] = ({lhs: root}, {rhs: root})
@@ -101,13 +103,14 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         best: tuple[int, Expr] | None = None
         following: list[Expr] = []
         following_signatures: list[int] = []
-        mine, theirs, my_signatures = reached[side], reached[1 - side], signatures[side]
+        mine, theirs, my_signatures, their_signatures = reached[side], reached[1 - side], signatures[side], \
+            signatures[1 - side]
         add_signature, add_following, add_following_signature = (
             my_signatures.add, following.append, following_signatures.append)
         claim, find = mine.setdefault, theirs.get
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
-        meet = signatures[1 - side] if last else None
+        meet = their_signatures if last else None
         for node, weight in zip(frontiers[side], frontier_signatures[side]):
             if expansions >= budget:
                 return _assemble(best, reached, directions)
@@ -141,6 +144,8 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                     add_following(child)
                     add_signature(child_signature)
                     add_following_signature(child_signature)
+                    if child_signature not in their_signatures:
+                        continue  # the other side has reached no tree of this signature, so not this one
                 other = find(child)
                 if other is None:
                     continue

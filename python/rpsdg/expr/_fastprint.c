@@ -1,0 +1,487 @@
+/* rpsdg.expr._fastprint: printers.to_infix in C.
+
+Why: every record stores its problem, answer and steps as infix text, and the theorem generator prints each
+expression of a proof and its walk; printing was 5-8% of a compiled equation or theorem item, one mypyc call and
+one string join per node (issue 15, speed per core). This module is built only by the optional compiled build
+(setup.py, RPSDG_COMPILE=1); printers.py uses it when it imports and its own printer otherwise.
+
+What it prints: exactly the text printers.to_infix prints, for every tree whose node kinds are those of
+printers.py (numbers whose value is an int, variables whose name is an ASCII str, + - * / ** and unary minus, the
+functions of tree.FUNCTIONS, the relations and FiniteSet/Tuple containers) and whose depth is at most MAX_DEPTH.
+For any other tree Printer.to_infix returns None ("not handled") and printers.py's own printer runs, so each error
+message and edge case is the Python printer's. It raises only for a failure of Python itself (out of memory).
+
+How it mirrors printers.py: infix() below is to_infix with _prec, _needs_parens and _wrap in the same order of
+tests. printers.py hands its tables to Printer(): the precedences, the operator symbols, the relation tables and
+FUNCTIONS; the constructor refuses (ValueError) tables other than the ones this file prints, so a change of the
+grammar there cannot silently leave this copy behind. tests/test_fastprint.py compares the two printers on
+Hypothesis trees and on every text a small build stores; tests/test_compiled.py runs it on the compiled build.
+
+To extend: a new operator or container is added to printers.py and here together (until it is here, trees that
+hold it are declined and printed in Python). A new function in tree.FUNCTIONS needs nothing here.
+*/
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define MAX_DEPTH 400 /* deeper trees go to the Python printer (which has Python's own recursion limit) */
+#define ATOM 100
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *functions; /* tree.FUNCTIONS (frozenset of str) */
+} Printer;
+
+typedef struct {
+    char *text;                /* the caller's stack array until the text outgrows it, then the heap */
+    Py_ssize_t length, capacity;
+    int on_heap;
+} Buffer;
+
+enum { DECLINED = 0, DONE = 1, FAILED = -1 };
+
+static int put(Buffer *out, const char *text, Py_ssize_t length)
+{
+    if (out->length + length > out->capacity) {
+        Py_ssize_t capacity = 2 * (out->length + length) + 64;
+        char *grown = out->on_heap ? PyMem_Realloc(out->text, (size_t)capacity) : PyMem_Malloc((size_t)capacity);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return FAILED;
+        }
+        if (!out->on_heap) {
+            memcpy(grown, out->text, (size_t)out->length);
+        }
+        out->text = grown;
+        out->capacity = capacity;
+        out->on_heap = 1;
+    }
+    memcpy(out->text + out->length, text, (size_t)length);
+    out->length += length;
+    return DONE;
+}
+
+#define PUT(out, literal) put((out), (literal), (Py_ssize_t)(sizeof(literal) - 1))
+
+/* The node's op as ASCII text (NULL: not an exact ASCII str, so the node is declined). */
+static const char *op_text(PyObject *node, Py_ssize_t *length)
+{
+    PyObject *op = PyTuple_GET_ITEM(node, 0);
+    if (!PyUnicode_CheckExact(op) || !PyUnicode_IS_COMPACT_ASCII(op)) {
+        return NULL;
+    }
+    *length = PyUnicode_GET_LENGTH(op);
+    return (const char *)PyUnicode_DATA(op);
+}
+
+static int is(const char *op, Py_ssize_t length, const char *name)
+{
+    return (Py_ssize_t)strlen(name) == length && memcmp(op, name, (size_t)length) == 0;
+}
+
+/* The sign of a num node's value (-1, 0, 1), or 2 when the value is not an exact int (declined). */
+static int num_sign(PyObject *node)
+{
+    PyObject *value = PyTuple_GET_ITEM(node, 2);
+    if (!PyLong_CheckExact(value)) {
+        return 2;
+    }
+    int overflow;
+    long long small = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow) {
+        return overflow;
+    }
+    if (small == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 2;
+    }
+    return small < 0 ? -1 : small > 0;
+}
+
+/* Whether e is a node this printer reads: an exact tuple subclass instance of three items, with a tuple of
+   children. */
+static int node_shape(PyObject *e)
+{
+    return PyTuple_Check(e) && !PyTuple_CheckExact(e) && PyTuple_GET_SIZE(e) == 3
+           && PyTuple_CheckExact(PyTuple_GET_ITEM(e, 1));
+}
+
+/* printers._prec(e): -1 when e is declined. */
+static int precedence(PyObject *e)
+{
+    if (!node_shape(e)) {
+        return -1;
+    }
+    Py_ssize_t length;
+    const char *op = op_text(e, &length);
+    if (op == NULL) {
+        return -1;
+    }
+    if (is(op, length, "num")) {
+        int sign = num_sign(e);
+        return sign == 2 ? -1 : (sign < 0 ? 30 : ATOM);
+    }
+    if (is(op, length, "add") || is(op, length, "sub")) {
+        return 10;
+    }
+    if (is(op, length, "mul") || is(op, length, "div")) {
+        return 20;
+    }
+    if (is(op, length, "neg")) {
+        return 30;
+    }
+    if (is(op, length, "pow")) {
+        return 40;
+    }
+    return ATOM;
+}
+
+static int infix(const Printer *self, PyObject *e, Buffer *out, int depth);
+
+static int wrapped(const Printer *self, PyObject *e, Buffer *out, int depth, int parens)
+{
+    if (parens && PUT(out, "(") < 0) {
+        return FAILED;
+    }
+    int status = infix(self, e, out, depth);
+    if (status != DONE) {
+        return status;
+    }
+    return parens ? PUT(out, ")") : DONE;
+}
+
+/* Children printed with separator between them, as ", ".join(...) does. */
+static int joined(const Printer *self, PyObject *args, Buffer *out, int depth)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); i++) {
+        if (i > 0 && PUT(out, ", ") < 0) {
+            return FAILED;
+        }
+        int status = infix(self, PyTuple_GET_ITEM(args, i), out, depth);
+        if (status != DONE) {
+            return status;
+        }
+    }
+    return DONE;
+}
+
+static int leaf(PyObject *e, Buffer *out, int is_num)
+{
+    PyObject *value = PyTuple_GET_ITEM(e, 2);
+    if (is_num) {
+        if (!PyLong_CheckExact(value)) {
+            return DECLINED;
+        }
+        PyObject *text = PyObject_Str(value);
+        if (text == NULL) { /* e.g. more digits than int's str limit: the Python printer raises it again */
+            PyErr_Clear();
+            return DECLINED;
+        }
+        Py_ssize_t length;
+        const char *chars = PyUnicode_AsUTF8AndSize(text, &length);
+        int status = chars == NULL ? FAILED : put(out, chars, length);
+        Py_DECREF(text);
+        return status;
+    }
+    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_COMPACT_ASCII(value)) {
+        return DECLINED;
+    }
+    return put(out, (const char *)PyUnicode_DATA(value), PyUnicode_GET_LENGTH(value));
+}
+
+static int infix(const Printer *self, PyObject *e, Buffer *out, int depth)
+{
+    if (depth > MAX_DEPTH || !node_shape(e)) {
+        return DECLINED;
+    }
+    Py_ssize_t length;
+    const char *op = op_text(e, &length);
+    if (op == NULL) {
+        return DECLINED;
+    }
+    PyObject *args = PyTuple_GET_ITEM(e, 1);
+    Py_ssize_t arity = PyTuple_GET_SIZE(args);
+    if (is(op, length, "num") || is(op, length, "sym")) {
+        return leaf(e, out, op[0] == 'n');
+    }
+    const char *symbol = NULL;
+    int own = 0;
+    if (is(op, length, "add")) {
+        symbol = " + ", own = 10;
+    } else if (is(op, length, "sub")) {
+        symbol = " - ", own = 10;
+    } else if (is(op, length, "mul")) {
+        symbol = "*", own = 20;
+    } else if (is(op, length, "div")) {
+        symbol = "/", own = 20;
+    } else if (is(op, length, "pow")) {
+        symbol = "**", own = 40;
+    }
+    if (symbol != NULL) {
+        if (arity != 2) {
+            return DECLINED;
+        }
+        PyObject *a = PyTuple_GET_ITEM(args, 0), *b = PyTuple_GET_ITEM(args, 1);
+        int ca = precedence(a), cb = precedence(b);
+        if (ca < 0 || cb < 0) {
+            return DECLINED;
+        }
+        int left_parens = own == 40 ? ca <= own : ca < own;
+        int right_parens = own == 40 ? cb < ATOM : cb <= own;
+        int status = wrapped(self, a, out, depth + 1, left_parens);
+        if (status != DONE) {
+            return status;
+        }
+        if (put(out, symbol, (Py_ssize_t)strlen(symbol)) < 0) {
+            return FAILED;
+        }
+        return wrapped(self, b, out, depth + 1, right_parens);
+    }
+    if (is(op, length, "neg")) {
+        if (arity < 1) {
+            return DECLINED;
+        }
+        PyObject *child = PyTuple_GET_ITEM(args, 0);
+        int c = precedence(child);
+        if (c < 0) {
+            return DECLINED;
+        }
+        if (PUT(out, "-") < 0) {
+            return FAILED;
+        }
+        return wrapped(self, child, out, depth + 1, c < 40);
+    }
+    int function = PySet_Contains(self->functions, PyTuple_GET_ITEM(e, 0));
+    if (function < 0) {
+        return FAILED;
+    }
+    if (function) {
+        if (arity < 1) {
+            return DECLINED;
+        }
+        if (put(out, op, length) < 0 || PUT(out, "(") < 0) {
+            return FAILED;
+        }
+        int status = infix(self, PyTuple_GET_ITEM(args, 0), out, depth + 1);
+        if (status != DONE) {
+            return status;
+        }
+        return PUT(out, ")");
+    }
+    const char *relation = is(op, length, "lt") ? " < " : is(op, length, "le") ? " <= "
+                           : is(op, length, "gt") ? " > " : is(op, length, "ge") ? " >= " : NULL;
+    if (relation != NULL) {
+        if (arity < 2) {
+            return DECLINED;
+        }
+        int status = infix(self, PyTuple_GET_ITEM(args, 0), out, depth + 1);
+        if (status != DONE) {
+            return status;
+        }
+        if (put(out, relation, (Py_ssize_t)strlen(relation)) < 0) {
+            return FAILED;
+        }
+        return infix(self, PyTuple_GET_ITEM(args, 1), out, depth + 1);
+    }
+    const char *head = is(op, length, "eq") ? "Eq(" : is(op, length, "ne") ? "Ne(" : NULL;
+    if (head != NULL) {
+        if (arity < 2) {
+            return DECLINED;
+        }
+        if (put(out, head, 3) < 0) {
+            return FAILED;
+        }
+        int status = infix(self, PyTuple_GET_ITEM(args, 0), out, depth + 1);
+        if (status != DONE) {
+            return status;
+        }
+        if (PUT(out, ", ") < 0) {
+            return FAILED;
+        }
+        status = infix(self, PyTuple_GET_ITEM(args, 1), out, depth + 1);
+        if (status != DONE) {
+            return status;
+        }
+        return PUT(out, ")");
+    }
+    const char *container = is(op, length, "set") ? "FiniteSet(" : is(op, length, "tuple") ? "Tuple(" : NULL;
+    if (container != NULL) {
+        if (put(out, container, (Py_ssize_t)strlen(container)) < 0) {
+            return FAILED;
+        }
+        int status = joined(self, args, out, depth + 1);
+        if (status != DONE) {
+            return status;
+        }
+        return PUT(out, ")");
+    }
+    return DECLINED;
+}
+
+static PyObject *Printer_to_infix(Printer *self, PyObject *e)
+{
+    char small[512];
+    Buffer out = {small, 0, sizeof(small), 0};
+    int status = infix(self, e, &out, 0);
+    PyObject *result = NULL;
+    if (status == DONE) {
+        result = PyUnicode_DecodeASCII(out.text, out.length, NULL);
+    } else if (status == DECLINED) {
+        result = Py_NewRef(Py_None);
+    }
+    if (out.on_heap) {
+        PyMem_Free(out.text);
+    }
+    return result;
+}
+
+/* Whether table (a dict printers.py passes) equals the dict of the given pairs; raises ValueError if not. */
+static int same_table(PyObject *table, const char *name, const char *const *keys, PyObject *const *values, int count)
+{
+    PyObject *expected = PyDict_New();
+    if (expected == NULL) {
+        return -1;
+    }
+    for (int i = 0; i < count; i++) {
+        if (PyDict_SetItemString(expected, keys[i], values[i]) < 0) {
+            Py_DECREF(expected);
+            return -1;
+        }
+    }
+    int equal = PyObject_RichCompareBool(table, expected, Py_EQ);
+    Py_DECREF(expected);
+    if (equal == 0) {
+        PyErr_Format(PyExc_ValueError, "_fastprint.Printer: printers.py's %s is not the table this C printer "
+                     "prints (change _fastprint.c with it)", name);
+    }
+    return equal == 1 ? 0 : -1;
+}
+
+static int same_ints(PyObject *table, const char *name, const char *const *keys, const long *numbers, int count)
+{
+    PyObject *values[8];
+    int made = 0, status = -1;
+    for (; made < count; made++) {
+        if ((values[made] = PyLong_FromLong(numbers[made])) == NULL) {
+            goto done;
+        }
+    }
+    status = same_table(table, name, keys, values, count);
+done:
+    for (int i = 0; i < made; i++) {
+        Py_DECREF(values[i]);
+    }
+    return status;
+}
+
+static int same_strs(PyObject *table, const char *name, const char *const *keys, const char *const *texts, int count)
+{
+    PyObject *values[8];
+    int made = 0, status = -1;
+    for (; made < count; made++) {
+        if ((values[made] = PyUnicode_FromString(texts[made])) == NULL) {
+            goto done;
+        }
+    }
+    status = same_table(table, name, keys, values, count);
+done:
+    for (int i = 0; i < made; i++) {
+        Py_DECREF(values[i]);
+    }
+    return status;
+}
+
+static PyObject *Printer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {"prec", "atom", "infix_symbols", "relation_infix", "relation_heads", "functions",
+                               NULL};
+    PyObject *prec, *atom, *symbols, *relation_infix, *relation_heads, *functions;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OO!O!O!O!:Printer", keywords, &PyDict_Type, &prec, &atom,
+                                     &PyDict_Type, &symbols, &PyDict_Type, &relation_infix,
+                                     &PyDict_Type, &relation_heads, &PyFrozenSet_Type, &functions)) {
+        return NULL;
+    }
+    static const char *const prec_keys[] = {"add", "sub", "mul", "div", "neg", "pow"};
+    static const long prec_values[] = {10, 10, 20, 20, 30, 40};
+    static const char *const symbol_keys[] = {"add", "sub", "mul", "div", "pow"};
+    static const char *const symbol_texts[] = {" + ", " - ", "*", "/", "**"};
+    static const char *const relation_keys[] = {"lt", "le", "gt", "ge"};
+    static const char *const relation_texts[] = {" < ", " <= ", " > ", " >= "};
+    static const char *const head_keys[] = {"eq", "ne"};
+    static const char *const head_texts[] = {"Eq", "Ne"};
+    if (same_ints(prec, "_PREC", prec_keys, prec_values, 6) < 0
+        || same_strs(symbols, "_INFIX_SYMBOL", symbol_keys, symbol_texts, 5) < 0
+        || same_strs(relation_infix, "_RELATION_INFIX", relation_keys, relation_texts, 4) < 0
+        || same_strs(relation_heads, "_RELATION_HEAD", head_keys, head_texts, 2) < 0) {
+        return NULL;
+    }
+    int atom_ok = PyLong_CheckExact(atom) && PyLong_AsLong(atom) == ATOM;
+    if (!atom_ok) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "_fastprint.Printer: printers.py's _ATOM is not 100 (change _fastprint.c "
+                        "with it)");
+        return NULL;
+    }
+    Printer *self = (Printer *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->functions = Py_NewRef(functions);
+    return (PyObject *)self;
+}
+
+static void Printer_dealloc(Printer *self)
+{
+    Py_XDECREF(self->functions); /* a frozenset of str: it cannot lead back here, so no cycle collection */
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyDoc_STRVAR(to_infix_doc,
+"to_infix(e) -> str | None\n\n"
+"printers.to_infix(e), or None for a tree this printer does not handle (printers.py then prints it).");
+
+static PyMethodDef Printer_methods[] = {
+    {"to_infix", (PyCFunction)Printer_to_infix, METH_O, to_infix_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(Printer_doc,
+"Printer(prec, atom, infix_symbols, relation_infix, relation_heads, functions)\n\n"
+"rpsdg.expr.printers' infix printer over the tables printers.py passes; .to_infix(e) gives the text or None.");
+
+static PyTypeObject PrinterType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "rpsdg.expr._fastprint.Printer",
+    .tp_basicsize = sizeof(Printer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = Printer_doc,
+    .tp_new = Printer_new,
+    .tp_dealloc = (destructor)Printer_dealloc,
+    .tp_methods = Printer_methods,
+};
+
+static struct PyModuleDef fastprint_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "rpsdg.expr._fastprint",
+    .m_doc = "rpsdg.expr.printers.to_infix in C (a fast path; see the top of _fastprint.c).",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__fastprint(void)
+{
+    if (PyType_Ready(&PrinterType) < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&fastprint_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    Py_INCREF(&PrinterType);
+    if (PyModule_AddObject(module, "Printer", (PyObject *)&PrinterType) < 0) {
+        Py_DECREF(&PrinterType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
