@@ -6,12 +6,14 @@ Prints figures; asserts nothing. Each figure is the median of ``--repeats`` runs
 does, through shared caches: compare medians of interleaved runs). "Matched size" uses Lample & Charton's
 published shape (4..15 operators, their weights and leaves) so integrand sizes are comparable; their BWD
 generator makes about 4.5 pairs/s/core on this machine class without steps or checks (a stored measurement,
-4.4-4.9/s: shared/design/anchors.md; it was not re-run here). Target: 100x at matched size (issue 15).
+4.4-4.9/s: shared/design/anchors.md); ``--lc-rate`` takes the rate ``bench/anchors/lc_rate.py`` measured on the
+machine this runs on, which makes the ratio side by side. Target: 100x at matched size (issue 15).
 
     python3 bench/integrals.py                 # all levels + matched size
     python3 bench/integrals.py --levels 4,5,lc --items 100
     python3 bench/integrals.py --memory        # also peak RSS of `rpsdg build` at two corpus sizes
     python3 bench/integrals.py --items 150 --repeats 5 --against /work/base/python
+    python3 bench/integrals.py --levels lc --lc-rate 3.79     # L&C measured here by bench/anchors/lc_rate.py
 
 ``--levels`` picks the rows: level numbers and ``lc`` (matched size). ``--against PATH`` measures side by side on a
 shared machine: each repeat runs this checkout and the checkout whose ``python/`` directory is PATH, one after the
@@ -106,6 +108,8 @@ def main() -> None:
     parser.add_argument("--memory-sizes", default="1000,20000")
     parser.add_argument("--levels", default="1,2,3,4,5,lc", help="comma-separated rows: level numbers, lc")
     parser.add_argument("--first-seed", type=int, default=100, help="seed of the first run (run r: this + r)")
+    parser.add_argument("--lc-rate", type=float, help="Lample & Charton's BWD pairs/s measured on this machine "
+                                                      "(bench/anchors/lc_rate.py)")
     parser.add_argument("--fixed", type=int, metavar="N", help="make candidates 0..N-1 once per row, no timing")
     parser.add_argument("--against", metavar="PATH", help="another checkout's python/ directory: interleaved "
                                                           "runs of both, medians and ratio")
@@ -120,8 +124,10 @@ def main() -> None:
         config, level, label = row_config(row)
         rate = measure(label, config, level, args.items, args.repeats, args.first_seed)
         if row == "lc":
-            print(f"matched size vs Lample & Charton BWD ({LAMPLE_CHARTON_PAIRS_PER_SECOND}/s, no steps, no "
-                  f"checks): {rate / LAMPLE_CHARTON_PAIRS_PER_SECOND:.1f}x (target {TARGET_FACTOR}x)")
+            lc_rate = args.lc_rate or LAMPLE_CHARTON_PAIRS_PER_SECOND
+            source = "measured on this machine" if args.lc_rate else "the stored anchor figure, not measured here"
+            print(f"matched size vs Lample & Charton BWD ({lc_rate}/s, {source}; no steps, no "
+                  f"checks): {rate / lc_rate:.1f}x (target {TARGET_FACTOR}x)")
     if args.memory:
         for size in (int(s) for s in args.memory_sizes.split(",")):
             print(f"peak RSS of `rpsdg build --count {size}`: {peak_rss_of_build(size):.0f} MiB")

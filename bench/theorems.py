@@ -3,13 +3,17 @@
 Each run is the build pipeline's own per-item function (``rpsdg.run.pipeline.produce``: generate, render the row,
 re-parse it and run the replay kernel and the numeric checker) on one core, plus dedup by ``dedup_text``; only
 verified, distinct theorems count. Time is this process's CPU time (``time.process_time``), i.e. per core; other
-work on the machine still perturbs it through shared caches. Prints the median of several runs per setting and its ratio to INT (the
-anchor figures are from /work/shared/design/anchors.md; INT does no dedup and no checking). The machine is
-shared, so timings are noisy: compare medians.
+work on the machine still perturbs it through shared caches. Prints the median of several runs per setting and its ratio to INT (INT
+does no dedup and no checking). INT's rates are by default the stored anchor figures (shared/design/anchors.md,
+"our machine class"); ``--int-rates`` takes the rates ``bench/anchors/int_rate.py`` measured on the machine this
+runs on, which makes the ratio side by side (one process's speed differed 2.5x between sessions on these shared
+machines, so a rate from another machine can move the ratio as much). The machine is shared, so timings are noisy:
+compare medians.
 
     python3 bench/theorems.py                 # 5 runs of 4 s per setting
     python3 bench/theorems.py --runs 3 --seconds 2 --families ring,field
     python3 bench/theorems.py --runs 5 --seconds 3 --against /work/base/python
+    python3 bench/theorems.py --int-rates 3:51.9,5:20.8,7:9.04    # INT measured here by bench/anchors/int_rate.py
 
 ``--against PATH`` measures side by side on a shared machine: each run r runs this script twice in fresh processes,
 first with ``PYTHONPATH=PATH`` (another checkout's ``python/`` directory: ``old``), then with this checkout's
@@ -35,6 +39,7 @@ from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, bes
 produce_as_built = producer(produce)
 
 INT_RATES = {(3, 3): 51.0, (5, 5): 21.0, (7, 7): 12.0}
+"""INT's theorems per second at (K, L), as stored in shared/design/anchors.md (``--int-rates`` replaces them)."""
 TARGET_FACTOR = 50  # issue 15
 
 
@@ -67,6 +72,8 @@ def main() -> None:
     parser.add_argument("--families", default="ring,field")
     parser.add_argument("--search-budget", type=int, default=TheoremConfig().search_budget)
     parser.add_argument("--settings", default="3,5,7", help="comma-separated K (= L) of the settings to run")
+    parser.add_argument("--int-rates", help="INT's rates measured on this machine (bench/anchors/int_rate.py), "
+                                            "as K:rate pairs: 3:51.9,5:20.8,7:9.04")
     parser.add_argument("--first-seed", type=int, default=0, help="seed of the first run (run r: this + r)")
     parser.add_argument("--fixed", type=int, metavar="N", help="make candidates 0..N-1 once per setting, no timing")
     parser.add_argument("--against", metavar="PATH", help="another checkout's python/ directory: interleaved "
@@ -78,12 +85,19 @@ def main() -> None:
         return compare(args, settings)
     if args.fixed is not None:
         return fixed(args, families, settings)
+    int_rates = dict(INT_RATES)
+    for pair in (args.int_rates or "").split(","):
+        if pair.strip():
+            k, _, rate = pair.partition(":")
+            int_rates[(int(k), int(k))] = float(rate)
     print(f"families={','.join(families)} runs={args.runs} seconds/run={args.seconds} "
           f"search_budget={args.search_budget} (CPU seconds of one process; shared machine, medians)")
+    print("INT/s: " + ("measured on this machine (--int-rates)" if args.int_rates else
+                       "the stored anchor figures (shared/design/anchors.md), not measured here"))
     print(f"{'(K,L)':>7} {'median/s':>9} {'min':>7} {'max':>7} {'accepted':>9} {'cand.':>7} {'INT/s':>6} "
           f"{'ratio':>6} {'target':>7}")
     for k, length in settings:
-        int_rate = INT_RATES.get((k, length), float("nan"))
+        int_rate = int_rates.get((k, length), float("nan"))
         rates, accepted, candidates = [], 0, 0
         for run in range(args.runs):
             rate, acc, cand = one_run(k, length, families, args.seconds, seed=args.first_seed + run,
@@ -93,7 +107,7 @@ def main() -> None:
             candidates += cand
         median = statistics.median(rates)
         print(f"{f'({k},{length})':>7} {median:9.1f} {min(rates):7.1f} {max(rates):7.1f} {accepted:9d} "
-              f"{candidates:7d} {int_rate:6.0f} {median / int_rate:5.1f}x {TARGET_FACTOR * int_rate:7.0f}")
+              f"{candidates:7d} {int_rate:6.1f} {median / int_rate:5.1f}x {TARGET_FACTOR * int_rate:7.0f}")
 
 
 def fixed(args: argparse.Namespace, families: tuple[str, ...], settings: list[tuple[int, int]]) -> None:
