@@ -64,21 +64,31 @@ static PyMethodDef fastnode_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static int fastnode_exec(PyObject *module)
+{
+    (void)module;
+    if (tuple_new == NULL) {
+        tuple_new = PyObject_GetAttrString((PyObject *)&PyTuple_Type, "__new__");
+    }
+    return tuple_new == NULL ? -1 : 0;
+}
+
+static PyModuleDef_Slot fastnode_slots[] = {
+    {Py_mod_exec, fastnode_exec},
+    {0, NULL},
+};
+
+/* Multi-phase initialisation: a module loaded from a file by path (the tests' build) is not put in sys.modules. */
 static struct PyModuleDef fastnode_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "rpsdg.expr._fastnode",
     .m_doc = "tuple.__new__(cls, items) in one C call, for tree nodes (see the top of _fastnode.c).",
-    .m_size = -1,
+    .m_size = 0,
     .m_methods = fastnode_methods,
+    .m_slots = fastnode_slots,
 };
 
 PyMODINIT_FUNC PyInit__fastnode(void)
 {
-    if (tuple_new == NULL) {
-        tuple_new = PyObject_GetAttrString((PyObject *)&PyTuple_Type, "__new__");
-        if (tuple_new == NULL) {
-            return NULL;
-        }
-    }
-    return PyModule_Create(&fastnode_module);
+    return PyModuleDef_Init(&fastnode_module);
 }

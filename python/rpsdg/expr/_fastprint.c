@@ -461,27 +461,34 @@ static PyTypeObject PrinterType = {
     .tp_methods = Printer_methods,
 };
 
-static struct PyModuleDef fastprint_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "rpsdg.expr._fastprint",
-    .m_doc = "rpsdg.expr.printers.to_infix in C (a fast path; see the top of _fastprint.c).",
-    .m_size = -1,
-};
-
-PyMODINIT_FUNC PyInit__fastprint(void)
+static int fastprint_exec(PyObject *module)
 {
     if (PyType_Ready(&PrinterType) < 0) {
-        return NULL;
-    }
-    PyObject *module = PyModule_Create(&fastprint_module);
-    if (module == NULL) {
-        return NULL;
+        return -1;
     }
     Py_INCREF(&PrinterType);
     if (PyModule_AddObject(module, "Printer", (PyObject *)&PrinterType) < 0) {
         Py_DECREF(&PrinterType);
-        Py_DECREF(module);
-        return NULL;
+        return -1;
     }
-    return module;
+    return 0;
+}
+
+static PyModuleDef_Slot fastprint_slots[] = {
+    {Py_mod_exec, fastprint_exec},
+    {0, NULL},
+};
+
+/* Multi-phase initialisation: a module loaded from a file by path (the tests' build) is not put in sys.modules. */
+static struct PyModuleDef fastprint_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "rpsdg.expr._fastprint",
+    .m_doc = "rpsdg.expr.printers.to_infix in C (a fast path; see the top of _fastprint.c).",
+    .m_size = 0,
+    .m_slots = fastprint_slots,
+};
+
+PyMODINIT_FUNC PyInit__fastprint(void)
+{
+    return PyModuleDef_Init(&fastprint_module);
 }
