@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import runpy
+import shutil
 import types
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,16 @@ def _one_byte_bytes_stay_intact():
                          f"now {bytes([damaged[0]])!r}): something wrote into a bytes object it did not own, such as "
                          f"quicktions.Fraction(text) with a one-character text; read number texts with "
                          f"rpsdg.expr.rational.from_text")
+
+
+def c_module_available(name: str) -> pytest.MarkDecorator:
+    """The mark of a test file of the C module ``name``: it skips, with the reason, where the module is neither
+    installed nor buildable here (no C compiler)."""
+    installed = importlib.util.find_spec(name) is not None
+    return pytest.mark.skipif(
+        not installed and shutil.which("cc") is None and shutil.which("gcc") is None,
+        reason=f"{name} is not installed (only RPSDG_COMPILE=1 builds it) and there is no C compiler on PATH to "
+               f"build it for this test")
 
 
 @pytest.fixture(scope="session")

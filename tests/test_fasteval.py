@@ -23,6 +23,7 @@ import types
 from collections import defaultdict
 
 import pytest
+from conftest import c_module_available  # tests/conftest.py
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,10 +35,7 @@ from rpsdg.expr.tree import Expr, func, num, sym
 
 INSTALLED = importlib.util.find_spec("rpsdg.expr._fasteval") is not None
 
-pytestmark = pytest.mark.skipif(
-    not INSTALLED and shutil.which("cc") is None and shutil.which("gcc") is None,
-    reason="rpsdg.expr._fasteval is not installed (only RPSDG_COMPILE=1 builds it) and there is no C compiler "
-           "on PATH to build it for this test")
+pytestmark = c_module_available("rpsdg.expr._fasteval")
 
 
 @pytest.fixture(scope="module")

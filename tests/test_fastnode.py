@@ -12,12 +12,12 @@ installed, so the C code is tested wherever a C compiler is (skipped, with the r
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 import types
 from typing import Any, NamedTuple
 
 import pytest
+from conftest import c_module_available  # tests/conftest.py
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,10 +26,7 @@ from rpsdg.expr.tree import Expr, num, sym
 
 INSTALLED = importlib.util.find_spec("rpsdg.expr._fastnode") is not None
 
-pytestmark = pytest.mark.skipif(
-    not INSTALLED and shutil.which("cc") is None and shutil.which("gcc") is None,
-    reason="rpsdg.expr._fastnode is not installed (only RPSDG_COMPILE=1 builds it) and there is no C compiler "
-           "on PATH to build it for this test")
+pytestmark = c_module_available("rpsdg.expr._fastnode")
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,9 @@ none is); ``tests/test_compiled.py`` runs this file on a compiled install too.
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import types
 
 import pytest
+from conftest import c_module_available  # tests/conftest.py
 from hypothesis import given, settings
 from tree_samples import stored_texts, trees  # tests/tree_samples.py
 
@@ -28,10 +27,7 @@ from rpsdg.kinds import kind_names
 
 INSTALLED = importlib.util.find_spec("rpsdg.expr._fastprint") is not None
 
-pytestmark = pytest.mark.skipif(
-    not INSTALLED and shutil.which("cc") is None and shutil.which("gcc") is None,
-    reason="rpsdg.expr._fastprint is not installed (only RPSDG_COMPILE=1 builds it) and there is no C compiler "
-           "on PATH to build it for this test")
+pytestmark = c_module_available("rpsdg.expr._fastprint")
 
 
 def _tables() -> dict:

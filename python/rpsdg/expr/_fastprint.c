@@ -336,18 +336,12 @@ static PyObject *Printer_to_infix(Printer *self, PyObject *e)
     return result;
 }
 
-/* Whether table (a dict printers.py passes) equals the dict of the given pairs; raises ValueError if not. */
-static int same_table(PyObject *table, const char *name, const char *const *keys, PyObject *const *values, int count)
+/* 0 when table (a dict printers.py passes) equals expected (a new reference, consumed here); else -1 with
+   ValueError naming the table (or the failure of building expected). */
+static int same_table(PyObject *table, const char *name, PyObject *expected)
 {
-    PyObject *expected = PyDict_New();
     if (expected == NULL) {
         return -1;
-    }
-    for (int i = 0; i < count; i++) {
-        if (PyDict_SetItemString(expected, keys[i], values[i]) < 0) {
-            Py_DECREF(expected);
-            return -1;
-        }
     }
     int equal = PyObject_RichCompareBool(table, expected, Py_EQ);
     Py_DECREF(expected);
@@ -356,40 +350,6 @@ static int same_table(PyObject *table, const char *name, const char *const *keys
                      "prints (change _fastprint.c with it)", name);
     }
     return equal == 1 ? 0 : -1;
-}
-
-static int same_ints(PyObject *table, const char *name, const char *const *keys, const long *numbers, int count)
-{
-    PyObject *values[8];
-    int made = 0, status = -1;
-    for (; made < count; made++) {
-        if ((values[made] = PyLong_FromLong(numbers[made])) == NULL) {
-            goto done;
-        }
-    }
-    status = same_table(table, name, keys, values, count);
-done:
-    for (int i = 0; i < made; i++) {
-        Py_DECREF(values[i]);
-    }
-    return status;
-}
-
-static int same_strs(PyObject *table, const char *name, const char *const *keys, const char *const *texts, int count)
-{
-    PyObject *values[8];
-    int made = 0, status = -1;
-    for (; made < count; made++) {
-        if ((values[made] = PyUnicode_FromString(texts[made])) == NULL) {
-            goto done;
-        }
-    }
-    status = same_table(table, name, keys, values, count);
-done:
-    for (int i = 0; i < made; i++) {
-        Py_DECREF(values[i]);
-    }
-    return status;
 }
 
 static PyObject *Printer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -402,18 +362,13 @@ static PyObject *Printer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &PyDict_Type, &relation_heads, &PyFrozenSet_Type, &functions)) {
         return NULL;
     }
-    static const char *const prec_keys[] = {"add", "sub", "mul", "div", "neg", "pow"};
-    static const long prec_values[] = {10, 10, 20, 20, 30, 40};
-    static const char *const symbol_keys[] = {"add", "sub", "mul", "div", "pow"};
-    static const char *const symbol_texts[] = {" + ", " - ", "*", "/", "**"};
-    static const char *const relation_keys[] = {"lt", "le", "gt", "ge"};
-    static const char *const relation_texts[] = {" < ", " <= ", " > ", " >= "};
-    static const char *const head_keys[] = {"eq", "ne"};
-    static const char *const head_texts[] = {"Eq", "Ne"};
-    if (same_ints(prec, "_PREC", prec_keys, prec_values, 6) < 0
-        || same_strs(symbols, "_INFIX_SYMBOL", symbol_keys, symbol_texts, 5) < 0
-        || same_strs(relation_infix, "_RELATION_INFIX", relation_keys, relation_texts, 4) < 0
-        || same_strs(relation_heads, "_RELATION_HEAD", head_keys, head_texts, 2) < 0) {
+    if (same_table(prec, "_PREC", Py_BuildValue("{sisisisisisi}", "add", 10, "sub", 10, "mul", 20, "div", 20,
+                                                 "neg", 30, "pow", 40)) < 0
+        || same_table(symbols, "_INFIX_SYMBOL", Py_BuildValue("{ssssssssss}", "add", " + ", "sub", " - ", "mul", "*",
+                                                              "div", "/", "pow", "**")) < 0
+        || same_table(relation_infix, "_RELATION_INFIX", Py_BuildValue("{ssssssss}", "lt", " < ", "le", " <= ",
+                                                                       "gt", " > ", "ge", " >= ")) < 0
+        || same_table(relation_heads, "_RELATION_HEAD", Py_BuildValue("{ssss}", "eq", "Eq", "ne", "Ne")) < 0) {
         return NULL;
     }
     int atom_ok = PyLong_CheckExact(atom) && PyLong_AsLong(atom) == ATOM;
