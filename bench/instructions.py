@@ -22,6 +22,14 @@ estimate). Use it for changes that move memory traffic more than instructions, s
 passes (``rpsdg/run/collector.py``), which walk every tracked object.
 
 Needs valgrind (Debian package ``valgrind``). Each workload takes about a minute under callgrind on an idle core.
+
+``--timed ROUNDS --against Q`` measures the same fixed workloads in CPU time instead (no valgrind): each round runs
+them once in a fresh process with this script's own checkout (``new``: the ``python/`` beside its ``bench/``) and
+once with ``Q`` (``old``), the order alternating (``bench/sidebyside.py``), and prints accepted items per second of
+CPU time, each round's ratio and their median. The same candidates on both sides, each checkout's own configs:
+this is how a checkout that the speed benches cannot drive (the filed code's theorems and integrals) is timed.
+
+    python3 bench/instructions.py --timed 7 --against /tmp/filed/python
 """
 
 from __future__ import annotations
@@ -32,7 +40,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from sidebyside import interleaved_rates, ratio_line  # bench/sidebyside.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 REPEATABLE = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
@@ -45,6 +56,10 @@ WORKLOADS = {
     "theorem-3-3": 150,  # theorems at INT's (K, L) = (3, 3)
     "theorem-7-7": 60,   # theorems at INT's (K, L) = (7, 7): longer walks, the shortest-proof search is 40%
 }
+
+
+TIMED = {"equation-3": 600, "integral-lc": 120, "theorem-3-3": 600, "theorem-7-7": 200}
+"""Candidates per ``--timed`` run: a second or more of CPU time each."""
 
 
 def make(workload: str, count: int, bench: str) -> int:
@@ -112,6 +127,16 @@ def per_workload(python_path: str, workload: str, count: int, cycles: bool = Fal
     return total - instructions(python_path, workload, 0, cycles)[0], accepted
 
 
+def timed_rate(workload: str) -> float:
+    """Accepted items per second of CPU time for ``TIMED[workload]`` candidates of the checkout on ``PYTHONPATH``,
+    after a warm-up of five candidates (imports, rule tables and first-use caches are not timed)."""
+    bench = bench_of(os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or str(HERE.parent / "python"))
+    make(workload, 5, bench)
+    started = time.process_time()
+    accepted = make(workload, TIMED[workload], bench)
+    return accepted / (time.process_time() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path", default=str(HERE.parent / "python"), help="PYTHONPATH of the checkout measured")
@@ -119,9 +144,25 @@ def main() -> None:
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--cycles", action="store_true", help="estimated cycles (cache simulation), not instructions")
     parser.add_argument("--make", nargs=3, metavar=("WORKLOAD", "N", "BENCH"), help=argparse.SUPPRESS)
+    parser.add_argument("--timed", type=int, metavar="ROUNDS", help="CPU time per accepted item, side by side with "
+                                                                    "--against, instead of instructions")
+    parser.add_argument("--time-one", metavar="WORKLOAD", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
         print(make(args.make[0], int(args.make[1]), args.make[2]))
+        return
+    if args.time_one:
+        print(f"{args.time_one} {timed_rate(args.time_one):.3f}")
+        return
+    if args.timed:
+        if not args.against:
+            raise SystemExit("--timed compares this checkout with another: give --against PATH")
+        print(f"accepted items per second of CPU time, {args.timed} interleaved rounds; old = {args.against}, "
+              f"new = this checkout (quote the median of the per-round ratios)")
+        for workload in args.workloads.split(","):
+            rates = interleaved_rates(__file__, args.against, args.timed, lambda _, w=workload: ["--time-one", w],
+                                      r"^(\S+) ([\d.]+)$")
+            print(ratio_line(workload, rates, 1), flush=True)
         return
     unit = "estimated cycles (callgrind's cache simulation)" if args.cycles else "instructions (callgrind)"
     print(f"million {unit} for a fixed workload (imports subtracted), and per accepted item; ratio = against / path")
