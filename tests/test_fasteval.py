@@ -179,10 +179,13 @@ def test_a_memo_is_shared_as_compile_expr_shares_it(fasteval, e, data):
         outcomes = [_outcome(fn, {"x": x, "y": 0.5}) for x in (0.5, -1.5, 2.0, 0.5, 0.0, 0.0, 1e300)]
         runs[how] = outcomes, list(log), set(memo) | {e}
         if how == "c":
-            for node, stored in memo.items():
+            for index, (node, stored) in enumerate(memo.items()):
                 if node not in called:
                     assert type(stored) is fasteval.Program
-                    assert _outcome(stored, {"x": 0.75, "y": 3.0}) == _outcome(_closures(node), {"x": 0.75, "y": 3.0})
+                    # a fresh x for each node: the remembering closures remember by x alone, so at an x an earlier
+                    # node's program met they would answer "(remembered)" where the fresh closures compute
+                    point = {"x": 0.75 + 0.001 * index, "y": 3.0}
+                    assert _outcome(stored, point) == _outcome(_closures(node), point)
             bigger = Expr("add", (e, num(1)))
             assert _outcome(_program(fasteval, bigger, memo), {"x": 1.25, "y": 0.5}) \
                 == _outcome(_closures(bigger), {"x": 1.25, "y": 0.5})
