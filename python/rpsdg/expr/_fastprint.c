@@ -27,6 +27,22 @@ hold it are declined and printed in Python). A new function in tree.FUNCTIONS ne
 
 #define MAX_DEPTH 400 /* deeper trees go to the Python printer (which has Python's own recursion limit) */
 #define ATOM 100
+#define NEG 30
+#define POW 40
+
+/* printers.py's tables, once: a node kind, its text and (binary operators) its precedence. The infix printer
+   reads them, and Printer() checks that printers.py's own tables are these. */
+typedef struct {
+    const char *name, *text;
+    int precedence;
+} Entry;
+
+static const Entry BINARY[] = {{"add", " + ", 10}, {"sub", " - ", 10}, {"mul", "*", 20}, {"div", "/", 20},
+                               {"pow", "**", POW}};                     /* _INFIX_SYMBOL and _PREC */
+static const Entry RELATION_INFIX[] = {{"lt", " < ", 0}, {"le", " <= ", 0}, {"gt", " > ", 0}, {"ge", " >= ", 0}};
+static const Entry RELATION_HEAD[] = {{"eq", "Eq", 0}, {"ne", "Ne", 0}};
+static const Entry CONTAINER[] = {{"set", "FiniteSet", 0}, {"tuple", "Tuple", 0}};
+#define COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
 typedef struct {
     PyObject_HEAD
@@ -80,6 +96,22 @@ static int is(const char *op, Py_ssize_t length, const char *name)
     return (Py_ssize_t)strlen(name) == length && memcmp(op, name, (size_t)length) == 0;
 }
 
+/* The entry of table named op, or NULL. */
+static const Entry *find(const Entry *table, int count, const char *op, Py_ssize_t length)
+{
+    for (int i = 0; i < count; i++) {
+        if (is(op, length, table[i].name)) {
+            return &table[i];
+        }
+    }
+    return NULL;
+}
+
+static int put_text(Buffer *out, const char *text)
+{
+    return put(out, text, (Py_ssize_t)strlen(text));
+}
+
 /* The sign of a num node's value (-1, 0, 1), or 2 when the value is not an exact int (declined). */
 static int num_sign(PyObject *node)
 {
@@ -120,21 +152,13 @@ static int precedence(PyObject *e)
     }
     if (is(op, length, "num")) {
         int sign = num_sign(e);
-        return sign == 2 ? -1 : (sign < 0 ? 30 : ATOM);
-    }
-    if (is(op, length, "add") || is(op, length, "sub")) {
-        return 10;
-    }
-    if (is(op, length, "mul") || is(op, length, "div")) {
-        return 20;
+        return sign == 2 ? -1 : (sign < 0 ? NEG : ATOM);
     }
     if (is(op, length, "neg")) {
-        return 30;
+        return NEG;
     }
-    if (is(op, length, "pow")) {
-        return 40;
-    }
-    return ATOM;
+    const Entry *binary = find(BINARY, COUNT(BINARY), op, length);
+    return binary != NULL ? binary->precedence : ATOM;
 }
 
 static int infix(const Printer *self, PyObject *e, Buffer *out, int depth);
@@ -151,10 +175,10 @@ static int wrapped(const Printer *self, PyObject *e, Buffer *out, int depth, int
     return parens ? PUT(out, ")") : DONE;
 }
 
-/* Children printed with separator between them, as ", ".join(...) does. */
-static int joined(const Printer *self, PyObject *args, Buffer *out, int depth)
+/* The first count children, with ", " between them (as ", ".join(...) does). */
+static int joined(const Printer *self, PyObject *args, Py_ssize_t count, Buffer *out, int depth)
 {
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); i++) {
+    for (Py_ssize_t i = 0; i < count; i++) {
         if (i > 0 && PUT(out, ", ") < 0) {
             return FAILED;
         }
@@ -205,38 +229,24 @@ static int infix(const Printer *self, PyObject *e, Buffer *out, int depth)
     if (is(op, length, "num") || is(op, length, "sym")) {
         return leaf(e, out, op[0] == 'n');
     }
-    const char *symbol = NULL;
-    int own = 0;
-    if (is(op, length, "add")) {
-        symbol = " + ", own = 10;
-    } else if (is(op, length, "sub")) {
-        symbol = " - ", own = 10;
-    } else if (is(op, length, "mul")) {
-        symbol = "*", own = 20;
-    } else if (is(op, length, "div")) {
-        symbol = "/", own = 20;
-    } else if (is(op, length, "pow")) {
-        symbol = "**", own = 40;
-    }
-    if (symbol != NULL) {
+    const Entry *binary = find(BINARY, COUNT(BINARY), op, length);
+    if (binary != NULL) {
         if (arity != 2) {
             return DECLINED;
         }
         PyObject *a = PyTuple_GET_ITEM(args, 0), *b = PyTuple_GET_ITEM(args, 1);
-        int ca = precedence(a), cb = precedence(b);
+        int ca = precedence(a), cb = precedence(b), own = binary->precedence, power = own == POW;
         if (ca < 0 || cb < 0) {
             return DECLINED;
         }
-        int left_parens = own == 40 ? ca <= own : ca < own;
-        int right_parens = own == 40 ? cb < ATOM : cb <= own;
-        int status = wrapped(self, a, out, depth + 1, left_parens);
+        int status = wrapped(self, a, out, depth + 1, power ? ca <= own : ca < own);
         if (status != DONE) {
             return status;
         }
-        if (put(out, symbol, (Py_ssize_t)strlen(symbol)) < 0) {
+        if (put_text(out, binary->text) < 0) {
             return FAILED;
         }
-        return wrapped(self, b, out, depth + 1, right_parens);
+        return wrapped(self, b, out, depth + 1, power ? cb < ATOM : cb <= own);
     }
     if (is(op, length, "neg")) {
         if (arity < 1) {
@@ -250,7 +260,7 @@ static int infix(const Printer *self, PyObject *e, Buffer *out, int depth)
         if (PUT(out, "-") < 0) {
             return FAILED;
         }
-        return wrapped(self, child, out, depth + 1, c < 40);
+        return wrapped(self, child, out, depth + 1, c < POW);
     }
     int function = PySet_Contains(self->functions, PyTuple_GET_ITEM(e, 0));
     if (function < 0) {
@@ -263,14 +273,10 @@ static int infix(const Printer *self, PyObject *e, Buffer *out, int depth)
         if (put(out, op, length) < 0 || PUT(out, "(") < 0) {
             return FAILED;
         }
-        int status = infix(self, PyTuple_GET_ITEM(args, 0), out, depth + 1);
-        if (status != DONE) {
-            return status;
-        }
-        return PUT(out, ")");
+        int status = joined(self, args, 1, out, depth + 1);
+        return status != DONE ? status : PUT(out, ")");
     }
-    const char *relation = is(op, length, "lt") ? " < " : is(op, length, "le") ? " <= "
-                           : is(op, length, "gt") ? " > " : is(op, length, "ge") ? " >= " : NULL;
+    const Entry *relation = find(RELATION_INFIX, COUNT(RELATION_INFIX), op, length);
     if (relation != NULL) {
         if (arity < 2) {
             return DECLINED;
@@ -279,42 +285,22 @@ static int infix(const Printer *self, PyObject *e, Buffer *out, int depth)
         if (status != DONE) {
             return status;
         }
-        if (put(out, relation, (Py_ssize_t)strlen(relation)) < 0) {
+        if (put_text(out, relation->text) < 0) {
             return FAILED;
         }
         return infix(self, PyTuple_GET_ITEM(args, 1), out, depth + 1);
     }
-    const char *head = is(op, length, "eq") ? "Eq(" : is(op, length, "ne") ? "Ne(" : NULL;
-    if (head != NULL) {
-        if (arity < 2) {
+    const Entry *head = find(RELATION_HEAD, COUNT(RELATION_HEAD), op, length);
+    const Entry *container = head != NULL ? NULL : find(CONTAINER, COUNT(CONTAINER), op, length);
+    if (head != NULL || container != NULL) { /* Eq(a, b) of the first two arguments, FiniteSet(a, b, ...) of all */
+        if (head != NULL && arity < 2) {
             return DECLINED;
         }
-        if (put(out, head, 3) < 0) {
+        if (put_text(out, head != NULL ? head->text : container->text) < 0 || PUT(out, "(") < 0) {
             return FAILED;
         }
-        int status = infix(self, PyTuple_GET_ITEM(args, 0), out, depth + 1);
-        if (status != DONE) {
-            return status;
-        }
-        if (PUT(out, ", ") < 0) {
-            return FAILED;
-        }
-        status = infix(self, PyTuple_GET_ITEM(args, 1), out, depth + 1);
-        if (status != DONE) {
-            return status;
-        }
-        return PUT(out, ")");
-    }
-    const char *container = is(op, length, "set") ? "FiniteSet(" : is(op, length, "tuple") ? "Tuple(" : NULL;
-    if (container != NULL) {
-        if (put(out, container, (Py_ssize_t)strlen(container)) < 0) {
-            return FAILED;
-        }
-        int status = joined(self, args, out, depth + 1);
-        if (status != DONE) {
-            return status;
-        }
-        return PUT(out, ")");
+        int status = joined(self, args, head != NULL ? 2 : arity, out, depth + 1);
+        return status != DONE ? status : PUT(out, ")");
     }
     return DECLINED;
 }
@@ -334,6 +320,21 @@ static PyObject *Printer_to_infix(Printer *self, PyObject *e)
         PyMem_Free(out.text);
     }
     return result;
+}
+
+/* {name: text} of table, or with precedences {name: precedence} and one more pair (extra: extra_value). */
+static PyObject *table_dict(const Entry *table, int count, int precedences, const char *extra, int extra_value)
+{
+    PyObject *dict = PyDict_New();
+    for (int i = 0; dict != NULL && i < count + (precedences && extra != NULL); i++) {
+        PyObject *value = !precedences ? PyUnicode_FromString(table[i].text)
+                          : PyLong_FromLong(i < count ? table[i].precedence : extra_value);
+        if (value == NULL || PyDict_SetItemString(dict, i < count ? table[i].name : extra, value) < 0) {
+            Py_CLEAR(dict);
+        }
+        Py_XDECREF(value);
+    }
+    return dict;
 }
 
 /* 0 when table (a dict printers.py passes) equals expected (a new reference, consumed here); else -1 with
@@ -362,13 +363,12 @@ static PyObject *Printer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &PyDict_Type, &relation_heads, &PyFrozenSet_Type, &functions)) {
         return NULL;
     }
-    if (same_table(prec, "_PREC", Py_BuildValue("{sisisisisisi}", "add", 10, "sub", 10, "mul", 20, "div", 20,
-                                                 "neg", 30, "pow", 40)) < 0
-        || same_table(symbols, "_INFIX_SYMBOL", Py_BuildValue("{ssssssssss}", "add", " + ", "sub", " - ", "mul", "*",
-                                                              "div", "/", "pow", "**")) < 0
-        || same_table(relation_infix, "_RELATION_INFIX", Py_BuildValue("{ssssssss}", "lt", " < ", "le", " <= ",
-                                                                       "gt", " > ", "ge", " >= ")) < 0
-        || same_table(relation_heads, "_RELATION_HEAD", Py_BuildValue("{ssss}", "eq", "Eq", "ne", "Ne")) < 0) {
+    if (same_table(prec, "_PREC", table_dict(BINARY, COUNT(BINARY), 1, "neg", NEG)) < 0
+        || same_table(symbols, "_INFIX_SYMBOL", table_dict(BINARY, COUNT(BINARY), 0, NULL, 0)) < 0
+        || same_table(relation_infix, "_RELATION_INFIX", table_dict(RELATION_INFIX, COUNT(RELATION_INFIX), 0,
+                                                                    NULL, 0)) < 0
+        || same_table(relation_heads, "_RELATION_HEAD", table_dict(RELATION_HEAD, COUNT(RELATION_HEAD), 0, NULL,
+                                                                   0)) < 0) {
         return NULL;
     }
     int atom_ok = PyLong_CheckExact(atom) && PyLong_AsLong(atom) == ATOM;
