@@ -114,63 +114,62 @@ new_node: Final = _built_new
 way hot code makes a node. It is ``tuple.__new__``, or in the compiled build ``rpsdg.expr._fastnode.new``, which
 makes the same object in one C call (``_fastnode.c`` says why). Modules that build nodes in hot loops bind it to a
 ``Final`` name of their own, which compiled code reads without a dictionary lookup."""
-_new: Final = new_node
 
 
 def num(value: int | Fraction) -> Expr:
     """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
     if type(value) is int:
-        return _new(Expr, ("num", (), value))
+        return new_node(Expr, ("num", (), value))
     if type(value) is not Fraction and isinstance(value, Rational):
         value = exact(value)  # a caller's rational (a ``fractions.Fraction``): the same number, our type
     if type(value) is Fraction:  # not isinstance: Fraction is an ABC (a slow check on this hot path)
         if value.denominator == 1:
-            return _new(Expr, ("num", (), int(value.numerator)))
-        top, bottom = _new(Expr, ("num", (), value.numerator)), _new(Expr, ("num", (), value.denominator))
-        return _new(Expr, ("div", (top, bottom), None))
-    return _new(Expr, ("num", (), int(value)))
+            return new_node(Expr, ("num", (), int(value.numerator)))
+        top, bottom = new_node(Expr, ("num", (), value.numerator)), new_node(Expr, ("num", (), value.denominator))
+        return new_node(Expr, ("div", (top, bottom), None))
+    return new_node(Expr, ("num", (), int(value)))
 
 
 def sym(name: str) -> Expr:
     """A variable."""
-    return _new(Expr, ("sym", (), name))
+    return new_node(Expr, ("sym", (), name))
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("add", (a, b), None))
+    return new_node(Expr, ("add", (a, b), None))
 
 
 def sub(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("sub", (a, b), None))
+    return new_node(Expr, ("sub", (a, b), None))
 
 
 def mul(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("mul", (a, b), None))
+    return new_node(Expr, ("mul", (a, b), None))
 
 
 def div(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("div", (a, b), None))
+    return new_node(Expr, ("div", (a, b), None))
 
 
 def pow_(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("pow", (a, b), None))
+    return new_node(Expr, ("pow", (a, b), None))
 
 
 def neg(a: Expr) -> Expr:
     """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same (the C parser,
     ``_fastparse.c``, folds a unary minus the same way: change both together)."""
     if a.op == "num":
-        return _new(Expr, ("num", (), -a.value))  # type: ignore[operator]
-    return _new(Expr, ("neg", (a,), None))
+        return new_node(Expr, ("num", (), -a.value))  # type: ignore[operator]
+    return new_node(Expr, ("neg", (a,), None))
 
 
 def func(name: str, arg: Expr) -> Expr:
     """A one-argument function from :data:`FUNCTIONS`."""
-    return _new(Expr, (name, (arg,), None))
+    return new_node(Expr, (name, (arg,), None))
 
 
 def eq(a: Expr, b: Expr) -> Expr:
-    return _new(Expr, ("eq", (a, b), None))
+    return new_node(Expr, ("eq", (a, b), None))
 
 
 def is_num(e: Expr, value: int | None = None) -> bool:

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Final, Mapping, Sequence
 
 from rpsdg.expr.ops import CONTAINERS
 from rpsdg.expr.tree import Expr, new_node
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
-_new = new_node
-"""``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__``."""
+_new: Final = new_node
+"""``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__`` (a ``Final``
+name: compiled code reads it without a dictionary lookup)."""
 HeadMatcher = Callable[[Expr, tuple, list], None]
 Builder = Callable[[Mapping[str, Expr]], Expr]
 
@@ -279,7 +280,6 @@ def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
         node = node[1][head]
     if ancestors[-1][0] == "neg" and new[0] == "num":
         raise Unstable("a literal under a minus sign would fold into a negative literal")
-    make = _new
     for depth in range(len(path) - 1, -1, -1):
         parent = ancestors[depth]
         head = path[depth]
@@ -290,5 +290,5 @@ def replace_at(expr: Expr, path: tuple[int, ...], new: Expr) -> Expr:
             args = (new,)
         else:
             args = args[:head] + (new,) + args[head + 1:]
-        new = make(Expr, (parent[0], args, parent[2]))
+        new = _new(Expr, (parent[0], args, parent[2]))
     return new
