@@ -17,23 +17,41 @@ import re
 import statistics
 import subprocess
 import sys
-from typing import Callable
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def alternating(rounds: int, old: Callable[[int], T], new: Callable[[int], T]) -> list[tuple[T, T]]:
+    """``(old(r), new(r))`` for each round r, ``old`` run first in even rounds and ``new`` first in odd ones."""
+    results = []
+    for number in range(rounds):
+        if number % 2 == 0:
+            first = old(number)
+            results.append((first, new(number)))
+        else:
+            second = new(number)
+            results.append((old(number), second))
+    return results
 
 
 def interleaved_rates(script: str, against: str, repeats: int, arguments: Callable[[int], list[str]],
                       pattern: str) -> dict[tuple[str, str], list[float]]:
-    """Rates by (side, label): ``repeats`` rounds, each running ``script`` with ``arguments(round)`` once with
-    ``against`` (``old``) and once with the script's own checkout (``new``) on ``PYTHONPATH``, old first in even
-    rounds and new first in odd ones; the lists are in round order."""
+    """Rates by (side, label): ``repeats`` rounds (:func:`alternating`), each running ``script`` with
+    ``arguments(round)`` once with ``against`` (``old``) and once with the script's own checkout (``new``) on
+    ``PYTHONPATH``; the lists are in round order."""
     own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(script))), "python")
+
+    def run(path: str, repeat: int) -> list[tuple[str, str]]:
+        command = [sys.executable, os.path.abspath(script), *arguments(repeat)]
+        output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
+                                check=True).stdout
+        return re.findall(pattern, output, re.MULTILINE)
+
     rates: dict[tuple[str, str], list[float]] = {}
-    for repeat in range(repeats):
-        sides = (("old", against), ("new", own))
-        for side, path in sides if repeat % 2 == 0 else sides[::-1]:
-            command = [sys.executable, os.path.abspath(script), *arguments(repeat)]
-            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True,
-                                    check=True).stdout
-            for label, rate in re.findall(pattern, output, re.MULTILINE):
+    for found in alternating(repeats, lambda repeat: run(against, repeat), lambda repeat: run(own, repeat)):
+        for side, pairs in zip(("old", "new"), found):
+            for label, rate in pairs:
                 rates.setdefault((side, label), []).append(float(rate))
     return rates
 

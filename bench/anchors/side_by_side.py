@@ -26,10 +26,13 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
+sys.path.insert(0, str(BENCH))
+from sidebyside import alternating  # noqa: E402 (bench/sidebyside.py: the rounds, order alternating)
 
 
 def run(python: str, path: str, script: Path, arguments: list[str], pattern: str) -> float:
@@ -43,17 +46,8 @@ def run(python: str, path: str, script: Path, arguments: list[str], pattern: str
 
 
 def rounds(count: int, theirs, ours) -> list[tuple[float, float]]:
-    """(their rate, our rate) per round, theirs first in even rounds and ours first in odd ones."""
-    pairs = []
-    for number in range(count):
-        if number % 2 == 0:
-            their_rate = theirs()
-            our_rate = ours()
-        else:
-            our_rate = ours()
-            their_rate = theirs()
-        pairs.append((their_rate, our_rate))
-    return pairs
+    """(their rate, our rate) per round, theirs first in even rounds (:func:`sidebyside.alternating`)."""
+    return alternating(count, lambda _: theirs(), lambda _: ours())
 
 
 def report(label: str, pairs: list[tuple[float, float]], target: float) -> None:
