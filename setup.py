@@ -11,12 +11,13 @@ in the same order), so corpora are byte-identical: ``tests/test_compiled.py`` co
 every kind. Not with ``-e``: an editable tree would keep running the compiled copy after its ``.py`` changed.
 To compile another module, see ``python/rpsdg/compiled.py``.
 
-The same build adds four hand-written C modules (``rpsdg.compiled.C_MODULES``; each source says why and how to
+The same build adds five hand-written C modules (``rpsdg.compiled.C_MODULES``; each source says why and how to
 extend it): ``rpsdg.expr._fasteval`` (numeric evaluation of a tree in one C call per point), which
 ``rpsdg/expr/evaluate.py`` uses when present, ``rpsdg.expr._fastparse`` (the parser's fast path), which
 ``rpsdg/expr/parse.py`` asks first when present, ``rpsdg.expr._fastnode`` (``tuple.__new__`` for tree nodes in
 one C call), which ``rpsdg/expr/tree.py`` uses when present, and ``rpsdg.expr._fastprint`` (the infix printer's
-fast path), which ``rpsdg/expr/printers.py`` asks first when present.
+fast path), which ``rpsdg/expr/printers.py`` asks first when present, and ``rpsdg.expr._fastmatch`` (every
+application of a table of rewrite patterns in a tree), which a rule index uses when present.
 """
 
 import importlib.util

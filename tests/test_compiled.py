@@ -1,10 +1,11 @@
 """The optional compiled build (``RPSDG_COMPILE=1``, see ``setup.py``) computes what the pure modules compute.
 
 It compiles the expression modules with mypyc into a temporary directory (a real ``pip install`` of this
-checkout, which also builds the C modules of ``rpsdg.compiled.C_MODULES``), then builds a corpus of every kind with the
-compiled modules and with the pure ones and compares the bytes, and runs the expression layer's own tests (with
-``tests/test_fasteval.py``, ``tests/test_fastparse.py``, ``tests/test_fastnode.py``, ``tests/test_fastprint.py`` and ``tests/test_draws.py``) against the compiled modules. Skipped, with the reason, where mypyc or a C compiler is
-missing.
+checkout, which also builds the C modules of ``rpsdg.compiled.C_MODULES``), then builds a corpus of every kind with
+the compiled modules and with the pure ones and compares the bytes, and runs the expression layer's own tests (with
+``tests/test_fasteval.py``, ``tests/test_fastparse.py``, ``tests/test_fastnode.py``, ``tests/test_fastprint.py``,
+``tests/test_fastmatch.py`` and ``tests/test_draws.py``) against the compiled modules. Skipped, with the reason,
+where mypyc or a C compiler is missing.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Pa
     tests = [str(ROOT / "tests" / name) for name in (
         "test_expr.py", "test_canonical.py", "test_fast_paths.py", "test_soundness.py", "test_integral.py",
         "test_equation.py", "test_theorem.py", "test_theorem_speed.py", "test_fasteval.py", "test_fastparse.py",
-        "test_fastnode.py", "test_fastprint.py", "test_draws.py")]
+        "test_fastnode.py", "test_fastprint.py", "test_fastmatch.py", "test_draws.py")]
     script = ("import sys, pytest\nfrom rpsdg.compiled import compilable_modules, compiled_modules\n"
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
               "import importlib\nfrom rpsdg.expr import _fasteval, _fastnode, _fastparse, evaluate, tree\n"  # so their tests run

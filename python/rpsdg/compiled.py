@@ -31,10 +31,12 @@ from pathlib import Path
 
 MARKER = "# rpsdg: compiled with mypyc"
 PACKAGE = Path(__file__).resolve().parent
-C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastnode", "rpsdg.expr._fastprint")
+C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastnode", "rpsdg.expr._fastprint",
+             "rpsdg.expr._fastmatch")
 """Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``), the
-parser's fast path (used by ``rpsdg.expr.parse``), the node constructor (``rpsdg.expr.tree.new_node``) and the
-infix printer's fast path (used by ``rpsdg.expr.printers``)."""
+parser's fast path (used by ``rpsdg.expr.parse``), the node constructor (``rpsdg.expr.tree.new_node``), the
+infix printer's fast path (used by ``rpsdg.expr.printers``) and the rewrite-pattern matcher (used by the rule
+indexes of a kind that rewrites by rules)."""
 
 
 def compilable_files(package: Path = PACKAGE) -> list[Path]:

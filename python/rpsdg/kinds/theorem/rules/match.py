@@ -15,7 +15,8 @@ To extend: new node kinds need nothing here unless they need special folding in 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Mapping
+import sys
+from typing import Callable, Final, Iterable, Iterator, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
@@ -27,6 +28,14 @@ from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
+
+try:  # the C matcher, built only by the optional compiled install (setup.py, RPSDG_COMPILE=1)
+    from rpsdg.expr import _fastmatch  # type: ignore[attr-defined]
+except ImportError:
+    _fastmatch = None
+_c_applications: Final[Callable[..., list] | None] = None if _fastmatch is None else _fastmatch.applications
+"""``_fastmatch.c``'s ``applications(expr, table, bare, bare_max_size, is_total)``, or ``None`` where it was not
+built."""
 
 
 def match(pattern: Expr, term: Expr, binding: Binding) -> bool:
@@ -92,18 +101,58 @@ def conditions_of(direction: Direction, binding: Mapping[str, Expr]) -> tuple[Ex
 
 
 class CompiledIndex(dict):
-    """An index (head op → directions, as ``RuleBook.index``) with its heads compiled (``rules/compiled.py``):
-    :func:`applications` on it gives the same list as on the plain index, several times faster. Build one per
-    config (the generator's ``LevelTables``), not per call."""
+    """An index (head op → directions, as ``RuleBook.index``) with its heads compiled: :func:`applications` on it
+    gives the same list as on the plain index, several times faster. Build one per config (the generator's
+    ``LevelTables``), not per call. In the compiled build the C matcher (``rpsdg/expr/_fastmatch.c``) reads
+    :attr:`table`; elsewhere, or for patterns beyond its limits, the heads are Python code generated per head
+    (``rules/compiled.py``)."""
 
-    def __init__(self, index: Mapping[str, tuple[Direction, ...]]) -> None:
+    def __init__(self, index: Mapping[str, tuple[Direction, ...]], use_c: bool = True) -> None:
         super().__init__(index)
-        self.heads: dict[str, HeadMatcher] = compile_heads(index)
+        self.table: dict[str, tuple[tuple[Direction, Expr, tuple[str, ...]], ...]] | None = (
+            c_table(index, _fastmatch.MAX_VARIABLES, _fastmatch.MAX_DEPTH)
+            if use_c and _c_applications is not None else None)
+        self.heads: dict[str, HeadMatcher] = compile_heads(index) if self.table is None else {}
         # bare-variable directions as (direction, its variable, whether the rule needs that variable total):
         # what ``admissible`` asks of a one-variable binding, answered before matching
         self.bare: tuple[tuple[Direction, str, bool], ...] = tuple(
             (direction, direction.source.value, direction.source.value in direction.rule.total)  # type: ignore[misc]
             for direction in index.get("*", ()))
+
+
+def c_table(index: Mapping[str, tuple[Direction, ...]], max_variables: int, max_depth: int
+            ) -> dict[str, tuple[tuple[Direction, Expr, tuple[str, ...]], ...]] | None:
+    """``_fastmatch.c``'s table of ``index`` (op → (direction, source, total names), ``"*"`` and empty heads left
+    out), or ``None`` when a source has more than ``max_variables`` variables or ``max_depth`` levels (that
+    module's ``MAX_VARIABLES`` and ``MAX_DEPTH``)."""
+    table: dict[str, tuple[tuple[Direction, Expr, tuple[str, ...]], ...]] = {}
+    for op, directions in index.items():
+        if op == "*" or not directions:
+            continue
+        for direction in directions:
+            if len(direction.source.free_symbols()) > max_variables or _deeper_than(direction.source, max_depth):
+                return None
+        table[op] = tuple((direction, _interned(direction.source), tuple(direction.rule.total))
+                          for direction in directions)
+    return table
+
+
+def _interned(pattern: Expr) -> Expr:
+    """An equal pattern whose operator and variable names are interned strings, which the C matcher compares by
+    identity first."""
+    value = sys.intern(pattern.value) if pattern.op == "sym" else pattern.value  # type: ignore[arg-type]
+    return Expr(sys.intern(pattern.op), tuple([_interned(child) for child in pattern.args]), value)
+
+
+def _deeper_than(e: Expr, limit: int) -> bool:
+    """Whether ``e`` has a node more than ``limit`` levels below its root (no recursion: a stranger's rule file)."""
+    stack = [(e, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.args)
+    return False
 
 
 def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
@@ -114,6 +163,9 @@ def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     if isinstance(index, CompiledIndex):
         if not index:
             return []
+        if index.table is not None and _c_applications is not None:
+            return _c_applications(expr, index.table, index.bare if bare_max_size > 0 else (), bare_max_size,
+                                   is_total)
         return _compiled_applications(expr, index.heads, index.bare if bare_max_size > 0 else (), bare_max_size)
     return _applications(expr, index, bare_max_size)
 
