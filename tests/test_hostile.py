@@ -155,3 +155,29 @@ def test_a_limit_whose_alarm_is_swallowed_fires_again():
         gc.callbacks.remove(slow_first_collection)
     assert swallowed, "the first alarm should have landed in the gc callback"
     assert limit.fired(caught.value)
+
+
+def test_a_time_limit_leaves_the_alarm_as_it_found_it():
+    """After the block (ended normally, by an error, or by its own timeout) the interval timer is off and the
+    SIGALRM handler is the one before it; off the main thread it arms nothing and says so."""
+    import signal
+    import threading
+    import time
+
+    from rpsdg.limits import OutOfTime, time_limit
+
+    before = signal.getsignal(signal.SIGALRM)
+    with time_limit(5.0) as limit:
+        assert limit.armed and signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    with pytest.raises(ZeroDivisionError):
+        with time_limit(5.0):
+            1 / 0  # noqa: B018
+    with pytest.raises(OutOfTime):
+        with time_limit(0.05):
+            time.sleep(1.0)
+    assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(time_limit(5.0).__enter__().armed))
+    worker.start()
+    worker.join()
+    assert seen == [False]
