@@ -78,15 +78,16 @@ class Expr(NamedTuple):
         return 1 + max((child.depth() for child in self.args), default=0)
 
     def free_symbols(self) -> frozenset[str]:
-        """Names of the variables that occur (one walk, no set per node)."""
+        """Names of the variables that occur (one walk, no set per node; items by index, which compiled code
+        reads directly, where a field name is an attribute lookup)."""
         names: set[str] = set()
         stack = [self]
         while stack:
             node = stack.pop()
-            if node.op == "sym":
-                names.add(cast(str, node.value))
-            elif node.args:
-                stack.extend(node.args)
+            if node[0] == "sym":
+                names.add(cast(str, node[2]))
+            elif node[1]:
+                stack.extend(node[1])
         return frozenset(names)
 
     def has(self, name: str) -> bool:
@@ -94,11 +95,11 @@ class Expr(NamedTuple):
         stack = [self]
         while stack:
             node = stack.pop()
-            if node.op == "sym":
-                if node.value == name:
+            if node[0] == "sym":
+                if node[2] == name:
                     return True
-            elif node.args:
-                stack.extend(node.args)
+            elif node[1]:
+                stack.extend(node[1])
         return False
 
 

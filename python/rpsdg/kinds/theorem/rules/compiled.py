@@ -218,11 +218,10 @@ def compile_builder(pattern: Expr) -> Builder:
 def tree_size(e: Expr) -> int:
     """``e.size()`` (number of nodes), without a Python call per node."""
     count = 0
-    stack = [e]
-    pop, extend = stack.pop, stack.extend
-    while stack:
+    stack: list[Expr] = [e]
+    while stack:  # stack.pop() itself, not a bound-method alias: compiled code calls a list's own methods directly
         count += 1
-        extend(pop()[1])
+        stack.extend(stack.pop()[1])
     return count
 
 
@@ -258,13 +257,12 @@ def signature(e: Expr, weights: Mapping[str, int]) -> int:
     signatures, and a rewrite changes it by a sum computable before building the result (the shortest-proof
     search's last-level filter). ``signature(e) >> SIGNATURE_SHIFT`` is ``tree_size(e)``."""
     total = 0
-    stack = [e]
-    pop, extend = stack.pop, stack.extend
+    stack: list[Expr] = [e]
     while stack:
-        node = pop()
+        node = stack.pop()
         op = node[0]
         total += weights["$" + node[2] if op == "sym" else op]  # type: ignore[operator]
-        extend(node[1])
+        stack.extend(node[1])
     return total
 
 

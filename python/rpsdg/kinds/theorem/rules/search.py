@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from dataclasses import dataclass
 from typing import Collection, Iterator, Mapping
 
 from rpsdg.expr.tree import Expr, Path
@@ -23,15 +22,38 @@ from rpsdg.kinds.theorem.rules.match import Unstable, applications, rewrite
 from rpsdg.kinds.theorem.rules.model import BACKWARD, FORWARD, Direction
 
 
-@dataclass(frozen=True)
 class Move:
-    """One rewrite ``before → after`` by ``direction`` at ``path`` under ``binding`` (binds every variable)."""
+    """One rewrite ``before → after`` by ``direction`` at ``path`` under ``binding`` (binds every variable).
+
+    A plain class with its own ``__init__`` (equal when every field is equal), not a frozen dataclass: the
+    compiled build runs a dataclass's generated ``__init__`` as Python code, some 7,000 instructions a move, and
+    the walk makes one per step (issue 15, speed per core). Treat it as immutable."""
 
     direction: Direction
     path: Path
     binding: Mapping[str, Expr]
     before: Expr
     after: Expr
+
+    def __init__(self, direction: Direction, path: Path, binding: Mapping[str, Expr], before: Expr,
+                 after: Expr) -> None:
+        self.direction = direction
+        self.path = path
+        self.binding = binding
+        self.before = before
+        self.after = after
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Move):
+            return NotImplemented
+        return (self.direction == other.direction and self.path == other.path and self.binding == other.binding
+                and self.before == other.before and self.after == other.after)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and a binding (a dict) is not hashable
+
+    def __repr__(self) -> str:
+        return (f"Move(direction={self.direction!r}, path={self.path!r}, binding={self.binding!r}, "
+                f"before={self.before!r}, after={self.after!r})")
 
     def conditions(self) -> tuple[Expr, ...]:
         """The rule's side conditions for this use (``conditions_of``, by the compiled builders)."""
@@ -105,9 +127,6 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
         following_signatures: list[int] = []
         mine, theirs, my_signatures, their_signatures = reached[side], reached[1 - side], signatures[side], \
             signatures[1 - side]
-        add_signature, add_following, add_following_signature = (
-            my_signatures.add, following.append, following_signatures.append)
-        claim, find = mine.setdefault, theirs.get
         depth = levels[side] + 1
         last = levels[0] + levels[1] + 2 >= shorter_than or expansions + len(frontiers[side]) >= budget
         meet = their_signatures if last else None
@@ -135,18 +154,19 @@ def shortest_proof(lhs: Expr, rhs: Expr, index: Mapping[str, tuple[Direction, ..
                 if meet is not None and child not in theirs:
                     continue  # the last level: a child that does not meet the other side changes nothing
                 known = len(mine)
-                claim(child, (depth, direction, path, binding, node))
+                mine.setdefault(child, (depth, direction, path, binding, node))  # the methods themselves, not
+                # bound-method aliases: compiled code calls a dict's, set's and list's own methods directly
                 if len(mine) == known:
-                    continue  # reached before: the first way stays (a claim that found it leaves ``mine`` as long;
-                    # not ``claim(...) is entry``: the compiled build boxes a tuple anew where it is passed)
+                    continue  # reached before: the first way stays (a setdefault that found it leaves ``mine`` as long;
+                    # not ``setdefault(...) is entry``: the compiled build boxes a tuple anew where it is passed)
                 if meet is None:
                     child_signature = signature(child, weights) if folds else new
-                    add_following(child)
-                    add_signature(child_signature)
-                    add_following_signature(child_signature)
+                    following.append(child)
+                    my_signatures.add(child_signature)
+                    following_signatures.append(child_signature)
                     if child_signature not in their_signatures:
                         continue  # the other side has reached no tree of this signature, so not this one
-                other = find(child)
+                other = theirs.get(child)
                 if other is None:
                     continue
                 total = depth + other[0]
