@@ -68,6 +68,14 @@ class ParsedStep:
     after: Expr
     operand: Expr | None
 
+    def __init__(self, rule: str, before: Expr, after: Expr, operand: Expr | None) -> None:
+        # written out (the dataclass's own would do the same): the compiled build runs a generated __init__ as
+        # Python code, about 10x the cost of this one compiled
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "before", before)
+        object.__setattr__(self, "after", after)
+        object.__setattr__(self, "operand", operand)
+
 
 @dataclass(frozen=True)
 class ParsedEquation:

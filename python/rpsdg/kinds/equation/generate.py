@@ -70,6 +70,18 @@ class EquationStep:
     """Why the step is taken where the rule alone does not say (the candidates a factoring gives, the condition an
     extraneous root breaks); wording only, the checkers do not read it."""
 
+    def __init__(self, rule: str, before: Expr, after: Expr, operand: Expr | None = None, before_text: str = "",
+                 after_text: str = "", note: str = "") -> None:
+        # written out (the dataclass's own would do the same): the compiled build runs a generated __init__ as
+        # Python code, about 10x the cost of this one compiled, and every solution makes one per step
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "before", before)
+        object.__setattr__(self, "after", after)
+        object.__setattr__(self, "operand", operand)
+        object.__setattr__(self, "before_text", before_text)
+        object.__setattr__(self, "after_text", after_text)
+        object.__setattr__(self, "note", note)
+
     def to_row(self) -> dict[str, Any]:
         return {"rule": self.rule, "before": self.before_text or to_infix(self.before),
                 "after": self.after_text or to_infix(self.after),

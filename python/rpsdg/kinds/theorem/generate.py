@@ -67,6 +67,18 @@ class TheoremStep:
     printed: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """``to_infix`` of ``before`` and ``after`` when already known (a chain prints each expression once)."""
 
+    def __init__(self, rule: str, direction: str, path: tuple[int, ...], substitution: tuple[tuple[str, Expr], ...],
+                 before: Expr, after: Expr, printed: tuple[str, ...] = ()) -> None:
+        # written out (the dataclass's own would do the same): the compiled build runs a generated __init__ as
+        # Python code, about 10x the cost of this one compiled
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "direction", direction)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "substitution", substitution)
+        object.__setattr__(self, "before", before)
+        object.__setattr__(self, "after", after)
+        object.__setattr__(self, "printed", printed)
+
     def to_row(self) -> dict[str, Any]:
         before, after = self.printed if self.printed else (to_infix(self.before), to_infix(self.after))
         return {"rule": self.rule, "direction": self.direction, "path": list(self.path),
