@@ -1,5 +1,5 @@
 """``rpsdg.expr._fastmatch.applications`` (the compiled build's rewrite-pattern matcher) lists what the generic
-matcher lists.
+matcher lists, and its ``instantiate`` builds what ``match.instantiate`` builds.
 
 The reference is ``match._applications`` on the plain index (``match`` + ``admissible`` at every node, pre-order):
 the C matcher must give the same (direction, path, binding) list, bindings in the same order, on walk states of
@@ -13,6 +13,7 @@ installed, so the C code is tested wherever a C compiler is (skipped, with the r
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import types
 
@@ -22,8 +23,8 @@ from test_theorem_speed import BOOK, CONFIG, _pattern_instances, _walk_states  #
 
 from rpsdg.expr.parse import parse
 from rpsdg.expr.tree import Expr, num, sym
-from rpsdg.kinds.theorem.rules import match as match_module
-from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, c_table
+from rpsdg.kinds.theorem.rules.compiled import Unstable, compile_builder, interned
+from rpsdg.kinds.theorem.rules.match import CompiledIndex, _applications, applications, c_table, instantiate
 from rpsdg.maths.domain import is_total
 
 INSTALLED = importlib.util.find_spec("rpsdg.expr._fastmatch") is not None
@@ -96,7 +97,7 @@ def _table(*patterns: str, totals: tuple[str, ...] = ()) -> tuple[dict, list]:
     directions = [_Direction(text) for text in patterns]
     table: dict = {}
     for direction, text in zip(directions, patterns):
-        pattern = match_module._interned(parse(text))
+        pattern = interned(parse(text))
         table.setdefault(pattern.op, ())
         table[pattern.op] += ((direction, pattern, totals),)
     return table, directions
@@ -165,3 +166,62 @@ def test_applications_on_a_compiled_index_is_the_reference(expressions: list[Exp
     compiled = CompiledIndex(index)
     for expr in expressions[:200]:
         assert list(applications(expr, compiled, 2)) == list(_applications(expr, index, 2))
+
+
+def _instances(pool: list[Expr], seed: int) -> list[tuple[Expr, dict]]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for direction in BOOK.directions.values():
+        for pattern in (direction.source, direction.target, *direction.rule.conditions):
+            for _ in range(4):
+                out.append((pattern, {name: rng.choice(pool) for name in direction.rule.variables}))
+    return out
+
+
+def _outcome(build, *args) -> tuple:
+    try:
+        made = build(*args)
+    except (Unstable, KeyError) as error:
+        return ("raised", type(error), str(error))
+    return ("made", type(made), made)
+
+
+def test_instantiate_builds_what_the_generic_instantiate_builds(fastmatch, expressions: list[Expr]) -> None:
+    pool = [e for e in expressions if e.size() <= 7] + [num(0), num(-1), num(5), sym("y")]
+    made = refused = 0
+    for pattern, binding in _instances(pool, 13):
+        for shape in (pattern, interned(pattern)):
+            got = _outcome(fastmatch.instantiate, Expr, shape, Unstable, binding)
+            assert got == _outcome(instantiate, pattern, binding), (pattern, binding)
+        made += got[0] == "made"
+        refused += got[0] == "raised"
+        partial = dict(list(binding.items())[1:])  # a variable missing: KeyError, as instantiate raises
+        if len(partial) < len(binding) and pattern.free_symbols():
+            assert _outcome(fastmatch.instantiate, Expr, pattern, Unstable, partial)[:2] == \
+                _outcome(instantiate, pattern, partial)[:2]
+    assert made > 500 and refused > 0
+
+
+def test_instantiate_folds_shares_literals_and_refuses(fastmatch) -> None:
+    pattern = parse("-a*b + 2")
+    built = fastmatch.instantiate(Expr, pattern, Unstable, {"a": num(3), "b": sym("x")})
+    assert built == parse("-3*x + 2") and type(built) is Expr
+    assert built.args[1] is pattern.args[1]  # the pattern's literal, shared as instantiate shares it
+    with pytest.raises(Unstable, match="minus sign on a literal <= 0"):
+        fastmatch.instantiate(Expr, parse("-(-a)"), Unstable, {"a": num(3)})
+    with pytest.raises(KeyError):
+        fastmatch.instantiate(Expr, parse("a + b"), Unstable, {"a": num(3)})
+    with pytest.raises(TypeError):
+        fastmatch.instantiate(tuple, parse("a"), Unstable, {"a": num(3)})
+
+
+def test_compile_builder_uses_the_c_instantiate_exactly_where_it_is_installed(fastmatch) -> None:
+    build = compile_builder(parse("a*(b + 1)"))
+    assert hasattr(build, "generated") is not INSTALLED
+    assert build({"a": sym("x"), "b": num(2)}) == parse("x*(2 + 1)")
+    bound = functools.partial(fastmatch.instantiate, Expr, interned(parse("-a*(b + 1)")), Unstable)  # as built there
+    assert bound({"a": sym("x"), "b": num(2)}) == parse("-x*(2 + 1)")
+    with pytest.raises(Unstable):
+        bound({"a": num(-2), "b": num(2)})

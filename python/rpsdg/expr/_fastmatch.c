@@ -1,4 +1,5 @@
-/* rpsdg.expr._fastmatch: every application of a table of rewrite patterns in a tree, in one C call.
+/* rpsdg.expr._fastmatch: every application of a table of rewrite patterns in a tree, and a pattern's instance,
+in one C call each.
 
 Why: listing the rule applications of an expression is the inner loop of a rewrite walk and of the searches over
 rewrites (the theorem generator's walk and shortest-proof search): 12% of a compiled theorem item at INT's
@@ -30,8 +31,15 @@ tests/test_fastmatch.py compares the two. Input that is not made of such tuples 
 with more than MAX_VARIABLES variables or deeper than MAX_DEPTH raises ValueError (the caller checks both before
 it uses this module, and matches such rule books in Python).
 
-To extend: nothing for new node kinds (the matcher reads no op but "sym", "num" and "pow"). The module keeps no
-state but those three strings, made when it is imported.
+instantiate(cls, pattern, unstable, binding) is the other half of a rewrite: pattern with every variable replaced
+by binding[name] (KeyError when one is missing), children built left to right, each new node an instance of cls
+(a tuple subclass without fields of its own: rpsdg.expr.tree.Expr) made as tuple.__new__(cls, items) makes it,
+a literal of the pattern shared as it is, and a minus sign on a literal folded as the parser reads "-3": on a
+positive literal it gives the literal of the negated value, on a literal <= 0 it raises unstable("minus sign on
+a literal <= 0"). That is match.instantiate exactly; tests/test_fastmatch.py compares the two.
+
+To extend: nothing for new node kinds (the module reads no op but "sym", "num", "neg" and "pow"). It keeps no
+state but those four strings, made when it is imported.
 */
 
 #define PY_SSIZE_T_CLEAN
@@ -41,7 +49,7 @@ state but those three strings, made when it is imported.
 #define MAX_VARIABLES 32
 #define MAX_DEPTH 64
 
-static PyObject *SYM, *NUM, *POW;
+static PyObject *SYM, *NUM, *POW, *NEG;
 
 typedef struct {
     PyObject *name[MAX_VARIABLES];
@@ -482,12 +490,164 @@ static PyObject *fastmatch_applications(PyObject *module, PyObject *const *args,
     return out;
 }
 
+/* Whether instances of cls are laid out exactly as a tuple's (as in _fastnode.c). */
+static int plain_tuple_subclass(PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        return 0;
+    }
+    PyTypeObject *type = (PyTypeObject *)cls;
+    return type != &PyTuple_Type && PyType_IsSubtype(type, &PyTuple_Type) && type->tp_dictoffset == 0
+           && type->tp_basicsize == PyTuple_Type.tp_basicsize && type->tp_itemsize == PyTuple_Type.tp_itemsize
+           && type->tp_alloc != NULL;
+}
+
+/* tuple.__new__(cls, (op, args, value)), stealing args. */
+static PyObject *new_node(PyTypeObject *cls, PyObject *op, PyObject *args, PyObject *value)
+{
+    PyObject *node = cls->tp_alloc(cls, 3);
+    if (node == NULL) {
+        Py_DECREF(args);
+        return NULL;
+    }
+    Py_INCREF(op);
+    Py_INCREF(value);
+    PyTuple_SET_ITEM(node, 0, op);
+    PyTuple_SET_ITEM(node, 1, args);
+    PyTuple_SET_ITEM(node, 2, value);
+    return node;
+}
+
+/* compiled.negate(child), stealing child. */
+static PyObject *negate(PyTypeObject *cls, PyObject *child, PyObject *unstable)
+{
+    PyObject *op, *args, *value;
+    if (node_parts(child, &op, &args, &value) < 0) {
+        Py_DECREF(child);
+        return NULL;
+    }
+    int literal = equal(op, NUM);
+    if (literal < 0) {
+        Py_DECREF(child);
+        return NULL;
+    }
+    if (!literal) {
+        PyObject *only = PyTuple_Pack(1, child);
+        Py_DECREF(child);
+        return only == NULL ? NULL : new_node(cls, NEG, only, Py_None);
+    }
+    PyObject *zero = PyLong_FromLong(0);
+    int positive = zero == NULL ? -1 : PyObject_RichCompareBool(value, zero, Py_GT);
+    Py_XDECREF(zero);
+    if (positive <= 0) {
+        if (positive == 0) {
+            PyErr_SetString(unstable, "minus sign on a literal <= 0");
+        }
+        Py_DECREF(child);
+        return NULL;
+    }
+    PyObject *negated = PyNumber_Negative(value);
+    Py_DECREF(child);
+    if (negated == NULL) {
+        return NULL;
+    }
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL) {
+        Py_DECREF(negated);
+        return NULL;
+    }
+    PyObject *node = new_node(cls, NUM, empty, negated);
+    Py_DECREF(negated);
+    return node;
+}
+
+/* match.instantiate(pattern, binding): a new reference, or NULL with an exception. */
+static PyObject *instantiate(PyTypeObject *cls, PyObject *pattern, PyObject *binding, PyObject *unstable, int depth)
+{
+    PyObject *op, *args, *value;
+    if (depth > MAX_DEPTH) {
+        PyErr_SetString(PyExc_ValueError, "_fastmatch: a pattern is deeper than MAX_DEPTH");
+        return NULL;
+    }
+    if (node_parts(pattern, &op, &args, &value) < 0) {
+        return NULL;
+    }
+    int is = equal(op, SYM);
+    if (is < 0) {
+        return NULL;
+    }
+    if (is) {
+        if (!PyDict_CheckExact(binding)) {
+            return PyObject_GetItem(binding, value); /* any other mapping: its own lookup and errors */
+        }
+        PyObject *bound = PyDict_GetItemWithError(binding, value);
+        if (bound == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, value);
+            }
+            return NULL;
+        }
+        Py_INCREF(bound);
+        return bound;
+    }
+    is = equal(op, NUM);
+    if (is != 0) {
+        if (is > 0) {
+            Py_INCREF(pattern);
+            return pattern;
+        }
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    PyObject *children = PyTuple_New(n);
+    if (children == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *child = instantiate(cls, PyTuple_GET_ITEM(args, i), binding, unstable, depth + 1);
+        if (child == NULL) {
+            Py_DECREF(children);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(children, i, child);
+    }
+    is = equal(op, NEG);
+    if (is < 0) {
+        Py_DECREF(children);
+        return NULL;
+    }
+    if (is && n == 1) {
+        PyObject *child = PyTuple_GET_ITEM(children, 0);
+        Py_INCREF(child);
+        Py_DECREF(children);
+        return negate(cls, child, unstable);
+    }
+    return new_node(cls, op, children, value);
+}
+
+static PyObject *fastmatch_instantiate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !plain_tuple_subclass(args[0]) || !PyExceptionClass_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "instantiate(cls: a tuple subclass without fields, pattern, unstable: an "
+                                         "exception class, binding)");
+        return NULL;
+    }
+    return instantiate((PyTypeObject *)args[0], args[1], args[3], args[2], 0);
+}
+
+PyDoc_STRVAR(instantiate_doc,
+"instantiate(cls, pattern, unstable, binding) -> tree\n\n"
+"match.instantiate(pattern, binding) with nodes of cls (see the top of _fastmatch.c); binding comes last, so\n"
+"functools.partial(instantiate, cls, pattern, unstable) is a pattern's builder.");
+
 PyDoc_STRVAR(applications_doc,
 "applications(expr, table, bare, bare_max_size, is_total) -> list of (direction, path, binding)\n\n"
 "Every application of table's patterns (and bare's) in expr, pre-order (see the top of _fastmatch.c).");
 
 static PyMethodDef fastmatch_methods[] = {
     {"applications", (PyCFunction)(void (*)(void))fastmatch_applications, METH_FASTCALL, applications_doc},
+    {"instantiate", (PyCFunction)(void (*)(void))fastmatch_instantiate, METH_FASTCALL, instantiate_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -497,8 +657,9 @@ static int fastmatch_exec(PyObject *module)
         SYM = PyUnicode_InternFromString("sym");
         NUM = PyUnicode_InternFromString("num");
         POW = PyUnicode_InternFromString("pow");
+        NEG = PyUnicode_InternFromString("neg");
     }
-    if (SYM == NULL || NUM == NULL || POW == NULL) {
+    if (SYM == NULL || NUM == NULL || POW == NULL || NEG == NULL) {
         return -1;
     }
     if (PyModule_AddIntConstant(module, "MAX_VARIABLES", MAX_VARIABLES) < 0) {
@@ -516,7 +677,8 @@ static PyModuleDef_Slot fastmatch_slots[] = {
 static struct PyModuleDef fastmatch_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "rpsdg.expr._fastmatch",
-    .m_doc = "Every application of a table of rewrite patterns in a tree, in one C call (see _fastmatch.c).",
+    .m_doc = "Every application of a table of rewrite patterns in a tree, and a pattern's instance, in one C call "
+             "(see _fastmatch.c).",
     .m_size = 0,
     .m_methods = fastmatch_methods,
     .m_slots = fastmatch_slots,

@@ -8,8 +8,12 @@ into one function per head (:func:`compile_heads`) that tests them all against a
 (pattern variables by first occurrence, pre-order). :func:`compile_builder` compiles a pattern's instantiation
 (``instantiate``) the same way, with the same folding and the same :class:`Unstable` refusals.
 
+In the compiled build both jobs go to C instead (``rpsdg/expr/_fastmatch.c``: ``match.CompiledIndex`` hands its
+patterns to ``applications`` there, and :func:`compile_builder` binds a pattern to ``instantiate`` there), and the
+code generation here is what every other install runs.
+
 The results are identical to the generic functions by construction and by test (``tests/test_theorem_speed.py``
-compares them on many expressions); the replay checker never uses this module (it keeps the generic matcher, so a
+and ``tests/test_fastmatch.py`` compare them on many expressions); the replay checker never uses this module (it keeps the generic matcher, so a
 bug here is caught by the checker instead of shared with it).
 
 Safety: the generated code contains no text from rule files other than ``repr`` of operator names, variable names
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from typing import Callable, Final, Mapping, Sequence
 
 from rpsdg.expr.ops import CONTAINERS
@@ -30,6 +35,11 @@ from rpsdg.expr.tree import Expr, new_node
 from rpsdg.maths.domain import is_total
 
 Binding = dict[str, Expr]
+try:  # the C instantiation, built only by the optional compiled install (setup.py, RPSDG_COMPILE=1)
+    from rpsdg.expr._fastmatch import MAX_DEPTH as _C_MAX_DEPTH  # type: ignore[import-not-found, import-untyped]
+    from rpsdg.expr._fastmatch import instantiate as _c_instantiate  # type: ignore[import-not-found, import-untyped]
+except ImportError:
+    _c_instantiate, _C_MAX_DEPTH = None, 0
 _new: Final = new_node
 """``_new(Expr, (op, args, value))`` is ``Expr(op, args, value)`` without the Python-level ``__new__`` (a ``Final``
 name: compiled code reads it without a dictionary lookup)."""
@@ -198,10 +208,37 @@ def _build_code(pattern: Expr, code: _Code, lines: list[str], constants: dict[st
     return local
 
 
+def deeper_than(e: Expr, limit: int) -> bool:
+    """Whether ``e`` has a node more than ``limit`` levels below its root (no recursion: a stranger's rule file)."""
+    stack = [(e, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node.args)
+    return False
+
+
+def interned(pattern: Expr) -> Expr:
+    """An equal pattern whose operator and variable names are interned strings, which the C matcher compares by
+    identity first (call it on a pattern no deeper than ``_fastmatch.MAX_DEPTH``: it recurses)."""
+    value = sys.intern(pattern.value) if pattern.op == "sym" else pattern.value  # type: ignore[arg-type]
+    return Expr(sys.intern(pattern.op), tuple([interned(child) for child in pattern.args]), value)
+
+
 @functools.lru_cache(maxsize=2048)
 def compile_builder(pattern: Expr) -> Builder:
     """``binding → instantiate(pattern, binding)``, the same tree (the same folding of a minus sign on a literal,
-    the same :class:`Unstable` and ``KeyError``), children built left to right."""
+    the same :class:`Unstable` and ``KeyError``), children built left to right: in the compiled build the C
+    ``instantiate`` of ``rpsdg/expr/_fastmatch.c`` bound to the pattern, elsewhere generated Python."""
+    if _c_instantiate is not None and not deeper_than(pattern, _C_MAX_DEPTH):
+        return functools.partial(_c_instantiate, Expr, interned(pattern), Unstable)
+    return generated_builder(pattern)
+
+
+def generated_builder(pattern: Expr) -> Builder:
+    """:func:`compile_builder` as generated Python code (every build without the C module; its source is the
+    builder's ``generated`` attribute)."""
     code = _Code()
     lines = ["def build(binding):"]
     constants: dict[str, object] = {}

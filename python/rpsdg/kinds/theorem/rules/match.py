@@ -15,14 +15,13 @@ To extend: new node kinds need nothing here unless they need special folding in 
 # rpsdg: compiled with mypyc in the optional build (rpsdg/compiled.py says what that asks of a module)
 from __future__ import annotations
 
-import sys
 from typing import Callable, Final, Iterable, Iterator, Mapping
 
 from rpsdg.errors import ParseError
 from rpsdg.expr.parse import parse
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, Path
-from rpsdg.kinds.theorem.rules.compiled import HeadMatcher, Unstable, compile_heads
+from rpsdg.kinds.theorem.rules.compiled import HeadMatcher, Unstable, compile_heads, deeper_than, interned
 from rpsdg.kinds.theorem.rules.compiled import negate as _negate
 from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.maths.domain import is_total
@@ -130,29 +129,11 @@ def c_table(index: Mapping[str, tuple[Direction, ...]], max_variables: int, max_
         if op == "*" or not directions:
             continue
         for direction in directions:
-            if len(direction.source.free_symbols()) > max_variables or _deeper_than(direction.source, max_depth):
+            if len(direction.source.free_symbols()) > max_variables or deeper_than(direction.source, max_depth):
                 return None
-        table[op] = tuple((direction, _interned(direction.source), tuple(direction.rule.total))
+        table[op] = tuple((direction, interned(direction.source), tuple(direction.rule.total))
                           for direction in directions)
     return table
-
-
-def _interned(pattern: Expr) -> Expr:
-    """An equal pattern whose operator and variable names are interned strings, which the C matcher compares by
-    identity first."""
-    value = sys.intern(pattern.value) if pattern.op == "sym" else pattern.value  # type: ignore[arg-type]
-    return Expr(sys.intern(pattern.op), tuple([_interned(child) for child in pattern.args]), value)
-
-
-def _deeper_than(e: Expr, limit: int) -> bool:
-    """Whether ``e`` has a node more than ``limit`` levels below its root (no recursion: a stranger's rule file)."""
-    stack = [(e, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in node.args)
-    return False
 
 
 def applications(expr: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max_size: int = 0
