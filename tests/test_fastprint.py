@@ -123,3 +123,77 @@ def test_the_c_printer_refuses_tables_it_does_not_print(c_module, table: str, ch
     tables[table] = {**tables[table], **change} if isinstance(change, dict) else change
     with pytest.raises(ValueError, match="change _fastprint.c with it"):
         c_module("rpsdg.expr._fastprint").Printer(**tables)
+
+
+# -- ac_text: the text of a tree prepared for keys up to associativity and commutativity -------------------------
+
+@pytest.fixture(scope="module")
+def c_ac_text(c_module):
+    return c_module("rpsdg.expr._fastprint").ac_text
+
+
+def _python_ac(tree, names) -> tuple:
+    from rpsdg.kinds.theorem.generate import _python_ac_text
+
+    try:
+        return ("text", _python_ac_text(tree, names))
+    except (KeyError, TypeError) as error:
+        return ("raised", type(error))
+
+
+def _c_ac(c_ac_text, tree, names) -> tuple:
+    try:
+        text = c_ac_text(tree, names)
+    except (KeyError, TypeError) as error:
+        return ("raised", type(error))
+    return ("declined", None) if text is None else ("text", text)
+
+
+def _ac_compare(c_ac_text, e: Expr) -> int:
+    """Compare the two renderers on ``e`` prepared as ``ac_key`` prepares it, under an empty mapping and up to six
+    renamings of its variables; how many comparisons."""
+    import itertools
+
+    from rpsdg.kinds.theorem.generate import _ac_tree
+
+    tree = _ac_tree(e)
+    names = sorted(e.free_symbols())
+    mappings = [{}] + [{name: f"v{order[i]}" for i, name in enumerate(names)}
+                       for order in itertools.islice(itertools.permutations(range(len(names))), 6)]
+    for mapping in mappings:
+        assert _c_ac(c_ac_text, tree, mapping) == _python_ac(tree, mapping), (e, mapping)
+    return len(mappings)
+
+
+def test_ac_text_renders_every_stored_theorem_side_as_python_does(c_ac_text) -> None:
+    compared = 0
+    for text in stored_texts("theorem", 150):
+        try:
+            e = parse(text)
+        except ParseError:
+            continue  # a word, not an expression
+        for side in (e.args if e.op == "eq" else (e,)):
+            compared += _ac_compare(c_ac_text, side)
+    assert compared > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees())
+def test_ac_text_renders_random_trees_as_python_does(c_ac_text, e: Expr) -> None:
+    _ac_compare(c_ac_text, e)
+
+
+def test_ac_text_sorts_ac_children_keeps_op_children_and_declines_the_rest(c_ac_text) -> None:
+    tree = ("ac", "add", (("sym", "y"), "3", ("op", "pow", (("sym", "x"), "2"))))
+    assert c_ac_text(tree, {}) == "add(3,pow(x,2),y)"
+    assert c_ac_text(tree, {"x": "v1", "y": "v0"}) == "add(3,pow(v1,2),v0)"
+    with pytest.raises(KeyError):
+        c_ac_text(tree, {"x": "v1"})
+    for declined in [("other", "add", ()), ("ac", 3, ()), ["ac", "add", ()], ("ac", "add", ["x"]), 4,
+                     ("sym",), ("ac", "add", (("sym", "x"),))]:
+        names = {"x": 7} if declined == ("ac", "add", (("sym", "x"),)) else {}
+        assert c_ac_text(declined, names) is None, declined
+    deep: tuple | str = "1"
+    for _ in range(1000):
+        deep = ("op", "neg", (deep,))
+    assert c_ac_text(deep, {}) is None  # past its depth: the Python renderer's turn

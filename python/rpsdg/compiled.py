@@ -35,8 +35,8 @@ C_MODULES = ("rpsdg.expr._fasteval", "rpsdg.expr._fastparse", "rpsdg.expr._fastn
              "rpsdg.expr._fastmatch")
 """Hand-written C modules of the compiled build: the numeric evaluator (used by ``rpsdg.expr.evaluate``), the
 parser's fast path (used by ``rpsdg.expr.parse``), the node constructor (``rpsdg.expr.tree.new_node``), the
-infix printer's fast path (used by ``rpsdg.expr.printers``) and the rewrite-pattern matcher (used by the rule
-indexes of a kind that rewrites by rules)."""
+infix printer's fast path (used by ``rpsdg.expr.printers``; with ``ac_text``, the renderer of AC keys a kind
+may use) and the rewrite-pattern matcher (used by the rule indexes of a kind that rewrites by rules)."""
 
 
 def compilable_files(package: Path = PACKAGE) -> list[Path]:

@@ -47,6 +47,11 @@ from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 _new: Final = new_node
 """``_new(Expr, (op, args, value))`` builds a node without the Python-level ``Expr.__new__`` (hot paths)."""
 
+try:  # the C renderer of prepared trees, built only by the optional compiled install (setup.py, RPSDG_COMPILE=1)
+    from rpsdg.expr._fastprint import ac_text as _c_ac_text  # type: ignore[import-not-found, import-untyped]
+except ImportError:
+    _c_ac_text = None
+
 
 @dataclass(frozen=True)
 class TheoremStep:
@@ -325,13 +330,23 @@ def _ac_tree(e: Expr) -> tuple | str:
 
 
 def _ac_text(tree: tuple | str, names: Mapping[str, str]) -> str:
-    """``ac_key(e, names)`` of the ``e`` that ``tree`` was made from."""
+    """``ac_key(e, names)`` of the ``e`` that ``tree`` was made from: in the compiled build by ``ac_text`` of
+    ``rpsdg/expr/_fastprint.c`` (the same text; ``None`` for a tree it does not take), else by
+    :func:`_python_ac_text`."""
+    if _c_ac_text is not None:
+        text = _c_ac_text(tree, names)
+        if text is not None:
+            return text
+    return _python_ac_text(tree, names)
+
+
+def _python_ac_text(tree: tuple | str, names: Mapping[str, str]) -> str:
     if type(tree) is str:
         return tree
     kind = tree[0]
     if kind == "sym":
         return names[tree[1]] if names else tree[1]
-    parts = [child if type(child) is str else _ac_text(child, names) for child in tree[2]]
+    parts = [child if type(child) is str else _python_ac_text(child, names) for child in tree[2]]
     if kind == "ac":
         parts.sort()
     return tree[1] + "(" + ",".join(parts) + ")"
