@@ -39,8 +39,8 @@ from rpsdg.expr.printers import to_infix
 from rpsdg.expr.tree import Expr, eq, neg, new_node, num, sym
 from rpsdg.kinds.theorem.config import (ALL_FAMILIES, DEFAULT_LEVELS, LEVEL_KEYS,  # noqa: F401 (re-exported)
                                         FAMILY_OPERATORS, RING_OPERATORS, LevelTables, TheoremConfig)
-from rpsdg.kinds.theorem.rules.compiled import replace_at, tree_size
-from rpsdg.kinds.theorem.rules.match import Unstable, applications, format_substitution, instantiate
+from rpsdg.kinds.theorem.rules.compiled import compile_builder, replace_at, tree_size
+from rpsdg.kinds.theorem.rules.match import Unstable, applications, format_substitution
 from rpsdg.kinds.theorem.rules.model import Direction
 from rpsdg.kinds.theorem.rules.search import Move, shortest_proof
 
@@ -120,8 +120,8 @@ def _apply(op: str, args: list[Expr]) -> Expr:
     if op == "neg":
         return neg(args[0])
     if op == "pow2":
-        return Expr("pow", (args[0], num(2)))
-    return Expr(op, tuple(args))
+        return _new(Expr, ("pow", (args[0], num(2)), None))
+    return _new(Expr, (op, tuple(args), None))
 
 
 _UNARY: Final = frozenset({"neg", "pow2", "exp", "log", "sin", "cos", "tan"})
@@ -166,7 +166,7 @@ def start_expression(rng: random.Random, config: TheoremConfig, tables: LevelTab
     for _ in range(1 if rng.random() < 0.6 else 2):
         seed = choice(rng, _seeds(rng, tables))
         binding = {name: _small_instance(rng, config) for name in seed.rule.variables}
-        pieces.append(instantiate(seed.source, binding))
+        pieces.append(compile_builder(seed.source)(binding))  # instantiate(seed.source, binding), compiled
     for _ in range(operators):
         op = choice(rng, tables.operators)
         if op in _UNARY:
@@ -250,20 +250,25 @@ def random_walk(rng: random.Random, config: TheoremConfig, tables: LevelTables, 
     return moves
 
 
+Candidate = tuple[float, Direction, tuple[int, ...], dict[str, Expr]]
+"""(weight, direction, path, binding): typed, so compiled code sums and compares the weights as floats."""
+
+
 def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_max: int, need: int, remaining: int,
-                used: set[str], previous: str, tables: LevelTables, config: TheoremConfig) -> list:
+                used: set[str], previous: str, tables: LevelTables, config: TheoremConfig) -> list[Candidate]:
     """(weight, direction, path, binding) of every admissible application: K-constraint, weight toward unused
     rules and toward successors of the previous rule in the rule graph."""
     successors = tables.successors.get(previous, frozenset()) if previous else frozenset()
-    candidates = []
-    unused_weight, graph_weight = config.unused_weight, config.graph_weight
+    candidates: list[Candidate] = []
+    unused_weight: float = config.unused_weight
+    graph_weight: float = config.graph_weight
     only_fresh, only_used = need == remaining, need == 0
     for direction, path, binding in applications(state, index, bare_max):
         name, beyond_ring = direction.walk_key
         fresh = name not in used
         if (only_fresh and not fresh) or (only_used and fresh):
             continue
-        weight = unused_weight if fresh else 1.0
+        weight: float = unused_weight if fresh else 1.0
         if name in successors:
             weight *= graph_weight
         if beyond_ring:
@@ -273,14 +278,18 @@ def _candidates(state: Expr, index: Mapping[str, tuple[Direction, ...]], bare_ma
     return candidates
 
 
-def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: list, config: TheoremConfig) -> Move:
+def _pick(rng: random.Random, candidates: list[Candidate], state: Expr, seen: set, moves: list,
+          config: TheoremConfig) -> Move:
     undo = False
     size = tree_size(state)
     while candidates:
-        total = sum(c[0] for c in candidates)
+        total = 0.0
+        for candidate in candidates:
+            total += candidate[0]  # what sum() gave on 3.11 (plain adds in order; exact for these weights), pinned
         target = rng.random() * total
-        for i, candidate in enumerate(candidates):
-            target -= candidate[0]
+        i = 0
+        for i in range(len(candidates)):
+            target -= candidates[i][0]
             if target < 0:
                 break
         _, direction, path, binding = candidates.pop(i)
@@ -291,7 +300,10 @@ def _pick(rng: random.Random, candidates: list, state: Expr, seen: set, moves: l
             continue
         if not all(has_variable(c) for c in conditions):
             continue  # a closed condition (Ne(2, 0)) is no hypothesis; skip such instances
-        if after == state or size + direction.grown(binding) > config.max_size:
+        grown = direction.size_delta  # direction.grown(binding), without a call into its uncompiled class
+        for name, extra in direction.excess:
+            grown += extra * tree_size(binding[name])
+        if after == state or size + grown > config.max_size:
             continue
         if after in seen:
             undo = undo or (len(moves) > 0 and after == moves[-1].before)
