@@ -17,7 +17,8 @@ extend it): ``rpsdg.expr._fasteval`` (numeric evaluation of a tree in one C call
 ``rpsdg/expr/parse.py`` asks first when present, ``rpsdg.expr._fastnode`` (``tuple.__new__`` for tree nodes in
 one C call), which ``rpsdg/expr/tree.py`` uses when present, and ``rpsdg.expr._fastprint`` (the infix printer's
 fast path), which ``rpsdg/expr/printers.py`` asks first when present, and ``rpsdg.expr._fastmatch`` (every
-application of a table of rewrite patterns in a tree), which a rule index uses when present.
+application of a table of rewrite patterns in a tree), which a rule index uses when present. The three that make
+tree nodes share ``python/rpsdg/expr/_nodes.h``, which leaves acyclic nodes out of the garbage collector's walks.
 """
 
 import importlib.util
@@ -70,9 +71,10 @@ def c_extension(name: str) -> Extension:
     linked without libm has, to its oldest version: the SVID-compatible wrappers). Both are harmless to a module
     without floating point, such as the parser."""
     source = "python/" + name.replace(".", "/") + ".c"
+    headers = [str(header) for header in sorted(Path(source).parent.glob("*.h"))]  # _nodes.h: rebuilt on change
     if os.name == "nt":
-        return Extension(name, [source])
-    return Extension(name, [source], libraries=["m"], extra_compile_args=["-ffp-contract=off"])
+        return Extension(name, [source], depends=headers)
+    return Extension(name, [source], depends=headers, libraries=["m"], extra_compile_args=["-ffp-contract=off"])
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; the tests import compiled_sources

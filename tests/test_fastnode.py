@@ -99,3 +99,37 @@ def test_any_other_input_gets_what_tuple_new_gives(fastnode, args: tuple) -> Non
 
 def test_no_arguments_is_tuple_new_s_error(fastnode) -> None:
     assert _outcome(fastnode.new) == _outcome(tuple.__new__)
+
+
+def test_trees_of_atoms_are_left_out_of_the_collectors_walks(fastnode) -> None:
+    """A node whose items cannot lead back to it (``_nodes.h``): ints, strs, None, and args tuples of such nodes.
+    CPython's own rule for an exact tuple (no item may be tracked), applied when the node is made."""
+    import gc
+
+    leaf = fastnode.new(Expr, ("sym", (), "x"))
+    literal = fastnode.new(Expr, ("num", (), 3))
+    args = (leaf, literal)
+    node = fastnode.new(Expr, ("add", args, None))
+    assert not gc.is_tracked(leaf) and not gc.is_tracked(literal)
+    assert not gc.is_tracked(node) and not gc.is_tracked(args)
+    assert node == Expr("add", (sym("x"), num(3))) and hash(node) == hash(Expr("add", (sym("x"), num(3))))
+    tracked_child = tuple.__new__(Expr, ("sym", (), "y"))  # made in Python: still tracked
+    assert gc.is_tracked(fastnode.new(Expr, ("mul", (leaf, tracked_child), None)))
+
+
+def test_a_node_that_holds_a_container_stays_tracked_and_its_cycle_is_collected(fastnode) -> None:
+    import gc
+    import weakref
+
+    class Marker:
+        pass
+
+    holder: dict = {}  # a dict may be tracked again later (a container put in it), so the node stays tracked
+    node = fastnode.new(Expr, ("sym", (), holder))
+    assert gc.is_tracked(node)
+    marker = Marker()
+    holder["node"], holder["marker"] = node, marker
+    gone = weakref.ref(marker)
+    del holder, node, marker
+    gc.collect()
+    assert gone() is None  # the cycle node -> dict -> node was found and freed

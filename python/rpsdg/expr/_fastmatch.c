@@ -46,6 +46,8 @@ state but those four strings, made when it is imported.
 #include <Python.h>
 #include <string.h>
 
+#include "_nodes.h"
+
 #define MAX_VARIABLES 32
 #define MAX_DEPTH 64
 
@@ -490,18 +492,6 @@ static PyObject *fastmatch_applications(PyObject *module, PyObject *const *args,
     return out;
 }
 
-/* Whether instances of cls are laid out exactly as a tuple's (as in _fastnode.c). */
-static int plain_tuple_subclass(PyObject *cls)
-{
-    if (!PyType_Check(cls)) {
-        return 0;
-    }
-    PyTypeObject *type = (PyTypeObject *)cls;
-    return type != &PyTuple_Type && PyType_IsSubtype(type, &PyTuple_Type) && type->tp_dictoffset == 0
-           && type->tp_basicsize == PyTuple_Type.tp_basicsize && type->tp_itemsize == PyTuple_Type.tp_itemsize
-           && type->tp_alloc != NULL;
-}
-
 /* tuple.__new__(cls, (op, args, value)), stealing args. */
 static PyObject *new_node(PyTypeObject *cls, PyObject *op, PyObject *args, PyObject *value)
 {
@@ -515,6 +505,7 @@ static PyObject *new_node(PyTypeObject *cls, PyObject *op, PyObject *args, PyObj
     PyTuple_SET_ITEM(node, 0, op);
     PyTuple_SET_ITEM(node, 1, args);
     PyTuple_SET_ITEM(node, 2, value);
+    untrack_node_if_acyclic(node); /* _nodes.h */
     return node;
 }
 

@@ -20,19 +20,9 @@ a reference to tuple.__new__, taken when it is imported.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-static PyObject *tuple_new; /* tuple.__new__, for everything the fast path does not take */
+#include "_nodes.h"
 
-/* Whether instances of cls are laid out exactly as a tuple's: a proper tuple subclass adding no fields. */
-static int plain_tuple_subclass(PyObject *cls)
-{
-    if (!PyType_Check(cls)) {
-        return 0;
-    }
-    PyTypeObject *type = (PyTypeObject *)cls;
-    return type != &PyTuple_Type && PyType_IsSubtype(type, &PyTuple_Type) && type->tp_dictoffset == 0
-           && type->tp_basicsize == PyTuple_Type.tp_basicsize && type->tp_itemsize == PyTuple_Type.tp_itemsize
-           && type->tp_alloc != NULL;
-}
+static PyObject *tuple_new; /* tuple.__new__, for everything the fast path does not take */
 
 static PyObject *fastnode_new(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -51,6 +41,9 @@ static PyObject *fastnode_new(PyObject *module, PyObject *const *args, Py_ssize_
         PyObject *item = PyTuple_GET_ITEM(items, i);
         Py_INCREF(item);
         PyTuple_SET_ITEM(node, i, item);
+    }
+    if (size == 3) {
+        untrack_node_if_acyclic(node); /* _nodes.h: a tree is never part of a cycle */
     }
     return node;
 }

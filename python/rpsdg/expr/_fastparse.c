@@ -37,6 +37,8 @@ say "steals". The module keeps no state: a Parser holds its tables.
 #include <Python.h>
 #include <string.h>
 
+#include "_nodes.h"
+
 enum {
     T_END, T_NUM, T_NAME,
     /* the binary operators, in the order of BINARY_TOKENS */
@@ -177,6 +179,7 @@ static PyObject *make(const Parser *p, PyObject *op, PyObject *args, PyObject *v
     PyTuple_SET_ITEM(node, 0, op);
     PyTuple_SET_ITEM(node, 1, args);
     PyTuple_SET_ITEM(node, 2, value);
+    untrack_node_if_acyclic(node); /* _nodes.h: a tree is never part of a cycle */
     return node;
 }
 
