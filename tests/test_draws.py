@@ -68,6 +68,18 @@ def test_weighted_index_picks_what_choices_picks(seed, weights, repeats):
     assert ours.getstate() == theirs.getstate()
 
 
+@given(SEEDS, st.lists(st.integers(), max_size=200), st.data())
+@settings(max_examples=300, deadline=None)
+def test_sample_draws_what_the_method_draws(seed, items, data):
+    """Both of ``Random.sample``'s branches: a pool for a population up to the set size (21, more for k > 5), and
+    redrawn positions above it; a range, a tuple and a list alike."""
+    k = data.draw(st.integers(0, len(items)))
+    ours, theirs = _pair(seed)
+    for population in (items, tuple(items), range(len(items))):
+        assert draws.sample(ours, population, k) == theirs.sample(population, k)
+    assert ours.getstate() == theirs.getstate()
+
+
 def test_empty_ranges_and_sequences_fail_as_the_methods_fail():
     rng = random.Random(0)
     with pytest.raises(IndexError, match="empty sequence"):
@@ -78,6 +90,10 @@ def test_empty_ranges_and_sequences_fail_as_the_methods_fail():
         draws.randint(rng, 2, 1)
     with pytest.raises(TypeError):
         draws.randint(rng, 1.5, 4)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="larger than population"):
+        draws.sample(rng, range(3), 4)
+    with pytest.raises(ValueError, match="larger than population"):
+        draws.sample(rng, range(3), -1)
     with pytest.raises(ValueError, match="greater than zero"):
         draws.weighted_index(rng, [0, 0])
     with pytest.raises(ValueError, match="finite"):

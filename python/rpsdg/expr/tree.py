@@ -116,61 +116,73 @@ way hot code makes a node. It is ``tuple.__new__``, or in the compiled build ``r
 makes the same object in one C call (``_fastnode.c`` says why). Modules that build nodes in hot loops bind it to a
 ``Final`` name of their own, which compiled code reads without a dictionary lookup."""
 
+_EXPR: Final = Expr
+"""``Expr`` for the constructors below: compiled code reads a ``NamedTuple`` class, like any name bound at import,
+from the module's dictionary at every use (about 130 instructions a node); a ``Final`` name is a C static."""
+_FRACTION: Final = Fraction
+
+
+def node(op: str, args: tuple[Expr, ...] = (), value: int | str | None = None) -> Expr:
+    """``Expr(op, args, value)``, made as the constructors below make theirs (compiled code calling ``Expr(...)``
+    runs the ``NamedTuple``'s Python-level ``__new__``)."""
+    return new_node(_EXPR, (op, args, value))
+
 
 def num(value: int | Fraction) -> Expr:
     """An integer literal, or ``p/q`` as ``div(num p, num q)`` for a non-integer rational."""
     if type(value) is int:
-        return new_node(Expr, ("num", (), value))
-    if type(value) is not Fraction and isinstance(value, Rational):
+        return new_node(_EXPR, ("num", (), value))
+    if type(value) is not _FRACTION and isinstance(value, Rational):
         value = exact(value)  # a caller's rational (a ``fractions.Fraction``): the same number, our type
-    if type(value) is Fraction:  # not isinstance: Fraction is an ABC (a slow check on this hot path)
+    if type(value) is _FRACTION:  # not isinstance: Fraction is an ABC (a slow check on this hot path)
         if value.denominator == 1:
-            return new_node(Expr, ("num", (), int(value.numerator)))
-        top, bottom = new_node(Expr, ("num", (), value.numerator)), new_node(Expr, ("num", (), value.denominator))
-        return new_node(Expr, ("div", (top, bottom), None))
-    return new_node(Expr, ("num", (), int(value)))
+            return new_node(_EXPR, ("num", (), int(value.numerator)))
+        top = new_node(_EXPR, ("num", (), value.numerator))
+        bottom = new_node(_EXPR, ("num", (), value.denominator))
+        return new_node(_EXPR, ("div", (top, bottom), None))
+    return new_node(_EXPR, ("num", (), int(value)))
 
 
 def sym(name: str) -> Expr:
     """A variable."""
-    return new_node(Expr, ("sym", (), name))
+    return new_node(_EXPR, ("sym", (), name))
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("add", (a, b), None))
+    return new_node(_EXPR, ("add", (a, b), None))
 
 
 def sub(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("sub", (a, b), None))
+    return new_node(_EXPR, ("sub", (a, b), None))
 
 
 def mul(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("mul", (a, b), None))
+    return new_node(_EXPR, ("mul", (a, b), None))
 
 
 def div(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("div", (a, b), None))
+    return new_node(_EXPR, ("div", (a, b), None))
 
 
 def pow_(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("pow", (a, b), None))
+    return new_node(_EXPR, ("pow", (a, b), None))
 
 
 def neg(a: Expr) -> Expr:
     """``-a``; a negated literal is the negative literal, so ``-3`` prints and parses back the same (the C parser,
     ``_fastparse.c``, folds a unary minus the same way: change both together)."""
     if a.op == "num":
-        return new_node(Expr, ("num", (), -a.value))  # type: ignore[operator]
-    return new_node(Expr, ("neg", (a,), None))
+        return new_node(_EXPR, ("num", (), -a.value))  # type: ignore[operator]
+    return new_node(_EXPR, ("neg", (a,), None))
 
 
 def func(name: str, arg: Expr) -> Expr:
     """A one-argument function from :data:`FUNCTIONS`."""
-    return new_node(Expr, (name, (arg,), None))
+    return new_node(_EXPR, (name, (arg,), None))
 
 
 def eq(a: Expr, b: Expr) -> Expr:
-    return new_node(Expr, ("eq", (a, b), None))
+    return new_node(_EXPR, ("eq", (a, b), None))
 
 
 def is_num(e: Expr, value: int | None = None) -> bool:
@@ -181,18 +193,18 @@ def is_num(e: Expr, value: int | None = None) -> bool:
 def rational_value(e: Expr) -> Fraction | None:
     """The rational number ``e`` denotes when it is a literal or a literal fraction, else ``None``."""
     if e.op == "num":
-        return Fraction(e.value)  # type: ignore[arg-type]
+        return _FRACTION(e.value)  # type: ignore[arg-type]
     if e.op == "div" and e.args[0].op == "num" and e.args[1].op == "num" and e.args[1].value != 0:
-        return Fraction(e.args[0].value, e.args[1].value)  # type: ignore[arg-type]
+        return _FRACTION(e.args[0].value, e.args[1].value)  # type: ignore[arg-type]
     if e.op == "neg":
         inner = rational_value(e.args[0])
         return None if inner is None else -inner
     return None
 
 
-X = sym("x")
-ZERO = num(0)
-ONE = num(1)
+X: Final = sym("x")
+ZERO: Final = num(0)
+ONE: Final = num(1)
 
 
 def foreign_node(e: Expr, allowed_ops: frozenset[str], variables: frozenset[str] | tuple[str, ...]) -> Expr | None:

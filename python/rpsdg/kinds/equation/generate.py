@@ -34,18 +34,18 @@ from itertools import accumulate
 from typing import Any, Callable, Final, Mapping
 
 from rpsdg.core import Derivation, Dropped
-from rpsdg.draws import choice, randint, randrange, weighted_index
+from rpsdg.draws import choice, randint, randrange, sample, weighted_index
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.rational import Fraction
-from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, new_node, num, pow_, rational_value, sub, sym
+from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, new_node, node, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.check import fitting_label
 from rpsdg.maths.domain import has_variable
 from rpsdg.kinds.equation.config import (DEFAULT_LEVELS, SUBKINDS, SUPPORTED_DEGREES,  # noqa: F401 (re-exported)
                                          EquationConfig)
 
 VARIABLES = ("x", "y", "z")
-X = sym("x")
+X: Final = sym("x")
 
 
 @dataclass(frozen=True)
@@ -249,22 +249,31 @@ def _expanded_product(a: Poly, b: Poly) -> Poly | None:
     return result
 
 
-_ATOMS = (sym("x"), sym("y"), sym("z"))
+_ATOMS: Final = (sym("x"), sym("y"), sym("z"))
 
 
-def _written_order(item: tuple[tuple[int, int, int], Any]) -> tuple:
+def _written_order(m: tuple[int, int, int]) -> tuple[int, tuple[tuple[str, int], ...]]:
     """``to_expr``'s order of terms: falling degree, then the monomials' (name, exponent) keys."""
-    m = item[0]
-    return -(m[0] + m[1] + m[2]), tuple((name, k) for name, k in zip(VARIABLES, m) if k)
+    i, j, k = m
+    names: list[tuple[str, int]] = []
+    if i:
+        names.append(("x", i))
+    if j:
+        names.append(("y", j))
+    if k:
+        names.append(("z", k))
+    return -(i + j + k), tuple(names)
 
 
 def _written(poly: Poly) -> Expr:
     """``to_expr`` of the canonical form whose expansion is ``poly``: the same terms in the same order, each
-    written as ``_term_expr`` writes it (``c*x**2``, ``-x``, ``3*x/2``, minus signs between terms)."""
+    written as ``_term_expr`` writes it (``c*x**2``, ``-x``, ``3*x/2``, minus signs between terms). The terms are
+    sorted as (order, monomial, coefficient) triples: two monomials never share an order, so this is the order of
+    ``sorted(..., key=order)`` without a call through Python's protocol per term."""
     if not poly:
         return num(0)
     result: Expr | None = None
-    for m, coeff in sorted(poly.items(), key=_written_order):
+    for _, m, coeff in sorted([(_written_order(m), m, c) for m, c in poly.items()]):
         negative = coeff < 0
         if negative and result is not None:
             coeff = -coeff
@@ -521,7 +530,7 @@ def _make_linear(rng: random.Random, table: Mapping[str, Any], level: int, confi
     a = _answer_value(rng, bound, level >= 3)
     fw = _Forward(eq(X, _number(a)))
     _random_ops(fw, rng, randint(rng, *table["operations"]), bound)
-    return _Made("linear", fw, Expr("set", (_number(a),)))
+    return _Made("linear", fw, node("set", (_number(a),)))
 
 
 def _make_polynomial_from_roots(rng: random.Random, table: Mapping[str, Any], roots: list[Fraction],
@@ -537,7 +546,7 @@ def _make_polynomial_from_roots(rng: random.Random, table: Mapping[str, Any], ro
     fw.to(eq(tidy(solved.args[0]), num(0)), "factor")
     degree = sum(multiplicities)
     _random_ops(fw, rng, randint(rng, *table["operations"]), bound, degree)
-    answer = Expr("set", tuple(_number(r) for r in sorted(roots)))
+    answer = node("set", tuple(_number(r) for r in sorted(roots)))
     return _Made(subkind, fw, answer)
 
 
@@ -574,7 +583,7 @@ def _make_irrational_quadratic(rng: random.Random, table: Mapping[str, Any]) -> 
     fw.to(eq(tidy(add(add(_term(a, 2), _term(b, 1) if b else num(0)), num(c))), num(0)), "quadratic_formula",
           num(discriminant))
     _random_ops(fw, rng, randint(rng, *table["operations"]), bound, 2)
-    return _Made("quadratic", fw, Expr("set", tuple(root_expr)))
+    return _Made("quadratic", fw, node("set", tuple(root_expr)))
 
 
 def _quadratic_roots(a: int, b: int, discriminant: int) -> list[Expr]:
@@ -640,8 +649,8 @@ def _make_rational(rng: random.Random, table: Mapping[str, Any], level: int, con
         fw.to(eq(_join("sub", L, R), num(0)), "add_both_sides", R)
     extra = max(0, randint(rng, *table["operations"]) - 3)
     _random_ops(fw, rng, extra, bound, 0, ((_op_add_term, 1.0), (_op_multiply, 1.0), (_op_swap, 0.5)))
-    hypotheses = (Expr("ne", (f1, num(0))), Expr("ne", (f2, num(0))))
-    return _Made("rational", fw, Expr("set", (_number(a),)), hypotheses)
+    hypotheses = (node("ne", (f1, num(0))), node("ne", (f2, num(0))))
+    return _Made("rational", fw, node("set", (_number(a),)), hypotheses)
 
 
 def _make_rational_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
@@ -662,7 +671,7 @@ def _make_rational_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _
     fw.to(eq(tidy(add(fw.state.args[0], Q)), Q), "subtract_both_sides", Q)
     P, Q = fw.state.args
     fw.to(eq(div(P, fe), div(Q, fe)), "clear_denominators", fe)
-    return _Made("rational", fw, Expr("set", (_number(a),)), (Expr("ne", (fe, num(0))),))
+    return _Made("rational", fw, node("set", (_number(a),)), (node("ne", (fe, num(0))),))
 
 
 def _outer_ops(fw: _Forward, rng: random.Random, count: int, bound: int) -> None:
@@ -713,7 +722,7 @@ def _make_exponential(rng: random.Random, table: Mapping[str, Any], level: int, 
         fw, u, answer = _solved_inside(rng, bound, alpha, func("log", num(m)))
         fw.to(eq(func("exp", u), num(m)), "apply_log")
     _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
-    return _Made("exponential", fw, Expr("set", (answer,)))
+    return _Made("exponential", fw, node("set", (answer,)))
 
 
 def _make_logarithmic(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
@@ -733,7 +742,7 @@ def _make_logarithmic(rng: random.Random, table: Mapping[str, Any], level: int, 
         fw, u, answer = _solved_inside(rng, bound, alpha, func("exp", num(k)))
         fw.to(eq(func("log", u), num(k)), "apply_exp")
     _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
-    return _Made("logarithmic", fw, Expr("set", (answer,)), (Expr("gt", (u, num(0))),))
+    return _Made("logarithmic", fw, node("set", (answer,)), (node("gt", (u, num(0))),))
 
 
 def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
@@ -755,8 +764,8 @@ def _make_log_extraneous(rng: random.Random, table: Mapping[str, Any]) -> _Made:
     fw.to(eq(mul(fp, fq), num(m)), "expand")
     fw.to(eq(func("log", mul(fp, fq)), func("log", num(m))), "apply_exp")
     fw.to(eq(add(func("log", fp), func("log", fq)), func("log", num(m))), "combine_logs")
-    hypotheses = (Expr("gt", (fp, num(0))), Expr("gt", (fq, num(0))))
-    return _Made("logarithmic", fw, Expr("set", (num(r1),)), hypotheses)
+    hypotheses = (node("gt", (fp, num(0))), node("gt", (fq, num(0))))
+    return _Made("logarithmic", fw, node("set", (num(r1),)), hypotheses)
 
 
 def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, config: EquationConfig) -> _Made:
@@ -773,13 +782,13 @@ def _make_radical(rng: random.Random, table: Mapping[str, Any], level: int, conf
         c = randint(rng, 1, 6)
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(c * c), alpha)
         fw.to(eq(func("sqrt", u), num(c)), "square_both_sides")
-        hypotheses = (Expr("ge", (u, num(0))),)
+        hypotheses = (node("ge", (u, num(0))),)
     else:
         k = _nonzero(rng, 4)
         u, _ = _linear_inside(fw, rng, bound, _number(a), num(k), alpha)
         fw.to(eq(pow_(u, num(3)), num(k ** 3)), "take_odd_root", num(3))
     _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 2), bound)
-    return _Made("radical", fw, Expr("set", (_number(a),)), hypotheses)
+    return _Made("radical", fw, node("set", (_number(a),)), hypotheses)
 
 
 RADICAL_SQUARED_SHARE: Final = {4: 0.4, 5: 0.6}
@@ -819,19 +828,19 @@ def _make_radical_squared(rng: random.Random, table: Mapping[str, Any]) -> _Made
         f2 = _linear_factor(Fraction(r2))
         fw.to(eq(mul(_with_coefficient(k, fw.state.args[0]), f2), num(0)), "divide_both_sides",
               _with_coefficient(k, f2))
-        answer = Expr("set", (num(r1),))
+        answer = node("set", (num(r1),))
     else:
         low, high = sorted((r1, r2))
         fw = _Forward(eq(mul(_with_coefficient(k, _linear_factor(Fraction(low))), _linear_factor(Fraction(high))),
                          num(0)))
-        answer = Expr("set", (num(low), num(high)))
+        answer = node("set", (num(low), num(high)))
     fw.to(eq(tidy(fw.state.args[0]), num(0)), "factor")
     fw.to(eq(num(0), fw.state.args[0]), "swap_sides")
     fw.to(eq(u, tidy(pow_(v, num(2)))), "subtract_both_sides", u)
     fw.to(eq(u, pow_(v, num(2))), "expand")
-    fw.to(eq(func("sqrt", u), v), "square_both_sides", Expr("ge", (v, num(0))))
+    fw.to(eq(func("sqrt", u), v), "square_both_sides", node("ge", (v, num(0))))
     _outer_ops(fw, rng, max(1, randint(rng, *table["operations"]) - 3), table["coefficients"])
-    return _Made("radical", fw, answer, (Expr("ge", (u, num(0))),))
+    return _Made("radical", fw, answer, (node("ge", (u, num(0))),))
 
 
 def _system_equation(row: list[Fraction], constant: Fraction, names: tuple[str, ...]) -> Expr:
@@ -856,7 +865,7 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
     constants = list(values)
 
     def state() -> Expr:
-        return Expr("tuple", tuple(_system_equation(rows[i], constants[i], names) for i in range(size)))
+        return node("tuple", tuple(_system_equation(rows[i], constants[i], names) for i in range(size)))
 
     fw = _Forward(state())
     wanted = randint(rng, *table["operations"])
@@ -870,7 +879,7 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
     for done in range(wanted + 3 * size):
         if done >= wanted and all(sum(1 for c in row if c) >= 2 for row in rows):
             break
-        i, j = rng.sample(range(size), 2)
+        i, j = sample(rng, range(size), 2)
         if rng.random() < 0.2:
             c = choice(rng, (2, 3, -1))
             rows[i] = [c * v for v in rows[i]]
@@ -884,7 +893,7 @@ def _make_system(rng: random.Random, table: Mapping[str, Any], size: int, subkin
         fw.to(state(), "eliminate", operand)
     if any(abs(c) > limit for row in rows for c in row) or not all(sum(1 for c in row if c) >= 2 for row in rows):
         raise Dropped("coefficients_too_large")
-    answer = Expr("set", (Expr("tuple", tuple(_number(v) for v in values)),))
+    answer = node("set", (node("tuple", tuple(_number(v) for v in values)),))
     return _Made(subkind, fw, answer)
 
 
@@ -898,7 +907,7 @@ def _replaced(fw: _Forward, i: int, equation: Expr) -> Expr:
     """The current system with equation ``i`` replaced."""
     parts = list(fw.state.args)
     parts[i] = equation
-    return Expr("tuple", tuple(parts))
+    return node("tuple", tuple(parts))
 
 
 def _shift_step(fw: _Forward, i: int, lhs: Expr, rhs: Fraction, t: Fraction) -> None:
