@@ -139,6 +139,7 @@ def test_the_maths_and_kind_tests_pass_on_the_compiled_modules(compiled_tree: Pa
               "assert compiled_modules() == compilable_modules(), compiled_modules()\n"
               "import importlib\nfrom rpsdg.expr import _fasteval, _fastnode, _fastparse, evaluate, tree\n"  # so their tests run
               "assert _fasteval.__file__.endswith('.so') and evaluate._PROGRAMS is _fasteval.compile\n"
+              "assert evaluate.PLAIN_PROGRAMS is _fasteval.compile_plain\n"
               "assert _fastnode.__file__.endswith('.so') and tree.new_node is _fastnode.new\n"
               "assert importlib.import_module('rpsdg.expr.printers')._c_infix is not None\n"
               "assert _fastparse.__file__.endswith('.so') and importlib.import_module('rpsdg.expr.parse')._c_parse\n"

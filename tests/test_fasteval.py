@@ -260,3 +260,64 @@ def test_libm_functions_bind_to_the_versions_the_math_module_uses(fasteval):
                                                 "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fmod"})
     assert "pow" in shared and "exp" in shared
     assert {name: ours[name] for name in shared} == {name: maths[name] for name in shared}
+
+
+# -- plain programs: the equation checker's closures (Forms.compiled) ---------------------------------------------
+
+def _plain_pair(fasteval, e: Expr):
+    """(the plain program, the checker's closures) of ``e``; None where the closures raise when made."""
+    from rpsdg.kinds.equation.check import _plain_closures
+
+    try:
+        closures = _plain_closures(e)
+    except Exception:  # noqa: BLE001 (a literal float() rejects)
+        assert fasteval.compile_plain(e, _plain_closures) is None, e
+        return None
+    program = fasteval.compile_plain(e, _plain_closures)
+    assert type(program) is fasteval.Program, e
+    return program, closures
+
+
+@EXAMPLES
+@given(e=TREES, points=st.lists(POINTS, min_size=1, max_size=6))
+def test_plain_programs_give_the_equation_checkers_values_and_errors(fasteval, e, points):
+    """Bare + - * / (an inf inside may come back finite: ``1 / (x * 10**300 * 10**300)`` is 0), a zero divisor
+    refused, evaluate.py's closures below any other node, the final value tested: all as the checker's closures."""
+    pair = _plain_pair(fasteval, e)
+    if pair is None:
+        return
+    program, closures = pair
+    for point in points:
+        assert _outcome(program, point) == _outcome(closures, point), (e, point)
+
+
+@EXAMPLES
+@given(e=TREES, x=ODD, y=ODD)
+def test_plain_programs_hand_odd_points_to_the_checkers_closures(fasteval, e, x, y):
+    pair = _plain_pair(fasteval, e)
+    if pair is None:
+        return
+    program, closures = pair
+    for point in ({"x": x, "y": y}, {"x": x}, {}, types.MappingProxyType({"x": x, "y": y})):
+        assert _outcome(program, point) == _outcome(closures, point), (e, point)
+
+
+def test_plain_arithmetic_at_its_edges(fasteval):
+    """The cases where the checker's arithmetic and evaluate.py's differ, and the zero divisors."""
+    from rpsdg.kinds.equation.check import _plain_closures
+
+    x, y, big = sym("x"), sym("y"), num(10 ** 300)
+    cases = [Expr("div", (x, Expr("mul", (Expr("mul", (y, big)), big)))),  # x / inf: 0, where evaluate.py raises
+             Expr("mul", (Expr("mul", (x, big)), big)),  # inf at the top: raised
+             Expr("sub", (Expr("mul", (x, big)), Expr("mul", (x, big)))),
+             Expr("div", (x, num(0))), Expr("div", (num(3), y)), Expr("div", (num(0), num(0))),
+             Expr("add", (func("sqrt", x), Expr("div", (num(1), x)))), Expr("pow", (x, num(2))), x, num(7)]
+    for e in cases:
+        program = fasteval.compile_plain(e, _plain_closures)
+        assert type(program) is fasteval.Program, e
+        for point in ({"x": 2.0, "y": 1e300}, {"x": 0.0, "y": 0.0}, {"x": -1.0, "y": -0.0}, {"x": 1e300, "y": 3.0}):
+            assert _outcome(program, point) == _outcome(_plain_closures(e), point), (e, point)
+    assert _outcome(fasteval.compile_plain(cases[0], _plain_closures), {"x": 2.0, "y": 1e300}) == (
+        "value", float, struct.pack("<d", 0.0))
+    assert fasteval.compile_plain(Expr("tuple", (x,)), _plain_closures) is None
+    assert fasteval.compile_plain(("add", (x, x), None), _plain_closures) is None

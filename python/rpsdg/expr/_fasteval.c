@@ -19,6 +19,11 @@ their errors as before.
 A subtree whose memo entry (compile_expr's memo) is a program is copied in; any other callable there (the
 integral checker's remembering closures) is called at each point, as the closures would call it.
 
+compile_plain(e, closures) makes a second kind of program, for the equation checker's closures (Forms.compiled in
+kinds/equation/check.py, about 8% of a compiled equation record as Python closures): its + - * / are the bare IEEE
+operations with only a zero divisor refused (plain_arith), any other node is compiled as above (with no memo),
+and the final value must be finite. It falls back to closures(e, None), the checker's own.
+
 Adding an operator: add it to evaluate.py's tables (see its docstring) and here to FUNCTION_NAMES (a function of
 one argument: its libm call in libm(), its pre-check in unary(), and CAN_OVERFLOW / UNCHECKED as it is sorted in
 evaluate.py), or to ARITH_NAMES and arith() for a binary operator; tests/test_fasteval.py compares the two.
@@ -77,6 +82,9 @@ enum {
     S_ARITH,  /* second op top, popping one */
     S_ARITH_R, /* top op value (a literal right operand) */
     S_ARITH_L, /* value op top (a literal left operand) */
+    S_PLAIN,   /* as S_ARITH, S_ARITH_R and S_ARITH_L, with plain_arith: the equation checker's + - * / */
+    S_PLAIN_R,
+    S_PLAIN_L,
 };
 
 typedef struct {
@@ -315,6 +323,23 @@ arith(int op, double a, double b, double *out)
     return 0;
 }
 
+/* The equation checker's + - * / (Forms._arithmetic in kinds/equation/check.py): the IEEE operation and nothing
+   more, but a zero divisor refused as its _quotient refuses it. An inf or nan goes on to the top, where a plain
+   program's final test (Program.finite) refuses it as its _finite_of does. */
+static int
+plain_arith(int op, double a, double b, double *out)
+{
+    switch (op) {
+    case A_ADD: *out = a + b; return 0;
+    case A_SUB: *out = a - b; return 0;
+    case A_MUL: *out = a * b; return 0;
+    default: /* A_DIV */
+        if (b == 0) return outside("division by zero");
+        *out = a / b;
+        return 0;
+    }
+}
+
 /* ------------------------------------------------------------------------------------------------ programs */
 
 typedef struct {
@@ -327,6 +352,7 @@ typedef struct {
     PyObject *calls;     /* dict: subtree -> the callable an S_CALL step calls, or NULL when none */
     PyObject *closures;  /* evaluate._closures(expr, calls): builds the fallback */
     PyObject *fallback;  /* the closures of expr, built on first need, else NULL */
+    int finite;          /* a plain program (compile_plain): a value that is not finite raises OutsideDomain */
 } Program;
 
 static void
@@ -347,7 +373,7 @@ stack_depth(const Step *steps, Py_ssize_t length)
         if (kind == S_CONST || kind == S_VAR || kind == S_CALL) {
             top++;
         }
-        else if (kind == S_ARITH) {
+        else if (kind == S_ARITH || kind == S_PLAIN) {
             top--;
         }
         most = top > most ? top : most;
@@ -385,7 +411,7 @@ program_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
 
 /* A new program of a copy of steps[0:length] (new references to their names and callables) and of calls. */
 static PyObject *
-program_new(const Step *steps, Py_ssize_t length, PyObject *expr, PyObject *calls, PyObject *closures)
+program_new(const Step *steps, Py_ssize_t length, PyObject *expr, PyObject *calls, PyObject *closures, int finite)
 {
     if (calls != NULL && (calls = PyDict_Copy(calls)) == NULL) return NULL;
     Step *copy = PyMem_New(Step, length > 0 ? length : 1);
@@ -413,6 +439,7 @@ program_new(const Step *steps, Py_ssize_t length, PyObject *expr, PyObject *call
     Py_INCREF(closures);
     self->closures = closures;
     self->fallback = NULL;
+    self->finite = finite;
     PyObject_GC_Track(self);
     return (PyObject *)self;
 }
@@ -503,10 +530,24 @@ run(Program *self, PyObject *point)
         case S_ARITH_R:
             if (arith(step->fn, stack[top - 1], step->value, &stack[top - 1]) < 0) goto done;
             break;
-        default: /* S_ARITH_L */
+        case S_ARITH_L:
             if (arith(step->fn, step->value, stack[top - 1], &stack[top - 1]) < 0) goto done;
             break;
+        case S_PLAIN:
+            top--;
+            if (plain_arith(step->fn, stack[top - 1], stack[top], &stack[top - 1]) < 0) goto done;
+            break;
+        case S_PLAIN_R:
+            if (plain_arith(step->fn, stack[top - 1], step->value, &stack[top - 1]) < 0) goto done;
+            break;
+        default: /* S_PLAIN_L */
+            if (plain_arith(step->fn, step->value, stack[top - 1], &stack[top - 1]) < 0) goto done;
+            break;
         }
+    }
+    if (self->finite && !isfinite(stack[0])) {
+        outside("non-finite value");
+        goto done;
     }
     result = PyFloat_FromDouble(stack[0]);
     goto done;
@@ -646,16 +687,19 @@ compile_child(Builder *b, PyObject *node, int depth)
     Py_ssize_t start = b->length;
     int done = compile_node(b, node, depth);
     if (done != 1) return done;
-    PyObject *program = program_new(b->steps + start, b->length - start, node, b->calls, b->closures);
+    PyObject *program = program_new(b->steps + start, b->length - start, node, b->calls, b->closures, 0);
     if (program == NULL) return -1;
     int stored = PyDict_SetItem(b->memo, node, program);
     Py_DECREF(program);
     return stored < 0 ? -1 : 1;
 }
 
-/* A binary node: a literal operand is folded into the step, as the closures fold it. */
+static int compile_plain_node(Builder *b, PyObject *node, int depth);
+
+/* A binary node: a literal operand is folded into the step, as the closures fold it. plain: the equation
+   checker's + - * / (S_PLAIN steps, operands by compile_plain_node), else evaluate.py's. */
 static int
-compile_arith(Builder *b, int op, PyObject *left, PyObject *right, int depth)
+compile_arith(Builder *b, int op, PyObject *left, PyObject *right, int depth, int plain)
 {
     double lvalue = 0.0, rvalue = 0.0;
     int lconst = well_formed(b, left) && is_op(left, "num") && PyTuple_GET_SIZE(PyTuple_GET_ITEM(left, 1)) == 0;
@@ -665,7 +709,7 @@ compile_arith(Builder *b, int op, PyObject *left, PyObject *right, int depth)
         done = literal(PyTuple_GET_ITEM(left, 2), &lvalue);
     }
     else {
-        done = compile_child(b, left, depth + 1);
+        done = plain ? compile_plain_node(b, left, depth + 1) : compile_child(b, left, depth + 1);
     }
     if (done != 1) return done;
     if (lconst && rconst) { /* push the left literal: one folded operand per step */
@@ -676,12 +720,12 @@ compile_arith(Builder *b, int op, PyObject *left, PyObject *right, int depth)
         done = literal(PyTuple_GET_ITEM(right, 2), &rvalue);
     }
     else {
-        done = compile_child(b, right, depth + 1);
+        done = plain ? compile_plain_node(b, right, depth + 1) : compile_child(b, right, depth + 1);
     }
     if (done != 1) return done;
-    if (rconst) return emit(b, S_ARITH_R, op, rvalue, NULL) < 0 ? -1 : 1;
-    if (lconst) return emit(b, S_ARITH_L, op, lvalue, NULL) < 0 ? -1 : 1;
-    return emit(b, S_ARITH, op, 0.0, NULL) < 0 ? -1 : 1;
+    if (rconst) return emit(b, plain ? S_PLAIN_R : S_ARITH_R, op, rvalue, NULL) < 0 ? -1 : 1;
+    if (lconst) return emit(b, plain ? S_PLAIN_L : S_ARITH_L, op, lvalue, NULL) < 0 ? -1 : 1;
+    return emit(b, plain ? S_PLAIN : S_ARITH, op, 0.0, NULL) < 0 ? -1 : 1;
 }
 
 /* The steps of node, appended: 1, 0 (not compilable here: the closures decide), or -1 (error). */
@@ -714,7 +758,19 @@ compile_node(Builder *b, PyObject *node, int depth)
     }
     int arith_op = arity == 2 ? find_name(op, ARITH_NAMES, A_COUNT) : -1;
     if (arith_op < 0) return 0;
-    return compile_arith(b, arith_op, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), depth);
+    return compile_arith(b, arith_op, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), depth, 0);
+}
+
+/* The steps of node as the equation checker's Forms closures compute it: + - * / by plain_arith, their operands
+   the same way; any other node as evaluate.py's closures (compile_node: Forms asks compile_expr, with no memo). */
+static int
+compile_plain_node(Builder *b, PyObject *node, int depth)
+{
+    if (depth > MAX_DEPTH || !well_formed(b, node)) return 0;
+    PyObject *args = PyTuple_GET_ITEM(node, 1);
+    int op = PyTuple_GET_SIZE(args) == 2 ? find_name(PyTuple_GET_ITEM(node, 0), ARITH_NAMES, A_POW) : -1;
+    if (op < 0) return compile_node(b, node, depth); /* pow is not one of Forms' operators */
+    return compile_arith(b, op, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), depth, 1);
 }
 
 PyDoc_STRVAR(compile_doc,
@@ -738,7 +794,36 @@ compile_tree(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int done = compile_node(&b, args[0], 0);
     PyObject *result = NULL;
     if (done == 1) {
-        result = program_new(b.steps, b.length, args[0], b.calls, b.closures);
+        result = program_new(b.steps, b.length, args[0], b.calls, b.closures, 0);
+    }
+    else if (done == 0) {
+        result = Py_NewRef(Py_None);
+    }
+    free_steps(b.steps, b.length);
+    Py_XDECREF(b.calls);
+    return result;
+}
+
+PyDoc_STRVAR(compile_plain_doc,
+"compile_plain(e, closures)\n--\n\n"
+"A program computing what the equation checker's closures of ``e`` compute (Forms.compiled in\n"
+"kinds/equation/check.py: + - * / as IEEE operations, a zero divisor refused; any other node as evaluate.py's\n"
+"closures, with no memo; OutsideDomain where the final value is not finite), or None where it cannot.\n"
+"``closures(e, None)`` builds the closures it falls back to for a point it does not handle itself.");
+
+static PyObject *
+compile_plain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "compile_plain(e, closures) takes two arguments");
+        return NULL;
+    }
+    if (!PyTuple_Check(args[0]) || PyTuple_CheckExact(args[0])) Py_RETURN_NONE;
+    Builder b = {NULL, 0, 0, NULL, NULL, args[1], Py_TYPE(args[0])};
+    int done = compile_plain_node(&b, args[0], 0);
+    PyObject *result = NULL;
+    if (done == 1) {
+        result = program_new(b.steps, b.length, args[0], b.calls, b.closures, 1);
     }
     else if (done == 0) {
         result = Py_NewRef(Py_None);
@@ -750,6 +835,7 @@ compile_tree(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef methods[] = {
     {"compile", (PyCFunction)(void (*)(void))compile_tree, METH_FASTCALL, compile_doc},
+    {"compile_plain", (PyCFunction)(void (*)(void))compile_plain, METH_FASTCALL, compile_plain_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -129,15 +129,20 @@ def _subtree(e: Expr, memo: dict[Expr, Compiled] | None, programs: bool) -> Comp
     return found
 
 
-def _load_programs() -> Any:
-    """``rpsdg.expr._fasteval.compile``, or None where the C module was not built (every pure install)."""
+def _load_programs(name: str = "compile") -> Any:
+    """``rpsdg.expr._fasteval.<name>``, or None where the C module was not built (every pure install)."""
     try:
-        return importlib.import_module("rpsdg.expr._fasteval").compile
+        return getattr(importlib.import_module("rpsdg.expr._fasteval"), name)
     except ImportError:
         return None
 
 
 _PROGRAMS: Final = _load_programs()
+PLAIN_PROGRAMS: Final = _load_programs("compile_plain")
+"""``compile_plain(e, closures)``: the equation checker's closures of a tree (``Forms.compiled`` in
+``kinds/equation/check.py``: + - * / as bare IEEE operations, a zero divisor refused, any other node as this
+module's closures, the final value tested for finiteness) as one C program, or None where the C module was not
+built; the program is None for a tree it cannot compile. ``closures(e, None)`` builds what it falls back to."""
 
 
 def _closures(e: Expr, calls: dict[Expr, Compiled] | None) -> Compiled:

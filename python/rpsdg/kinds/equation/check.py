@@ -43,7 +43,7 @@ from rpsdg.core import NotRun, Passed, Rejected, Verdict
 from rpsdg.draws import choice, uniform
 from rpsdg.errors import ParseError
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constant_value
-from rpsdg.expr.evaluate import OutsideDomain, compile_expr, holds
+from rpsdg.expr.evaluate import PLAIN_PROGRAMS, OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.rational import Fraction
 from rpsdg.expr.tree import (ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, new_node, num,
@@ -245,10 +245,15 @@ class Forms:
         return self.canonicalizer.run(e)
 
     def compiled(self, e: Expr) -> Callable:
-        """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite."""
+        """A real-valued closure of ``e``, raising ``OutsideDomain`` where ``e`` is undefined or not finite. In the
+        compiled build one C program (``_fasteval.compile_plain``) that computes what these closures compute, bit
+        for bit, and raises where they raise (``tests/test_fasteval.py`` compares them)."""
         known = self.checked.get(e)
         if known is None:
-            known = self.checked[e] = _finite_of(self._closure(e))
+            known = PLAIN_PROGRAMS(e, _plain_closures) if PLAIN_PROGRAMS is not None else None
+            if known is None:
+                known = _plain_closures(e, None, self)
+            self.checked[e] = known
         return known
 
     def _closure(self, e: Expr) -> Callable:
@@ -275,6 +280,12 @@ class Forms:
         if a.op == "num":
             return _CONSTANT_LEFT[op](float(a.value), self._closure(b))  # type: ignore[arg-type]
         return _ARITHMETIC[op](self._closure(a), self._closure(b))
+
+
+def _plain_closures(e: Expr, calls: object = None, forms: Forms | None = None) -> Callable:
+    """The closures ``Forms.compiled`` makes of ``e``: a C program's fallback, which makes them with a fresh
+    ``Forms`` (a program kept in a record's ``Forms`` holds its fallback maker, never the ``Forms`` itself)."""
+    return _finite_of((forms or Forms())._closure(e))
 
 
 def _finite_of(inner: Callable) -> Callable:
