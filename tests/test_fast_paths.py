@@ -5,7 +5,8 @@
 * ``remembering``: same values and the same ``OutsideDomain`` points as the closure it wraps, each point computed once;
 * ``natural_conditions`` (which skips repeated subtrees) and ``first_undefined`` (which skips subtrees met in an
   earlier expression) against plain scans of every node;
-* ``numeric.close``, written in float operations, against its definition with ``math.isfinite`` and ``max``.
+* ``numeric.close``, written in float operations, against its definition with ``math.isfinite`` and ``max``;
+* the equation checker's ``_agreeing`` (``x - x == 0.0`` for finiteness) against ``close`` point by point.
 """
 
 from __future__ import annotations
@@ -243,3 +244,17 @@ def test_close_is_its_definition(a: float, b: float, scale: float, rtol: float, 
         b = a * (1 + rtol / 2)  # agreeing pairs, not only the random ones (which almost never agree)
     definition = math.isfinite(a) and math.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b), scale, 1.0)
     assert close(a, b, scale, rtol) is definition
+
+
+_ROW_VALUES = st.one_of(st.none(), st.floats(), _EDGE_FLOATS)
+
+
+@given(st.lists(st.tuples(_ROW_VALUES, _ROW_VALUES, st.booleans()), max_size=12))
+def test_agreeing_counts_the_points_close_calls_close(pairs: list) -> None:
+    from rpsdg.kinds.equation.check import _agreeing
+
+    a = tuple(x for x, _, _ in pairs)
+    b = tuple(x * (1 + 1e-10) if near and x is not None and math.isfinite(x) else y for x, y, near in pairs)
+    expected = sum(1 for x, y in zip(a, b) if x is not None and y is not None and close(x, y, rtol=1e-9))
+    assert _agreeing(a, b) == expected
+    assert _agreeing(a, a) == sum(1 for x in a if x is not None and math.isfinite(x))

@@ -1329,14 +1329,23 @@ def _sample(rng: random.Random, record: ParsedEquation, compiled: Sequence[Calla
                           compiled, POINTS, values)
 
 
-def _agreeing(a: Sequence[float | None], b: Sequence[float | None]) -> int:
+def _agreeing(a: tuple[float | None, ...], b: tuple[float | None, ...]) -> int:
     """At how many sample points two value rows (:meth:`_ValueTable.of`) agree; a point where either has no finite
-    value is skipped (``close`` is false for a non-finite value)."""
-    count, isfinite = 0, math.isfinite
-    for x, y in zip(a, b):  # close(x, y, rtol=1e-9), inlined (hot)
-        if (x is not None and y is not None and isfinite(x) and isfinite(y)
-                and abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1.0, 1.0)):
-            count += 1
+    value is skipped (``close`` is false for a non-finite value).
+
+    ``close(x, y, rtol=1e-9)`` inlined (hot), in operations the compiled build runs on doubles: ``x - x == 0.0``
+    is ``math.isfinite(x)`` (0 for a finite float, nan for inf and nan), and the scale is ``max(|x|, |y|, 1.0)``."""
+    count = 0
+    for i in range(min(len(a), len(b))):
+        x, y = a[i], b[i]
+        if x is not None and y is not None and x - x == 0.0 and y - y == 0.0:
+            scale, size_x, size_y = 1.0, abs(x), abs(y)
+            if size_x > scale:
+                scale = size_x
+            if size_y > scale:
+                scale = size_y
+            if abs(x - y) <= 1e-9 * scale:
+                count += 1
     return count
 
 
