@@ -84,23 +84,35 @@ POINTS = st.fixed_dictionaries({"x": FINITE, "y": FINITE})
 EXAMPLES = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _compiled_pair(fasteval, e: Expr):
-    """(the program, the closures) of ``e``; None where the closures raise when compiled (a literal ``float()``
-    rejects: the module answers None, so ``compile_expr`` raises the closures' error)."""
+def _compiled_pair(fasteval, e: Expr, plain: bool = False):
+    """(the program, the closures) of ``e``: evaluate.py's, or with ``plain`` the equation checker's
+    (``Forms.compiled`` against ``compile_plain``); None where the closures raise when compiled (a literal
+    ``float()`` rejects: the module answers None, so the caller raises the closures' error)."""
+    from rpsdg.kinds.equation.check import _plain_closures
+
+    def program_of(tree: Expr):
+        return fasteval.compile_plain(tree, _plain_closures) if plain else _program(fasteval, tree)
+
     try:
-        closures = _closures(e)
+        closures = _plain_closures(e) if plain else _closures(e)
     except Exception:  # noqa: BLE001
-        assert _program(fasteval, e) is None, e
+        assert program_of(e) is None, e
         return None
-    program = _program(fasteval, e)
+    program = program_of(e)
     assert type(program) is fasteval.Program, e
     return program, closures
 
 
+PLAIN = pytest.mark.parametrize("plain", [False, True], ids=["evaluate", "plain"])
+"""Both kinds of program: evaluate.py's closures, and the equation checker's (bare + - * /: an inf inside may
+come back finite, ``1 / (x * 10**300 * 10**300)`` is 0; a zero divisor refused; the final value tested)."""
+
+
+@PLAIN
 @EXAMPLES
 @given(e=TREES, points=st.lists(POINTS, min_size=1, max_size=6))
-def test_programs_give_the_closures_values_and_errors(fasteval, e, points):
-    pair = _compiled_pair(fasteval, e)
+def test_programs_give_the_closures_values_and_errors(fasteval, plain, e, points):
+    pair = _compiled_pair(fasteval, e, plain)
     if pair is None:  # a literal float() rejects: the closures raise it when compiled, the program is None
         return
     program, closures = pair
@@ -137,10 +149,11 @@ def test_each_operator_at_its_edges(fasteval):
         assert message in outcomes, f"no edge point reached {message!r}: widen the edges"
 
 
+@PLAIN
 @EXAMPLES
 @given(e=TREES, x=ODD, y=ODD)
-def test_points_the_program_does_not_handle_go_to_the_closures(fasteval, e, x, y):
-    pair = _compiled_pair(fasteval, e)
+def test_points_the_program_does_not_handle_go_to_the_closures(fasteval, plain, e, x, y):
+    pair = _compiled_pair(fasteval, e, plain)
     if pair is None:
         return
     program, closures = pair
@@ -263,44 +276,6 @@ def test_libm_functions_bind_to_the_versions_the_math_module_uses(fasteval):
 
 
 # -- plain programs: the equation checker's closures (Forms.compiled) ---------------------------------------------
-
-def _plain_pair(fasteval, e: Expr):
-    """(the plain program, the checker's closures) of ``e``; None where the closures raise when made."""
-    from rpsdg.kinds.equation.check import _plain_closures
-
-    try:
-        closures = _plain_closures(e)
-    except Exception:  # noqa: BLE001 (a literal float() rejects)
-        assert fasteval.compile_plain(e, _plain_closures) is None, e
-        return None
-    program = fasteval.compile_plain(e, _plain_closures)
-    assert type(program) is fasteval.Program, e
-    return program, closures
-
-
-@EXAMPLES
-@given(e=TREES, points=st.lists(POINTS, min_size=1, max_size=6))
-def test_plain_programs_give_the_equation_checkers_values_and_errors(fasteval, e, points):
-    """Bare + - * / (an inf inside may come back finite: ``1 / (x * 10**300 * 10**300)`` is 0), a zero divisor
-    refused, evaluate.py's closures below any other node, the final value tested: all as the checker's closures."""
-    pair = _plain_pair(fasteval, e)
-    if pair is None:
-        return
-    program, closures = pair
-    for point in points:
-        assert _outcome(program, point) == _outcome(closures, point), (e, point)
-
-
-@EXAMPLES
-@given(e=TREES, x=ODD, y=ODD)
-def test_plain_programs_hand_odd_points_to_the_checkers_closures(fasteval, e, x, y):
-    pair = _plain_pair(fasteval, e)
-    if pair is None:
-        return
-    program, closures = pair
-    for point in ({"x": x, "y": y}, {"x": x}, {}, types.MappingProxyType({"x": x, "y": y})):
-        assert _outcome(program, point) == _outcome(closures, point), (e, point)
-
 
 def test_plain_arithmetic_at_its_edges(fasteval):
     """The cases where the checker's arithmetic and evaluate.py's differ, and the zero divisors."""

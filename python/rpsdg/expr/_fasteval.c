@@ -773,6 +773,23 @@ compile_plain_node(Builder *b, PyObject *node, int depth)
     return compile_arith(b, op, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), depth, 1);
 }
 
+/* What a compile call returns for the tree root that b compiled (done: compile_node's answer): a new program,
+   None (not compilable), or NULL with the exception set; b's steps and calls are released. */
+static PyObject *
+finish(Builder *b, int done, PyObject *root, int finite)
+{
+    PyObject *result = NULL;
+    if (done == 1) {
+        result = program_new(b->steps, b->length, root, b->calls, b->closures, finite);
+    }
+    else if (done == 0) {
+        result = Py_NewRef(Py_None);
+    }
+    free_steps(b->steps, b->length);
+    Py_XDECREF(b->calls);
+    return result;
+}
+
 PyDoc_STRVAR(compile_doc,
 "compile(e, memo, closures)\n--\n\n"
 "A program computing what evaluate.py's closures of tree ``e`` compute, or None where it cannot (the caller\n"
@@ -791,17 +808,7 @@ compile_tree(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (memo != NULL && !PyDict_Check(memo)) Py_RETURN_NONE;
     if (!PyTuple_Check(args[0]) || PyTuple_CheckExact(args[0])) Py_RETURN_NONE;
     Builder b = {NULL, 0, 0, memo, NULL, args[2], Py_TYPE(args[0])};
-    int done = compile_node(&b, args[0], 0);
-    PyObject *result = NULL;
-    if (done == 1) {
-        result = program_new(b.steps, b.length, args[0], b.calls, b.closures, 0);
-    }
-    else if (done == 0) {
-        result = Py_NewRef(Py_None);
-    }
-    free_steps(b.steps, b.length);
-    Py_XDECREF(b.calls);
-    return result;
+    return finish(&b, compile_node(&b, args[0], 0), args[0], 0);
 }
 
 PyDoc_STRVAR(compile_plain_doc,
@@ -820,17 +827,7 @@ compile_plain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (!PyTuple_Check(args[0]) || PyTuple_CheckExact(args[0])) Py_RETURN_NONE;
     Builder b = {NULL, 0, 0, NULL, NULL, args[1], Py_TYPE(args[0])};
-    int done = compile_plain_node(&b, args[0], 0);
-    PyObject *result = NULL;
-    if (done == 1) {
-        result = program_new(b.steps, b.length, args[0], b.calls, b.closures, 1);
-    }
-    else if (done == 0) {
-        result = Py_NewRef(Py_None);
-    }
-    free_steps(b.steps, b.length);
-    Py_XDECREF(b.calls);
-    return result;
+    return finish(&b, compile_plain_node(&b, args[0], 0), args[0], 1);
 }
 
 static PyMethodDef methods[] = {
