@@ -346,3 +346,34 @@ def test_cli_build_and_check_round_trip(tmp_path: Path):
     uid = listed.output.split()[0]
     shown = runner.invoke(app, ["show", str(out), uid])
     assert shown.exit_code == 0 and "Answer: FiniteSet(" in shown.output
+
+
+def test_a_record_of_the_wrong_shape_is_refused_naming_the_field():
+    """``_validate_shapes``: text that parses but is not an equation record's shape, each with the field named."""
+    from rpsdg.expr.parse import ParseError
+
+    row = _first("linear")
+    uid = row["uid"][:12]
+    cases = []
+    broken = copy.deepcopy(row)
+    broken["steps"][0]["before"] = "x + 1"
+    cases.append((broken, f"record {uid}: step 0 before must be 1 equation(s) Eq(lhs, rhs) like the problem"))
+    broken = copy.deepcopy(row)
+    broken["steps"][0]["operand"] = "y"
+    cases.append((broken, f"record {uid}: step 0 operand uses the variable 'y', which is not allowed there"))
+    broken = copy.deepcopy(row)
+    broken["problem"] = "Eq(x, FiniteSet(1))"
+    cases.append((broken, f"record {uid}: problem contains set; expected an arithmetic expression"))
+    broken = copy.deepcopy(row)
+    broken["problem"] = "Eq(x, y)"
+    cases.append((broken, f"record {uid}: problem uses the variable 'y', which is not allowed there"))
+    broken = copy.deepcopy(row)
+    broken["answer"] = "FiniteSet(x)"
+    cases.append((broken, f"record {uid}: a solution value uses the variable 'x', which is not allowed there"))
+    broken = copy.deepcopy(row)
+    broken["hypotheses"] = ["x + 1"]
+    cases.append((broken, f"record {uid}: hypothesis add is not a relation"))
+    for record, message in cases:
+        with pytest.raises(ParseError) as raised:
+            check.parse_row(record)
+        assert str(raised.value) == message

@@ -114,44 +114,30 @@ def parse_row(row: Mapping[str, Any]) -> ParsedEquation:
     return parsed
 
 
+_OPERAND_OPS: Final = ARITHMETIC_OPS | {"eq", "tuple", "ge"}
+"""What a step's operand may hold: a system step's operand is a multiple of another equation (``eliminate``), a
+squaring step's the condition it needs."""
+
+
 def _validate_shapes(record: ParsedEquation) -> None:
-    """Refuse, with a ParseError naming the field, text that parses but is not an equation record's shape."""
+    """Refuse, with a ParseError naming the field, text that parses but is not an equation record's shape. The
+    fields' names are written only for the message (this runs on every record)."""
     where = f"record {record.uid[:12]}"
     size = len(record.variables)
     if size > len(VARIABLES):
         raise ParseError(f"{where}: a system of {size} equations is more than we solve")
-
-    def arithmetic(e: Expr, what: str, allow_variables: bool = True, allowed: frozenset = ARITHMETIC_OPS) -> None:
-        node = foreign_node(e, allowed, record.variables if allow_variables else ())
-        if node is not None and node.op == "sym":
-            raise ParseError(f"{where}: {what} uses the variable {node.value!r}, which is not allowed there")
-        if node is not None:
-            raise ParseError(f"{where}: {what} contains {node.op}; expected an arithmetic expression")
-
     validated: set[int] = set()  # one step's after is the next step's before (the same parsed object)
-
-    def equations(e: Expr, what: str) -> None:
-        if id(e) in validated:
-            return
-        validated.add(id(e))
-        items = e.args if e.op == "tuple" else (e,)
-        if (size > 1) != (e.op == "tuple") or len(items) != size or any(item.op != "eq" for item in items):
-            raise ParseError(f"{where}: {what} must be {size} equation(s) Eq(lhs, rhs) like the problem")
-        for item in items:
-            for side in item.args:
-                arithmetic(side, what)
-
-    equations(record.problem, "problem")
+    _equations_shape(record.problem, record, validated, "problem")
     for index, step in enumerate(record.steps):
-        equations(step.before, f"step {index} before")
-        equations(step.after, f"step {index} after")
+        _equations_shape(step.before, record, validated, "before", index)
+        _equations_shape(step.after, record, validated, "after", index)
         if step.operand is not None:
-            arithmetic(step.operand, f"step {index} operand", allowed=ARITHMETIC_OPS | {"eq", "tuple", "ge"})
+            _arithmetic_shape(step.operand, record, "operand", index, allowed=_OPERAND_OPS)
     for hypothesis in record.hypotheses:
         if hypothesis.op not in ("eq", "ne", "lt", "le", "gt", "ge"):
             raise ParseError(f"{where}: hypothesis {hypothesis.op} is not a relation")
         for side in hypothesis.args:
-            arithmetic(side, "a hypothesis")
+            _arithmetic_shape(side, record, "a hypothesis")
     if record.answer.op != "set":
         raise ParseError(f"{where}: the answer must be FiniteSet(...)")
     for element in record.answer.args:
@@ -159,7 +145,37 @@ def _validate_shapes(record: ParsedEquation) -> None:
         if (size > 1) != (element.op == "tuple") or len(values) != size:
             raise ParseError(f"{where}: each solution must give {size} value(s)")
         for value in values:
-            arithmetic(value, "a solution value", allow_variables=False)
+            _arithmetic_shape(value, record, "a solution value", allow_variables=False)
+
+
+def _field(what: str, index: int) -> str:
+    """A field's name in a message: ``problem``, ``step 3 after``."""
+    return what if index < 0 else f"step {index} {what}"
+
+
+def _equations_shape(e: Expr, record: ParsedEquation, validated: set[int], what: str, index: int = -1) -> None:
+    if id(e) in validated:
+        return
+    validated.add(id(e))
+    size = len(record.variables)
+    items = e.args if e.op == "tuple" else (e,)
+    if (size > 1) != (e.op == "tuple") or len(items) != size or any(item.op != "eq" for item in items):
+        raise ParseError(f"record {record.uid[:12]}: {_field(what, index)} must be {size} equation(s) Eq(lhs, rhs) "
+                         f"like the problem")
+    for item in items:
+        for side in item.args:
+            _arithmetic_shape(side, record, what, index)
+
+
+def _arithmetic_shape(e: Expr, record: ParsedEquation, what: str, index: int = -1, allow_variables: bool = True,
+                      allowed: frozenset = ARITHMETIC_OPS) -> None:
+    node = foreign_node(e, allowed, record.variables if allow_variables else ())
+    if node is None:
+        return
+    where = f"record {record.uid[:12]}: {_field(what, index)}"
+    if node.op == "sym":
+        raise ParseError(f"{where} uses the variable {node.value!r}, which is not allowed there")
+    raise ParseError(f"{where} contains {node.op}; expected an arithmetic expression")
 
 
 # -- exact helpers -------------------------------------------------------------------------------------------------
