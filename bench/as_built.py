@@ -6,8 +6,9 @@ as the build does. Older checkouts (``--against``) have no ``repeat`` parameter:
 as their builds did.
 
 A build also makes its items with fewer garbage-collector passes (``rpsdg/run/collector.py``), so
-:func:`producer` sets the same threshold for the bench's process where the checkout measured has that module (an
-older checkout's builds ran with CPython's default, and so do its benches).
+:func:`producer` enters the same block for the rest of the bench's process where the checkout measured has that
+module: its threshold, and since Round 11 its freezing of what was alive before (an older checkout's builds ran
+with CPython's default, and so do its benches).
 """
 
 from __future__ import annotations
@@ -31,10 +32,18 @@ def producer(produce: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def collect_as_a_build_does() -> None:
-    """The young-generation threshold a build of the checkout measured makes its items with (none before it had
-    ``rpsdg.run.collector``)."""
+    """Collect, for the rest of this process, as a build of the checkout measured makes its items: inside its
+    ``fewer_collections`` block (none before it had ``rpsdg.run.collector``; an older one only sets the
+    threshold). A second call changes nothing more."""
     try:
-        from rpsdg.run.collector import YOUNG_THRESHOLD
+        from rpsdg.run.collector import YOUNG_THRESHOLD, fewer_collections
     except ImportError:
         return
-    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    if _BLOCKS:
+        return
+    _BLOCKS.append(fewer_collections(YOUNG_THRESHOLD))
+    _BLOCKS[-1].__enter__()  # left open: the process ends inside it, as a build's worker does
+
+
+_BLOCKS: list = []
+"""The block entered, kept so that it is not closed before the process ends."""

@@ -1,4 +1,5 @@
-"""Items are made with fewer garbage-collector passes (``run/collector.py``), and the caller's setting comes back."""
+"""Items are made with fewer and smaller garbage-collector passes (``run/collector.py``), and the caller's setting
+comes back."""
 
 from __future__ import annotations
 
@@ -27,6 +28,40 @@ def test_the_block_runs_with_the_larger_young_threshold_and_the_old_ones_return(
     with pytest.raises(KeyError), fewer_collections():
         raise KeyError("x")
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_what_was_alive_before_the_block_is_frozen_for_it_and_a_cycle_is_still_freed(default_thresholds):
+    import weakref
+
+    class Node:
+        pass
+
+    assert gc.get_freeze_count() == 0
+    before = Node()
+    with fewer_collections():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and not any(o is before for o in gc.get_objects())  # out of every pass's walk
+        made = Node()
+        made.self = made  # a cycle made inside the block is collected inside it
+        gone = weakref.ref(made)
+        del made
+        gc.collect()
+        assert gone() is None
+        with fewer_collections():  # an enclosing block's freeze is left as it is
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0 and any(o is before for o in gc.get_objects())
+
+
+def test_a_callers_own_freeze_is_left_as_it_is(default_thresholds):
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_a_caller_that_turned_collection_off_or_collects_less_often_keeps_it(default_thresholds):
