@@ -36,12 +36,12 @@ def collect_as_a_build_does() -> None:
     ``fewer_collections`` block (none before it had ``rpsdg.run.collector``; an older one only sets the
     threshold). A second call changes nothing more."""
     try:
-        from rpsdg.run.collector import YOUNG_THRESHOLD, fewer_collections
+        from rpsdg.run.collector import fewer_collections
     except ImportError:
         return
     if _BLOCKS:
         return
-    _BLOCKS.append(fewer_collections(YOUNG_THRESHOLD))
+    _BLOCKS.append(fewer_collections())
     _BLOCKS[-1].__enter__()  # left open: the process ends inside it, as a build's worker does
 
 

@@ -46,7 +46,7 @@ from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, canon, constan
 from rpsdg.expr.evaluate import PLAIN_PROGRAMS, OutsideDomain, compile_expr, holds
 from rpsdg.expr.parse import parse
 from rpsdg.expr.rational import Fraction
-from rpsdg.expr.tree import (ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, new_node, num,
+from rpsdg.expr.tree import (ARITHMETIC_OPS, FUNCTIONS, Expr, add, div, foreign_node, func, mul, neg, node, num,
                              pow_, sub)
 from rpsdg.maths.numeric import PointSpec, close, collect_points
 from rpsdg.maths.domain import (Domain, Fact, NotRational as _NotRational, constant_float as _constant,
@@ -185,7 +185,7 @@ def _fraction(e: Expr) -> tuple[Expr, Expr]:
     op = e.op
     if op in ("add", "sub"):
         (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
-        return new_node(Expr, (op, (_times(n1, d2), _times(n2, d1)), None)), _times(d1, d2)
+        return node(op, (_times(n1, d2), _times(n2, d1))), _times(d1, d2)
     if op == "mul":
         (n1, d1), (n2, d2) = _fraction(e.args[0]), _fraction(e.args[1])
         return _times(n1, n2), _times(d1, d2)
@@ -486,7 +486,7 @@ def _substitute(e: Expr, values: Mapping[str, Expr]) -> Expr:
         return values.get(e.value, e)  # type: ignore[arg-type]
     if not e.args:
         return e
-    return new_node(Expr, (e.op, tuple([_substitute(child, values) for child in e.args]), e.value))
+    return node(e.op, tuple([_substitute(child, values) for child in e.args]), e.value)
 
 
 def _foreign_symbol(e: Expr, names: Sequence[str]) -> bool:

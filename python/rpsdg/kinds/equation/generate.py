@@ -38,7 +38,7 @@ from rpsdg.draws import choice, randint, randrange, sample, weighted_index
 from rpsdg.expr.canonical import Canonicalizer, CanonTooBig, Sum, scaled, sum_key, to_expr
 from rpsdg.expr.printers import to_infix
 from rpsdg.expr.rational import Fraction
-from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, new_node, node, num, pow_, rational_value, sub, sym
+from rpsdg.expr.tree import Expr, add, div, eq, func, mul, neg, node, num, pow_, rational_value, sub, sym
 from rpsdg.kinds.equation.check import fitting_label
 from rpsdg.maths.domain import has_variable
 from rpsdg.kinds.equation.config import (DEFAULT_LEVELS, SUBKINDS, SUPPORTED_DEGREES,  # noqa: F401 (re-exported)
@@ -344,7 +344,7 @@ def _negative_part(e: Expr) -> Expr | None:
     if e.op in ("mul", "div"):
         inner = _negative_part(e.args[0])
         if inner is not None:
-            return e.args[1] if e.op == "mul" and inner == num(1) else new_node(Expr, (e.op, (inner, e.args[1]), None))
+            return e.args[1] if e.op == "mul" and inner == num(1) else node(e.op, (inner, e.args[1]))
     return None
 
 
@@ -352,8 +352,8 @@ def _join(op: str, left: Expr, right: Expr) -> Expr:
     """``left + right`` or ``left - right`` written as a person would (``a - 3``, not ``a + -3``)."""
     positive = _negative_part(right)
     if positive is not None:
-        return new_node(Expr, ("sub" if op == "add" else "add", (left, positive), None))
-    return new_node(Expr, (op, (left, right), None))
+        return node("sub" if op == "add" else "add", (left, positive))
+    return node(op, (left, right))
 
 
 def _plus(side: Expr, t: Expr) -> Expr:
@@ -605,7 +605,7 @@ def _quadratic_roots(a: int, b: int, discriminant: int) -> list[Expr]:
     radical = func("sqrt", num(d)) if s == 1 else mul(num(s), func("sqrt", num(d)))
     roots = []
     for sign in ("add", "sub"):
-        top = new_node(Expr, (sign, (num(-b), radical), None)) if b else (radical if sign == "add" else neg(radical))
+        top = node(sign, (num(-b), radical)) if b else (radical if sign == "add" else neg(radical))
         roots.append(top if q == 1 else div(top, num(q)))
     return roots
 
